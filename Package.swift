@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Firebreak",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "firebreak", targets: ["firebreak"]),
+        .library(name: "FirebreakCore", targets: ["FirebreakCore"]),
+        .library(name: "FirebreakLoading", targets: ["FirebreakLoading"]),
+        .library(name: "FirebreakStore", targets: ["FirebreakStore"]),
+        .library(name: "FirebreakReports", targets: ["FirebreakReports"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+    ],
+    targets: [
+        .target(name: "FirebreakCore", swiftSettings: swiftSettings),
+        .target(
+            name: "FirebreakLoading",
+            dependencies: ["FirebreakCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FirebreakStore",
+            dependencies: [
+                "FirebreakCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FirebreakReports",
+            dependencies: ["FirebreakCore", .product(name: "Mustache", package: "swift-mustache")],
+            resources: [.copy("Templates")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FirebreakCLI",
+            dependencies: [
+                "FirebreakCore", "FirebreakLoading", "FirebreakStore", "FirebreakReports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "firebreak", dependencies: ["FirebreakCLI"], swiftSettings: swiftSettings),
+        .target(name: "FirebreakTestSupport", dependencies: ["FirebreakCore", "FirebreakLoading"], path: "Tests/FirebreakTestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FirebreakCoreTests",
+            dependencies: ["FirebreakCore", "FirebreakTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "FirebreakLoadingTests", dependencies: ["FirebreakLoading", "FirebreakTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FirebreakStoreTests", dependencies: ["FirebreakStore", "FirebreakTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FirebreakReportsTests", dependencies: ["FirebreakReports", "FirebreakTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FirebreakCLITests", dependencies: ["FirebreakCLI", "FirebreakTestSupport"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+
+/// The `firebreak` command: incident response for reputational incidents.
+public struct Firebreak: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "firebreak",
+        abstract: "Incident response for reputational incidents: playbooks, incidents, tabletop exercises.",
+        version: "1.0.0",
+        subcommands: [
+            PlaybookCommand.self,
+        ]
+    )
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    /// Runs the command line and exits with the code of its outcome.
+    public static func runMain(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Foundation.exit(0)
+        } catch let error as FirebreakError {
+            if case .failed = error {} else { Terminal.error("firebreak: error: \(Terminal.oneLine(error.errorDescription ?? ""))") }
+            Foundation.exit(error.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Options every command takes: where the database and playbooks are, and who is acting.
+public struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The incident database (or FIREBREAK_DB).", valueName: "path"))
+    public var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("The playbook folder (or FIREBREAK_PLAYBOOKS); default ./Playbooks.", valueName: "dir"))
+    public var playbooks: String?
+
+    @Option(name: .customLong("as"), help: ArgumentHelp("The person acting (or FIREBREAK_USER, else the login name).", valueName: "person"))
+    public var person: String?
+
+    public init() {}
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    var playbookFolder: String {
+        playbooks ?? environment["FIREBREAK_PLAYBOOKS"].flatMap { $0.isEmpty ? nil : $0 } ?? "Playbooks"
+    }
+
+    var library: PlaybookLibrary { PlaybookLibrary(folder: playbookFolder) }
+
+    var databasePath: String {
+        if let db { return db }
+        if let value = environment["FIREBREAK_DB"], !value.isEmpty { return value }
+        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
+        return ((base as NSString).appendingPathComponent("firebreak") as NSString).appendingPathComponent("firebreak.sqlite")
+    }
+
+    func actor() throws(FirebreakError) -> String {
+        let name = person ?? environment["FIREBREAK_USER"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? environment["USER"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? environment["LOGNAME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? NSUserName()
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { throw .usage("no acting person; give --as PERSON or set FIREBREAK_USER") }
+        return trimmed
+    }
+}

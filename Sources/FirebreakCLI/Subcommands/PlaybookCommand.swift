@@ -1,0 +1,129 @@
+import ArgumentParser
+import FirebreakCore
+import FirebreakLoading
+import FirebreakReports
+import Foundation
+
+struct PlaybookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "playbook",
+        abstract: "List, show, check and draw playbooks.",
+        subcommands: [List.self, Show.self, Check.self, Graph.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the playbooks: id, title, default severity, states.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let folder = global.playbookFolder
+            guard Files.isDirectory(folder) else {
+                throw FirebreakError.missing("playbook folder '\(folder)' does not exist; give --playbooks DIR or set FIREBREAK_PLAYBOOKS")
+            }
+            let playbooks = global.library.all()
+            var rows = [["ID", "TITLE", "SEVERITY", "STATES"]]
+            for entry in playbooks {
+                rows.append([entry.playbook.id, Terminal.oneLine(entry.playbook.title), entry.playbook.severity.rawValue, "\(entry.playbook.states.count)"])
+            }
+            Terminal.out(TextTable.render(rows))
+            let invalid = ((try? Files.yamlFiles(in: folder)) ?? []).count - playbooks.count
+            if invalid > 0 {
+                Terminal.error("firebreak: warning: \(invalid) file(s) in '\(folder)' did not load; run 'firebreak playbook check'")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a playbook: states, steps, owners, deadlines, transitions.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The playbook id.") var id: String
+
+        func run() throws {
+            let playbook = try global.library.load(id).playbook
+            Terminal.out(PlaybookText.describe(playbook))
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check playbook and scenario files.",
+            discussion: "With no path, checks the playbook folder and ./Scenarios. Scenarios are checked against their playbooks.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Files or folders to check.") var paths: [String] = []
+
+        func run() throws {
+            var files: [String] = []
+            var targets = paths
+            if targets.isEmpty {
+                targets = [global.playbookFolder]
+                if Files.isDirectory("Scenarios") { targets.append("Scenarios") }
+            }
+            for path in targets {
+                if Files.isDirectory(path) {
+                    files += try Files.yamlFiles(in: path)
+                } else if FileManager.default.fileExists(atPath: path) {
+                    files.append(path)
+                } else {
+                    throw FirebreakError.missing("no such file or folder '\(path)'")
+                }
+            }
+            let report = FileChecker(library: global.library).check(files)
+            if !report.output.isEmpty { Terminal.error(report.output) }
+            let summary = "checked \(files.count) file\(files.count == 1 ? "" : "s"): \(report.errors) error\(report.errors == 1 ? "" : "s"), \(report.warnings) warning\(report.warnings == 1 ? "" : "s")"
+            if report.errors > 0 { throw FirebreakError.invalidFiles(summary) }
+            Terminal.out(summary)
+        }
+    }
+
+    struct Graph: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Draw a playbook's state machine as Mermaid or Graphviz.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The playbook id.") var id: String
+        @Option(help: "mermaid or dot.") var format: GraphFormat = .mermaid
+
+        enum GraphFormat: String, ExpressibleByArgument, CaseIterable { case mermaid, dot }
+
+        func run() throws {
+            let playbook = try global.library.load(id).playbook
+            switch format {
+            case .mermaid: Terminal.out(PlaybookGraph.mermaid(playbook))
+            case .dot: Terminal.out(PlaybookGraph.dot(playbook))
+            }
+        }
+    }
+}
+
+/// Checks files of either kind; tells a scenario from a playbook by its `playbook` key.
+struct FileChecker {
+    let library: PlaybookLibrary
+
+    struct Report {
+        var output = ""
+        var errors = 0
+        var warnings = 0
+    }
+
+    func check(_ files: [String]) -> Report {
+        var report = Report()
+        for path in files {
+            let text: String
+            do {
+                text = try Files.read(path)
+            } catch {
+                report.output += "\(path):1:1: error: \(error.errorDescription ?? "cannot read")\n"
+                report.errors += 1
+                continue
+            }
+            let diagnostics: [Diagnostic]
+            if ScenarioLoader.looksLikeScenario(text) {
+                diagnostics = ScenarioLoader.load(text, fileName: Files.fileName(path), playbooks: { id in try? library.load(id).playbook }).diagnostics
+            } else {
+                diagnostics = PlaybookLoader.load(text, fileName: Files.fileName(path)).diagnostics
+            }
+            report.output += DiagnosticPrinter.render(diagnostics, path: path, text: text)
+            report.errors += diagnostics.filter { $0.severity == .error }.count
+            report.warnings += diagnostics.filter { $0.severity == .warning }.count
+        }
+        return report
+    }
+}

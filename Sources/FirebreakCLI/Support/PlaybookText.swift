@@ -1,0 +1,49 @@
+import FirebreakCore
+import Foundation
+
+/// `playbook show`: a playbook as readable text.
+enum PlaybookText {
+    static func describe(_ playbook: Playbook) -> String {
+        let t = Terminal.oneLine
+        var out = Terminal.paint("\(playbook.id): \(t(playbook.title))", .bold) + "\n"
+        if let summary = playbook.summary { out += t(summary) + "\n" }
+        out += "severity: \(playbook.severity.rawValue)   commander: \(playbook.commander)   start: \(playbook.states[playbook.start].id)\n\n"
+        out += "Roles:\n"
+        for role in playbook.roles {
+            out += "  \(role.id)  \(t(role.title))" + (role.escalatesTo.map { "  (escalates to \($0))" } ?? "") + "\n"
+        }
+        for (index, state) in playbook.states.enumerated() {
+            out += "\n" + Terminal.paint("State \(state.id)", .bold) + (state.title != state.id ? " — \(t(state.title))" : "") + (state.isFinal ? " (final)" : "") + "\n"
+            for step in state.steps {
+                var line = "  - \(step.id): \(t(step.title))  [owner \(step.owner)"
+                if let due = step.due { line += ", due \(DurationText.format(due))" }
+                if step.isOptional { line += ", optional" }
+                line += "]"
+                if !step.needs.isEmpty { line += "  needs \(step.needs.map { state.steps[$0].id }.joined(separator: ", "))" }
+                out += line + "\n"
+                if let choices = step.choices {
+                    switch choices {
+                    case .events(let pairs): out += "      choices: " + pairs.map { "\($0.option) → \($0.event)" }.joined(separator: ", ") + "\n"
+                    case .options(let options): out += "      choices: " + options.joined(separator: ", ") + "\n"
+                    }
+                }
+                if let milestone = step.milestone { out += "      milestone: \(milestone)\n" }
+                if let guidance = step.guidance { out += "      guidance: \(t(guidance))\n" }
+            }
+            for transition in playbook.events(from: index) {
+                var guardText = ""
+                switch transition.guardCondition {
+                case .always: break
+                case .allDone: guardText = " when all steps are done"
+                case .steps(let steps): guardText = " when " + steps.map { state.steps[$0].id }.joined(separator: ", ") + " done"
+                }
+                let global = state.transitions.contains { $0.event == transition.event } ? "" : " (any state)"
+                out += "  on \(transition.event) → \(playbook.states[transition.target].id)\(guardText)\(global)\n"
+            }
+            for timer in state.timers {
+                out += "  after \(DurationText.format(timer.after)) → \(playbook.states[timer.target].id)\n"
+            }
+        }
+        return out.hasSuffix("\n") ? String(out.dropLast()) : out
+    }
+}

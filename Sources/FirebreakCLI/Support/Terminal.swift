@@ -1,0 +1,57 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writing to the terminal: colour only on a terminal and never with `NO_COLOR`.
+enum Terminal {
+    static let environment = ProcessInfo.processInfo.environment
+
+    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    static func colourEnabled(_ fd: Int32) -> Bool {
+        guard isTerminal(fd) else { return false }
+        if let value = environment["NO_COLOR"], !value.isEmpty { return false }
+        return environment["TERM"] != "dumb"
+    }
+
+    enum Style: String {
+        case red = "31", yellow = "33", green = "32", bold = "1", dim = "2", cyan = "36"
+    }
+
+    static func paint(_ text: String, _ style: Style, fd: Int32 = 1) -> String {
+        colourEnabled(fd) ? "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    /// Writes to standard error without buffering surprises.
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// Writes to standard output.
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// Removes control characters (escape sequences included) from untrusted text shown on a terminal.
+    static func sanitize(_ text: String) -> String {
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" || scalar == "\t" { result.append(scalar); continue }
+            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
+                result.append(contentsOf: "\u{FFFD}".unicodeScalars)
+            } else {
+                result.append(scalar)
+            }
+        }
+        return String(result)
+    }
+
+    /// One line of untrusted text: newlines shown as `⏎`.
+    static func oneLine(_ text: String) -> String {
+        sanitize(text).replacingOccurrences(of: "\n", with: " ⏎ ")
+    }
+}

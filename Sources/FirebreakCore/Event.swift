@@ -1,0 +1,149 @@
+/// One entry in an incident's history. An incident is the fold of its events.
+///
+/// `at` is when it happened, in seconds (Unix time for real incidents, seconds from T+0
+/// in an exercise); time-driven events carry the moment they were due.
+public struct Event: Sendable, Equatable {
+    public var at: Int
+    /// The person acting; `nil` for what the engine does on its own (timers, overdue steps).
+    public var actor: String?
+    /// The role the person acted in, when they hold one.
+    public var role: String?
+    /// The actor does not hold the owner role of the step they acted on.
+    public var outsideRole: Bool
+    public var body: Body
+
+    public init(at: Int, actor: String? = nil, role: String? = nil, outsideRole: Bool = false, _ body: Body) {
+        self.at = at
+        self.actor = actor
+        self.role = role
+        self.outsideRole = outsideRole
+        self.body = body
+    }
+
+    /// What happened. Each case is one of the event kinds of the playbook format.
+    public enum Body: Sendable, Equatable {
+        case opened(playbook: String, title: String, severity: IncidentSeverity, began: Int?)
+        case assigned(role: String, person: String)
+        /// A transition as data: from `from` (nil when opening) by `event` (nil when opening, `timer` name otherwise) into `state`.
+        case entered(state: String, from: String?, event: String?, round: Int)
+        case done(step: String, choice: String?, note: String?)
+        case skipped(step: String, reason: String)
+        case fired(event: String)
+        case note(text: String)
+        case overdue(step: String, due: Int)
+        case escalated(step: String, to: String)
+        case timer(state: String, after: Int, to: String)
+        case closed(reason: String?, forced: Bool)
+        /// An exercise inject delivered to the players.
+        case inject(id: String?, from: String?, text: String)
+        /// An action the engine refused during an exercise.
+        case refused(action: String, reason: String)
+    }
+
+    public var kind: Kind { body.kind }
+
+    /// The event kinds, as timelines, JSON and reports name them.
+    public enum Kind: String, Sendable, CaseIterable, Codable {
+        case opened, assigned, entered, done, skipped, fired, note, overdue, escalated, timer, closed, inject, refused
+    }
+}
+
+extension Event.Body {
+    public var kind: Event.Kind {
+        switch self {
+        case .opened: .opened
+        case .assigned: .assigned
+        case .entered: .entered
+        case .done: .done
+        case .skipped: .skipped
+        case .fired: .fired
+        case .note: .note
+        case .overdue: .overdue
+        case .escalated: .escalated
+        case .timer: .timer
+        case .closed: .closed
+        case .inject: .inject
+        case .refused: .refused
+        }
+    }
+
+    /// The kind's fields as ordered name/value pairs, for JSON and storage.
+    public var fields: [(String, FieldValue)] {
+        switch self {
+        case let .opened(playbook, title, severity, began):
+            [("playbook", .string(playbook)), ("title", .string(title)), ("severity", .string(severity.rawValue)), ("began", began.map(FieldValue.int) ?? .null)]
+        case let .assigned(role, person): [("role", .string(role)), ("person", .string(person))]
+        case let .entered(state, from, event, round):
+            [("state", .string(state)), ("from", from.map(FieldValue.string) ?? .null), ("event", event.map(FieldValue.string) ?? .null), ("round", .int(round))]
+        case let .done(step, choice, note):
+            [("step", .string(step)), ("choice", choice.map(FieldValue.string) ?? .null), ("note", note.map(FieldValue.string) ?? .null)]
+        case let .skipped(step, reason): [("step", .string(step)), ("reason", .string(reason))]
+        case let .fired(event): [("event", .string(event))]
+        case let .note(text): [("text", .string(text))]
+        case let .overdue(step, due): [("step", .string(step)), ("due", .int(due))]
+        case let .escalated(step, to): [("step", .string(step)), ("to", .string(to))]
+        case let .timer(state, after, to): [("state", .string(state)), ("after", .int(after)), ("to", .string(to))]
+        case let .closed(reason, forced): [("reason", reason.map(FieldValue.string) ?? .null), ("forced", .bool(forced))]
+        case let .inject(id, from, text): [("inject", id.map(FieldValue.string) ?? .null), ("from", from.map(FieldValue.string) ?? .null), ("text", .string(text))]
+        case let .refused(action, reason): [("action", .string(action)), ("reason", .string(reason))]
+        }
+    }
+
+    /// Rebuilds a body from its kind and fields; `nil` when a required field is missing.
+    public init?(kind: Event.Kind, fields: [String: FieldValue]) {
+        func s(_ key: String) -> String? { fields[key]?.string }
+        func i(_ key: String) -> Int? { fields[key]?.int }
+        switch kind {
+        case .opened:
+            guard let p = s("playbook"), let t = s("title"), let sv = s("severity").flatMap(IncidentSeverity.init(rawValue:)) else { return nil }
+            self = .opened(playbook: p, title: t, severity: sv, began: i("began"))
+        case .assigned:
+            guard let r = s("role"), let p = s("person") else { return nil }
+            self = .assigned(role: r, person: p)
+        case .entered:
+            guard let st = s("state"), let r = i("round") else { return nil }
+            self = .entered(state: st, from: s("from"), event: s("event"), round: r)
+        case .done:
+            guard let st = s("step") else { return nil }
+            self = .done(step: st, choice: s("choice"), note: s("note"))
+        case .skipped:
+            guard let st = s("step"), let r = s("reason") else { return nil }
+            self = .skipped(step: st, reason: r)
+        case .fired:
+            guard let e = s("event") else { return nil }
+            self = .fired(event: e)
+        case .note:
+            guard let t = s("text") else { return nil }
+            self = .note(text: t)
+        case .overdue:
+            guard let st = s("step"), let d = i("due") else { return nil }
+            self = .overdue(step: st, due: d)
+        case .escalated:
+            guard let st = s("step"), let to = s("to") else { return nil }
+            self = .escalated(step: st, to: to)
+        case .timer:
+            guard let st = s("state"), let a = i("after"), let to = s("to") else { return nil }
+            self = .timer(state: st, after: a, to: to)
+        case .closed:
+            self = .closed(reason: s("reason"), forced: fields["forced"]?.bool ?? false)
+        case .inject:
+            guard let t = s("text") else { return nil }
+            self = .inject(id: s("inject"), from: s("from"), text: t)
+        case .refused:
+            guard let a = s("action"), let r = s("reason") else { return nil }
+            self = .refused(action: a, reason: r)
+        }
+    }
+}
+
+/// A scalar field of an event.
+public enum FieldValue: Sendable, Equatable {
+    case string(String)
+    case int(Int)
+    case bool(Bool)
+    case null
+
+    public var string: String? { if case .string(let v) = self { v } else { nil } }
+    public var int: Int? { if case .int(let v) = self { v } else { nil } }
+    public var bool: Bool? { if case .bool(let v) = self { v } else { nil } }
+}

@@ -1,0 +1,54 @@
+/// The current state of one incident: the fold of its events.
+///
+/// Small and independent of history length: the timeline lives in the event log.
+public struct Incident: Sendable, Equatable {
+    public var title: String
+    public var severity: IncidentSeverity
+    public var openedAt: Int
+    public var beganAt: Int?
+    /// role id → person holding it.
+    public var assignments: [String: String]
+    /// Index of the current state in the playbook.
+    public var state: Int
+    public var enteredAt: Int
+    /// 1-based round of the current state (re-entering a state opens a new round).
+    public var round: Int
+    /// How often each state has been entered.
+    public var rounds: [Int]
+    /// Progress of the current state's steps, in step order.
+    public var steps: [StepProgress]
+    public var closed: Closure?
+    /// Number of events folded in.
+    public var eventCount: Int
+
+    public var isClosed: Bool { closed != nil }
+
+    public struct Closure: Sendable, Equatable {
+        public var at: Int
+        public var reason: String?
+        public var forced: Bool
+    }
+
+    /// The roles a person holds, in playbook order.
+    public func roles(of person: String, in playbook: Playbook) -> [String] {
+        playbook.roles.map(\.id).filter { assignments[$0] == person }
+    }
+}
+
+/// Where one step of the current round stands.
+public struct StepProgress: Sendable, Equatable {
+    public enum Status: Sendable, Equatable {
+        case open
+        case done(at: Int, choice: String?)
+        case skipped(at: Int, reason: String)
+    }
+
+    public var status: Status = .open
+    public var overdue = false
+    public var escalated = false
+
+    public var isOpen: Bool { if case .open = status { true } else { false } }
+    public var isSettled: Bool { !isOpen }
+
+    public init() {}
+}

@@ -1,0 +1,208 @@
+/// How serious an incident is.
+public enum IncidentSeverity: String, Sendable, Equatable, Codable, CaseIterable {
+    case low, medium, high, critical
+}
+
+/// A checked playbook: the state machine for one kind of incident.
+///
+/// Built only by ``PlaybookChecker``, so every reference in it is known to resolve.
+public struct Playbook: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var summary: String?
+    public var severity: IncidentSeverity
+    public var roles: [Role]
+    public var commander: String
+    public var start: Int
+    public var states: [State]
+    /// Transitions of the top-level `on`, available in every non-final state.
+    public var globalTransitions: [Transition]
+
+    public let stateIndex: [String: Int]
+    public let stepLocations: [String: StepLocation]
+    public let roleIndex: [String: Int]
+    let globalTransitionIndex: [String: Int]
+
+    public init(
+        id: String, title: String, summary: String?, severity: IncidentSeverity, roles: [Role], commander: String,
+        start: Int, states: [State], globalTransitions: [Transition]
+    ) {
+        self.id = id
+        self.title = title
+        self.summary = summary
+        self.severity = severity
+        self.roles = roles
+        self.commander = commander
+        self.start = start
+        self.states = states
+        self.globalTransitions = globalTransitions
+        var stateIndex: [String: Int] = [:]
+        var stepLocations: [String: StepLocation] = [:]
+        for (s, state) in states.enumerated() {
+            stateIndex[state.id] = s
+            for (i, step) in state.steps.enumerated() { stepLocations[step.id] = StepLocation(state: s, index: i) }
+        }
+        self.stateIndex = stateIndex
+        self.stepLocations = stepLocations
+        self.roleIndex = Dictionary(roles.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.globalTransitionIndex = Dictionary(globalTransitions.enumerated().map { ($1.event, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public struct StepLocation: Sendable, Equatable {
+        public var state: Int
+        public var index: Int
+    }
+
+    public func role(_ id: String) -> Role? { roleIndex[id].map { roles[$0] } }
+
+    public func step(_ id: String) -> (state: State, step: Step)? {
+        guard let location = stepLocations[id] else { return nil }
+        let state = states[location.state]
+        return (state, state.steps[location.index])
+    }
+
+    /// The transition an event takes from a state: the state's own entry wins over the top-level `on`.
+    public func transition(for event: String, from state: Int) -> Transition? {
+        let current = states[state]
+        if current.isFinal { return nil }
+        if let index = current.transitionIndex[event] { return current.transitions[index] }
+        if let index = globalTransitionIndex[event] { return globalTransitions[index] }
+        return nil
+    }
+
+    /// The events that have a transition from a state, in file order (the state's own first).
+    public func events(from state: Int) -> [Transition] {
+        let current = states[state]
+        if current.isFinal { return [] }
+        return current.transitions + globalTransitions.filter { current.transitionIndex[$0.event] == nil }
+    }
+
+    /// Every step id whose `milestone` is set, in file order.
+    public var milestones: [(step: String, milestone: String)] {
+        states.flatMap { $0.steps.compactMap { step in step.milestone.map { (step.id, $0) } } }
+    }
+}
+
+/// A role that owns steps; overdue steps escalate to `escalatesTo`.
+public struct Role: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var escalatesTo: String?
+
+    public init(id: String, title: String, escalatesTo: String? = nil) {
+        self.id = id
+        self.title = title
+        self.escalatesTo = escalatesTo
+    }
+}
+
+/// A phase of an incident.
+public struct State: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var isFinal: Bool
+    public var steps: [Step]
+    public var transitions: [Transition]
+    public var timers: [Timer]
+    let transitionIndex: [String: Int]
+
+    public init(id: String, title: String, isFinal: Bool, steps: [Step], transitions: [Transition], timers: [Timer]) {
+        self.id = id
+        self.title = title
+        self.isFinal = isFinal
+        self.steps = steps
+        self.transitions = transitions
+        self.timers = timers
+        self.transitionIndex = Dictionary(transitions.enumerated().map { ($1.event, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
+/// An `on` entry: an event that moves the incident to `target` when `guard` holds.
+public struct Transition: Sendable, Equatable {
+    public var event: String
+    public var target: Int
+    public var guardCondition: Guard
+
+    public init(event: String, target: Int, guardCondition: Guard = .always) {
+        self.event = event
+        self.target = target
+        self.guardCondition = guardCondition
+    }
+}
+
+/// When a transition may be taken.
+public enum Guard: Sendable, Equatable {
+    case always
+    /// Every non-optional step of the current state is done or skipped.
+    case allDone
+    /// These steps (indices in the current state) are done or skipped.
+    case steps([Int])
+}
+
+/// An `after` entry: leave for `target` if still in the state `after` seconds after entering it.
+public struct Timer: Sendable, Equatable {
+    public var after: Int
+    public var target: Int
+
+    public init(after: Int, target: Int) {
+        self.after = after
+        self.target = target
+    }
+}
+
+/// Something that must happen while the incident is in a state.
+public struct Step: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var owner: String
+    public var due: Int?
+    /// Indices, in the same state, of steps that must be done or skipped first.
+    public var needs: [Int]
+    public var isOptional: Bool
+    public var choices: Choices?
+    public var guidance: String?
+    public var template: String?
+    public var milestone: String?
+
+    public init(
+        id: String, title: String, owner: String, due: Int? = nil, needs: [Int] = [], isOptional: Bool = false,
+        choices: Choices? = nil, guidance: String? = nil, template: String? = nil, milestone: String? = nil
+    ) {
+        self.id = id
+        self.title = title
+        self.owner = owner
+        self.due = due
+        self.needs = needs
+        self.isOptional = isOptional
+        self.choices = choices
+        self.guidance = guidance
+        self.template = template
+        self.milestone = milestone
+    }
+}
+
+/// A decision: options that fire events, or options that are only recorded.
+public enum Choices: Sendable, Equatable {
+    case events([(option: String, event: String)])
+    case options([String])
+
+    public var options: [String] {
+        switch self {
+        case .events(let pairs): pairs.map(\.option)
+        case .options(let options): options
+        }
+    }
+
+    public func event(for option: String) -> String? {
+        if case .events(let pairs) = self { return pairs.first { $0.option == option }?.event }
+        return nil
+    }
+
+    public static func == (lhs: Choices, rhs: Choices) -> Bool {
+        switch (lhs, rhs) {
+        case let (.events(a), .events(b)): a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
+        case let (.options(a), .options(b)): a == b
+        default: false
+        }
+    }
+}

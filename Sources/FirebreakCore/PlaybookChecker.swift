@@ -1,0 +1,269 @@
+/// Checks what a playbook refers to and builds the runnable ``Playbook``.
+///
+/// Pure: reports every problem it finds, in file order, and builds the playbook only when
+/// there is no error.
+public enum PlaybookChecker {
+    public struct Result: Sendable {
+        public var playbook: Playbook?
+        public var diagnostics: [Diagnostic]
+    }
+
+    public static func check(_ syntax: PlaybookSyntax) -> Result {
+        var checker = Run(syntax: syntax)
+        checker.run()
+        let diagnostics = checker.diagnostics.sortedByLocation()
+        return Result(playbook: diagnostics.hasErrors ? nil : checker.build(), diagnostics: diagnostics)
+    }
+
+    private struct Run {
+        let syntax: PlaybookSyntax
+        var diagnostics: [Diagnostic] = []
+        var roleIDs: Set<String> = []
+        var stateIDs: [String: Int] = [:]
+        var stepState: [String: Int] = [:]
+
+        init(syntax: PlaybookSyntax) { self.syntax = syntax }
+
+        mutating func error(_ message: String, _ location: SourceLocation) {
+            diagnostics.append(.error(message, at: location))
+        }
+
+        mutating func checkID(_ id: Located<String>, _ what: String) {
+            if !Identifier.isValid(id.value) {
+                error("\(what) '\(id.value)' is not a valid id; use lower-case letters, digits and '-', starting with a letter or digit", id.location)
+            }
+        }
+
+        func suggestion(_ name: String, _ candidates: some Sequence<String>) -> String {
+            Identifier.suggestion(for: name, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+        }
+
+        mutating func run() {
+            if let id = syntax.id { checkID(id, "playbook id") }
+            for role in syntax.roles {
+                checkID(role.id, "role id")
+                roleIDs.insert(role.id.value)
+            }
+            let roleNames = syntax.roles.map(\.id.value)
+            for role in syntax.roles {
+                if let target = role.escalatesTo {
+                    if !roleIDs.contains(target.value) {
+                        error("role '\(role.id.value)' escalates to unknown role '\(target.value)'; roles are \(quotedList(roleNames))", target.location)
+                    } else if target.value == role.id.value {
+                        error("role '\(role.id.value)' escalates to itself", target.location)
+                    }
+                }
+            }
+            if let commander = syntax.commander, !roleIDs.contains(commander.value) {
+                error("commander names unknown role '\(commander.value)'\(suggestion(commander.value, roleNames)); roles are \(quotedList(roleNames))", commander.location)
+            }
+
+            var seenSteps: [String: SourceLocation] = [:]
+            for (index, state) in syntax.states.enumerated() {
+                checkID(state.id, "state id")
+                stateIDs[state.id.value] = index
+                for step in state.steps {
+                    guard let id = step.id else { continue }
+                    checkID(id, "step id")
+                    if let first = seenSteps[id.value] {
+                        error("duplicate step id '\(id.value)'; it is already used at line \(first.line)", id.location)
+                    } else {
+                        seenSteps[id.value] = id.location
+                        stepState[id.value] = index
+                    }
+                }
+            }
+            if syntax.states.isEmpty, syntax.start != nil || !syntax.roles.isEmpty {
+                // 'states' missing entirely was reported by the loader; an empty map is reported here.
+            }
+            let stateNames = syntax.states.map(\.id.value)
+            if let start = syntax.start, stateIDs[start.value] == nil {
+                error("start names unknown state '\(start.value)'\(suggestion(start.value, stateNames)); states are \(quotedList(stateNames))", start.location)
+            }
+
+            for transition in syntax.on {
+                checkID(transition.event, "event")
+                checkTarget(transition.target, stateNames)
+                switch transition.guardCondition {
+                case .steps(_, let location):
+                    error("a top-level 'on' guard may only be 'all-done': it applies in every state, whose steps differ", location)
+                case .allDone, nil: break
+                }
+            }
+
+            let globalEvents = Set(syntax.on.map(\.event.value))
+            for (index, state) in syntax.states.enumerated() {
+                checkState(state, index: index, globalEvents: globalEvents, stateNames: stateNames, roleNames: roleNames)
+            }
+            checkGraph()
+        }
+
+        mutating func checkTarget(_ target: Located<String>?, _ stateNames: [String]) {
+            guard let target, stateIDs[target.value] == nil else { return }
+            error("unknown state '\(target.value)'\(suggestion(target.value, stateNames)); states are \(quotedList(stateNames))", target.location)
+        }
+
+        mutating func checkSameState(_ name: Located<String>, state: StateSyntax, index: Int, what: String) {
+            let names = state.steps.compactMap(\.id?.value)
+            guard let owner = stepState[name.value] else {
+                error("\(what) names unknown step '\(name.value)'\(suggestion(name.value, stepState.keys.sorted())); steps of state '\(state.id.value)' are \(quotedList(names))", name.location)
+                return
+            }
+            if owner != index {
+                error("\(what) names step '\(name.value)' of state '\(syntax.states[owner].id.value)'; it may only name steps of state '\(state.id.value)': \(quotedList(names))", name.location)
+            }
+        }
+
+        mutating func checkState(_ state: StateSyntax, index: Int, globalEvents: Set<String>, stateNames: [String], roleNames: [String]) {
+            if state.isFinal {
+                if let key = state.stepsKey { error("final state '\(state.id.value)' may not have 'steps'", key) }
+                if let key = state.onKey { error("final state '\(state.id.value)' may not have 'on'", key) }
+                if let key = state.afterKey { error("final state '\(state.id.value)' may not have 'after'", key) }
+            }
+            let ownEvents = Set(state.on.map(\.event.value))
+            for transition in state.on {
+                checkID(transition.event, "event")
+                checkTarget(transition.target, stateNames)
+                if case .steps(let names, _) = transition.guardCondition {
+                    for name in names { checkSameState(name, state: state, index: index, what: "guard of '\(transition.event.value)'") }
+                }
+            }
+            for timer in state.after { checkTarget(timer.target, stateNames) }
+
+            for step in state.steps {
+                let stepName = step.id?.value ?? "?"
+                if let owner = step.owner, !roleIDs.contains(owner.value) {
+                    error("step '\(stepName)' names unknown role '\(owner.value)'\(suggestion(owner.value, roleNames)); roles are \(quotedList(roleNames))", owner.location)
+                }
+                for need in step.needs {
+                    checkSameState(need, state: state, index: index, what: "'needs' of step '\(stepName)'")
+                }
+                if let milestone = step.milestone { checkID(milestone, "milestone") }
+                switch step.choices {
+                case .events(let pairs):
+                    for pair in pairs {
+                        checkID(pair.event, "event")
+                        if !ownEvents.contains(pair.event.value) && !globalEvents.contains(pair.event.value) {
+                            let known = state.on.map(\.event.value) + syntax.on.map(\.event.value).filter { !ownEvents.contains($0) }
+                            error("choice '\(pair.option.value)' of step '\(stepName)' fires event '\(pair.event.value)', which is neither in the 'on' of state '\(state.id.value)' nor in the top-level 'on'; events there are \(quotedList(known))", pair.event.location)
+                        }
+                    }
+                case .options, nil: break
+                }
+                if step.due == nil, !state.isFinal, let id = step.id {
+                    diagnostics.append(.warning("step '\(id.value)' has no 'due'; it can never be overdue", at: id.location))
+                }
+            }
+            checkNeedsCycles(state)
+        }
+
+        mutating func checkNeedsCycles(_ state: StateSyntax) {
+            let names = state.steps.compactMap(\.id?.value)
+            let needs = Dictionary(state.steps.compactMap { step in step.id.map { ($0.value, step.needs) } }, uniquingKeysWith: { a, _ in a })
+            var color: [String: Int] = [:]  // 1 visiting, 2 done
+            var reported: Set<String> = []
+            func visit(_ name: String, _ path: [String], _ run: inout Run) {
+                color[name] = 1
+                for need in needs[name] ?? [] where needs[need.value] != nil {
+                    if color[need.value] == 1 {
+                        let cycle = (path.drop { $0 != need.value } + [name, need.value])
+                        if reported.insert(need.value).inserted {
+                            run.error("'needs' form a cycle: \(cycle.map { "'\($0)'" }.joined(separator: " -> "))", need.location)
+                        }
+                    } else if color[need.value] == nil {
+                        visit(need.value, path + [name], &run)
+                    }
+                }
+                color[name] = 2
+            }
+            for name in names where color[name] == nil { visit(name, [], &self) }
+        }
+
+        mutating func checkGraph() {
+            guard let start = syntax.start, let startIndex = stateIDs[start.value] else { return }
+            let count = syntax.states.count
+            var edges = [[Int]](repeating: [], count: count)
+            let global = syntax.on.compactMap { $0.target.flatMap { stateIDs[$0.value] } }
+            for (index, state) in syntax.states.enumerated() where !state.isFinal {
+                edges[index] += state.on.compactMap { $0.target.flatMap { stateIDs[$0.value] } }
+                edges[index] += state.after.compactMap { $0.target.flatMap { stateIDs[$0.value] } }
+                edges[index] += global
+            }
+            var reached = [Bool](repeating: false, count: count)
+            var queue = [startIndex]
+            reached[startIndex] = true
+            while let next = queue.popLast() {
+                for target in edges[next] where !reached[target] {
+                    reached[target] = true
+                    queue.append(target)
+                }
+            }
+            // Reverse reachability from final states.
+            var reverse = [[Int]](repeating: [], count: count)
+            for (from, targets) in edges.enumerated() { for to in targets { reverse[to].append(from) } }
+            var canFinish = [Bool](repeating: false, count: count)
+            queue = syntax.states.indices.filter { syntax.states[$0].isFinal }
+            for index in queue { canFinish[index] = true }
+            while let next = queue.popLast() {
+                for from in reverse[next] where !canFinish[from] {
+                    canFinish[from] = true
+                    queue.append(from)
+                }
+            }
+            let hasFinal = syntax.states.contains { $0.isFinal }
+            if !hasFinal, let first = syntax.states.first {
+                error("no state is final; mark the closing state with 'final: true'", first.id.location)
+            }
+            for (index, state) in syntax.states.enumerated() {
+                if !reached[index] {
+                    error("state '\(state.id.value)' cannot be reached from start state '\(start.value)'", state.id.location)
+                } else if hasFinal && !canFinish[index] {
+                    error("no final state can be reached from state '\(state.id.value)'", state.id.location)
+                }
+            }
+        }
+
+        func build() -> Playbook? {
+            guard let id = syntax.id, let commander = syntax.commander, let start = syntax.start,
+                let startIndex = stateIDs[start.value]
+            else { return nil }
+            func transition(_ t: TransitionSyntax, stepIndex: [String: Int]) -> Transition? {
+                guard let target = t.target.flatMap({ stateIDs[$0.value] }) else { return nil }
+                let guardCondition: Guard
+                switch t.guardCondition {
+                case nil: guardCondition = .always
+                case .allDone: guardCondition = .allDone
+                case .steps(let names, _): guardCondition = .steps(names.compactMap { stepIndex[$0.value] })
+                }
+                return Transition(event: t.event.value, target: target, guardCondition: guardCondition)
+            }
+            var states: [State] = []
+            for state in syntax.states {
+                let stepIndex = Dictionary(state.steps.enumerated().compactMap { i, s in s.id.map { ($0.value, i) } }, uniquingKeysWith: { a, _ in a })
+                let steps = state.steps.map { s in
+                    Step(
+                        id: s.id?.value ?? "", title: s.title ?? "", owner: s.owner?.value ?? "", due: s.due,
+                        needs: s.needs.compactMap { stepIndex[$0.value] }, isOptional: s.isOptional,
+                        choices: s.choices.map { choices in
+                            switch choices {
+                            case .events(let pairs): .events(pairs.map { ($0.option.value, $0.event.value) })
+                            case .options(let options): .options(options.map(\.value))
+                            }
+                        },
+                        guidance: s.guidance, template: s.template, milestone: s.milestone?.value)
+                }
+                states.append(
+                    State(
+                        id: state.id.value, title: state.title ?? state.id.value, isFinal: state.isFinal, steps: steps,
+                        transitions: state.on.compactMap { transition($0, stepIndex: stepIndex) },
+                        timers: state.after.compactMap { t in t.target.flatMap { stateIDs[$0.value] }.map { Timer(after: t.after.value, target: $0) } }
+                            .sorted { $0.after < $1.after }))
+            }
+            return Playbook(
+                id: id.value, title: syntax.title ?? id.value, summary: syntax.summary, severity: syntax.severity,
+                roles: syntax.roles.map { Role(id: $0.id.value, title: $0.title ?? $0.id.value, escalatesTo: $0.escalatesTo?.value) },
+                commander: commander.value, start: startIndex, states: states,
+                globalTransitions: syntax.on.compactMap { transition($0, stepIndex: [:]) })
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import FirebreakCore
+import Yams
+
+/// The result of loading a playbook file: the playbook when it has no error, and every diagnostic.
+public struct PlaybookLoadResult: Sendable {
+    public var playbook: Playbook?
+    public var diagnostics: [Diagnostic]
+}
+
+/// Reads playbook YAML into a checked ``Playbook`` with positioned diagnostics.
+public enum PlaybookLoader {
+    static let topKeys = ["firebreak", "id", "title", "summary", "severity", "roles", "commander", "start", "states", "on"]
+    static let roleKeys = ["title", "escalates-to"]
+    static let stateKeys = ["title", "final", "steps", "on", "after"]
+    static let stepKeys = ["id", "title", "owner", "due", "needs", "optional", "choices", "guidance", "template", "milestone"]
+    static let transitionKeys = ["to", "when"]
+
+    /// Loads and checks playbook text. `fileName` (without folder) enables the id/file-name warning.
+    public static func load(_ text: String, fileName: String? = nil) -> PlaybookLoadResult {
+        let (syntax, shapeDiagnostics) = parse(text)
+        guard let syntax else { return PlaybookLoadResult(playbook: nil, diagnostics: shapeDiagnostics) }
+        let checked = PlaybookChecker.check(syntax)
+        var diagnostics = shapeDiagnostics + checked.diagnostics
+        if let fileName, let id = syntax.id {
+            let stem = fileName.hasSuffix(".yaml") ? String(fileName.dropLast(5)) : fileName.hasSuffix(".yml") ? String(fileName.dropLast(4)) : fileName
+            if stem != id.value {
+                diagnostics.append(.warning("playbook id '\(id.value)' differs from the file name '\(fileName)'; name the file '\(id.value).yaml'", at: id.location))
+            }
+        }
+        diagnostics = diagnostics.sortedByLocation()
+        return PlaybookLoadResult(playbook: diagnostics.hasErrors ? nil : checked.playbook, diagnostics: diagnostics)
+    }
+
+    /// YAML → ``PlaybookSyntax`` with shape diagnostics (types, keys, durations, version).
+    public static func parse(_ text: String) -> (PlaybookSyntax?, [Diagnostic]) {
+        let root: Node
+        switch YAMLText.compose(text) {
+        case .failure(let diagnostic): return (nil, [diagnostic])
+        case .success(nil): return (nil, [.error("the file is empty; a playbook starts with 'firebreak: 1'", at: SourceLocation(line: 1, column: 1))])
+        case .success(let node?): root = node
+        }
+        var reader = NodeReader(text: text)
+        var syntax = PlaybookSyntax()
+        syntax.origin = NodeReader.location(root)
+        guard let entries = reader.mapping(root, "the playbook", allowed: topKeys, required: ["firebreak", "id", "title", "roles", "commander", "start", "states"]) else {
+            return (nil, reader.diagnostics)
+        }
+        for (key, _, value) in entries {
+            switch key {
+            case "firebreak":
+                if let version = reader.int(value, "'firebreak'"), version.value != 1 {
+                    reader.error("unsupported format version \(version.value); this Firebreak reads 'firebreak: 1'", value)
+                }
+            case "id": syntax.id = reader.located(value, "'id'")
+            case "title": syntax.title = reader.string(value, "'title'")
+            case "summary": syntax.summary = reader.string(value, "'summary'")
+            case "severity": syntax.severity = severity(value, &reader) ?? .medium
+            case "roles": syntax.roles = roles(value, &reader)
+            case "commander": syntax.commander = reader.located(value, "'commander'")
+            case "start": syntax.start = reader.located(value, "'start'")
+            case "states": syntax.states = states(value, &reader)
+            case "on": syntax.on = transitions(value, "the top-level 'on'", &reader)
+            default: break
+            }
+        }
+        return (syntax, reader.diagnostics)
+    }
+
+    static func severity(_ node: Node, _ reader: inout NodeReader) -> IncidentSeverity? {
+        guard let text = reader.string(node, "'severity'") else { return nil }
+        guard let severity = IncidentSeverity(rawValue: text) else {
+            reader.error("unknown severity '\(text)'; use 'low', 'medium', 'high' or 'critical'", node)
+            return nil
+        }
+        return severity
+    }
+
+    static func roles(_ node: Node, _ reader: inout NodeReader) -> [RoleSyntax] {
+        guard let entries = reader.namedMapping(node, "'roles'") else { return [] }
+        if entries.isEmpty { reader.error("'roles' is empty; a playbook needs at least its commander's role", node) }
+        return entries.map { key, value in
+            var role = RoleSyntax(id: key)
+            guard let fields = reader.mapping(value, "role '\(key.value)'", allowed: roleKeys, required: ["title"]) else { return role }
+            for (field, _, value) in fields {
+                if field == "title" { role.title = reader.string(value, "the title of role '\(key.value)'") }
+                if field == "escalates-to" { role.escalatesTo = reader.located(value, "'escalates-to' of role '\(key.value)'") }
+            }
+            return role
+        }
+    }
+
+    static func states(_ node: Node, _ reader: inout NodeReader) -> [StateSyntax] {
+        guard let entries = reader.namedMapping(node, "'states'") else { return [] }
+        if entries.isEmpty { reader.error("'states' is empty; a playbook needs at least a start state and a final state", node) }
+        return entries.map { key, value in
+            var state = StateSyntax(id: key)
+            if NodeReader.isNull(value) { return state }
+            guard let fields = reader.mapping(value, "state '\(key.value)'", allowed: stateKeys) else { return state }
+            for (field, keyNode, value) in fields {
+                let at = NodeReader.location(keyNode)
+                switch field {
+                case "title": state.title = reader.string(value, "the title of state '\(key.value)'")
+                case "final": state.isFinal = reader.bool(value, "'final' of state '\(key.value)'") ?? false
+                case "steps":
+                    state.stepsKey = at
+                    state.steps = steps(value, state: key.value, &reader)
+                case "on":
+                    state.onKey = at
+                    state.on = transitions(value, "'on' of state '\(key.value)'", &reader)
+                case "after":
+                    state.afterKey = at
+                    state.after = timers(value, state: key.value, &reader)
+                default: break
+                }
+            }
+            return state
+        }
+    }
+
+    static func steps(_ node: Node, state: String, _ reader: inout NodeReader) -> [StepSyntax] {
+        guard case .sequence(let sequence) = node else {
+            if !NodeReader.isNull(node) { reader.error("'steps' of state '\(state)' must be a list of steps, not \(NodeReader.describe(node))", node) }
+            return []
+        }
+        return sequence.compactMap { node in
+            var step = StepSyntax(at: NodeReader.location(node))
+            let name = node["id"]?.string.map { "step '\($0)'" } ?? "a step of state '\(state)'"
+            guard let fields = reader.mapping(node, name, allowed: stepKeys, required: ["id", "title", "owner"]) else { return nil }
+            for (field, _, value) in fields {
+                switch field {
+                case "id": step.id = reader.located(value, "the id of \(name)")
+                case "title": step.title = reader.string(value, "the title of \(name)")
+                case "owner": step.owner = reader.located(value, "the owner of \(name)")
+                case "due": step.due = reader.duration(value, "'due' of \(name)")
+                case "needs": step.needs = reader.nameList(value, "'needs' of \(name)") ?? []
+                case "optional": step.isOptional = reader.bool(value, "'optional' of \(name)") ?? false
+                case "choices": step.choices = choices(value, name, &reader)
+                case "guidance": step.guidance = reader.string(value, "the guidance of \(name)")
+                case "template": step.template = reader.string(value, "the template of \(name)")
+                case "milestone": step.milestone = reader.located(value, "the milestone of \(name)")
+                default: break
+                }
+            }
+            return step
+        }
+    }
+
+    static func choices(_ node: Node, _ name: String, _ reader: inout NodeReader) -> StepSyntax.ChoicesSyntax? {
+        switch node {
+        case .mapping:
+            guard let entries = reader.namedMapping(node, "'choices' of \(name)") else { return nil }
+            if entries.isEmpty { reader.error("'choices' of \(name) is empty; give at least one option", node) }
+            return .events(entries.compactMap { key, value in
+                reader.located(value, "the event of choice '\(key.value)'").map { .init(option: key, event: $0) }
+            })
+        case .sequence(let sequence):
+            if sequence.isEmpty { reader.error("'choices' of \(name) is empty; give at least one option", node) }
+            return .options(sequence.compactMap { reader.located($0, "an option of \(name)") })
+        default:
+            reader.error("'choices' of \(name) must be a map of option to event, or a list of options", node)
+            return nil
+        }
+    }
+
+    static func transitions(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [TransitionSyntax] {
+        guard let entries = reader.namedMapping(node, what) else { return [] }
+        return entries.map { event, value in
+            if case .scalar = value {
+                return TransitionSyntax(event: event, target: reader.located(value, "the target of '\(event.value)'"))
+            }
+            var transition = TransitionSyntax(event: event, target: nil)
+            guard let fields = reader.mapping(value, "transition '\(event.value)'", allowed: transitionKeys, required: ["to"]) else { return transition }
+            for (field, _, value) in fields {
+                if field == "to" { transition.target = reader.located(value, "'to' of '\(event.value)'") }
+                if field == "when" { transition.guardCondition = guardCondition(value, event.value, &reader) }
+            }
+            return transition
+        }
+    }
+
+    static func guardCondition(_ node: Node, _ event: String, _ reader: inout NodeReader) -> TransitionSyntax.GuardSyntax? {
+        let at = NodeReader.location(node)
+        switch node {
+        case .scalar(let scalar) where scalar.string == "all-done": return .allDone(at)
+        case .sequence:
+            guard let names = reader.nameList(node, "'when' of '\(event)'") else { return nil }
+            if names.isEmpty { reader.error("'when' of '\(event)' is an empty list; name steps, or use 'all-done'", node) }
+            return .steps(names, at)
+        default:
+            reader.error("'when' of '\(event)' must be 'all-done' or a list of step ids", node)
+            return nil
+        }
+    }
+
+    static func timers(_ node: Node, state: String, _ reader: inout NodeReader) -> [TimerSyntax] {
+        guard let entries = reader.namedMapping(node, "'after' of state '\(state)'") else { return [] }
+        return entries.compactMap { key, value in
+            guard let seconds = reader.duration(key.value, at: key.location, "timer") else { return nil }
+            return TimerSyntax(after: Located(seconds, at: key.location), target: reader.located(value, "the target of timer '\(key.value)'"))
+        }
+    }
+}

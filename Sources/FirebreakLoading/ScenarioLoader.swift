@@ -1,0 +1,308 @@
+import FirebreakCore
+import Yams
+
+/// The result of loading a scenario: the scenario when it has no error, its playbook, and every diagnostic.
+public struct ScenarioLoadResult: Sendable {
+    public var scenario: Scenario?
+    public var playbook: Playbook?
+    public var diagnostics: [Diagnostic]
+}
+
+/// Reads scenario YAML and checks it against its playbook, with positioned diagnostics.
+public enum ScenarioLoader {
+    static let topKeys = ["firebreak", "id", "title", "playbook", "severity", "start", "cast", "injects", "actions", "variability", "end"]
+    static let injectKeys = ["id", "at", "from", "text", "fire", "expect"]
+    static let expectKeys = ["done", "state", "within", "else"]
+    static let contingencyKeys = ["from", "text", "fire"]
+    static let actionKeys = ["at", "by", "done", "choice", "skip", "reason", "fire", "note"]
+
+    /// Whether YAML text is a scenario rather than a playbook (it names a `playbook` or has `injects`).
+    public static func looksLikeScenario(_ text: String) -> Bool {
+        guard let node = try? Yams.compose(yaml: text), case .mapping(let mapping) = node else {
+            return text.contains("\ninjects:") || text.hasPrefix("injects:") || text.contains("\nplaybook:")
+        }
+        return mapping["playbook"] != nil || mapping["injects"] != nil
+    }
+
+    /// Loads a scenario; `playbooks` looks up the playbook it names (nil when missing or invalid).
+    public static func load(_ text: String, fileName: String? = nil, playbooks: @escaping (String) -> Playbook?) -> ScenarioLoadResult {
+        let root: Node
+        switch YAMLText.compose(text) {
+        case .failure(let diagnostic): return ScenarioLoadResult(scenario: nil, playbook: nil, diagnostics: [diagnostic])
+        case .success(nil):
+            return ScenarioLoadResult(scenario: nil, playbook: nil, diagnostics: [.error("the file is empty; a scenario starts with 'firebreak: 1'", at: SourceLocation(line: 1, column: 1))])
+        case .success(let node?): root = node
+        }
+        var run = Run(reader: NodeReader(text: text), playbooks: playbooks)
+        let scenario = run.read(root, fileName: fileName)
+        let diagnostics = run.reader.diagnostics.sortedByLocation()
+        return ScenarioLoadResult(scenario: diagnostics.hasErrors ? nil : scenario, playbook: run.playbook, diagnostics: diagnostics)
+    }
+
+    struct Run {
+        var reader: NodeReader
+        let playbooks: (String) -> Playbook?
+        var playbook: Playbook?
+
+        func hint(_ name: String, _ candidates: [String]) -> String {
+            Identifier.suggestion(for: name, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+        }
+
+        mutating func read(_ root: Node, fileName: String?) -> Scenario? {
+            guard let entries = reader.mapping(root, "the scenario", allowed: ScenarioLoader.topKeys, required: ["firebreak", "id", "title", "playbook", "injects"]) else {
+                return nil
+            }
+            // The playbook first: every other key is checked against it.
+            if let node = entries.first(where: { $0.key == "playbook" })?.value, let name = reader.located(node, "'playbook'") {
+                playbook = playbooks(name.value)
+                if playbook == nil {
+                    reader.error("unknown or invalid playbook '\(name.value)'; it must be a playbook that checks clean in the playbook folder", at: name.location)
+                }
+            }
+            var id: Located<String>?, title: String?, severity: IncidentSeverity?, start: WallClock?
+            var cast: [(role: String, person: String)] = [], injects: [Inject] = [], actions: [Action] = []
+            var variability: [String: Int] = [:], end = 86_400
+            for (key, _, value) in entries {
+                switch key {
+                case "firebreak":
+                    if let version = reader.int(value, "'firebreak'"), version.value != 1 {
+                        reader.error("unsupported format version \(version.value); this Firebreak reads 'firebreak: 1'", value)
+                    }
+                case "id":
+                    id = reader.located(value, "'id'")
+                    if let id, !Identifier.isValid(id.value) {
+                        reader.error("scenario id '\(id.value)' is not a valid id; use lower-case letters, digits and '-'", at: id.location)
+                    }
+                case "title": title = reader.string(value, "'title'")
+                case "severity": severity = PlaybookLoader.severity(value, &reader)
+                case "start":
+                    if let text = reader.string(value, "'start'") {
+                        start = WallClock.parse(text)
+                        if start == nil { reader.error("'start' '\(text)' is not an ISO 8601 time such as '2026-05-12T21:30:00+02:00'", value) }
+                    }
+                case "cast": cast = readCast(value)
+                case "injects":
+                    guard case .sequence(let sequence) = value else {
+                        reader.error("'injects' must be a list of injects, not \(NodeReader.describe(value))", value)
+                        continue
+                    }
+                    if sequence.isEmpty { reader.error("'injects' is empty; an exercise needs at least one inject", value) }
+                    injects = sequence.compactMap { readInject($0) }
+                case "actions":
+                    guard case .sequence(let sequence) = value else {
+                        if !NodeReader.isNull(value) { reader.error("'actions' must be a list of actions, not \(NodeReader.describe(value))", value) }
+                        continue
+                    }
+                    actions = sequence.compactMap { readAction($0) }
+                case "variability":
+                    for (role, node) in reader.namedMapping(value, "'variability'") ?? [] {
+                        if role.value != "default" { checkRole(role) }
+                        if let seconds = reader.duration(node, "variability of '\(role.value)'", allowZero: true) { variability[role.value] = seconds }
+                    }
+                case "end":
+                    end = reader.duration(value, "'end'") ?? end
+                default: break
+                }
+            }
+            if let id, let fileName {
+                let stem = fileName.hasSuffix(".yaml") ? String(fileName.dropLast(5)) : fileName.hasSuffix(".yml") ? String(fileName.dropLast(4)) : fileName
+                if stem != id.value {
+                    reader.diagnostics.append(.warning("scenario id '\(id.value)' differs from the file name '\(fileName)'; name the file '\(id.value).yaml'", at: id.location))
+                }
+            }
+            guard let id, let title, let playbook else { return nil }
+            return Scenario(
+                id: id.value, title: title, playbook: playbook.id, severity: severity, start: start, cast: cast,
+                injects: injects, actions: actions, variability: variability, end: end)
+        }
+
+        mutating func checkRole(_ role: Located<String>) {
+            guard let playbook, playbook.roleIndex[role.value] == nil else { return }
+            let roles = playbook.roles.map(\.id)
+            reader.error("unknown role '\(role.value)'\(hint(role.value, roles)); roles of playbook '\(playbook.id)' are \(quotedList(roles))", at: role.location)
+        }
+
+        mutating func checkStep(_ step: Located<String>) {
+            guard let playbook, playbook.stepLocations[step.value] == nil else { return }
+            let steps = playbook.states.flatMap { $0.steps.map(\.id) }
+            reader.error("unknown step '\(step.value)'\(hint(step.value, steps)); playbook '\(playbook.id)' has no such step", at: step.location)
+        }
+
+        mutating func checkState(_ state: Located<String>) {
+            guard let playbook, playbook.stateIndex[state.value] == nil else { return }
+            let states = playbook.states.map(\.id)
+            reader.error("unknown state '\(state.value)'\(hint(state.value, states)); states of playbook '\(playbook.id)' are \(quotedList(states))", at: state.location)
+        }
+
+        mutating func checkEvent(_ event: Located<String>) {
+            guard let playbook else { return }
+            var events = playbook.globalTransitions.map(\.event)
+            for state in playbook.states { events += state.transitions.map(\.event) }
+            if !events.contains(event.value) {
+                var unique: [String] = []
+                for e in events where !unique.contains(e) { unique.append(e) }
+                reader.error("unknown event '\(event.value)'\(hint(event.value, unique)); events of playbook '\(playbook.id)' are \(quotedList(unique))", at: event.location)
+            }
+        }
+
+        mutating func readCast(_ node: Node) -> [(role: String, person: String)] {
+            var cast: [(role: String, person: String)] = []
+            for (role, value) in reader.namedMapping(node, "'cast'") ?? [] {
+                checkRole(role)
+                if let person = reader.string(value, "the person cast as '\(role.value)'") { cast.append((role.value, person)) }
+            }
+            return cast
+        }
+
+        mutating func readInject(_ node: Node) -> Inject? {
+            let name = node["id"]?.string.map { "inject '\($0)'" } ?? "an inject"
+            guard let fields = reader.mapping(node, name, allowed: ScenarioLoader.injectKeys, required: ["at", "text"]) else { return nil }
+            var inject = Inject(at: 0, text: "")
+            var valid = true
+            for (key, _, value) in fields {
+                switch key {
+                case "id":
+                    if let id = reader.located(value, "the id of \(name)") {
+                        inject.id = id.value
+                        if !Identifier.isValid(id.value) { reader.error("inject id '\(id.value)' is not a valid id; use lower-case letters, digits and '-'", at: id.location) }
+                    }
+                case "at":
+                    if let at = reader.duration(value, "'at' of \(name)", allowZero: true) { inject.at = at } else { valid = false }
+                case "from": inject.from = reader.string(value, "'from' of \(name)")
+                case "text":
+                    if let text = reader.string(value, "the text of \(name)") { inject.text = text } else { valid = false }
+                case "fire":
+                    if let event = reader.located(value, "'fire' of \(name)") {
+                        checkEvent(event)
+                        inject.fire = event.value
+                    }
+                case "expect":
+                    guard case .sequence(let sequence) = value else {
+                        reader.error("'expect' of \(name) must be a list of expectations", value)
+                        continue
+                    }
+                    inject.expectations = sequence.compactMap { readExpectation($0, name) }
+                default: break
+                }
+            }
+            return valid ? inject : nil
+        }
+
+        mutating func readExpectation(_ node: Node, _ inject: String) -> Expectation? {
+            let what = "an expectation of \(inject)"
+            guard let fields = reader.mapping(node, what, allowed: ScenarioLoader.expectKeys, required: ["within"]) else { return nil }
+            var condition: Expectation.Condition?
+            var within: Int?
+            var contingency: Contingency?
+            let targets = fields.filter { $0.key == "done" || $0.key == "state" }
+            if targets.count != 1 {
+                reader.error("\(what) needs exactly one of 'done: STEP' or 'state: STATE'", node)
+            }
+            for (key, _, value) in fields {
+                switch key {
+                case "done":
+                    if let step = reader.located(value, "'done' of \(what)") {
+                        checkStep(step)
+                        condition = .done(step: step.value)
+                    }
+                case "state":
+                    if let state = reader.located(value, "'state' of \(what)") {
+                        checkState(state)
+                        condition = .state(state.value)
+                    }
+                case "within": within = reader.duration(value, "'within' of \(what)", allowZero: true)
+                case "else":
+                    guard let entries = reader.mapping(value, "the 'else' of \(what)", allowed: ScenarioLoader.contingencyKeys, required: ["text"]) else { continue }
+                    var result = Contingency(text: "")
+                    var ok = true
+                    for (field, _, v) in entries {
+                        switch field {
+                        case "from": result.from = reader.string(v, "'from' of the 'else'")
+                        case "text":
+                            if let text = reader.string(v, "the text of the 'else'") { result.text = text } else { ok = false }
+                        case "fire":
+                            if let event = reader.located(v, "'fire' of the 'else'") {
+                                checkEvent(event)
+                                result.fire = event.value
+                            }
+                        default: break
+                        }
+                    }
+                    if ok { contingency = result }
+                default: break
+                }
+            }
+            guard targets.count == 1, let condition, let within else { return nil }
+            return Expectation(condition, within: within, contingency: contingency)
+        }
+
+        mutating func readAction(_ node: Node) -> Action? {
+            guard let fields = reader.mapping(node, "an action", allowed: ScenarioLoader.actionKeys, required: ["at", "by"]) else { return nil }
+            let moves = fields.filter { ["done", "skip", "fire", "note"].contains($0.key) }
+            if moves.count != 1 {
+                reader.error("an action needs exactly one of 'done', 'skip', 'fire' or 'note'; it has \(moves.isEmpty ? "none" : quotedList(moves.map(\.key)))", node)
+                return nil
+            }
+            var at: Int?, by: String?, move: Action.Move?
+            var choice: Located<String>?, reason: String?
+            for (key, keyNode, value) in fields {
+                switch key {
+                case "at": at = reader.duration(value, "'at' of the action", allowZero: true)
+                case "by":
+                    if let role = reader.located(value, "'by' of the action") {
+                        checkRole(role)
+                        by = role.value
+                    }
+                case "choice": choice = reader.located(value, "'choice' of the action")
+                case "reason": reason = reader.string(value, "'reason' of the action")
+                case "done", "skip":
+                    if let step = reader.located(value, "'\(key)' of the action") {
+                        checkStep(step)
+                        move = key == "done" ? .done(step: step.value, choice: nil) : .skip(step: step.value, reason: "")
+                    }
+                case "fire":
+                    if let event = reader.located(value, "'fire' of the action") {
+                        checkEvent(event)
+                        move = .fire(event: event.value)
+                    }
+                case "note":
+                    if let text = reader.string(value, "the note of the action") { move = .note(text: text) }
+                default:
+                    _ = keyNode
+                }
+            }
+            switch move {
+            case .done(let step, _):
+                let options = playbook?.step(step)?.step.choices?.options
+                if let choice {
+                    if let playbook, playbook.stepLocations[step] != nil {
+                        if let options {
+                            if !options.contains(choice.value) {
+                                reader.error("step '\(step)' has no option '\(choice.value)'\(hint(choice.value, options)); options are \(quotedList(options))", at: choice.location)
+                            }
+                        } else {
+                            reader.error("step '\(step)' is not a decision; remove 'choice'", at: choice.location)
+                        }
+                    }
+                    move = .done(step: step, choice: choice.value)
+                } else if let options {
+                    reader.error("step '\(step)' is a decision; add 'choice:', one of \(quotedList(options))", node)
+                }
+                if reason != nil { reader.error("'reason' goes with 'skip', not 'done'", node) }
+            case .skip(let step, _):
+                guard let reason else {
+                    reader.error("a 'skip' action needs 'reason:'", node)
+                    return nil
+                }
+                move = .skip(step: step, reason: reason)
+                if let choice { reader.error("'choice' goes with 'done', not 'skip'", at: choice.location) }
+            case .fire, .note:
+                if let choice { reader.error("'choice' goes with 'done'", at: choice.location) }
+                if reason != nil { reader.error("'reason' goes with 'skip'", node) }
+            case nil: return nil
+            }
+            guard let at, let by, let move else { return nil }
+            return Action(at: at, by: by, move)
+        }
+    }
+}

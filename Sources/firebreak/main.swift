@@ -1,0 +1,3 @@
+import FirebreakCLI
+
+Firebreak.runMain()
