@@ -8,7 +8,8 @@ public struct Firebreak: ParsableCommand {
         abstract: "Incident response for reputational incidents: playbooks, incidents, tabletop exercises.",
         version: "1.0.0",
         subcommands: [
-            PlaybookCommand.self,
+            PlaybookCommand.self, Open.self, ListIncidents.self, Status.self, Assign.self, Done.self, Skip.self, Fire.self,
+            Note.self, Close.self, Timeline.self, Verify.self,
         ]
     )
 

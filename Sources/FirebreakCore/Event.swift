@@ -72,7 +72,7 @@ extension Event.Body {
         switch self {
         case let .opened(playbook, title, severity, began):
             [("playbook", .string(playbook)), ("title", .string(title)), ("severity", .string(severity.rawValue)), ("began", began.map(FieldValue.int) ?? .null)]
-        case let .assigned(role, person): [("role", .string(role)), ("person", .string(person))]
+        case let .assigned(role, person): [("assignedRole", .string(role)), ("person", .string(person))]
         case let .entered(state, from, event, round):
             [("state", .string(state)), ("from", from.map(FieldValue.string) ?? .null), ("event", event.map(FieldValue.string) ?? .null), ("round", .int(round))]
         case let .done(step, choice, note):
@@ -98,7 +98,7 @@ extension Event.Body {
             guard let p = s("playbook"), let t = s("title"), let sv = s("severity").flatMap(IncidentSeverity.init(rawValue:)) else { return nil }
             self = .opened(playbook: p, title: t, severity: sv, began: i("began"))
         case .assigned:
-            guard let r = s("role"), let p = s("person") else { return nil }
+            guard let r = s("assignedRole"), let p = s("person") else { return nil }
             self = .assigned(role: r, person: p)
         case .entered:
             guard let st = s("state"), let r = i("round") else { return nil }

@@ -1,7 +1,7 @@
 /// The current state of one incident: the fold of its events.
 ///
 /// Small and independent of history length: the timeline lives in the event log.
-public struct Incident: Sendable, Equatable {
+public struct Incident: Sendable, Equatable, Codable {
     public var title: String
     public var severity: IncidentSeverity
     public var openedAt: Int
@@ -23,7 +23,7 @@ public struct Incident: Sendable, Equatable {
 
     public var isClosed: Bool { closed != nil }
 
-    public struct Closure: Sendable, Equatable {
+    public struct Closure: Sendable, Equatable, Codable {
         public var at: Int
         public var reason: String?
         public var forced: Bool
@@ -36,8 +36,8 @@ public struct Incident: Sendable, Equatable {
 }
 
 /// Where one step of the current round stands.
-public struct StepProgress: Sendable, Equatable {
-    public enum Status: Sendable, Equatable {
+public struct StepProgress: Sendable, Equatable, Codable {
+    public enum Status: Sendable, Equatable, Codable {
         case open
         case done(at: Int, choice: String?)
         case skipped(at: Int, reason: String)

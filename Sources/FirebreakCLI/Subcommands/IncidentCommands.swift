@@ -1,0 +1,385 @@
+import ArgumentParser
+import FirebreakCore
+import FirebreakReports
+import FirebreakStore
+import Foundation
+
+/// Prints the events a move produced, one line each.
+func printRecorded(_ stored: [StoredEvent], reference: String) {
+    let now = Clock.now()
+    for item in stored {
+        let text = EventText.describe(item.event) { Clock.compact($0, now: now) }
+        Terminal.out("\(reference) #\(item.seq) \(Clock.compact(item.event.at, now: now))  \(Terminal.oneLine(text))\(item.event.outsideRole ? "  [outside role]" : "")")
+    }
+}
+
+struct Open: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Open an incident from a playbook; prints its id, e.g. INC-7.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The playbook id.") var playbook: String
+    @Option(help: "What happened, in one line.") var title: String
+    @Option(help: "low, medium, high or critical; default: the playbook's.") var severity: IncidentSeverity?
+    @Option(help: ArgumentHelp("Give a role to a person (repeatable).", valueName: "role=person")) var assign: [String] = []
+    @Option(parsing: .unconditional, help: "When the incident was opened (default now).") var at: String?
+    @Option(parsing: .unconditional, help: "When the trigger happened (the post was published).") var began: String?
+
+    func validate() throws {
+        if title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--title may not be empty") }
+        for item in assign where !item.contains("=") || item.hasPrefix("=") || item.hasSuffix("=") {
+            throw ValidationError("--assign '\(item)' must be ROLE=PERSON")
+        }
+    }
+
+    func run() throws {
+        let (playbook, text, _) = try global.library.load(self.playbook)
+        let actor = try global.actor()
+        let now = Clock.now()
+        let at = try Workspace.time(self.at, now: now, openedAt: nil)
+        var beganAt: Int?
+        if let began {
+            beganAt = try Workspace.time(began, now: now, openedAt: nil)
+            if let beganAt, beganAt > at { throw FirebreakError.usage("--began is after the incident was opened; it is when the trigger happened") }
+        }
+        let assignments = assign.map { item -> (role: String, person: String) in
+            let parts = item.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), String(parts[1]))
+        }
+        let engine = Engine(playbook: playbook)
+        let opened: (Incident, [Event])
+        do {
+            opened = try engine.open(title: title, severity: severity, began: beganAt, opener: actor, assignments: assignments, at: at)
+        } catch {
+            throw FirebreakError.usage(error.message)
+        }
+        var (incident, events) = opened
+        events += engine.advance(&incident, to: now)
+        let store = try Workspace(global: global).store(create: true)
+        let number: Int
+        do {
+            number = try store.create(
+                NewIncident(playbookID: playbook.id, playbookText: text, playbookHash: SQLiteStore.sha256(text), isExercise: false, events: events, snapshot: incident),
+                recordedAt: now)
+        } catch {
+            throw Workspace.translate(error)
+        }
+        Terminal.out("INC-\(number)")
+    }
+}
+
+extension IncidentSeverity: ExpressibleByArgument {}
+
+struct ListIncidents: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List open incidents (all with --all).")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Closed incidents too.") var all = false
+    @Flag(help: "Recorded exercises too.") var exercises = false
+    @Flag(help: "JSON for scripts.") var json = false
+
+    func run() throws {
+        let store = try Workspace(global: global).store()
+        let records: [IncidentRecord]
+        do { records = try store.list(includeClosed: all, exercises: exercises) } catch { throw Workspace.translate(error) }
+        if json {
+            Terminal.out(JSONValue.array(records.map { record in
+                .object([
+                    ("id", .string(record.reference)), ("title", .string(record.title)), ("playbook", .string(record.playbookID)),
+                    ("severity", .string(record.severity.rawValue)), ("state", .string(record.state)),
+                    ("openedAt", .string(Clock.iso(record.openedAt))), ("closed", .bool(record.closedAt != nil)),
+                    ("closedAt", .optional(record.closedAt.map(Clock.iso))), ("exercise", .bool(record.isExercise)),
+                ])
+            }).rendered())
+            return
+        }
+        if records.isEmpty {
+            Terminal.out(all ? "no incidents" : "no open incidents")
+            return
+        }
+        let now = Clock.now()
+        var rows = [["ID", "STATE", "SEVERITY", "PLAYBOOK", "OPENED", "TITLE"]]
+        for record in records {
+            var state = record.closedAt == nil ? record.state : "closed"
+            if record.isExercise { state += " (exercise)" }
+            rows.append([record.reference, state, record.severity.rawValue, record.playbookID, Clock.compact(record.openedAt, now: now), Terminal.oneLine(record.title)])
+        }
+        Terminal.out(TextTable.render(rows))
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "State, active steps with owner, person, deadline, overdue; possible events.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Flag(help: "JSON for scripts.") var json = false
+
+    func run() throws {
+        let (_, record, playbook) = try Workspace(global: global).load(incident)
+        let now = Clock.now()
+        let engine = Engine(playbook: playbook)
+        var current = record.snapshot
+        let pending = engine.advance(&current, to: now)
+        let view = StatusView(reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count)
+        Terminal.out(json ? view.json().rendered() : view.text())
+    }
+}
+
+/// What `status` shows, computed once for text and JSON.
+struct StatusView {
+    let reference: String
+    let record: IncidentRecord
+    let playbook: Playbook
+    let incident: Incident
+    let engine: Engine
+    let now: Int
+    let pendingEvents: Int
+
+    struct Row {
+        var step: Step
+        var progress: StepProgress
+        var person: String?
+        var deadline: Int?
+    }
+
+    var rows: [Row] {
+        let state = playbook.states[incident.state]
+        let rows = zip(state.steps, incident.steps).map { step, progress in
+            Row(step: step, progress: progress, person: incident.assignments[step.owner], deadline: step.due.map { incident.enteredAt + $0 })
+        }
+        // Overdue open steps first, then open ones by deadline, then settled ones.
+        func rank(_ row: Row) -> Int { row.progress.isOpen ? (row.progress.overdue ? 0 : 1) : 2 }
+        return rows.enumerated().sorted { a, b in
+            let (ra, rb) = (rank(a.element), rank(b.element))
+            if ra != rb { return ra < rb }
+            let (da, db) = (a.element.deadline ?? .max, b.element.deadline ?? .max)
+            return da != db && ra < 2 ? da < db : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    func statusWord(_ row: Row) -> String {
+        switch row.progress.status {
+        case .open: row.progress.overdue ? "overdue" : "open"
+        case .done: "done"
+        case .skipped: "skipped"
+        }
+    }
+
+    func text() -> String {
+        let t = Terminal.oneLine
+        let state = playbook.states[incident.state]
+        var out = Terminal.paint("\(reference)  \(t(incident.title))", .bold) + "\n"
+        out += "playbook \(playbook.id) · severity \(incident.severity.rawValue)\(record.isExercise ? " · exercise" : "")\n"
+        if let closed = incident.closed {
+            out += "closed \(Clock.short(closed.at))" + (closed.forced ? " (force-closed: \(t(closed.reason ?? "")))" : " in state '\(state.id)'") + "\n"
+            return String(out.dropLast())
+        }
+        out += "state: \(state.id)\(state.title != state.id ? " — \(t(state.title))" : "")\(incident.round > 1 ? " (round \(incident.round))" : ""), entered \(Clock.compact(incident.enteredAt, now: now)) (\(Clock.relative(incident.enteredAt, from: now)))\n"
+        out += "commander: \(playbook.commander) — \(t(incident.assignments[playbook.commander] ?? "unassigned"))\n"
+        if !state.steps.isEmpty {
+            out += "\nsteps:\n"
+            var table = [["", "STEP", "OWNER", "PERSON", "DEADLINE", ""]]
+            for row in rows {
+                let word = statusWord(row)
+                let mark = word == "overdue" ? Terminal.paint("OVERDUE", .red) : word
+                var deadline = "-", relative = ""
+                if let d = row.deadline {
+                    deadline = Clock.compact(d, now: now)
+                    if row.progress.isOpen { relative = d < now ? "\(DurationText.format((now - d) / 60 * 60 == 0 ? now - d : (now - d) / 60 * 60)) overdue" : Clock.relative(d, from: now) }
+                }
+                if row.progress.escalated { relative += relative.isEmpty ? "escalated" : ", escalated" }
+                table.append([mark, row.step.id + (row.step.isOptional ? " (optional)" : ""), row.step.owner, t(row.person ?? "—"), deadline, relative])
+            }
+            out += TextTable.render(table).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+        }
+        let events = engine.possibleEvents(incident)
+        if !events.isEmpty {
+            out += "\npossible events:\n"
+            for event in events {
+                out += "  \(event.event) → \(event.to)" + (event.waitingFor.isEmpty ? "" : "  (waiting for \(event.waitingFor.joined(separator: ", ")))") + "\n"
+            }
+        }
+        return String(out.dropLast())
+    }
+
+    func json() -> JSONValue {
+        let state = playbook.states[incident.state]
+        return .object([
+            ("id", .string(reference)), ("title", .string(incident.title)), ("playbook", .string(playbook.id)),
+            ("severity", .string(incident.severity.rawValue)), ("exercise", .bool(record.isExercise)),
+            ("state", .string(state.id)), ("stateTitle", .string(state.title)), ("round", .int(incident.round)),
+            ("enteredAt", .string(Clock.iso(incident.enteredAt))), ("openedAt", .string(Clock.iso(incident.openedAt))),
+            ("closed", .bool(incident.isClosed)), ("closedAt", .optional(incident.closed.map { Clock.iso($0.at) })),
+            ("now", .string(Clock.iso(now))),
+            ("assignments", .object(playbook.roles.compactMap { role in incident.assignments[role.id].map { (role.id, .string($0)) } })),
+            ("steps", .array(incident.isClosed ? [] : rows.map { row in
+                .object([
+                    ("id", .string(row.step.id)), ("title", .string(row.step.title)), ("owner", .string(row.step.owner)),
+                    ("person", .optional(row.person)), ("optional", .bool(row.step.isOptional)),
+                    ("status", .string(row.progress.isOpen ? "open" : statusWord(row))), ("overdue", .bool(row.progress.overdue)),
+                    ("escalated", .bool(row.progress.escalated)),
+                    ("deadline", .optional(row.deadline.map(Clock.iso))),
+                    ("secondsLeft", .optional(row.deadline.map { $0 - now })),
+                ])
+            })),
+            ("possibleEvents", .array(engine.possibleEvents(incident).map { event in
+                .object([("event", .string(event.event)), ("to", .string(event.to)), ("waitingFor", .array(event.waitingFor.map(JSONValue.string)))])
+            })),
+        ])
+    }
+}
+
+struct Assign: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Give a role to a person (commander only).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The role id.") var role: String
+    @Argument(help: "The person.") var person: String
+
+    func run() throws {
+        let (record, stored, _) = try Workspace(global: global).record(incident, at: nil, .assign(role: role, person: person))
+        printRecorded(stored, reference: record.reference)
+    }
+}
+
+struct Done: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Record a step as done (a decision needs --choice).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The step id.") var step: String
+    @Option(help: "The option taken, for a decision step.") var choice: String?
+    @Option(parsing: .unconditional, help: "When it was done (default now).") var at: String?
+    @Option(help: "A note kept with the step.") var note: String?
+
+    func run() throws {
+        let (record, stored, _) = try Workspace(global: global).record(incident, at: at, .done(step: step, choice: choice, note: note))
+        printRecorded(stored, reference: record.reference)
+    }
+}
+
+struct Skip: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Record a step as skipped, with a reason.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The step id.") var step: String
+    @Option(help: "Why it is skipped.") var reason: String
+    @Option(parsing: .unconditional, help: "When (default now).") var at: String?
+
+    func validate() throws {
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason may not be empty") }
+    }
+
+    func run() throws {
+        let (record, stored, _) = try Workspace(global: global).record(incident, at: at, .skip(step: step, reason: reason))
+        printRecorded(stored, reference: record.reference)
+    }
+}
+
+struct Fire: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Fire an event (a transition of the playbook).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The event.") var event: String
+    @Option(parsing: .unconditional, help: "When it happened (default now).") var at: String?
+
+    func run() throws {
+        let (record, stored, _) = try Workspace(global: global).record(incident, at: at, .fire(event: event))
+        printRecorded(stored, reference: record.reference)
+    }
+}
+
+struct Note: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Add a note to the timeline.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The note.") var text: String
+    @Option(parsing: .unconditional, help: "When it happened (default now).") var at: String?
+
+    func validate() throws {
+        if text.isEmpty { throw ValidationError("the note may not be empty") }
+    }
+
+    func run() throws {
+        let (record, stored, _) = try Workspace(global: global).record(incident, at: at, .note(text: text))
+        printRecorded(stored, reference: record.reference)
+    }
+}
+
+struct Close: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Force-close an incident from any state (commander only).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Option(help: "Why it is closed.") var reason: String
+
+    func validate() throws {
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason may not be empty") }
+    }
+
+    func run() throws {
+        let (record, stored, _) = try Workspace(global: global).record(incident, at: nil, .close(reason: reason))
+        printRecorded(stored, reference: record.reference)
+    }
+}
+
+struct Timeline: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Every event of an incident, in order.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Flag(help: "JSON for scripts.") var json = false
+
+    func run() throws {
+        let (store, record, playbook) = try Workspace(global: global).load(incident)
+        let now = Clock.now()
+        var stored: [StoredEvent]
+        do { stored = try store.events(of: record.number) } catch { throw Workspace.translate(error) }
+        // Time-driven events not stored yet are shown too, as pending.
+        var current = record.snapshot
+        let pending = Engine(playbook: playbook).advance(&current, to: now)
+        var seq = record.lastSeq
+        let pendingStart = stored.count
+        for event in pending {
+            seq += 1
+            stored.append(StoredEvent(incident: record.number, seq: seq, recordedAt: now, event: event, hash: ""))
+        }
+        if json {
+            Terminal.out(JSONValue.array(stored.enumerated().map { index, item in
+                .object([
+                    ("seq", .int(item.seq)), ("at", .string(Clock.iso(item.event.at))), ("recordedAt", .string(Clock.iso(item.recordedAt))),
+                    ("actor", .optional(item.event.actor)), ("role", .optional(item.event.role)), ("outsideRole", .bool(item.event.outsideRole)),
+                    ("stored", .bool(index < pendingStart)),
+                ] + EventText.jsonFields(item.event).map { key, value in
+                    if key == "began" || key == "due", case .int(let seconds) = value { return (key, .string(Clock.iso(seconds))) }
+                    return (key, value)
+                })
+            }).rendered())
+            return
+        }
+        var rows = [["#", "AT", "WHO", "WHAT"]]
+        for (index, item) in stored.enumerated() {
+            var who = item.event.actor.map(Terminal.oneLine) ?? "firebreak"
+            if let role = item.event.role { who += " (\(role))" }
+            if item.event.outsideRole { who += " [outside role]" }
+            var what = Terminal.oneLine(EventText.describe(item.event) { Clock.compact($0, now: now) })
+            if item.recordedAt - item.event.at >= 60 { what += "  [logged \(Clock.compact(item.recordedAt, now: now))]" }
+            if index >= pendingStart { what += "  [not stored yet]" }
+            rows.append(["\(item.seq)", Clock.compact(item.event.at, now: now), who, what])
+        }
+        Terminal.out(TextTable.render(rows))
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check the hash chain, sequence numbers and database integrity.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "One incident (default all).") var incident: String?
+
+    func run() throws {
+        let number = try incident.map { (ref: String) throws(FirebreakError) in try Workspace.number(ref) }
+        let store = try Workspace(global: global).store()
+        let report: VerifyReport
+        do { report = try store.verify(number) } catch { throw Workspace.translate(error) }
+        if report.isClean {
+            Terminal.out("ok: \(report.checkedIncidents) incident\(report.checkedIncidents == 1 ? "" : "s"), \(report.checkedEvents) events verified")
+            return
+        }
+        for problem in report.problems { Terminal.error("firebreak: error: \(problem)") }
+        throw FirebreakError.failed("verify failed")
+    }
+}

@@ -1,0 +1,123 @@
+import FirebreakCore
+
+/// An event as stored: its place in the incident's log, both times, and its hash.
+public struct StoredEvent: Sendable, Equatable {
+    public var incident: Int
+    public var seq: Int
+    public var recordedAt: Int
+    public var event: Event
+    public var hash: String
+
+    public init(incident: Int, seq: Int, recordedAt: Int, event: Event, hash: String) {
+        self.incident = incident
+        self.seq = seq
+        self.recordedAt = recordedAt
+        self.event = event
+        self.hash = hash
+    }
+
+    /// The bytes the hash covers: every stored column but the hash, in a fixed order.
+    public var canonicalBytes: String {
+        var fields: [(String, FieldValue)] = [
+            ("incident", .int(incident)), ("seq", .int(seq)), ("at", .int(event.at)), ("recordedAt", .int(recordedAt)),
+            ("actor", event.actor.map(FieldValue.string) ?? .null), ("role", event.role.map(FieldValue.string) ?? .null),
+            ("outsideRole", .bool(event.outsideRole)), ("kind", .string(event.kind.rawValue)),
+        ]
+        fields.append(("data", .string(FlatJSON.encode(event.body.fields))))
+        return FlatJSON.encode(fields)
+    }
+}
+
+/// One incident's header and current state.
+public struct IncidentRecord: Sendable, Equatable {
+    public var number: Int
+    public var playbookID: String
+    public var playbookHash: String
+    public var isExercise: Bool
+    public var title: String
+    public var severity: IncidentSeverity
+    public var state: String
+    public var openedAt: Int
+    public var closedAt: Int?
+    public var lastSeq: Int
+    public var lastHash: String
+    /// The fold of all events so far (a cache: `verify` checks it against the log).
+    public var snapshot: Incident
+
+    /// `INC-7`.
+    public var reference: String { "INC-\(number)" }
+}
+
+/// What the engine needs from persistence. SQLite now; a shared PostgreSQL store can follow.
+public protocol IncidentStore: Sendable {
+    /// Stores a new incident, its playbook text and its first events in one transaction; returns its number.
+    func create(_ new: NewIncident, recordedAt: Int) throws(StoreError) -> Int
+
+    /// Runs `decide` on the incident's current record in one write transaction and appends the
+    /// events it returns, with the new snapshot. Returns the stored events.
+    func append(
+        to number: Int, recordedAt: Int,
+        _ decide: (IncidentRecord, String) throws -> (events: [Event], snapshot: Incident)
+    ) throws -> [StoredEvent]
+
+    func incident(_ number: Int) throws(StoreError) -> IncidentRecord?
+    func playbookText(hash: String) throws(StoreError) -> String?
+    func events(of number: Int) throws(StoreError) -> [StoredEvent]
+    func forEachEvent(of number: Int, _ body: (StoredEvent) throws -> Void) throws
+    func list(includeClosed: Bool, exercises: Bool) throws(StoreError) -> [IncidentRecord]
+    func verify(_ number: Int?) throws(StoreError) -> VerifyReport
+}
+
+/// A new incident to store.
+public struct NewIncident: Sendable {
+    public var playbookID: String
+    public var playbookText: String
+    public var playbookHash: String
+    public var isExercise: Bool
+    public var events: [Event]
+    public var snapshot: Incident
+
+    public init(playbookID: String, playbookText: String, playbookHash: String, isExercise: Bool, events: [Event], snapshot: Incident) {
+        self.playbookID = playbookID
+        self.playbookText = playbookText
+        self.playbookHash = playbookHash
+        self.isExercise = isExercise
+        self.events = events
+        self.snapshot = snapshot
+    }
+}
+
+/// What `verify` found.
+public struct VerifyReport: Sendable, Equatable {
+    public var checkedIncidents = 0
+    public var checkedEvents = 0
+    public var problems: [String] = []
+    public var isClean: Bool { problems.isEmpty }
+}
+
+/// Why the store could not do what was asked. Messages never include stored text.
+public enum StoreError: Error, Equatable, Sendable {
+    case missingDatabase(path: String)
+    case busy(doing: String)
+    case newerDatabase(path: String)
+    case notADatabase(path: String)
+    case readOnly(path: String)
+    case cannotOpen(path: String, reason: String)
+    case noIncident(number: Int)
+    case failed(doing: String, reason: String)
+    case corruptEvent(incident: Int, seq: Int)
+
+    public var message: String {
+        switch self {
+        case .missingDatabase(let path): "no incident database at '\(path)'; open an incident first, or give --db PATH"
+        case .busy(let doing): "the database stayed busy while \(doing); another firebreak is writing, try again"
+        case .newerDatabase(let path): "the database '\(path)' was written by a newer Firebreak; upgrade Firebreak to use it"
+        case .notADatabase(let path): "'\(path)' is not a Firebreak database, or it is corrupt"
+        case .readOnly(let path): "the database '\(path)' is read-only; check its permissions"
+        case let .cannotOpen(path, reason): "cannot open the database '\(path)': \(reason)"
+        case .noIncident(let number): "no incident INC-\(number)"
+        case let .failed(doing, reason): "could not \(doing): \(reason)"
+        case let .corruptEvent(incident, seq): "event \(seq) of INC-\(incident) cannot be read; run 'firebreak verify INC-\(incident)'"
+        }
+    }
+}

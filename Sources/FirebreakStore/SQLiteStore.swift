@@ -1,0 +1,401 @@
+import Crypto
+import FirebreakCore
+import Foundation
+import GRDB
+
+/// The incident store on one SQLite file (GRDB), safe for several processes at once.
+///
+/// WAL mode with `synchronous = FULL`: a command that reported success has its events on
+/// disk, also after a crash or power loss. Every write is one `BEGIN IMMEDIATE` transaction
+/// that appends the events and updates the incident's projection together.
+public final class SQLiteStore: IncidentStore, Sendable {
+    let queue: DatabaseQueue
+    public let path: String
+
+    /// How long a write waits for another process before giving up with ``StoreError/busy(doing:)``.
+    public static let busyTimeout: TimeInterval = 30
+
+    /// Opens the database; `create` makes the file (owner-only) and its folders when missing.
+    public init(path: String, create: Bool) throws(StoreError) {
+        self.path = path
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: path) {
+            guard create else { throw .missingDatabase(path: path) }
+            let folder = (path as NSString).deletingLastPathComponent
+            do {
+                if !folder.isEmpty && !manager.fileExists(atPath: folder) {
+                    try manager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                }
+            } catch {
+                throw .cannotOpen(path: path, reason: "cannot create folder '\(folder)'")
+            }
+            let fd = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+            if fd < 0 && errno != EEXIST { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+            if fd >= 0 { close(fd) }
+        }
+        if Self.isDirectory(path) { throw .cannotOpen(path: path, reason: "it is a folder") }
+        if access(path, R_OK) != 0 { throw .cannotOpen(path: path, reason: "permission denied") }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.journalMode = .wal
+        configuration.label = "firebreak"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrator.migrate(queue)
+            let superseded = try queue.read { db in try Self.migrator.hasBeenSuperseded(db) }
+            if superseded { throw StoreError.newerDatabase(path: path) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw Self.translate(error, doing: "open the database", path: path)
+        }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// The schema. Migrations keep their names and are never edited once shipped.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-incidents-and-events") { db in
+            try db.execute(sql: """
+                CREATE TABLE playbook (
+                    hash TEXT PRIMARY KEY NOT NULL,
+                    id TEXT NOT NULL,
+                    text BLOB NOT NULL
+                );
+                CREATE TABLE incident (
+                    number INTEGER PRIMARY KEY AUTOINCREMENT,
+                    playbook_id TEXT NOT NULL,
+                    playbook_hash TEXT NOT NULL REFERENCES playbook(hash),
+                    is_exercise INTEGER NOT NULL DEFAULT 0,
+                    title BLOB NOT NULL,
+                    severity TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    opened_at INTEGER NOT NULL,
+                    closed_at INTEGER,
+                    last_seq INTEGER NOT NULL,
+                    last_hash TEXT NOT NULL,
+                    snapshot BLOB NOT NULL
+                );
+                CREATE INDEX incident_open ON incident(closed_at, is_exercise);
+                CREATE TABLE event (
+                    incident INTEGER NOT NULL REFERENCES incident(number),
+                    seq INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    actor BLOB,
+                    role TEXT,
+                    outside_role INTEGER NOT NULL DEFAULT 0,
+                    kind TEXT NOT NULL,
+                    data BLOB NOT NULL,
+                    hash TEXT NOT NULL,
+                    PRIMARY KEY (incident, seq)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER event_append_only_update BEFORE UPDATE ON event
+                BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+                CREATE TRIGGER event_append_only_delete BEFORE DELETE ON event
+                BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+                CREATE TRIGGER playbook_immutable BEFORE UPDATE ON playbook
+                BEGIN SELECT RAISE(ABORT, 'stored playbooks are immutable'); END;
+                """)
+        }
+        return migrator
+    }()
+
+    // MARK: Errors
+
+    static func translate(_ error: any Error, doing: String, path: String) -> StoreError {
+        if let error = error as? StoreError { return error }
+        guard let error = error as? DatabaseError else { return .failed(doing: doing, reason: "\(type(of: error))") }
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(doing: doing)
+        case .SQLITE_READONLY: return .readOnly(path: path)
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .notADatabase(path: path)
+        case .SQLITE_CANTOPEN: return .cannotOpen(path: path, reason: "SQLite cannot open it")
+        case .SQLITE_FULL: return .failed(doing: doing, reason: "the disk is full")
+        case .SQLITE_IOERR: return .failed(doing: doing, reason: "a disk I/O error")
+        default:
+            // The message of a DatabaseError can quote SQL; keep only the result code.
+            return .failed(doing: doing, reason: "SQLite error \(error.extendedResultCode.rawValue)")
+        }
+    }
+
+    func wrap<T>(_ doing: String, _ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw Self.translate(error, doing: doing, path: path)
+        }
+    }
+
+    // MARK: Hashing
+
+    /// SHA-256 in lower-case hex.
+    public static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// The chain: each event's hash covers the previous hash and its own canonical bytes.
+    /// The first event chains from the playbook's hash.
+    public static func chain(previous: String, _ event: StoredEvent) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Data(previous.utf8))
+        hasher.update(data: Data([0x0A]))
+        hasher.update(data: Data(event.canonicalBytes.utf8))
+        return hasher.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    // MARK: Writing
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static func encodeSnapshot(_ incident: Incident) throws -> Data { try encoder.encode(incident) }
+
+    public func create(_ new: NewIncident, recordedAt: Int) throws(StoreError) -> Int {
+        try wrap("open the incident") {
+            try queue.writeWithoutTransaction { db in
+                var number = 0
+                try db.inTransaction(.immediate) {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO playbook (hash, id, text) VALUES (?, ?, ?)",
+                        arguments: [new.playbookHash, new.playbookID, Data(new.playbookText.utf8)])
+                    let snapshot = try Self.encodeSnapshot(new.snapshot)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO incident (playbook_id, playbook_hash, is_exercise, title, severity, state, opened_at,
+                                closed_at, last_seq, last_hash, snapshot)
+                            VALUES (?, ?, ?, ?, ?, '', ?, NULL, 0, ?, ?)
+                            """,
+                        arguments: [new.playbookID, new.playbookHash, new.isExercise, Data(new.snapshot.title.utf8),
+                                    new.snapshot.severity.rawValue, new.snapshot.openedAt, new.playbookHash, snapshot])
+                    number = Int(db.lastInsertedRowID)
+                    let record = try Self.record(db, number)!
+                    _ = try self.insert(new.events, after: record, snapshot: new.snapshot, stateName: nil, recordedAt: recordedAt, db)
+                    return .commit
+                }
+                return number
+            }
+        }
+    }
+
+    public func append(
+        to number: Int, recordedAt: Int,
+        _ decide: (IncidentRecord, String) throws -> (events: [Event], snapshot: Incident)
+    ) throws -> [StoredEvent] {
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var stored: [StoredEvent] = []
+                try db.inTransaction(.immediate) {
+                    guard let record = try Self.record(db, number) else { throw StoreError.noIncident(number: number) }
+                    guard let text = try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [record.playbookHash]) else {
+                        throw StoreError.failed(doing: "read the playbook of \(record.reference)", reason: "it is missing from the database")
+                    }
+                    let (events, snapshot) = try decide(record, String(decoding: text, as: UTF8.self))
+                    if events.isEmpty { return .rollback }
+                    stored = try self.insert(events, after: record, snapshot: snapshot, stateName: nil, recordedAt: recordedAt, db)
+                    return .commit
+                }
+                return stored
+            }
+        } catch let error as DatabaseError {
+            throw Self.translate(error, doing: "record on INC-\(number)", path: path)
+        }
+    }
+
+    /// Inserts events after `record`, chaining hashes, and updates the projection.
+    func insert(_ events: [Event], after record: IncidentRecord, snapshot: Incident, stateName: String?, recordedAt: Int, _ db: Database) throws -> [StoredEvent] {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO event (incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var seq = record.lastSeq
+        var hash = record.lastHash
+        var stored: [StoredEvent] = []
+        stored.reserveCapacity(events.count)
+        var state = record.state
+        for event in events {
+            seq += 1
+            var item = StoredEvent(incident: record.number, seq: seq, recordedAt: recordedAt, event: event, hash: "")
+            item.hash = Self.chain(previous: hash, item)
+            hash = item.hash
+            statement.setUncheckedArguments([
+                record.number, seq, event.at, recordedAt, event.actor.map { Data($0.utf8) }, event.role, event.outsideRole,
+                event.kind.rawValue, Data(FlatJSON.encode(event.body.fields).utf8), item.hash,
+            ])
+            try statement.execute()
+            if case .entered(let name, _, _, _) = event.body { state = name }
+            stored.append(item)
+        }
+        try db.execute(
+            sql: "UPDATE incident SET state = ?, closed_at = ?, last_seq = ?, last_hash = ?, snapshot = ?, title = ?, severity = ? WHERE number = ?",
+            arguments: [stateName ?? state, snapshot.closed?.at, seq, hash, try Self.encodeSnapshot(snapshot),
+                        Data(snapshot.title.utf8), snapshot.severity.rawValue, record.number])
+        return stored
+    }
+
+    // MARK: Reading
+
+    static let decoder = JSONDecoder()
+
+    static func record(_ db: Database, _ number: Int) throws -> IncidentRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE number = ?", arguments: [number]).map(record)
+    }
+
+    static func record(_ row: Row) throws -> IncidentRecord {
+        let number: Int = row["number"]
+        let snapshotData: Data = row["snapshot"]
+        let snapshot: Incident
+        do {
+            snapshot = try decoder.decode(Incident.self, from: snapshotData)
+        } catch {
+            throw StoreError.failed(doing: "read INC-\(number)", reason: "its stored state cannot be read; run 'firebreak verify INC-\(number)'")
+        }
+        let title: Data = row["title"]
+        return IncidentRecord(
+            number: number, playbookID: row["playbook_id"], playbookHash: row["playbook_hash"], isExercise: row["is_exercise"],
+            title: String(decoding: title, as: UTF8.self), severity: IncidentSeverity(rawValue: row["severity"]) ?? .medium,
+            state: row["state"], openedAt: row["opened_at"], closedAt: row["closed_at"], lastSeq: row["last_seq"],
+            lastHash: row["last_hash"], snapshot: snapshot)
+    }
+
+    public func incident(_ number: Int) throws(StoreError) -> IncidentRecord? {
+        try wrap("read INC-\(number)") { try queue.read { db in try Self.record(db, number) } }
+    }
+
+    public func playbookText(hash: String) throws(StoreError) -> String? {
+        try wrap("read a stored playbook") {
+            try queue.read { db in
+                try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [hash]).map { String(decoding: $0, as: UTF8.self) }
+            }
+        }
+    }
+
+    static func storedEvent(_ row: Row) throws -> StoredEvent {
+        let incident: Int = row[0], seq: Int = row[1]
+        let actor: Data? = row[4]
+        let data: Data = row[8]
+        guard let kind = Event.Kind(rawValue: row[7]),
+            let fields = try? FlatJSON.decode(String(decoding: data, as: UTF8.self)),
+            let body = Event.Body(kind: kind, fields: fields)
+        else { throw StoreError.corruptEvent(incident: incident, seq: seq) }
+        let event = Event(at: row[2], actor: actor.map { String(decoding: $0, as: UTF8.self) }, role: row[5], outsideRole: row[6], body)
+        return StoredEvent(incident: incident, seq: seq, recordedAt: row[3], event: event, hash: row[9])
+    }
+
+    static let eventColumns = "incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash"
+
+    public func events(of number: Int) throws(StoreError) -> [StoredEvent] {
+        var result: [StoredEvent] = []
+        do {
+            try forEachEvent(of: number) { result.append($0) }
+        } catch {
+            throw Self.translate(error, doing: "read the events of INC-\(number)", path: path)
+        }
+        return result
+    }
+
+    /// Streams the events of an incident in order, without holding them all.
+    public func forEachEvent(of number: Int, _ body: (StoredEvent) throws -> Void) throws {
+        try queue.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq", arguments: [number])
+            while let row = try rows.next() { try body(try Self.storedEvent(row)) }
+        }
+    }
+
+    public func list(includeClosed: Bool, exercises: Bool) throws(StoreError) -> [IncidentRecord] {
+        try wrap("list incidents") {
+            try queue.read { db in
+                var conditions: [String] = []
+                if !includeClosed { conditions.append("closed_at IS NULL") }
+                if !exercises { conditions.append("is_exercise = 0") }
+                let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+                let sql = "SELECT * FROM incident \(filter) ORDER BY number"
+                return try Row.fetchAll(db, sql: sql).map(Self.record)
+            }
+        }
+    }
+
+    // MARK: Verifying
+
+    public func verify(_ number: Int?) throws(StoreError) -> VerifyReport {
+        try wrap("verify the database") {
+            try queue.read { db in
+                var report = VerifyReport()
+                let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                if integrity != ["ok"] { report.problems.append("SQLite integrity check failed: \(integrity.prefix(3).joined(separator: "; "))") }
+                let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+                for name in ["event_append_only_delete", "event_append_only_update"] where !triggers.contains(name) {
+                    report.problems.append("the trigger '\(name)' that keeps events append-only is missing")
+                }
+                let rows = try Row.fetchAll(db, sql: number == nil ? "SELECT * FROM incident ORDER BY number" : "SELECT * FROM incident WHERE number = ?",
+                                            arguments: number == nil ? [] : [number])
+                if let number, rows.isEmpty { throw StoreError.noIncident(number: number) }
+                for row in rows {
+                    report.checkedIncidents += 1
+                    let incidentNumber: Int = row["number"]
+                    let playbookHash: String = row["playbook_hash"]
+                    let lastSeq: Int = row["last_seq"]
+                    let lastHash: String = row["last_hash"]
+                    if let text = try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [playbookHash]) {
+                        if Self.sha256(String(decoding: text, as: UTF8.self)) != playbookHash {
+                            report.problems.append("INC-\(incidentNumber): the stored playbook text does not match its hash")
+                        }
+                    } else {
+                        report.problems.append("INC-\(incidentNumber): its playbook text is missing")
+                    }
+                    var previous = playbookHash
+                    var expectedSeq = 1
+                    var failed = false
+                    let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq", arguments: [incidentNumber])
+                    while let eventRow = try cursor.next() {
+                        report.checkedEvents += 1
+                        if failed { continue }
+                        let seq: Int = eventRow[1]
+                        if seq != expectedSeq {
+                            report.problems.append("INC-\(incidentNumber): event \(expectedSeq) is missing (the next stored is \(seq))")
+                            failed = true
+                            continue
+                        }
+                        guard let stored = try? Self.storedEvent(eventRow) else {
+                            report.problems.append("INC-\(incidentNumber): event \(seq) cannot be read")
+                            failed = true
+                            continue
+                        }
+                        if Self.chain(previous: previous, stored) != stored.hash {
+                            report.problems.append("INC-\(incidentNumber): event \(seq) (\(stored.event.kind.rawValue)) does not match its hash: it was changed after it was recorded")
+                            failed = true
+                            continue
+                        }
+                        previous = stored.hash
+                        expectedSeq += 1
+                    }
+                    if !failed {
+                        if expectedSeq - 1 != lastSeq {
+                            report.problems.append("INC-\(incidentNumber): \(expectedSeq - 1) events are stored but \(lastSeq) were recorded: events are missing")
+                        } else if previous != lastHash {
+                            report.problems.append("INC-\(incidentNumber): the last event's hash does not match the incident's")
+                        }
+                    }
+                }
+                return report
+            }
+        }
+    }
+}
+
