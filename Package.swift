@@ -43,7 +43,6 @@ let package = Package(
         .target(
             name: "FirebreakReports",
             dependencies: ["FirebreakCore", .product(name: "Mustache", package: "swift-mustache")],
-            resources: [.copy("Templates")],
             swiftSettings: swiftSettings
         ),
         .target(

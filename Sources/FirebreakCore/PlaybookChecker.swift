@@ -150,7 +150,7 @@ public enum PlaybookChecker {
                     }
                 case .options, nil: break
                 }
-                if step.due == nil, !state.isFinal, let id = step.id {
+                if step.due == nil, step.dueKey == nil, !state.isFinal, let id = step.id {
                     diagnostics.append(.warning("step '\(id.value)' has no 'due'; it can never be overdue", at: id.location))
                 }
             }

@@ -93,6 +93,9 @@ public struct StepSyntax: Sendable, Equatable {
     public var title: String?
     public var owner: Located<String>?
     public var due: Int?
+    /// Where the `due` key is, when present: also when its value was not a valid duration
+    /// (already reported), so the step is not also warned about as having no `due`.
+    public var dueKey: SourceLocation?
     public var needs: [Located<String>] = []
     public var isOptional = false
     public var choices: ChoicesSyntax?

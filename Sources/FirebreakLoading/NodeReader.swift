@@ -113,6 +113,15 @@ struct NodeReader {
         return scalar.string
     }
 
+    /// Text with the trailing line breaks of a block scalar (`|`) removed.
+    mutating func text(_ node: Node, _ what: String) -> String? {
+        string(node, what).map { value in
+            var value = value
+            while let last = value.last, last.isNewline || last == " " { value.removeLast() }
+            return value
+        }
+    }
+
     mutating func located(_ node: Node, _ what: String) -> Located<String>? {
         string(node, what).map { Located($0, at: Self.location(node)) }
     }

@@ -53,7 +53,7 @@ public enum PlaybookLoader {
                 }
             case "id": syntax.id = reader.located(value, "'id'")
             case "title": syntax.title = reader.string(value, "'title'")
-            case "summary": syntax.summary = reader.string(value, "'summary'")
+            case "summary": syntax.summary = reader.text(value, "'summary'")
             case "severity": syntax.severity = severity(value, &reader) ?? .medium
             case "roles": syntax.roles = roles(value, &reader)
             case "commander": syntax.commander = reader.located(value, "'commander'")
@@ -126,16 +126,18 @@ public enum PlaybookLoader {
             var step = StepSyntax(at: NodeReader.location(node))
             let name = node["id"]?.string.map { "step '\($0)'" } ?? "a step of state '\(state)'"
             guard let fields = reader.mapping(node, name, allowed: stepKeys, required: ["id", "title", "owner"]) else { return nil }
-            for (field, _, value) in fields {
+            for (field, keyNode, value) in fields {
                 switch field {
                 case "id": step.id = reader.located(value, "the id of \(name)")
-                case "title": step.title = reader.string(value, "the title of \(name)")
+                case "title": step.title = reader.text(value, "the title of \(name)")
                 case "owner": step.owner = reader.located(value, "the owner of \(name)")
-                case "due": step.due = reader.duration(value, "'due' of \(name)")
+                case "due":
+                    step.dueKey = NodeReader.location(keyNode)
+                    step.due = reader.duration(value, "'due' of \(name)")
                 case "needs": step.needs = reader.nameList(value, "'needs' of \(name)") ?? []
                 case "optional": step.isOptional = reader.bool(value, "'optional' of \(name)") ?? false
                 case "choices": step.choices = choices(value, name, &reader)
-                case "guidance": step.guidance = reader.string(value, "the guidance of \(name)")
+                case "guidance": step.guidance = reader.text(value, "the guidance of \(name)")
                 case "template": step.template = reader.string(value, "the template of \(name)")
                 case "milestone": step.milestone = reader.located(value, "the milestone of \(name)")
                 default: break

@@ -170,7 +170,7 @@ public enum ScenarioLoader {
                     if let at = reader.duration(value, "'at' of \(name)", allowZero: true) { inject.at = at } else { valid = false }
                 case "from": inject.from = reader.string(value, "'from' of \(name)")
                 case "text":
-                    if let text = reader.string(value, "the text of \(name)") { inject.text = text } else { valid = false }
+                    if let text = reader.text(value, "the text of \(name)") { inject.text = text } else { valid = false }
                 case "fire":
                     if let event = reader.located(value, "'fire' of \(name)") {
                         checkEvent(event)
@@ -219,7 +219,7 @@ public enum ScenarioLoader {
                         switch field {
                         case "from": result.from = reader.string(v, "'from' of the 'else'")
                         case "text":
-                            if let text = reader.string(v, "the text of the 'else'") { result.text = text } else { ok = false }
+                            if let text = reader.text(v, "the text of the 'else'") { result.text = text } else { ok = false }
                         case "fire":
                             if let event = reader.located(v, "'fire' of the 'else'") {
                                 checkEvent(event)
@@ -254,7 +254,7 @@ public enum ScenarioLoader {
                         by = role.value
                     }
                 case "choice": choice = reader.located(value, "'choice' of the action")
-                case "reason": reason = reader.string(value, "'reason' of the action")
+                case "reason": reason = reader.text(value, "'reason' of the action")
                 case "done", "skip":
                     if let step = reader.located(value, "'\(key)' of the action") {
                         checkStep(step)
@@ -266,7 +266,7 @@ public enum ScenarioLoader {
                         move = .fire(event: event.value)
                     }
                 case "note":
-                    if let text = reader.string(value, "the note of the action") { move = .note(text: text) }
+                    if let text = reader.text(value, "the note of the action") { move = .note(text: text) }
                 default:
                     _ = keyNode
                 }

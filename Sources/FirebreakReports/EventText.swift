@@ -32,9 +32,9 @@ public enum EventText {
         case let .closed(reason, forced):
             return forced ? "force-closed: \(reason ?? "")" : "closed"
         case let .inject(id, from, text):
-            let source = from.map { " from \($0)" } ?? ""
+            _ = from  // shown as the actor
             let name = id.map { " '\($0)'" } ?? ""
-            return "inject\(name)\(source): \(text)"
+            return "inject\(name): \(text)"
         case let .refused(action, reason): return "refused \(action): \(reason)"
         }
     }

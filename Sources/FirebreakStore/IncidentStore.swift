@@ -43,6 +43,8 @@ public struct IncidentRecord: Sendable, Equatable {
     public var lastHash: String
     /// The fold of all events so far (a cache: `verify` checks it against the log).
     public var snapshot: Incident
+    /// For a recorded exercise: the scenario's text, so its report can score the objectives.
+    public var scenarioText: String?
 
     /// `INC-7`.
     public var reference: String { "INC-\(number)" }
@@ -76,8 +78,13 @@ public struct NewIncident: Sendable {
     public var isExercise: Bool
     public var events: [Event]
     public var snapshot: Incident
+    public var scenarioText: String?
 
-    public init(playbookID: String, playbookText: String, playbookHash: String, isExercise: Bool, events: [Event], snapshot: Incident) {
+    public init(
+        playbookID: String, playbookText: String, playbookHash: String, isExercise: Bool, events: [Event], snapshot: Incident,
+        scenarioText: String? = nil
+    ) {
+        self.scenarioText = scenarioText
         self.playbookID = playbookID
         self.playbookText = playbookText
         self.playbookHash = playbookHash

@@ -81,7 +81,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     closed_at INTEGER,
                     last_seq INTEGER NOT NULL,
                     last_hash TEXT NOT NULL,
-                    snapshot BLOB NOT NULL
+                    snapshot BLOB NOT NULL,
+                    scenario BLOB
                 );
                 CREATE INDEX incident_open ON incident(closed_at, is_exercise);
                 CREATE TABLE event (
@@ -179,11 +180,12 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     try db.execute(
                         sql: """
                             INSERT INTO incident (playbook_id, playbook_hash, is_exercise, title, severity, state, opened_at,
-                                closed_at, last_seq, last_hash, snapshot)
-                            VALUES (?, ?, ?, ?, ?, '', ?, NULL, 0, ?, ?)
+                                closed_at, last_seq, last_hash, snapshot, scenario)
+                            VALUES (?, ?, ?, ?, ?, '', ?, NULL, 0, ?, ?, ?)
                             """,
                         arguments: [new.playbookID, new.playbookHash, new.isExercise, Data(new.snapshot.title.utf8),
-                                    new.snapshot.severity.rawValue, new.snapshot.openedAt, new.playbookHash, snapshot])
+                                    new.snapshot.severity.rawValue, new.snapshot.openedAt, new.playbookHash, snapshot,
+                                    new.scenarioText.map { Data($0.utf8) }])
                     number = Int(db.lastInsertedRowID)
                     let record = try Self.record(db, number)!
                     _ = try self.insert(new.events, after: record, snapshot: new.snapshot, stateName: nil, recordedAt: recordedAt, db)
@@ -267,11 +269,12 @@ public final class SQLiteStore: IncidentStore, Sendable {
             throw StoreError.failed(doing: "read INC-\(number)", reason: "its stored state cannot be read; run 'firebreak verify INC-\(number)'")
         }
         let title: Data = row["title"]
+        let scenario: Data? = row["scenario"]
         return IncidentRecord(
             number: number, playbookID: row["playbook_id"], playbookHash: row["playbook_hash"], isExercise: row["is_exercise"],
             title: String(decoding: title, as: UTF8.self), severity: IncidentSeverity(rawValue: row["severity"]) ?? .medium,
             state: row["state"], openedAt: row["opened_at"], closedAt: row["closed_at"], lastSeq: row["last_seq"],
-            lastHash: row["last_hash"], snapshot: snapshot)
+            lastHash: row["last_hash"], snapshot: snapshot, scenarioText: scenario.map { String(decoding: $0, as: UTF8.self) })
     }
 
     public func incident(_ number: Int) throws(StoreError) -> IncidentRecord? {

@@ -1,0 +1,282 @@
+import ArgumentParser
+import Dispatch
+import FirebreakCore
+import FirebreakLoading
+import FirebreakReports
+import FirebreakStore
+import Foundation
+import Synchronization
+
+struct Drill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tabletop exercises: run a scenario, estimate its odds, or play it live.",
+        subcommands: [RunDrill.self, Stats.self, Play.self])
+}
+
+/// A scenario found by path or by id in ./Scenarios, checked against its playbook.
+struct LoadedScenario {
+    let scenario: Scenario
+    let playbook: Playbook
+    let playbookText: String
+    let scenarioText: String
+
+    static func load(_ name: String, global: GlobalOptions) throws(FirebreakError) -> LoadedScenario {
+        var path = name
+        if !FileManager.default.fileExists(atPath: path) {
+            let folders = ["Scenarios", ((global.playbookFolder as NSString).deletingLastPathComponent as NSString).appendingPathComponent("Scenarios")]
+            let candidates = folders.flatMap { folder in ["yaml", "yml"].map { (folder as NSString).appendingPathComponent("\(name).\($0)") } }
+            guard Identifier.isValid(name), let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+                throw .missing("no scenario '\(Terminal.oneLine(name))': give a file, or an id of a file in ./Scenarios")
+            }
+            path = found
+        }
+        let text = try Files.read(path)
+        let library = global.library
+        var playbookText = ""
+        var missing: FirebreakError?
+        let result = ScenarioLoader.load(text, fileName: Files.fileName(path)) { id in
+            do {
+                let loaded = try library.load(id)
+                playbookText = loaded.text
+                return loaded.playbook
+            } catch {
+                missing = error as? FirebreakError
+                return nil
+            }
+        }
+        let output = DiagnosticPrinter.render(result.diagnostics, path: path, text: text)
+        guard let scenario = result.scenario, let playbook = result.playbook else {
+            if !output.isEmpty { Terminal.error(output) }
+            if let missing, case .missing = missing { throw missing }
+            throw .invalidFiles("scenario '\(path)' has errors; see above")
+        }
+        if !output.isEmpty { Terminal.error(output) }
+        return LoadedScenario(scenario: scenario, playbook: playbook, playbookText: playbookText, scenarioText: text)
+    }
+
+    /// The incident time of T+0: the scenario's start, or now.
+    func base(now: Int) -> Int { scenario.start?.seconds ?? now }
+
+    /// Moves virtual times (seconds from T+0) to incident times.
+    static func shift(_ events: [Event], by base: Int) -> [Event] {
+        events.map { event -> Event in
+            var event = event
+            event.at += base
+            switch event.body {
+            case let .overdue(step, due): event.body = .overdue(step: step, due: due + base)
+            case let .opened(p, t, s, b): event.body = .opened(playbook: p, title: t, severity: s, began: b.map { $0 + base })
+            default: break
+            }
+            return event
+        }
+    }
+
+    /// Stores an exercise as an incident marked as an exercise; T+0 is the scenario's start, or now.
+    func record(_ events: [Event], incident: Incident, global: GlobalOptions) throws(FirebreakError) -> Int {
+        let now = Clock.now()
+        let shifted = Self.shift(events, by: base(now: now))
+        let engine = Engine(playbook: playbook)
+        guard let snapshot = engine.replay(shifted) else { throw .internal("the exercise did not start with 'opened'") }
+        let store = try Workspace(global: global).store(create: true)
+        do {
+            return try store.create(
+                NewIncident(playbookID: playbook.id, playbookText: playbookText, playbookHash: SQLiteStore.sha256(playbookText), isExercise: true, events: shifted, snapshot: snapshot,
+                            scenarioText: scenarioText),
+                recordedAt: now)
+        } catch {
+            throw Workspace.translate(error)
+        }
+    }
+}
+
+struct RunDrill: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a scenario's scripted moves and score them.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "A scenario file, or the id of one in ./Scenarios.") var scenario: String
+    @Option(help: "Write the after-action report (Markdown) to this file.") var report: String?
+    @Option(help: "A Mustache template for --report instead of the built-in layout.") var template: String?
+    @Flag(help: "JSON for scripts.") var json = false
+    @Flag(help: "Exit 1 when an expectation is missed.") var strict = false
+    @Flag(help: "Also store the exercise as an incident marked as an exercise.") var record = false
+
+    func run() throws {
+        let loaded = try LoadedScenario.load(scenario, global: global)
+        let outcome = Simulator(scenario: loaded.scenario, playbook: loaded.playbook).run()
+        let view = ExerciseReport(scenario: loaded.scenario, playbook: loaded.playbook, outcome: outcome)
+        Terminal.out(json ? view.json().rendered() : view.text(oneLine: Terminal.oneLine))
+        if record {
+            let number = try loaded.record(outcome.events, incident: outcome.incident, global: global)
+            Terminal.error("recorded as INC-\(number) (an exercise)")
+        }
+        if let report {
+            try ReportOutput.writeExercise(loaded: loaded, outcome: outcome, to: report, template: template)
+        }
+        if strict && view.expectationsMet < outcome.expectations.count {
+            Terminal.error("firebreak: \(outcome.expectations.count - view.expectationsMet) expectation(s) missed")
+            throw FirebreakError.failed("missed")
+        }
+    }
+}
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Monte Carlo runs: how likely the team is to make its deadlines.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "A scenario file, or the id of one in ./Scenarios.") var scenario: String
+    @Option(help: "How many runs.") var runs = 1000
+    @Option(help: "The seed; the same seed gives the same result.") var seed: UInt64 = 1
+    @Option(help: "Threads to use (default: all cores); the result does not depend on it.") var threads: Int?
+    @Flag(help: "JSON for scripts.") var json = false
+
+    func validate() throws {
+        guard (1...10_000_000).contains(runs) else { throw ValidationError("--runs must be between 1 and 10000000") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
+    }
+
+    func run() throws {
+        let loaded = try LoadedScenario.load(scenario, global: global)
+        let carlo = MonteCarlo(simulator: Simulator(scenario: loaded.scenario, playbook: loaded.playbook), seed: seed)
+        let roles = carlo.variableRoles
+        let progress = Progress(total: runs * (1 + roles.count))
+        let base = Self.parallel(runs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, progress: progress) { carlo.run($0) }
+        let baseMet = base.reduce(0) { $0 + $1.met.filter { $0 }.count }
+        var costs: [(role: String, missedBecause: Int)] = []
+        for role in roles {
+            let zeroed = Self.parallel(runs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, progress: progress) { carlo.run($0, zeroing: role) }
+            let met = zeroed.reduce(0) { $0 + $1.met.filter { $0 }.count }
+            costs.append((role, met - baseMet))
+        }
+        progress.finish()
+        costs.sort { $0.missedBecause != $1.missedBecause ? $0.missedBecause > $1.missedBecause : $0.role < $1.role }
+        let summary = carlo.summarize(base, costByRole: costs)
+        let view = StatsView(scenario: loaded.scenario, summary: summary, seed: seed)
+        Terminal.out(json ? view.json().rendered() : view.text())
+    }
+
+    /// Runs `count` runs over `threads` threads; results in run order, whatever the threads.
+    static func parallel(_ count: Int, threads: Int, progress: Progress, _ body: @Sendable @escaping (Int) -> MonteCarlo.RunResult) -> [MonteCarlo.RunResult] {
+        let chunk = max(64, count / (threads * 8) + 1)
+        let chunks = (count + chunk - 1) / chunk
+        let results = Mutex<[Int: [MonteCarlo.RunResult]]>([:])
+        let work: @Sendable (Int) -> Void = { (c: Int) in
+            let range = (c * chunk)..<min(count, (c + 1) * chunk)
+            let part = range.map(body)
+            results.withLock { $0[c] = part }
+            progress.add(range.count)
+        }
+        if threads <= 1 {
+            for c in 0..<chunks { work(c) }
+        } else {
+            let next = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: min(threads, chunks)) { _ in
+                while true {
+                    let c = next.add(1, ordering: .relaxed).oldValue
+                    if c >= chunks { break }
+                    work(c)
+                }
+            }
+        }
+        return results.withLock { parts in (0..<chunks).flatMap { parts[$0] ?? [] } }
+    }
+}
+
+/// A progress bar on standard error, shown only on a terminal and once a run takes more than a moment.
+final class Progress: Sendable {
+    let total: Int
+    let state = Mutex<(done: Int, shown: Bool, lastDraw: UInt64)>((0, false, 0))
+    let started = DispatchTime.now().uptimeNanoseconds
+    let enabled = Terminal.isTerminal(2)
+
+    init(total: Int) { self.total = total }
+
+    func add(_ count: Int) {
+        guard enabled else { return }
+        state.withLock { s in
+            s.done += count
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now - started > 300_000_000, now - s.lastDraw > 100_000_000 else { return }
+            s.lastDraw = now
+            s.shown = true
+            let width = 30
+            let filled = min(width, s.done * width / max(1, total))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            FileHandle.standardError.write(Data("\r\(bar) \(s.done * 100 / max(1, total))% (\(s.done)/\(total) runs)".utf8))
+        }
+    }
+
+    func finish() {
+        state.withLock { s in
+            if s.shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        }
+    }
+}
+
+struct StatsView {
+    let scenario: Scenario
+    let summary: MonteCarlo.Summary
+    let seed: UInt64
+
+    func percent(_ value: Double) -> String {
+        let tenths = Int((value * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
+    }
+
+    func name(_ result: Simulator.ExpectationResult) -> String {
+        (scenario.injects[result.inject].id ?? "inject \(result.inject + 1)") + ": " + ExerciseReport.describe(result.expectation)
+    }
+
+    func text() -> String {
+        let n = summary.runs
+        var out = "drill stats \(scenario.id): \(n) runs, seed \(seed)\n\nExpectations met (95% Wilson interval)\n"
+        var rows: [[String]] = []
+        for (result, met) in summary.expectations {
+            let (low, high) = Statistics.wilson(met, n)
+            rows.append(["  " + name(result), percent(Double(met) / Double(n)), "[\(percent(low)), \(percent(high))]"])
+        }
+        out += TextTable.render(rows) + "\n\nSteps on time (share of runs in which the step was active)\n"
+        rows = summary.steps.map { step in
+            ["  " + step.id, percent(Double(step.onTime) / Double(step.active)), "active in \(percent(Double(step.active) / Double(n))) of runs"]
+        }
+        out += TextTable.render(rows) + "\n\n"
+        let closes = summary.closeTimes
+        if let median = Statistics.quantile(closes, 0.5), let p90 = Statistics.quantile(closes, 0.9) {
+            out += "Closed in \(percent(Double(closes.count) / Double(n))) of runs: median \(DurationText.format(median / 60 * 60)), 90th percentile \(DurationText.format(p90 / 60 * 60))\n"
+        } else {
+            out += "Closed in no run before the end\n"
+        }
+        let costly = summary.costByRole.filter { $0.missedBecause > 0 }
+        if costly.isEmpty {
+            out += "No role's delays cost an expectation\n"
+        } else {
+            out += "Delays that cost the most missed expectations:\n"
+            for cost in costly {
+                out += "  \(cost.role): \(cost.missedBecause) missed expectation\(cost.missedBecause == 1 ? "" : "s") over \(n) runs would be met without its delays\n"
+            }
+        }
+        return String(out.dropLast())
+    }
+
+    func json() -> JSONValue {
+        let n = summary.runs
+        let closes = summary.closeTimes
+        return .object([
+            ("scenario", .string(scenario.id)), ("runs", .int(n)), ("seed", .string(String(seed))),
+            ("expectations", .array(summary.expectations.map { result, met in
+                let (low, high) = Statistics.wilson(met, n)
+                return .object([
+                    ("inject", .string(scenario.injects[result.inject].id ?? "inject \(result.inject + 1)")),
+                    ("kind", .string(result.expectation.condition.kind)), ("target", .string(result.expectation.condition.target)),
+                    ("met", .int(met)), ("share", .double(Double(met) / Double(n))), ("low", .double(low)), ("high", .double(high)),
+                ])
+            })),
+            ("steps", .array(summary.steps.map { step in
+                .object([("id", .string(step.id)), ("activeRuns", .int(step.active)), ("onTimeRuns", .int(step.onTime)),
+                         ("share", .double(Double(step.onTime) / Double(step.active)))])
+            })),
+            ("close", .object([
+                ("closedRuns", .int(closes.count)), ("share", .double(Double(closes.count) / Double(n))),
+                ("medianSeconds", .optional(Statistics.quantile(closes, 0.5))), ("p90Seconds", .optional(Statistics.quantile(closes, 0.9))),
+            ])),
+            ("delayCost", .array(summary.costByRole.map { .object([("role", .string($0.role)), ("missedExpectations", .int($0.missedBecause))]) })),
+        ])
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import FirebreakCore
+import FirebreakLoading
+import FirebreakReports
+import FirebreakStore
+import Foundation
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Export an incident or recorded exercise as a Markdown post-mortem or JSON.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Option(help: "markdown or json.") var format: ReportFormat = .markdown
+    @Option(help: "Write to this file instead of standard output.") var output: String?
+    @Option(help: "Render through this Mustache template instead of the built-in layout.") var template: String?
+
+    enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case markdown, json }
+
+    func validate() throws {
+        if template != nil && format == .json { throw ValidationError("--template goes with --format markdown") }
+    }
+
+    func run() throws {
+        let (store, record, playbook) = try Workspace(global: global).load(incident)
+        let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.read(path) }
+        let now = Clock.now()
+        // Pass 1: the facts, streamed.
+        var analysis = IncidentAnalysis(playbook: playbook)
+        var refused: [(at: Int, by: String, action: String, reason: String)] = []
+        do {
+            try store.forEachEvent(of: record.number) { item in
+                analysis.add(item.event)
+                if case let .refused(action, reason) = item.event.body {
+                    refused.append((item.event.at, item.event.role ?? item.event.actor ?? "?", action, reason))
+                }
+            }
+        } catch {
+            throw Workspace.translate(any: error)
+        }
+        var exercise: ExerciseFacts?
+        var zone = Clock.offset(at: record.openedAt)
+        if record.isExercise, let text = record.scenarioText {
+            let scenario = ScenarioLoader.load(text, playbooks: { $0 == playbook.id ? playbook : nil }).scenario
+            if let scenario {
+                exercise = ExerciseFacts(scenario: scenario, base: record.openedAt, unapplied: refused, unappliedAreRefusals: true)
+                if let start = scenario.start { zone = start.offset }
+            }
+        }
+        let report = PostMortem(
+            facts: ReportFacts(
+                reference: record.reference, title: record.snapshot.title, playbook: playbook, playbookHash: record.playbookHash,
+                isExercise: record.isExercise, severity: record.snapshot.severity, assignments: record.snapshot.assignments,
+                zoneOffset: zone, now: now),
+            analysis: analysis, exercise: exercise)
+        // Pass 2: the timeline, streamed to the output.
+        let events: ((TimelineItem) throws -> Void) throws -> Void = { body in
+            try store.forEachEvent(of: record.number) { item in
+                try body(TimelineItem(seq: item.seq, recordedAt: item.recordedAt, event: item.event))
+            }
+        }
+        try ReportOutput.write(to: output) { write in
+            switch format {
+            case .markdown: try report.renderMarkdown(template: templateText, events: events, write: write)
+            case .json: try report.renderJSON(events: events, write: write)
+            }
+        }
+    }
+}
+
+/// Writes a report to a file (all or nothing: a temporary file renamed at the end) or to standard output.
+enum ReportOutput {
+    static func write(to path: String?, _ body: (@escaping (String) throws -> Void) throws -> Void) throws {
+        guard let path else {
+            let out = FileHandle.standardOutput
+            do {
+                try body { out.write(Data($0.utf8)) }
+            } catch {
+                throw Self.translate(error)
+            }
+            return
+        }
+        if Files.isDirectory(path) { throw FirebreakError.usage("'\(path)' is a folder; give a file name for the report") }
+        let folder = (path as NSString).deletingLastPathComponent
+        let temporary = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(".\(Files.fileName(path)).\(getpid()).tmp")
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let handle = FileHandle(forWritingAtPath: temporary)
+        else {
+            throw FirebreakError.io("cannot write '\(path)': check that its folder exists and is writable")
+        }
+        do {
+            try body { try handle.write(contentsOf: Data($0.utf8)) }
+            try handle.close()
+            if FileManager.default.fileExists(atPath: path) { _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary)) } else { try FileManager.default.moveItem(atPath: temporary, toPath: path) }
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw Self.translate(error)
+        }
+    }
+
+    static func translate(_ error: any Error) -> FirebreakError {
+        switch error {
+        case let error as FirebreakError: error
+        case PostMortem.RenderError.template(let message): .invalidFiles("the template cannot be read: \(Terminal.oneLine(message))")
+        case let error as StoreError: Workspace.translate(error)
+        default: .io("cannot write the report: \(error.localizedDescription)")
+        }
+    }
+
+    /// `drill run --report FILE`: the after-action report of a scripted run.
+    static func writeExercise(loaded: LoadedScenario, outcome: Simulator.Outcome, to path: String, template: String?) throws {
+        let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.read(path) }
+        let now = Clock.now()
+        let base = loaded.base(now: now)
+        let events = LoadedScenario.shift(outcome.events, by: base)
+        var analysis = IncidentAnalysis(playbook: loaded.playbook)
+        for event in events { analysis.add(event) }
+        let unapplied = outcome.actions.filter { $0.appliedAt == nil }.map {
+            (at: $0.scheduledAt + base, by: $0.action.by, action: $0.action.summary, reason: $0.lastRefusal ?? "not played: the exercise stopped first")
+        }
+        let hash = SQLiteStore.sha256(loaded.playbookText)
+        let report = PostMortem(
+            facts: ReportFacts(
+                reference: "EXERCISE", title: outcome.incident.title, playbook: loaded.playbook, playbookHash: hash, isExercise: true,
+                severity: outcome.incident.severity, assignments: outcome.incident.assignments,
+                zoneOffset: loaded.scenario.start?.offset ?? Clock.offset(at: base), now: now),
+            analysis: analysis, exercise: ExerciseFacts(scenario: loaded.scenario, base: base, unapplied: unapplied, unappliedAreRefusals: false))
+        try write(to: path) { write in
+            try report.renderMarkdown(template: templateText, events: { body in
+                for (index, event) in events.enumerated() { try body(TimelineItem(seq: index + 1, recordedAt: event.at, event: event)) }
+            }, write: write)
+        }
+    }
+}

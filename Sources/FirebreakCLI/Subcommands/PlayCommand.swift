@@ -1,0 +1,171 @@
+import ArgumentParser
+import FirebreakCore
+import FirebreakReports
+import Foundation
+
+/// `drill play`: a facilitator's console. Reads commands from standard input (a terminal or a pipe).
+struct Play: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Play a scenario live: injects arrive on a virtual clock, the facilitator types what the team does.",
+        discussion: """
+            Commands: done STEP [CHOICE] · skip STEP REASON · fire EVENT · note TEXT · wait 10m · next · status · help · quit
+            Scripted actions are ignored; the exercise is recorded as an exercise incident.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "A scenario file, or the id of one in ./Scenarios.") var scenario: String
+    @Flag(help: "Do not store the exercise in the database.") var noRecord = false
+
+    func run() throws {
+        let loaded = try LoadedScenario.load(scenario, global: global)
+        let simulator = Simulator(scenario: loaded.scenario, playbook: loaded.playbook)
+        var session = PlaySession(exercise: simulator.live(), scenario: loaded.scenario, playbook: loaded.playbook)
+        let interactive = Terminal.isTerminal(0)
+        Terminal.out("Exercise \(loaded.scenario.id): \(Terminal.oneLine(loaded.scenario.title))")
+        Terminal.out("Type 'help' for commands. The clock stands still until you type 'wait' or 'next'.")
+        session.advance(to: 0)
+        Terminal.out(session.drain())
+        while !session.exercise.isOver {
+            if interactive { FileHandle.standardOutput.write(Data("\(DurationText.clock(session.exercise.now))> ".utf8)) }
+            guard let line = readLine(strippingNewline: true) else { break }
+            let keepGoing = session.handle(line)
+            let output = session.drain()
+            if !output.isEmpty { Terminal.out(output) }
+            if !keepGoing { break }
+        }
+        let outcome = session.exercise.outcome()
+        let report = ExerciseReport(scenario: loaded.scenario, playbook: loaded.playbook, outcome: outcome)
+        Terminal.out("\n" + Self.score(report))
+        if !noRecord {
+            let number = try loaded.record(outcome.events, incident: outcome.incident, global: global)
+            Terminal.out("recorded as INC-\(number) (an exercise)")
+        }
+    }
+
+    /// The score part of the report (expectations and steps).
+    static func score(_ report: ExerciseReport) -> String {
+        let text = report.text(oneLine: Terminal.oneLine)
+        guard let range = text.range(of: "\nExpectations: ") else { return text }
+        return String(text[text.index(after: range.lowerBound)...])
+    }
+}
+
+/// The state of a live exercise and the parsing of the facilitator's commands.
+struct PlaySession {
+    var exercise: Exercise
+    let scenario: Scenario
+    let playbook: Playbook
+    var shown = 0
+    var buffer: [String] = []
+
+    init(exercise: Exercise, scenario: Scenario, playbook: Playbook) {
+        self.exercise = exercise
+        self.scenario = scenario
+        self.playbook = playbook
+    }
+
+    mutating func advance(to time: Int) {
+        exercise.advance(to: time)
+        flushEvents()
+    }
+
+    mutating func flushEvents() {
+        let events = exercise.events
+        while shown < events.count {
+            let event = events[shown]
+            shown += 1
+            if case .refused = event.body { continue }  // the answer is printed directly
+            var who = event.actor.map(Terminal.oneLine) ?? "—"
+            if let role = event.role, event.actor != nil { who += " (\(role))" }
+            let marker = event.kind == .inject ? ">>> " : "    "
+            buffer.append("\(marker)\(DurationText.clock(event.at))  \(who): \(Terminal.oneLine(EventText.describe(event, clock: DurationText.clock)))")
+        }
+        if exercise.incident.isClosed, let closed = exercise.incident.closed {
+            buffer.append("The incident is closed at \(DurationText.clock(closed.at)).")
+        } else if exercise.now >= scenario.end {
+            buffer.append("The exercise has reached its end at \(DurationText.clock(scenario.end)).")
+        }
+    }
+
+    mutating func drain() -> String {
+        defer { buffer = [] }
+        return buffer.joined(separator: "\n")
+    }
+
+    /// Handles one line; false when the facilitator quits.
+    mutating func handle(_ line: String) -> Bool {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty || trimmed.hasPrefix("#") { return true }
+        let parts = trimmed.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true).map(String.init)
+        let verb = parts[0].lowercased()
+        let rest = parts.count > 1 ? String(trimmed.dropFirst(parts[0].count)).trimmingCharacters(in: .whitespaces) : ""
+        switch verb {
+        case "quit", "exit", "end":
+            return false
+        case "help", "?":
+            buffer.append("done STEP [CHOICE] · skip STEP REASON · fire EVENT · note TEXT · wait 10m · next · status · quit")
+        case "status":
+            buffer.append(status())
+        case "wait":
+            switch DurationText.parse(rest) {
+            case .success(let seconds): advance(to: exercise.now + seconds)
+            default: buffer.append("error: 'wait' takes a duration such as 10m or 1h30m")
+            }
+        case "next":
+            if let next = exercise.nextInjectAt {
+                advance(to: next)
+            } else {
+                buffer.append("no more injects; 'wait' moves the clock, 'quit' ends")
+            }
+        case "done":
+            guard parts.count >= 2 else { buffer.append("error: done STEP [CHOICE]"); return true }
+            let step = parts[1]
+            let choice = parts.count > 2 ? parts[2] : nil
+            let role = playbook.step(step)?.step.owner ?? playbook.commander
+            act(.done(step: step, choice: choice), by: role)
+        case "skip":
+            guard parts.count >= 3 else { buffer.append("error: skip STEP REASON"); return true }
+            let role = playbook.step(parts[1])?.step.owner ?? playbook.commander
+            act(.skip(step: parts[1], reason: parts[2]), by: role)
+        case "fire":
+            guard parts.count == 2 else { buffer.append("error: fire EVENT"); return true }
+            act(.fire(event: parts[1]), by: playbook.commander)
+        case "note":
+            guard !rest.isEmpty else { buffer.append("error: note TEXT"); return true }
+            act(.note(text: rest), by: playbook.commander)
+        default:
+            buffer.append("error: unknown command '\(Terminal.oneLine(parts[0]))'; type 'help'")
+        }
+        return true
+    }
+
+    mutating func act(_ command: Command, by role: String) {
+        switch exercise.act(command, by: role) {
+        case .success: flushEvents()
+        case .failure(let refusal):
+            flushEvents()
+            buffer.append("refused: \(refusal.message)")
+        }
+    }
+
+    func status() -> String {
+        let incident = exercise.incident
+        let state = playbook.states[incident.state]
+        var lines = ["\(DurationText.clock(exercise.now)) state '\(state.id)'\(incident.isClosed ? " (closed)" : "")"]
+        for (step, progress) in zip(state.steps, incident.steps) where !incident.isClosed {
+            let word: String
+            switch progress.status {
+            case .open: word = progress.overdue ? "OVERDUE" : "open"
+            case .done: word = "done"
+            case .skipped: word = "skipped"
+            }
+            var line = "  \(word) \(step.id) (\(step.owner))"
+            if let due = step.due { line += " due \(DurationText.clock(incident.enteredAt + due))" }
+            if let options = step.choices?.options { line += " choices: \(options.joined(separator: ", "))" }
+            lines.append(line)
+        }
+        let events = Engine(playbook: playbook).possibleEvents(incident)
+        if !events.isEmpty { lines.append("  events: " + events.map(\.event).joined(separator: ", ")) }
+        if let next = exercise.nextInjectAt { lines.append("  next inject at \(DurationText.clock(next))") }
+        return lines.joined(separator: "\n")
+    }
+}

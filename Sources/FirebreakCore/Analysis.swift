@@ -1,0 +1,149 @@
+/// Facts derived from an incident's events: step rounds, states entered, decisions, milestones.
+///
+/// Shared by exercise scoring and post-mortem reports; a fold, so it streams over any number of events.
+public struct IncidentAnalysis: Sendable, Equatable {
+    /// One step in one round of its state.
+    public struct StepRound: Sendable, Equatable {
+        public var step: String
+        public var state: String
+        public var round: Int
+        public var owner: String
+        public var enteredAt: Int
+        public var deadline: Int?
+        public var doneAt: Int?
+        public var skippedAt: Int?
+        public var skipReason: String?
+        public var choice: String?
+        public var actor: String?
+        public var outsideRole = false
+        public var overdue = false
+        public var escalated = false
+        public var isOptional = false
+
+        public enum Status: String, Sendable {
+            case onTime = "on-time", late, skipped, notDone = "not-done"
+        }
+
+        public var status: Status {
+            if let doneAt { return deadline.map { doneAt <= $0 } ?? true ? .onTime : .late }
+            if skippedAt != nil { return .skipped }
+            return .notDone
+        }
+    }
+
+    public struct StateVisit: Sendable, Equatable {
+        public var state: String
+        public var round: Int
+        public var enteredAt: Int
+        public var leftAt: Int?
+        public var from: String?
+        public var event: String?
+    }
+
+    public struct Decision: Sendable, Equatable {
+        public var step: String
+        public var choice: String
+        public var actor: String?
+        public var role: String?
+        public var at: Int
+    }
+
+    public var steps: [StepRound] = []
+    public var visits: [StateVisit] = []
+    public var decisions: [Decision] = []
+    /// milestone name → first time reached.
+    public var milestones: [(name: String, step: String, at: Int)] = []
+    public var firstDone: [String: Int] = [:]
+    public var firstEntered: [String: Int] = [:]
+    public var openedAt: Int?
+    public var beganAt: Int?
+    public var closedAt: Int?
+    public var forcedClose: (reason: String, actor: String?)?
+    /// The first move by a person after opening (done, skipped, fired, note).
+    public var firstActionAt: Int?
+    public var overdueCount = 0
+    public var escalationCount = 0
+    public var eventCount = 0
+
+    let playbook: Playbook
+    var current: [Int] = []  // indices into `steps` of the current round
+
+    public init(playbook: Playbook) { self.playbook = playbook }
+
+    public static func == (lhs: IncidentAnalysis, rhs: IncidentAnalysis) -> Bool {
+        lhs.steps == rhs.steps && lhs.visits == rhs.visits && lhs.decisions == rhs.decisions
+            && lhs.milestones.map(\.name) == rhs.milestones.map(\.name) && lhs.milestones.map(\.at) == rhs.milestones.map(\.at)
+            && lhs.closedAt == rhs.closedAt
+    }
+
+    public var finalState: String? { visits.last?.state }
+
+    public mutating func add(_ event: Event) {
+        eventCount += 1
+        switch event.body {
+        case let .opened(_, _, _, began):
+            openedAt = event.at
+            beganAt = began
+        case let .entered(state, from, by, round):
+            if let last = visits.indices.last, visits[last].leftAt == nil { visits[last].leftAt = event.at }
+            visits.append(StateVisit(state: state, round: round, enteredAt: event.at, leftAt: nil, from: from, event: by))
+            if firstEntered[state] == nil { firstEntered[state] = event.at }
+            current = []
+            if let index = playbook.stateIndex[state] {
+                for step in playbook.states[index].steps {
+                    current.append(steps.count)
+                    steps.append(StepRound(
+                        step: step.id, state: state, round: round, owner: step.owner, enteredAt: event.at,
+                        deadline: step.due.map { event.at + $0 }, isOptional: step.isOptional))
+                }
+            }
+        case let .done(step, choice, _):
+            if firstActionAt == nil { firstActionAt = event.at }
+            if let i = currentIndex(step) {
+                steps[i].doneAt = event.at
+                steps[i].choice = choice
+                steps[i].actor = event.actor
+                steps[i].outsideRole = event.outsideRole
+            }
+            if firstDone[step] == nil {
+                firstDone[step] = event.at
+                if let milestone = playbook.step(step)?.step.milestone, !milestones.contains(where: { $0.name == milestone }) {
+                    milestones.append((milestone, step, event.at))
+                }
+            }
+            if let choice { decisions.append(Decision(step: step, choice: choice, actor: event.actor, role: event.role, at: event.at)) }
+        case let .skipped(step, reason):
+            if firstActionAt == nil { firstActionAt = event.at }
+            if let i = currentIndex(step) {
+                steps[i].skippedAt = event.at
+                steps[i].skipReason = reason
+                steps[i].actor = event.actor
+                steps[i].outsideRole = event.outsideRole
+            }
+        case .fired, .note:
+            if firstActionAt == nil, event.actor != nil { firstActionAt = event.at }
+        case let .overdue(step, _):
+            overdueCount += 1
+            if let i = currentIndex(step) { steps[i].overdue = true }
+        case let .escalated(step, _):
+            escalationCount += 1
+            if let i = currentIndex(step) { steps[i].escalated = true }
+        case let .closed(reason, forced):
+            closedAt = event.at
+            if let last = visits.indices.last, visits[last].leftAt == nil { visits[last].leftAt = event.at }
+            if forced { forcedClose = (reason ?? "", event.actor) }
+        case .assigned, .timer, .inject, .refused:
+            break
+        }
+    }
+
+    func currentIndex(_ step: String) -> Int? {
+        current.first { steps[$0].step == step }
+    }
+
+    /// Deadlines met: steps done on time out of steps with a deadline that were done, late or left open.
+    public var deadlinesMet: (met: Int, total: Int) {
+        let counted = steps.filter { $0.deadline != nil && $0.status != .skipped && !($0.isOptional && $0.status == .notDone) }
+        return (counted.filter { $0.status == .onTime }.count, counted.count)
+    }
+}

@@ -1,0 +1,54 @@
+/// Escaping of untrusted text for Markdown (GitHub Flavored Markdown and CommonMark).
+///
+/// Text never breaks a table, a code span or the layout and never becomes live HTML:
+/// HTML-significant characters become entities, Markdown punctuation is backslash-escaped,
+/// `|` cannot end a cell and line breaks become `<br>` inside cells.
+public enum Markdown {
+    /// Inline text (a table cell, a heading, a list item).
+    public static func inline(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        var previousWasCR = false
+        var atStart = true
+        var afterDigitsAtStart = false
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "|": out += "\\|"
+            case "\\", "`", "*", "_", "[", "]", "~", "#", "!", "$", "{", "}":
+                out.unicodeScalars.append("\\")
+                out.unicodeScalars.append(scalar)
+            case "-", "+", "=", "." where atStart || (scalar == "." && afterDigitsAtStart):
+                out.unicodeScalars.append("\\")
+                out.unicodeScalars.append(scalar)
+            case ")" where afterDigitsAtStart:
+                out.unicodeScalars.append("\\")
+                out.unicodeScalars.append(scalar)
+            case "\r":
+                out += "<br>"
+            case "\n":
+                if !previousWasCR { out += "<br>" }
+            case "\t": out += " "
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
+                    || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                    out += "\u{FFFD}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+            previousWasCR = scalar == "\r"
+            afterDigitsAtStart = (atStart || afterDigitsAtStart) && ("0"..."9").contains(scalar)
+            atStart = false
+        }
+        return out
+    }
+
+    /// A table row from already escaped cells; an empty cell keeps its place.
+    public static func row(_ cells: [String]) -> String {
+        "| " + cells.map { $0.isEmpty ? " " : $0 }.joined(separator: " | ") + " |"
+    }
+}
