@@ -61,9 +61,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FirebreakLoadingTests", dependencies: ["FirebreakLoading", "FirebreakTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "FirebreakStoreTests", dependencies: ["FirebreakStore", "FirebreakTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FirebreakStoreTests",
+            dependencies: ["FirebreakStore", "FirebreakLoading", "FirebreakTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "FirebreakReportsTests", dependencies: ["FirebreakReports", "FirebreakTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "FirebreakCLITests", dependencies: ["FirebreakCLI", "FirebreakTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FirebreakCLITests",
+            dependencies: ["FirebreakCLI", "firebreak", "FirebreakTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Golden"],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

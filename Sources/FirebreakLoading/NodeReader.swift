@@ -56,6 +56,9 @@ struct NodeReader {
         var entries: [(key: String, keyNode: Node, value: Node)] = []
         var present: Set<String> = []
         var previousKey: String?
+        /// Whether the previous key was itself a piece of a value cut at a comma: then `previousKey`
+        /// still names the key whose value was cut, and further pieces belong to it too.
+        var inCutValue = false
         for (keyNode, value) in mapping {
             guard case .scalar(let scalar) = keyNode else {
                 error("a key in \(what) must be a plain name, not \(Self.describe(keyNode))", keyNode)
@@ -67,8 +70,11 @@ struct NodeReader {
                 present.insert(key)
             } else {
                 var message = "unknown key '\(key)' in \(what)"
-                if isFlow(node), Self.isNull(value), let previous = previousKey, key.contains(" ") || !Identifier.isValid(key) {
+                if isFlow(node), Self.isNull(value), let previous = previousKey, inCutValue || key.contains(" ") || !Identifier.isValid(key) {
                     message += "; it looks like the rest of the value of '\(previous)', cut at a comma: quote that value"
+                    error(message, keyNode)
+                    inCutValue = true
+                    continue
                 } else if let suggestion = Identifier.suggestion(for: key, among: allowed) {
                     message += "; did you mean '\(suggestion)'?"
                 } else {
@@ -77,6 +83,7 @@ struct NodeReader {
                 error(message, keyNode)
             }
             previousKey = key
+            inCutValue = false
         }
         for key in required where !present.contains(key) {
             error("\(what) is missing required key '\(key)'", node)

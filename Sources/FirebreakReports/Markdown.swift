@@ -21,7 +21,7 @@ public enum Markdown {
             case "\\", "`", "*", "_", "[", "]", "~", "#", "!", "$", "{", "}":
                 out.unicodeScalars.append("\\")
                 out.unicodeScalars.append(scalar)
-            case "-", "+", "=", "." where atStart || (scalar == "." && afterDigitsAtStart):
+            case "-" where atStart, "+" where atStart, "=" where atStart, "." where atStart || afterDigitsAtStart:
                 out.unicodeScalars.append("\\")
                 out.unicodeScalars.append(scalar)
             case ")" where afterDigitsAtStart:

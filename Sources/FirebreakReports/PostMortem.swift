@@ -284,7 +284,7 @@ public struct PostMortem: Sendable {
         if let role = event.role, event.actor != nil { who += " (\(md(role)))" }
         if event.outsideRole { who += " *outside role*" }
         var what = md(EventText.describe(event, clock: time))
-        if item.recordedAt - event.at >= 60 { what += " *logged \(time(item.recordedAt))*" }
+        if !facts.isExercise, item.recordedAt - event.at >= 60 { what += " *logged \(time(item.recordedAt))*" }
         return ["time": time(event.at), "offset": offset(event.at), "who": who, "what": what, "kind": event.kind.rawValue, "seq": "\(item.seq)"]
     }
 
@@ -335,7 +335,9 @@ public struct PostMortem: Sendable {
             }
         }
         try write(buffer)
-        try write(tail.render(context))
+        var tailText = tail.render(context)
+        if !tailText.hasSuffix("\n") { tailText += "\n" }
+        try write(tailText)
     }
 
     /// The same data as one JSON document, with the timeline streamed.

@@ -100,6 +100,12 @@ public struct VerifyReport: Sendable, Equatable {
     public var checkedEvents = 0
     public var problems: [String] = []
     public var isClean: Bool { problems.isEmpty }
+
+    public init(checkedIncidents: Int = 0, checkedEvents: Int = 0, problems: [String] = []) {
+        self.checkedIncidents = checkedIncidents
+        self.checkedEvents = checkedEvents
+        self.problems = problems
+    }
 }
 
 /// Why the store could not do what was asked. Messages never include stored text.

@@ -1,0 +1,141 @@
+import FirebreakTestSupport
+import Foundation
+import Testing
+
+@Suite struct IncidentCommandTests {
+    /// Opens INC-1 from offensive-post at 23:10 (+02:00), triggered at 23:05, with Sem as social.
+    func openIncident(_ box: Sandbox) throws {
+        let opened = try box.run(
+            "open", "offensive-post", "--title", "Presenter insults a contestant", "--assign", "social=sem", "--assign", "hr=fatima",
+            "--began", "2026-05-16T23:05:00+02:00", now: "2026-05-16T23:10:00+02:00")
+        #expect(opened.status == 0)
+        #expect(opened.stdout == "INC-1\n")
+        #expect(opened.stderr == "")
+    }
+
+    @Test func walkAnIncidentToItsEndWithSeveralPeople() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try openIncident(box)
+        var result = try box.run("done", "INC-1", "capture-post", as: "sem", now: "2026-05-16T23:14:00+02:00")
+        #expect(result.status == 0)
+        #expect(result.stdout == "INC-1 #6 21:14  done 'capture-post'\n")
+        result = try box.run("done", "INC-1", "assess-post", "--choice", "escalate", now: "2026-05-16T23:20:00+02:00")
+        #expect(result.stdout == """
+            INC-1 #7 21:20  done 'assess-post' with choice 'escalate'
+            INC-1 #8 21:20  fired 'escalate'
+            INC-1 #9 21:20  entered 'distance' from 'triage' by 'escalate'
+
+            """)
+        // Status at 23:55: notify-director (due 30m after 23:20) is overdue and shown first.
+        result = try box.run("status", "INC-1", now: "2026-05-16T23:55:00+02:00")
+        #expect(result.status == 0)
+        try expectGolden(result.stdout, "status-overdue.txt")
+        // The overdue event is shown by reads but stored on the next write, with its due time.
+        result = try box.run("timeline", "INC-1", "--json", now: "2026-05-16T23:55:00+02:00")
+        let timeline = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let overdue = try #require(timeline.first { $0["kind"] as? String == "overdue" })
+        #expect(overdue["stored"] as? Bool == false)
+        #expect(overdue["at"] as? String == "2026-05-16T21:50:00Z")
+        result = try box.run("note", "INC-1", "Director informed by phone", now: "2026-05-16T23:56:00+02:00")
+        #expect(result.stdout.contains("21:50  'notify-director' overdue (due 21:50)\n"))
+        #expect(result.stdout.hasSuffix("note: Director informed by phone\n"))
+        // Walk to the end.
+        for (person, args, time) in [
+            ("anna", ["done", "INC-1", "notify-director"], "23:57"), ("ruben", ["done", "INC-1", "request-deletion"], "23:58"),
+            ("anna", ["done", "INC-1", "distancing-statement"], "23:59"), ("anna", ["fire", "INC-1", "distanced"], "23:59"),
+        ] {
+            let r = try Firebreak.run(args, environment: box.env(person, now: "2026-05-16T\(time):00+02:00"))
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+        }
+        result = try box.run("status", "INC-1", "--json", now: "2026-05-17T00:00:00+02:00")
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(status["state"] as? String == "consequences")
+        // Ruben does not hold 'editor' (the owner of request-deletion): marked outside his role.
+        result = try box.run("timeline", "INC-1", now: "2026-05-17T00:00:00+02:00")
+        #expect(result.stdout.contains("ruben [outside role]"))
+        result = try box.run("close", "INC-1", "--reason", "Handled by the broadcaster's board", now: "2026-05-17T00:01:00+02:00")
+        #expect(result.status == 0)
+        #expect(result.stdout.hasSuffix("force-closed: Handled by the broadcaster's board\n"))
+        result = try box.run("list", now: "2026-05-17T00:02:00+02:00")
+        #expect(result.stdout == "no open incidents\n")
+        result = try box.run("list", "--all", "--json", now: "2026-05-17T00:02:00+02:00")
+        #expect(result.stdout.contains("\"closed\": true"))
+        result = try box.run("verify")
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("ok: 1 incident, "))
+    }
+
+    @Test(arguments: [
+        (["done", "INC-1", "capture-post", "--choice", "x"], 1, "firebreak: error: step 'capture-post' is not a decision; it takes no choice\n"),
+        (["done", "INC-1", "assess-post", "--choice", "escalate"], 1, "firebreak: error: step 'assess-post' needs 'capture-post' done or skipped first\n"),
+        (["fire", "INC-1", "resolved"], 1, "firebreak: error: event 'resolved' is not possible in state 'triage'; possible events are 'escalate', 'dismiss', 'story-published'\n"),
+        (["done", "INC-1", "lessons-learned"], 1, "firebreak: error: step 'lessons-learned' belongs to state 'aftercare', but the incident is in state 'triage'; active steps are 'capture-post', 'assess-post'\n"),
+        (["status", "INC-9"], 66, "firebreak: error: no incident INC-9 in '%DB%'\n"),
+        (["status", "nine"], 64, "firebreak: error: 'nine' is not an incident id; incident ids look like INC-7\n"),
+        (["note", "INC-1", "x", "--at", "tomorrow"], 64, "firebreak: error: --at 'tomorrow' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, or -15m\n"),
+        (["note", "INC-1", "x", "--at", "2026-05-16T23:40:00+02:00"], 64, "firebreak: error: --at 2026-05-16T21:40:00Z is in the future; it records when something already happened\n"),
+        (["note", "INC-1", "x", "--at", "-1h"], 64, "firebreak: error: --at 2026-05-16T20:30:00Z is before the incident opened (2026-05-16T21:10:00Z)\n"),
+    ] as [([String], Int32, String)])
+    func refusalsAndMisuseHaveTheirExitCodeAndOneLine(arguments: [String], status: Int32, message: String) throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try openIncident(box)
+        let result = try Firebreak.run(arguments, environment: box.env("anna"))
+        #expect(result.status == status)
+        #expect(result.stderr == message.replacingOccurrences(of: "%DB%", with: box.db))
+        #expect(result.stdout == "")
+    }
+
+    @Test func onlyTheCommanderMayCloseOrAssign() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try openIncident(box)
+        var result = try box.run("close", "INC-1", "--reason", "done", as: "sem")
+        #expect(result.status == 1)
+        #expect(result.stderr == "firebreak: error: only the commander ('comms-lead', held by 'anna') may force-close the incident; 'sem' does not hold that role\n")
+        result = try box.run("assign", "INC-1", "legal", "joost", as: "sem")
+        #expect(result.status == 1)
+        result = try box.run("assign", "INC-1", "comms-lead", "marieke", as: "anna")
+        #expect(result.status == 0)
+        result = try box.run("close", "INC-1", "--reason", "done", as: "anna")
+        #expect(result.status == 1)
+        result = try box.run("close", "INC-1", "--reason", "done", as: "marieke")
+        #expect(result.status == 0)
+    }
+
+    @Test func openerGivesCommandAwayWithAssign() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        let result = try box.run("open", "offensive-post", "--title", "T", "--assign", "comms-lead=marieke", as: "anna")
+        #expect(result.status == 0)
+        let status = try box.run("status", "INC-1", "--json")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect((json["assignments"] as? [String: String])?["comms-lead"] == "marieke")
+    }
+
+    @Test func backdatedMoveKeepsBothTimes() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try openIncident(box)
+        try box.run("done", "INC-1", "capture-post", "--at", "-15m", as: "sem", now: "2026-05-16T23:40:00+02:00")
+        let result = try box.run("timeline", "INC-1", "--json", now: "2026-05-16T23:40:00+02:00")
+        let timeline = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let done = try #require(timeline.first { $0["kind"] as? String == "done" })
+        #expect(done["at"] as? String == "2026-05-16T21:25:00Z")
+        #expect(done["recordedAt"] as? String == "2026-05-16T21:40:00Z")
+        #expect(done["seq"] as? Int == 6)
+        #expect(done["step"] as? String == "capture-post")
+        #expect(done["actor"] as? String == "sem")
+        #expect(done["role"] as? String == "social")
+    }
+
+    @Test func readOnlyAndCorruptDatabasesGetOneLine() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try Data(repeating: 0x42, count: 4096).write(to: URL(fileURLWithPath: box.db))
+        let result = try box.run("list")
+        #expect(result.status == 74)
+        #expect(result.stderr == "firebreak: error: '\(box.db)' is not a Firebreak database, or it is corrupt\n")
+    }
+}

@@ -1,0 +1,86 @@
+import FirebreakTestSupport
+import Foundation
+import Testing
+
+@Suite struct PlaybookCommandTests {
+    @Test func shippedFilesCheckClean() throws {
+        let result = try Firebreak.run(["playbook", "check"])
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        let count = try FileManager.default.contentsOfDirectory(atPath: Fixtures.packageRoot.appendingPathComponent("Playbooks").path).count
+            + FileManager.default.contentsOfDirectory(atPath: Fixtures.packageRoot.appendingPathComponent("Scenarios").path).count
+        #expect(result.stdout == "checked \(count) files: 0 errors, 0 warnings\n")
+    }
+
+    @Test func brokenCopyReportsEveryProblemWithPositionAndCaret() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        var text = try Fixtures.shippedPlaybookText("offensive-post.yaml")
+        text = text.replacingOccurrences(of: "commander: comms-lead", with: "commander: comms-led")
+        let path = folder.path("offensive-post.yaml")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("commander:") }! + 1
+        let result = try Firebreak.run(["playbook", "check", path])
+        #expect(result.status == 65)
+        #expect(result.stderr.hasPrefix("""
+            \(path):\(line):12: error: commander names unknown role 'comms-led' (did you mean 'comms-lead'?); roles are
+            """))
+        #expect(result.stderr.contains("\ncommander: comms-led\n           ^\n"))
+        #expect(result.stderr.hasSuffix("firebreak: error: checked 1 file: 1 error, 0 warnings\n"))
+    }
+
+    @Test func scenarioIsCheckedAgainstItsPlaybook() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let text = """
+            firebreak: 1
+            id: tiny
+            title: Tiny
+            playbook: offensive-post
+            injects:
+              - { at: 0m, text: Go, expect: [{ done: capture-postt, within: 15m }] }
+            actions:
+              - { at: 5m, by: socal, done: capture-post }
+            """
+        let path = folder.path("tiny.yaml")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try Firebreak.run(["playbook", "check", path])
+        #expect(result.status == 65)
+        let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix(path) }
+        #expect(lines == [
+            "\(path):6:42: error: unknown step 'capture-postt' (did you mean 'capture-post'?); playbook 'offensive-post' has no such step",
+            "\(path):8:19: error: unknown role 'socal' (did you mean 'social'?); roles of playbook 'offensive-post' are 'comms-lead', 'social', 'editor', 'hr', 'legal', 'director'",
+        ])
+    }
+
+    @Test func listShowsEveryShippedPlaybook() throws {
+        let result = try Firebreak.run(["playbook", "list"])
+        #expect(result.status == 0)
+        let ids = result.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: " ")[0]) }
+        #expect(ids == ["confidential-disclosure", "leaked-product-photo", "offensive-post", "online-discussion", "premature-speculation"])
+    }
+
+    @Test func graphDrawsStatesTransitionsTimersAndFinalStates() throws {
+        let mermaid = try Firebreak.run(["playbook", "graph", "offensive-post"])
+        #expect(mermaid.status == 0)
+        #expect(mermaid.stdout.hasPrefix("stateDiagram-v2\n"))
+        #expect(mermaid.stdout.contains("    [*] --> s_triage\n"))
+        #expect(mermaid.stdout.contains("    s_triage --> s_distance : escalate\n"))
+        #expect(mermaid.stdout.contains("    s_triage --> s_distance : after 1h\n"))
+        #expect(mermaid.stdout.contains("    s_closed --> [*]\n"))
+        let dot = try Firebreak.run(["playbook", "graph", "offensive-post", "--format", "dot"])
+        #expect(dot.stdout.contains("\"closed\" [label=\"Closed\", shape=doublecircle];"))
+        #expect(dot.stdout.contains("\"triage\" -> \"distance\" [label=\"after 1h\", style=dashed];"))
+    }
+
+    @Test func unknownPlaybookIsExit66WithTheKnownOnes() throws {
+        let result = try Firebreak.run(["playbook", "show", "nope"])
+        #expect(result.status == 66)
+        #expect(result.stderr.hasPrefix("firebreak: error: no playbook 'nope' in 'Playbooks'; playbooks there are 'confidential-disclosure', "))
+    }
+
+    @Test func usageErrorIsExit64() throws {
+        let result = try Firebreak.run(["playbook", "graph", "offensive-post", "--format", "svg"])
+        #expect(result.status == 64)
+    }
+}

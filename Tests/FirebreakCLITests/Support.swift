@@ -1,0 +1,40 @@
+import FirebreakTestSupport
+import Foundation
+import Testing
+
+/// A fresh database per test and a fixed clock, so outputs are exact.
+struct Sandbox {
+    let folder: TemporaryFolder
+    var now = "2026-05-16T23:30:00+02:00"
+
+    init() throws { folder = try TemporaryFolder() }
+
+    var db: String { folder.path("fb.sqlite") }
+
+    func env(_ person: String? = nil, now: String? = nil) -> [String: String] {
+        var env = ["FIREBREAK_DB": db, "FIREBREAK_NOW": now ?? self.now]
+        if let person { env["FIREBREAK_USER"] = person }
+        return env
+    }
+
+    @discardableResult
+    func run(_ arguments: String..., as person: String? = "anna", now: String? = nil, input: String? = nil) throws -> CommandResult {
+        try Firebreak.run(arguments, environment: env(person, now: now), input: input)
+    }
+
+    func cleanup() { folder.remove() }
+}
+
+/// Compares with a golden file next to the tests; `FIREBREAK_RECORD=1` re-records it.
+func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name)")
+    if ProcessInfo.processInfo.environment["FIREBREAK_RECORD"] == "1" || !FileManager.default.fileExists(atPath: url.path) {
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        if ProcessInfo.processInfo.environment["FIREBREAK_RECORD"] != "1" {
+            Issue.record("recorded missing golden file \(name); run again", sourceLocation: sourceLocation)
+        }
+        return
+    }
+    let expected = try String(contentsOf: url, encoding: .utf8)
+    #expect(text == expected, "output differs from Golden/\(name); FIREBREAK_RECORD=1 re-records", sourceLocation: sourceLocation)
+}
