@@ -21,6 +21,7 @@ public enum PlaybookChecker {
         var roleIDs: Set<String> = []
         var stateIDs: [String: Int] = [:]
         var stepState: [String: Int] = [:]
+        var milestones: [String: String] = [:]
 
         init(syntax: PlaybookSyntax) { self.syntax = syntax }
 
@@ -138,7 +139,14 @@ public enum PlaybookChecker {
                 for need in step.needs {
                     checkSameState(need, state: state, index: index, what: "'needs' of step '\(stepName)'")
                 }
-                if let milestone = step.milestone { checkID(milestone, "milestone") }
+                if let milestone = step.milestone {
+                    checkID(milestone, "milestone")
+                    if let first = milestones[milestone.value] {
+                        error("milestone '\(milestone.value)' is already named by step '\(first)'; a milestone marks one moment, so give each step its own name", milestone.location)
+                    } else {
+                        milestones[milestone.value] = stepName
+                    }
+                }
                 switch step.choices {
                 case .events(let pairs):
                     for pair in pairs {

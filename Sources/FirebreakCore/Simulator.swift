@@ -251,6 +251,8 @@ public struct Exercise: Sendable {
     }
 
     mutating func retryPending(at t: Int) {
+        // After the close nothing more is played; a pending action keeps the reason it was refused for.
+        if incident.isClosed { return }
         var changed = true
         while changed, !pending.isEmpty {
             changed = false

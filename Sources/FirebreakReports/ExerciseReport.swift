@@ -59,7 +59,8 @@ public struct ExerciseReport: Sendable {
         if let closed = outcome.incident.closed {
             out += "Final state: \(playbook.states[outcome.incident.state].id), closed at \(clock(closed.at)) (time to close \(DurationText.format(closed.at)))\n"
         } else {
-            out += "Final state: \(playbook.states[outcome.incident.state].id), not closed by the end at \(clock(scenario.end))\n"
+            let stop = outcome.stoppedAt < scenario.end ? "the exercise stopped at \(clock(outcome.stoppedAt))" : "by the end at \(clock(scenario.end))"
+            out += "Final state: \(playbook.states[outcome.incident.state].id), not closed; \(stop)\n"
         }
         let waited = outcome.actions.filter { ($0.appliedAt ?? $0.scheduledAt) > $0.scheduledAt }
         if !waited.isEmpty {

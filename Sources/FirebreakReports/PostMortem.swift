@@ -304,7 +304,13 @@ public struct PostMortem: Sendable {
     ) throws {
         if let template {
             let parsed: MustacheTemplate
-            do { parsed = try MustacheTemplate(string: template) } catch { throw RenderError.template("\(error)") }
+            do {
+                parsed = try MustacheTemplate(string: template)
+            } catch let error as MustacheTemplate.ParserError {
+                throw RenderError.template("line \(error.context.lineNumber), column \(error.context.columnNumber): \(error.error)")
+            } catch {
+                throw RenderError.template("it is not a valid Mustache template")
+            }
             var rows: [[String: String]] = []
             var text = ""
             try events { item in
@@ -373,7 +379,10 @@ public struct PostMortem: Sendable {
             let value = JSONValue.object([
                 ("seq", .int(item.seq)), ("at", .string(timeISO(event.at))), ("recordedAt", .string(timeISO(item.recordedAt))),
                 ("actor", .optional(event.actor)), ("role", .optional(event.role)), ("outsideRole", .bool(event.outsideRole)),
-            ] + EventText.jsonFields(event))
+            ] + EventText.jsonFields(event).map { key, value in
+                if key == "began" || key == "due", case .int(let seconds) = value { return (key, .string(timeISO(seconds))) }
+                return (key, value)
+            })
             buffer += (first ? "\n" : ",\n") + value.rendered(pretty: false)
             first = false
             if buffer.utf8.count > 64 * 1024 {

@@ -123,7 +123,7 @@ public enum StoreError: Error, Equatable, Sendable {
     public var message: String {
         switch self {
         case .missingDatabase(let path): "no incident database at '\(path)'; open an incident first, or give --db PATH"
-        case .busy(let doing): "the database stayed busy while \(doing); another firebreak is writing, try again"
+        case .busy(let doing): "could not \(doing): the database stayed busy for 30 s while another firebreak was writing; try again"
         case .newerDatabase(let path): "the database '\(path)' was written by a newer Firebreak; upgrade Firebreak to use it"
         case .notADatabase(let path): "'\(path)' is not a Firebreak database, or it is corrupt"
         case .readOnly(let path): "the database '\(path)' is read-only; check its permissions"

@@ -72,8 +72,13 @@ struct LoadedScenario {
     }
 
     /// Stores an exercise as an incident marked as an exercise; T+0 is the scenario's start, or now.
-    func record(_ events: [Event], incident: Incident, global: GlobalOptions) throws(FirebreakError) -> Int {
+    /// An exercise that did not close is closed where it stopped, so no real-time timer runs on it later.
+    func record(_ events: [Event], incident: Incident, stoppedAt: Int, global: GlobalOptions) throws(FirebreakError) -> Int {
         let now = Clock.now()
+        var events = events
+        if !incident.isClosed {
+            events.append(Event(at: stoppedAt, .closed(reason: "the exercise ended at \(DurationText.clock(stoppedAt))", forced: true)))
+        }
         let shifted = Self.shift(events, by: base(now: now))
         let engine = Engine(playbook: playbook)
         guard let snapshot = engine.replay(shifted) else { throw .internal("the exercise did not start with 'opened'") }
@@ -99,13 +104,17 @@ struct RunDrill: ParsableCommand {
     @Flag(help: "Exit 1 when an expectation is missed.") var strict = false
     @Flag(help: "Also store the exercise as an incident marked as an exercise.") var record = false
 
+    func validate() throws {
+        if template != nil && report == nil { throw ValidationError("--template goes with --report FILE") }
+    }
+
     func run() throws {
         let loaded = try LoadedScenario.load(scenario, global: global)
         let outcome = Simulator(scenario: loaded.scenario, playbook: loaded.playbook).run()
         let view = ExerciseReport(scenario: loaded.scenario, playbook: loaded.playbook, outcome: outcome)
         Terminal.out(json ? view.json().rendered() : view.text(oneLine: Terminal.oneLine))
         if record {
-            let number = try loaded.record(outcome.events, incident: outcome.incident, global: global)
+            let number = try loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
             Terminal.error("recorded as INC-\(number) (an exercise)")
         }
         if let report {

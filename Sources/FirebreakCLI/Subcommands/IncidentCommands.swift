@@ -357,7 +357,7 @@ struct Timeline: ParsableCommand {
             if let role = item.event.role { who += " (\(role))" }
             if item.event.outsideRole { who += " [outside role]" }
             var what = Terminal.oneLine(EventText.describe(item.event) { Clock.compact($0, now: now) })
-            if item.recordedAt - item.event.at >= 60 { what += "  [logged \(Clock.compact(item.recordedAt, now: now))]" }
+            if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += "  [logged \(Clock.compact(item.recordedAt, now: now))]" }
             if index >= pendingStart { what += "  [not stored yet]" }
             rows.append(["\(item.seq)", Clock.compact(item.event.at, now: now), who, what])
         }

@@ -36,7 +36,7 @@ struct Play: ParsableCommand {
         let report = ExerciseReport(scenario: loaded.scenario, playbook: loaded.playbook, outcome: outcome)
         Terminal.out("\n" + Self.score(report))
         if !noRecord {
-            let number = try loaded.record(outcome.events, incident: outcome.incident, global: global)
+            let number = try loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
             Terminal.out("recorded as INC-\(number) (an exercise)")
         }
     }

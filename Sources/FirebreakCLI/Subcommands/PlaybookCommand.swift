@@ -105,6 +105,7 @@ struct FileChecker {
 
     func check(_ files: [String]) -> Report {
         var report = Report()
+        var playbookIDs: [String: String] = [:]  // id → first file
         for path in files {
             let text: String
             do {
@@ -118,7 +119,15 @@ struct FileChecker {
             if ScenarioLoader.looksLikeScenario(text) {
                 diagnostics = ScenarioLoader.load(text, fileName: Files.fileName(path), playbooks: { id in try? library.load(id).playbook }).diagnostics
             } else {
-                diagnostics = PlaybookLoader.load(text, fileName: Files.fileName(path)).diagnostics
+                var found = PlaybookLoader.load(text, fileName: Files.fileName(path)).diagnostics
+                if let id = PlaybookLoader.parse(text).0?.id {
+                    if let first = playbookIDs[id.value] {
+                        found.append(.error("playbook id '\(id.value)' is already used by '\(first)'; ids are unique in a playbook folder", at: id.location))
+                    } else {
+                        playbookIDs[id.value] = path
+                    }
+                }
+                diagnostics = found.sortedByLocation()
             }
             report.output += DiagnosticPrinter.render(diagnostics, path: path, text: text)
             report.errors += diagnostics.filter { $0.severity == .error }.count

@@ -29,6 +29,9 @@ enum PlaybookText {
                 }
                 if let milestone = step.milestone { out += "      milestone: \(milestone)\n" }
                 if let guidance = step.guidance { out += "      guidance: \(t(guidance))\n" }
+                if let template = step.template {
+                    out += "      template:\n" + Terminal.sanitize(template).split(separator: "\n", omittingEmptySubsequences: false).map { "        \($0)" }.joined(separator: "\n") + "\n"
+                }
             }
             for transition in playbook.events(from: index) {
                 var guardText = ""

@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+// Benchmarks live in their own package so the main build and tests do not carry the benchmark runtime.
+// Run from this folder: `swift package benchmark` (release build).
+import PackageDescription
+
+let package = Package(
+    name: "FirebreakBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "Firebreak", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
+    targets: [
+        .target(
+            name: "BenchmarkFixtures",
+            dependencies: [
+                .product(name: "FirebreakCore", package: "Firebreak"),
+                .product(name: "FirebreakLoading", package: "Firebreak"),
+                .product(name: "FirebreakStore", package: "Firebreak"),
+            ]
+        ),
+        .executableTarget(
+            name: "FirebreakBenchmarks",
+            dependencies: [
+                "BenchmarkFixtures",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "FirebreakCore", package: "Firebreak"),
+                .product(name: "FirebreakLoading", package: "Firebreak"),
+                .product(name: "FirebreakStore", package: "Firebreak"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/FirebreakBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "make-bench-db",
+            dependencies: ["BenchmarkFixtures", .product(name: "FirebreakStore", package: "Firebreak")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

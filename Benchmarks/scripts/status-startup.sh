@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Whole-process time of `firebreak status INC-1` (1,000 events) in a database of 10,000 incidents
+# and about a million events, side by side with the sqlite3 shell selecting that incident's events.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product make-bench-db >/dev/null
+(cd .. && swift build -c release --product firebreak >/dev/null)
+db=${TMPDIR:-/tmp}/firebreak-bench-status.sqlite
+if [ ! -f "$db" ]; then
+  rm -f "$db"*
+  .build/release/make-bench-db "$db" 10000 100 1000
+fi
+export FIREBREAK_DB="$db" FIREBREAK_PLAYBOOKS=../Playbooks
+hyperfine --warmup 5 --runs 50 -N \
+  "../.build/release/firebreak status INC-1" \
+  "sqlite3 $db 'SELECT * FROM event WHERE incident = 1 ORDER BY seq'"
