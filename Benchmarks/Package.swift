@@ -10,6 +10,7 @@ let package = Package(
         .package(name: "Firebreak", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         .target(
@@ -29,6 +30,7 @@ let package = Package(
                 .product(name: "FirebreakLoading", package: "Firebreak"),
                 .product(name: "FirebreakStore", package: "Firebreak"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Benchmarks/FirebreakBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

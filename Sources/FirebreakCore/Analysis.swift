@@ -90,11 +90,13 @@ public struct IncidentAnalysis: Sendable, Equatable {
             if firstEntered[state] == nil { firstEntered[state] = event.at }
             current = []
             if let index = playbook.stateIndex[state] {
-                for step in playbook.states[index].steps {
+                let count = playbook.states[index].steps.count
+                for k in 0..<count {
+                    let due = playbook.states[index].dues[k]
                     current.append(steps.count)
                     steps.append(StepRound(
-                        step: step.id, state: state, round: round, owner: step.owner, enteredAt: event.at,
-                        deadline: step.due.map { event.at + $0 }, isOptional: step.isOptional))
+                        step: playbook.states[index].steps[k].id, state: state, round: round, owner: playbook.states[index].steps[k].owner,
+                        enteredAt: event.at, deadline: due >= 0 ? event.at + due : nil, isOptional: playbook.states[index].steps[k].isOptional))
                 }
             }
         case let .done(step, choice, _):
@@ -107,7 +109,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
             }
             if firstDone[step] == nil {
                 firstDone[step] = event.at
-                if let milestone = playbook.step(step)?.step.milestone, !milestones.contains(where: { $0.name == milestone }) {
+                if let location = playbook.stepLocations[step], let milestone = playbook.states[location.state].steps[location.index].milestone,
+                    !milestones.contains(where: { $0.name == milestone }) {
                     milestones.append((milestone, step, event.at))
                 }
             }

@@ -110,24 +110,29 @@ public struct Engine: Sendable {
     }
 
     /// Like ``apply(_:by:at:to:)`` but without advancing time first (the caller already did).
+    ///
+    /// Every check happens before the first event is emitted, so a refusal changes nothing.
     public func perform(_ command: Command, by actor: String, at: Int, on incident: inout Incident, events: inout [Event]) throws(Refusal) {
-        var working = incident
-        var produced: [Event] = []
-        if working.isClosed, case .note = command {} else if working.isClosed { throw .incidentClosed }
-        let myRoles = working.roles(of: actor, in: playbook)
-        let actingRole = myRoles.contains(playbook.commander) ? playbook.commander : myRoles.first
+        if incident.isClosed, case .note = command {} else if incident.isClosed { throw .incidentClosed }
+        // The role the actor acts in when it is not a step's owner: commander first, else the first role they hold.
+        func acting() -> String? {
+            if incident.assignments[playbook.commander] == actor { return playbook.commander }
+            return playbook.roles.first { incident.assignments[$0.id] == actor }?.id
+        }
 
         switch command {
         case let .assign(role, person):
-            try requireCommander(actor, "assign roles", working)
+            try requireCommander(actor, "assign roles", incident)
             guard playbook.roleIndex[role] != nil else { throw .unknownRole(role: role, roles: playbook.roles.map(\.id)) }
             guard !person.isEmpty else { throw .emptyText(what: "the person's name") }
-            emit(Event(at: at, actor: actor, role: playbook.commander, .assigned(role: role, person: person)), &working, &produced)
+            emit(Event(at: at, actor: actor, role: playbook.commander, .assigned(role: role, person: person)), &incident, &events)
 
         case let .done(stepID, choice, note):
-            let (_, step) = try activeStep(stepID, working)
-            let open = step.needs.filter { working.steps[$0].isOpen }.map { playbook.states[working.state].steps[$0].id }
-            if !open.isEmpty { throw .needsOpen(step: stepID, open: open) }
+            let (index, step) = try activeStep(stepID, incident)
+            if step.needs.contains(where: { incident.steps[$0].isOpen }) {
+                let open = step.needs.filter { incident.steps[$0].isOpen }.map { playbook.states[incident.state].steps[$0].id }
+                throw .needsOpen(step: stepID, open: open)
+            }
             var event: String?
             switch (step.choices, choice) {
             case (nil, nil): break
@@ -137,32 +142,33 @@ public struct Engine: Sendable {
                 guard choices.options.contains(option) else { throw .unknownChoice(step: stepID, choice: option, options: choices.options) }
                 event = choices.event(for: option)
             }
-            let role = myRoles.contains(step.owner) ? step.owner : actingRole
-            emit(Event(at: at, actor: actor, role: role, outsideRole: !myRoles.contains(step.owner), .done(step: stepID, choice: choice, note: note)), &working, &produced)
+            // A decision fires its event as one move: check the event (with this step settled) before recording anything.
+            if let event, let refusal = refusal(firing: event, in: incident, settling: index) { throw refusal }
+            let holds = incident.assignments[step.owner] == actor
+            let role = holds ? step.owner : acting()
+            emit(Event(at: at, actor: actor, role: role, outsideRole: !holds, .done(step: stepID, choice: choice, note: note)), &incident, &events)
             if let event {
-                try fire(event, by: actor, role: role, at: at, &working, &produced)
+                try fire(event, by: actor, role: role, at: at, &incident, &events)
             }
 
         case let .skip(stepID, reason):
-            let (_, step) = try activeStep(stepID, working)
+            let (_, step) = try activeStep(stepID, incident)
             guard !reason.isEmpty else { throw .emptyText(what: "the reason for skipping") }
-            let role = myRoles.contains(step.owner) ? step.owner : actingRole
-            emit(Event(at: at, actor: actor, role: role, outsideRole: !myRoles.contains(step.owner), .skipped(step: stepID, reason: reason)), &working, &produced)
+            let holds = incident.assignments[step.owner] == actor
+            emit(Event(at: at, actor: actor, role: holds ? step.owner : acting(), outsideRole: !holds, .skipped(step: stepID, reason: reason)), &incident, &events)
 
         case let .fire(event):
-            try fire(event, by: actor, role: actingRole, at: at, &working, &produced)
+            try fire(event, by: actor, role: acting(), at: at, &incident, &events)
 
         case let .note(text):
             guard !text.isEmpty else { throw .emptyText(what: "a note") }
-            emit(Event(at: at, actor: actor, role: actingRole, .note(text: text)), &working, &produced)
+            emit(Event(at: at, actor: actor, role: acting(), .note(text: text)), &incident, &events)
 
         case let .close(reason):
-            try requireCommander(actor, "force-close the incident", working)
+            try requireCommander(actor, "force-close the incident", incident)
             guard !reason.isEmpty else { throw .emptyText(what: "the reason for closing") }
-            emit(Event(at: at, actor: actor, role: playbook.commander, .closed(reason: reason, forced: true)), &working, &produced)
+            emit(Event(at: at, actor: actor, role: playbook.commander, .closed(reason: reason, forced: true)), &incident, &events)
         }
-        incident = working
-        events += produced
     }
 
     private func requireCommander(_ actor: String, _ action: String, _ incident: Incident) throws(Refusal) {
@@ -173,37 +179,39 @@ public struct Engine: Sendable {
     }
 
     private func activeStep(_ id: String, _ incident: Incident) throws(Refusal) -> (Int, Step) {
-        let state = playbook.states[incident.state]
-        let active = state.steps.map(\.id)
         guard let location = playbook.stepLocations[id] else {
-            throw .unknownStep(step: id, state: state.id, active: active)
+            let state = playbook.states[incident.state]
+            throw .unknownStep(step: id, state: state.id, active: state.steps.map(\.id))
         }
         guard location.state == incident.state else {
-            throw .stepNotActive(step: id, stepState: playbook.states[location.state].id, state: state.id, active: active)
+            let state = playbook.states[incident.state]
+            throw .stepNotActive(step: id, stepState: playbook.states[location.state].id, state: state.id, active: state.steps.map(\.id))
         }
         switch incident.steps[location.index].status {
         case .open: break
         case .done: throw .stepSettled(step: id, how: "done")
         case .skipped: throw .stepSettled(step: id, how: "skipped")
         }
-        return (location.index, state.steps[location.index])
+        return (location.index, playbook.states[location.state].steps[location.index])
     }
 
     /// Why `event` cannot be fired now, or `nil` when it can.
-    public func refusal(firing event: String, in incident: Incident) -> Refusal? {
+    public func refusal(firing event: String, in incident: Incident, settling settled: Int? = nil) -> Refusal? {
         if incident.isClosed { return .incidentClosed }
-        let state = playbook.states[incident.state]
         guard let transition = playbook.transition(for: event, from: incident.state) else {
-            return .eventNotPossible(event: event, state: state.id, possible: playbook.events(from: incident.state).map(\.event))
+            return .eventNotPossible(event: event, state: playbook.states[incident.state].id, possible: playbook.events(from: incident.state).map(\.event))
         }
         let required: [Int]
         switch transition.guardCondition {
         case .always: return nil
-        case .allDone: required = state.steps.indices.filter { !state.steps[$0].isOptional }
+        case .allDone:
+            let steps = playbook.states[incident.state].steps
+            required = steps.indices.filter { !steps[$0].isOptional }
         case .steps(let indices): required = indices
         }
-        let open = required.filter { incident.steps[$0].isOpen }
-        if open.isEmpty { return nil }
+        let state = playbook.states[incident.state]
+        if !required.contains(where: { incident.steps[$0].isOpen && $0 != settled }) { return nil }
+        let open = required.filter { incident.steps[$0].isOpen && $0 != settled }
         return .guardOpen(event: event, required: required.map { state.steps[$0].id }, open: open.map { state.steps[$0].id })
     }
 
@@ -215,9 +223,8 @@ public struct Engine: Sendable {
     }
 
     private func enter(_ target: Int, from: Int?, by event: String?, at: Int, actor: String?, _ incident: inout Incident, _ events: inout [Event]) {
-        let state = playbook.states[target]
-        emit(Event(at: at, actor: actor, .entered(state: state.id, from: from.map { playbook.states[$0].id }, event: event, round: incident.rounds[target] + 1)), &incident, &events)
-        if state.isFinal {
+        emit(Event(at: at, actor: actor, .entered(state: playbook.states[target].id, from: from.map { playbook.states[$0].id }, event: event, round: incident.rounds[target] + 1)), &incident, &events)
+        if playbook.states[target].isFinal {
             emit(Event(at: at, actor: actor, .closed(reason: nil, forced: false)), &incident, &events)
         }
     }
@@ -232,21 +239,16 @@ public struct Engine: Sendable {
     /// The next moment something time-driven is due, if any.
     public func nextDue(_ incident: Incident) -> Int? {
         if incident.isClosed { return nil }
-        let state = playbook.states[incident.state]
-        var next: Int?
-        for (i, step) in state.steps.enumerated() {
-            guard let due = step.due else { continue }
-            let progress = incident.steps[i]
-            if progress.isOpen && !progress.overdue {
-                let deadline = incident.enteredAt + due
-                if next == nil || deadline < next! { next = deadline }
+        var next = Int.max
+        playbook.states[incident.state].dues.withUnsafeBufferPointer { dues in
+            for i in dues.indices where dues[i] >= 0 && incident.steps[i].isOpen && !incident.steps[i].overdue {
+                next = min(next, incident.enteredAt + dues[i])
             }
         }
-        if let timer = state.timers.first {
-            let deadline = incident.enteredAt + timer.after
-            if next == nil || deadline < next! { next = deadline }
+        if let timer = playbook.states[incident.state].timers.first {
+            next = min(next, incident.enteredAt + timer.after)
         }
-        return next
+        return next == Int.max ? nil : next
     }
 
     /// Materialises the time-driven events due up to `time` (or strictly before it), in time order,
@@ -255,18 +257,20 @@ public struct Engine: Sendable {
     public func advance(_ incident: inout Incident, to time: Int, inclusive: Bool = true) -> [Event] {
         var events: [Event] = []
         while let due = nextDue(incident), inclusive ? due <= time : due < time {
-            let state = playbook.states[incident.state]
-            for (i, step) in state.steps.enumerated() {
-                guard let stepDue = step.due, incident.enteredAt + stepDue == due, incident.steps[i].isOpen, !incident.steps[i].overdue else { continue }
-                emit(Event(at: due, .overdue(step: step.id, due: due)), &incident, &events)
-                if let target = playbook.role(step.owner)?.escalatesTo {
-                    emit(Event(at: due, role: target, .escalated(step: step.id, to: target)), &incident, &events)
+            let index = incident.state
+            let count = playbook.states[index].dues.count
+            for i in 0..<count {
+                let stepDue = playbook.states[index].dues[i]
+                guard stepDue >= 0, incident.enteredAt + stepDue == due, incident.steps[i].isOpen, !incident.steps[i].overdue else { continue }
+                let stepID = playbook.states[index].steps[i].id
+                emit(Event(at: due, .overdue(step: stepID, due: due)), &incident, &events)
+                if let target = playbook.states[index].escalations[i] {
+                    emit(Event(at: due, role: target, .escalated(step: stepID, to: target)), &incident, &events)
                 }
             }
-            if let timer = state.timers.first, incident.enteredAt + timer.after == due {
-                let target = playbook.states[timer.target].id
-                emit(Event(at: due, .timer(state: state.id, after: timer.after, to: target)), &incident, &events)
-                enter(timer.target, from: incident.state, by: nil, at: due, actor: nil, &incident, &events)
+            if let timer = playbook.states[index].timers.first, incident.enteredAt + timer.after == due {
+                emit(Event(at: due, .timer(state: playbook.states[index].id, after: timer.after, to: playbook.states[timer.target].id)), &incident, &events)
+                enter(timer.target, from: index, by: nil, at: due, actor: nil, &incident, &events)
             }
         }
         return events

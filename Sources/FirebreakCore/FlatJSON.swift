@@ -27,6 +27,21 @@ public enum FlatJSON {
     }
 
     public static func appendString(_ text: String, to out: inout String) {
+        // Fast path: nothing to escape (no control character, quote, backslash, DEL, U+2028 or U+2029).
+        var plain = true
+        var utf8 = text.utf8.makeIterator()
+        while let byte = utf8.next() {
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F || byte == 0xE2 {
+                plain = false
+                break
+            }
+        }
+        if plain {
+            out += "\""
+            out += text
+            out += "\""
+            return
+        }
         out.unicodeScalars.append("\"")
         for scalar in text.unicodeScalars {
             switch scalar {

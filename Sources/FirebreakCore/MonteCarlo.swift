@@ -29,9 +29,14 @@ public struct MonteCarlo: Sendable {
     public let simulator: Simulator
     public let seed: UInt64
 
+    public let stepIDs: [String]
+    let stepPosition: [String: Int]
+
     public init(simulator: Simulator, seed: UInt64) {
         self.simulator = simulator
         self.seed = seed
+        stepIDs = simulator.playbook.states.flatMap { $0.steps.map(\.id) }
+        stepPosition = Dictionary(stepIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The compact result of one run.
@@ -52,16 +57,11 @@ public struct MonteCarlo: Sendable {
         }
     }
 
-    public var stepIDs: [String] { simulator.playbook.states.flatMap { $0.steps.map(\.id) } }
-
     public func run(_ index: Int, zeroing role: String? = nil) -> RunResult {
-        let outcome = simulator.run(delays: delays(run: index, zeroing: role))
-        let ids = stepIDs
-        var position: [String: Int] = [:]
-        for (i, id) in ids.enumerated() { position[id] = i }
-        var onTime = [Int8](repeating: -1, count: ids.count)
+        let outcome = simulator.run(delays: delays(run: index, zeroing: role), keepEvents: false)
+        var onTime = [Int8](repeating: -1, count: stepIDs.count)
         for round in outcome.analysis.steps {
-            guard let i = position[round.step] else { continue }
+            guard let i = stepPosition[round.step] else { continue }
             let ok: Int8 = round.status == .onTime ? 1 : 0
             onTime[i] = onTime[i] == -1 ? ok : min(onTime[i], ok)
         }

@@ -34,7 +34,12 @@ public struct Playbook: Sendable, Equatable {
         self.roles = roles
         self.commander = commander
         self.start = start
-        self.states = states
+        let escalation = Dictionary(roles.map { ($0.id, $0.escalatesTo) }, uniquingKeysWith: { a, _ in a })
+        self.states = states.map { state in
+            var state = state
+            state.escalations = state.steps.map { escalation[$0.owner] ?? nil }
+            return state
+        }
         self.globalTransitions = globalTransitions
         var stateIndex: [String: Int] = [:]
         var stepLocations: [String: StepLocation] = [:]
@@ -63,9 +68,8 @@ public struct Playbook: Sendable, Equatable {
 
     /// The transition an event takes from a state: the state's own entry wins over the top-level `on`.
     public func transition(for event: String, from state: Int) -> Transition? {
-        let current = states[state]
-        if current.isFinal { return nil }
-        if let index = current.transitionIndex[event] { return current.transitions[index] }
+        if states[state].isFinal { return nil }
+        if let index = states[state].transitionIndex[event] { return states[state].transitions[index] }
         if let index = globalTransitionIndex[event] { return globalTransitions[index] }
         return nil
     }
@@ -105,6 +109,9 @@ public struct State: Sendable, Equatable {
     public var transitions: [Transition]
     public var timers: [Timer]
     let transitionIndex: [String: Int]
+    /// Derived for the hot path of time: each step's `due` (-1 for none), and its owner's `escalates-to`.
+    let dues: [Int]
+    var escalations: [String?] = []
 
     public init(id: String, title: String, isFinal: Bool, steps: [Step], transitions: [Transition], timers: [Timer]) {
         self.id = id
@@ -114,6 +121,7 @@ public struct State: Sendable, Equatable {
         self.transitions = transitions
         self.timers = timers
         self.transitionIndex = Dictionary(transitions.enumerated().map { ($1.event, $0) }, uniquingKeysWith: { a, _ in a })
+        self.dues = steps.map { $0.due ?? -1 }
     }
 }
 

@@ -9,11 +9,16 @@ public struct Simulator: Sendable {
     public let scenario: Scenario
     public let playbook: Playbook
     let engine: Engine
+    /// role → person, and the person of each scripted action, worked out once.
+    let persons: [String: String]
+    let actionActors: [String]
 
     public init(scenario: Scenario, playbook: Playbook) {
         self.scenario = scenario
         self.playbook = playbook
         self.engine = Engine(playbook: playbook)
+        self.persons = Dictionary(playbook.roles.map { ($0.id, scenario.person(for: $0.id)) }, uniquingKeysWith: { a, _ in a })
+        self.actionActors = scenario.actions.map { scenario.person(for: $0.by) }
     }
 
     /// The outcome of one run.
@@ -43,12 +48,15 @@ public struct Simulator: Sendable {
         public var action: Action
         public var scheduledAt: Int
         public var appliedAt: Int?
-        public var lastRefusal: String?
+        /// Why the engine last refused it (kept as the typed refusal; the text is made when asked for).
+        public var refusal: Refusal?
+        public var lastRefusal: String? { refusal?.message }
     }
 
     /// Runs the exercise. `delays[i]` (seconds) postpones action i; `record` keeps the full event log.
-    public func run(delays: [Int]? = nil) -> Outcome {
+    public func run(delays: [Int]? = nil, keepEvents: Bool = true) -> Outcome {
         var state = Exercise(simulator: self, delays: delays)
+        state.keepEvents = keepEvents
         state.run()
         return state.outcome()
     }
@@ -68,6 +76,8 @@ public struct Exercise: Sendable {
     var scenario: Scenario { simulator.scenario }
     public private(set) var incident: Incident
     public private(set) var events: [Event] = []
+    /// Monte Carlo runs need the analysis, not the event log.
+    var keepEvents = true
     public private(set) var analysis: IncidentAnalysis
     var actions: [Simulator.ActionResult]
     var actionOrder: [Int]  // indices sorted by (scheduledAt, file order)
@@ -111,7 +121,7 @@ public struct Exercise: Sendable {
     }
 
     mutating func record(_ event: Event) {
-        events.append(event)
+        if keepEvents { events.append(event) }
         analysis.add(event)
     }
 
@@ -151,9 +161,9 @@ public struct Exercise: Sendable {
     public mutating func act(_ command: Command, by role: String) -> Result<[Event], Refusal> {
         var produced: [Event] = []
         do {
-            try engine.perform(command, by: scenario.person(for: role), at: now, on: &incident, events: &produced)
+            try engine.perform(command, by: (simulator.persons[role] ?? role), at: now, on: &incident, events: &produced)
         } catch {
-            record(Event(at: now, actor: scenario.person(for: role), role: role, .refused(action: describe(command), reason: error.message)))
+            record(Event(at: now, actor: (simulator.persons[role] ?? role), role: role, .refused(action: describe(command), reason: error.message)))
             return .failure(error)
         }
         for event in produced { record(event) }
@@ -236,15 +246,15 @@ public struct Exercise: Sendable {
         let action = actions[index].action
         var produced: [Event] = []
         do {
-            try engine.perform(action.command, by: scenario.person(for: action.by), at: t, on: &incident, events: &produced)
+            try engine.perform(action.command, by: simulator.actionActors[index], at: t, on: &incident, events: &produced)
             for event in produced { record(event) }
             actions[index].appliedAt = t
-            actions[index].lastRefusal = nil
+            actions[index].refusal = nil
             return true
         } catch {
-            actions[index].lastRefusal = error.message
-            if firstTry {
-                record(Event(at: t, actor: scenario.person(for: action.by), role: action.by, .refused(action: action.summary, reason: error.message)))
+            actions[index].refusal = error
+            if firstTry && keepEvents {
+                record(Event(at: t, actor: simulator.actionActors[index], role: action.by, .refused(action: action.summary, reason: error.message)))
             }
             return false
         }

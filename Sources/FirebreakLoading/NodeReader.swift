@@ -184,7 +184,9 @@ struct NodeReader {
 enum YAMLText {
     static func compose(_ text: String) -> Result<Node?, Diagnostic> {
         do {
-            return .success(try Yams.compose(yaml: text))
+            // The basic resolver: every scalar stays text (no YAML 1.1 booleans for `on`, `yes`, no regex
+            // matching per scalar); the readers decide what a value means.
+            return .success(try Yams.compose(yaml: text, .basic))
         } catch let error as YamlError {
             return .failure(diagnostic(for: error, in: text))
         } catch {

@@ -18,7 +18,7 @@ public enum ScenarioLoader {
 
     /// Whether YAML text is a scenario rather than a playbook (it names a `playbook` or has `injects`).
     public static func looksLikeScenario(_ text: String) -> Bool {
-        guard let node = try? Yams.compose(yaml: text), case .mapping(let mapping) = node else {
+        guard let node = try? Yams.compose(yaml: text, .basic), case .mapping(let mapping) = node else {
             return text.contains("\ninjects:") || text.hasPrefix("injects:") || text.contains("\nplaybook:")
         }
         return mapping["playbook"] != nil || mapping["injects"] != nil

@@ -16,15 +16,19 @@ public struct StoredEvent: Sendable, Equatable {
         self.hash = hash
     }
 
-    /// The bytes the hash covers: every stored column but the hash, in a fixed order.
-    public var canonicalBytes: String {
-        var fields: [(String, FieldValue)] = [
-            ("incident", .int(incident)), ("seq", .int(seq)), ("at", .int(event.at)), ("recordedAt", .int(recordedAt)),
-            ("actor", event.actor.map(FieldValue.string) ?? .null), ("role", event.role.map(FieldValue.string) ?? .null),
-            ("outsideRole", .bool(event.outsideRole)), ("kind", .string(event.kind.rawValue)),
-        ]
-        fields.append(("data", .string(FlatJSON.encode(event.body.fields))))
-        return FlatJSON.encode(fields)
+    /// The stored `data` column: the kind's fields as flat JSON.
+    public var data: String { FlatJSON.encode(event.body.fields) }
+
+    /// The bytes the hash covers: every stored column but the hash, in a fixed order — the
+    /// envelope as flat JSON, a line break, then the `data` JSON exactly as stored.
+    public func canonicalBytes(data: String? = nil) -> String {
+        var envelope = "{\"incident\":\(incident),\"seq\":\(seq),\"at\":\(event.at),\"recordedAt\":\(recordedAt),\"actor\":"
+        if let actor = event.actor { FlatJSON.appendString(actor, to: &envelope) } else { envelope += "null" }
+        envelope += ",\"role\":"
+        if let role = event.role { FlatJSON.appendString(role, to: &envelope) } else { envelope += "null" }
+        envelope += ",\"outsideRole\":\(event.outsideRole),\"kind\":\"\(event.kind.rawValue)\"}\n"
+        envelope += data ?? self.data
+        return envelope
     }
 }
 

@@ -2,6 +2,7 @@ import Crypto
 import FirebreakCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The incident store on one SQLite file (GRDB), safe for several processes at once.
 ///
@@ -139,23 +140,37 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     /// SHA-256 in lower-case hex.
     public static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        var hasher = SHA256()
+        update(&hasher, text)
+        return hex(hasher.finalize())
     }
 
-    /// The chain: each event's hash covers the previous hash and its own canonical bytes.
+    /// The chain: each event's hash covers the previous hash, a line break, and its own canonical bytes.
     /// The first event chains from the playbook's hash.
-    public static func chain(previous: String, _ event: StoredEvent) -> String {
+    public static func chain(previous: String, _ event: StoredEvent, data: String? = nil) -> String {
         var hasher = SHA256()
-        hasher.update(data: Data(previous.utf8))
-        hasher.update(data: Data([0x0A]))
-        hasher.update(data: Data(event.canonicalBytes.utf8))
-        return hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        update(&hasher, previous)
+        update(&hasher, "\n")
+        update(&hasher, event.canonicalBytes(data: data))
+        return hex(hasher.finalize())
+    }
+
+    static func update(_ hasher: inout SHA256, _ text: String) {
+        var text = text
+        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 64) { buffer in
+            var i = 0
+            for byte in digest {
+                buffer[i] = digits[Int(byte >> 4)]
+                buffer[i + 1] = digits[Int(byte & 0x0F)]
+                i += 2
+            }
+            return 64
+        }
     }
 
     // MARK: Writing
@@ -234,13 +249,10 @@ public final class SQLiteStore: IncidentStore, Sendable {
         for event in events {
             seq += 1
             var item = StoredEvent(incident: record.number, seq: seq, recordedAt: recordedAt, event: event, hash: "")
-            item.hash = Self.chain(previous: hash, item)
+            let data = item.data
+            item.hash = Self.chain(previous: hash, item, data: data)
             hash = item.hash
-            statement.setUncheckedArguments([
-                record.number, seq, event.at, recordedAt, event.actor.map { Data($0.utf8) }, event.role, event.outsideRole,
-                event.kind.rawValue, Data(FlatJSON.encode(event.body.fields).utf8), item.hash,
-            ])
-            try statement.execute()
+            try Self.insertRow(statement.sqliteStatement, item, data: data, db)
             if case .entered(let name, _, _, _) = event.body { state = name }
             stored.append(item)
         }
@@ -249,6 +261,44 @@ public final class SQLiteStore: IncidentStore, Sendable {
             arguments: [stateName ?? state, snapshot.closed?.at, seq, hash, try Self.encodeSnapshot(snapshot),
                         Data(snapshot.title.utf8), snapshot.severity.rawValue, record.number])
         return stored
+    }
+
+    /// The hot path of appending: binds one event row with the SQLite C API (values are bound,
+    /// never spliced into SQL) and steps the prepared statement.
+    static func insertRow(_ statement: SQLiteStatement, _ item: StoredEvent, data: String, _ db: Database) throws {
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        sqlite3_reset(statement)
+        sqlite3_bind_int64(statement, 1, Int64(item.incident))
+        sqlite3_bind_int64(statement, 2, Int64(item.seq))
+        sqlite3_bind_int64(statement, 3, Int64(item.event.at))
+        sqlite3_bind_int64(statement, 4, Int64(item.recordedAt))
+        func blob(_ index: Int32, _ text: String?) {
+            guard var text else { sqlite3_bind_null(statement, index); return }
+            text.withUTF8 { buffer in
+                if let base = buffer.baseAddress, buffer.count > 0 {
+                    sqlite3_bind_blob(statement, index, base, Int32(buffer.count), transient)
+                } else {
+                    sqlite3_bind_zeroblob(statement, index, 0)  // an empty text stays an empty BLOB, not NULL
+                }
+            }
+        }
+        func textColumn(_ index: Int32, _ text: String?) {
+            guard var text else { sqlite3_bind_null(statement, index); return }
+            text.withUTF8 { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
+            }
+        }
+        blob(5, item.event.actor)
+        textColumn(6, item.event.role)
+        sqlite3_bind_int64(statement, 7, item.event.outsideRole ? 1 : 0)
+        textColumn(8, item.event.kind.rawValue)
+        blob(9, data)
+        textColumn(10, item.hash)
+        let code = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "could not append an event")
+        }
     }
 
     // MARK: Reading
@@ -380,7 +430,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
                             failed = true
                             continue
                         }
-                        if Self.chain(previous: previous, stored) != stored.hash {
+                        let data: Data = eventRow[8]
+                        if Self.chain(previous: previous, stored, data: String(decoding: data, as: UTF8.self)) != stored.hash {
                             report.problems.append("INC-\(incidentNumber): event \(seq) (\(stored.event.kind.rawValue)) does not match its hash: it was changed after it was recorded")
                             failed = true
                             continue

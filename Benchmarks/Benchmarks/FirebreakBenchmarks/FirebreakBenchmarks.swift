@@ -5,6 +5,7 @@ import FirebreakLoading
 import FirebreakStore
 import Foundation
 import GRDBSQLite
+import Yams
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .peakMemoryResident], maxDuration: .seconds(10), maxIterations: 20)
@@ -13,6 +14,9 @@ let benchmarks: @Sendable () -> Void = {
     let bigText = BenchmarkFixtures.chainPlaybook(states: 1_000)
     Benchmark("Check 1000-state playbook (YAML text to checked playbook)") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(PlaybookLoader.load(bigText)) }
+    }
+    Benchmark("Yams compose of the same YAML (baseline: parsing alone)") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try Yams.compose(yaml: bigText)) }
     }
     let (syntax, _) = PlaybookLoader.parse(bigText)
     Benchmark("Check 1000-state playbook (checker only, from parsed syntax)") { benchmark in
