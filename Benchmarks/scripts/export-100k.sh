@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product make-bench-db >/dev/null
-(cd .. && swift build -c release --product firebreak >/dev/null)
+(cd .. && swift build -c release --static-swift-stdlib --product firebreak >/dev/null)
 for n in 10000 100000; do
   db=${TMPDIR:-/tmp}/firebreak-bench-export-$n.sqlite
   [ -f "$db" ] || .build/release/make-bench-db "$db" 1 1 $n >/dev/null

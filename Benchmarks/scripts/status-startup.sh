@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product make-bench-db >/dev/null
-(cd .. && swift build -c release --product firebreak >/dev/null)
+(cd .. && swift build -c release --static-swift-stdlib --product firebreak >/dev/null)
 db=${TMPDIR:-/tmp}/firebreak-bench-status.sqlite
 if [ ! -f "$db" ]; then
   rm -f "$db"*

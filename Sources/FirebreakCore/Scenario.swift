@@ -261,9 +261,21 @@ public struct WallClock: Sendable, Equatable {
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let rest = local - days * 86_400
         let (y, m, d) = civil(fromDays: days)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let sign = offset < 0 ? "-" : "+"
-        let zone = offset == 0 ? "Z" : "\(sign)\(two(abs(offset) / 3600)):\(two(abs(offset) % 3600 / 60))"
-        return "\(y)-\(two(m))-\(two(d))T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))\(zone)"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(26)
+        if y < 0 || y > 9999 {
+            bytes += Array(String(y).utf8)
+        } else {
+            for divisor in [1000, 100, 10, 1] { bytes.append(UInt8(0x30 + y / divisor % 10)) }
+        }
+        func two(_ v: Int) { bytes.append(UInt8(0x30 + v / 10 % 10)); bytes.append(UInt8(0x30 + v % 10)) }
+        bytes.append(0x2D); two(m); bytes.append(0x2D); two(d)
+        bytes.append(0x54); two(rest / 3600); bytes.append(0x3A); two(rest % 3600 / 60); bytes.append(0x3A); two(rest % 60)
+        if offset == 0 {
+            bytes.append(0x5A)
+        } else {
+            bytes.append(offset < 0 ? 0x2D : 0x2B); two(abs(offset) / 3600); bytes.append(0x3A); two(abs(offset) % 3600 / 60)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

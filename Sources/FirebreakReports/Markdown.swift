@@ -6,6 +6,11 @@
 public enum Markdown {
     /// Inline text (a table cell, a heading, a list item).
     public static func inline(_ text: String) -> String {
+        // Fast path: plain text (letters, digits, spaces and harmless punctuation) needs no escape.
+        if let first = text.utf8.first, (0x61...0x7A).contains(first) || (0x41...0x5A).contains(first) || first == 0x27 || first >= 0xC3,
+            text.utf8.allSatisfy({ isPlain($0) }) {
+            return text
+        }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         var previousWasCR = false
@@ -48,8 +53,22 @@ public enum Markdown {
         return out
     }
 
+    static func isPlain(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x61...0x7A, 0x41...0x5A, 0x30...0x39, 0x20, 0x27, 0x2C, 0x3A, 0x3B, 0x3F, 0x2F, 0x25, 0x40, 0x5E, 0x2D, 0x2E, 0x28, 0x29: true
+        case 0xC3...0xDF, 0x80...0xBF: true  // two-byte letters (Latin-1 supplement and beyond) and continuation bytes
+        default: false
+        }
+    }
+
     /// A table row from already escaped cells; an empty cell keeps its place.
     public static func row(_ cells: [String]) -> String {
-        "| " + cells.map { $0.isEmpty ? " " : $0 }.joined(separator: " | ") + " |"
+        var out = "|"
+        for cell in cells {
+            out += " "
+            out += cell.isEmpty ? " " : cell
+            out += " |"
+        }
+        return out
     }
 }

@@ -87,8 +87,9 @@ public struct PostMortem: Sendable {
     }
 
     public func time(_ seconds: Int) -> String {
-        let iso = WallClock.format(seconds, offset: facts.zoneOffset)
-        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(8))
+        var iso = Array(WallClock.format(seconds, offset: facts.zoneOffset).utf8.prefix(19))
+        if iso.count > 10 { iso[10] = 0x20 }
+        return String(decoding: iso, as: UTF8.self)
     }
 
     func timeWithZone(_ seconds: Int) -> String { time(seconds) + " " + zoneName }
@@ -289,8 +290,13 @@ public struct PostMortem: Sendable {
     }
 
     public func timelineRow(_ item: TimelineItem) -> String {
-        let cells = timelineCells(item)
-        return Markdown.row([cells["time"]!, cells["offset"]!, cells["who"]!, cells["what"]!])
+        let event = item.event
+        var who = event.actor.map(md) ?? "Firebreak"
+        if let role = event.role, event.actor != nil { who += " (\(md(role)))" }
+        if event.outsideRole { who += " *outside role*" }
+        var what = md(EventText.describe(event, clock: time))
+        if !facts.isExercise, item.recordedAt - event.at >= 60 { what += " *logged \(time(item.recordedAt))*" }
+        return Markdown.row([time(event.at), offset(event.at), who, what])
     }
 
     public enum RenderError: Error, Equatable {

@@ -45,9 +45,12 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
-            try Self.migrator.migrate(queue)
-            let superseded = try queue.read { db in try Self.migrator.hasBeenSuperseded(db) }
+            // Reads first: most commands find the schema current and need no write lock to learn it.
+            let (current, superseded) = try queue.read { db in
+                (try Self.migrator.hasCompletedMigrations(db), try Self.migrator.hasBeenSuperseded(db))
+            }
             if superseded { throw StoreError.newerDatabase(path: path) }
+            if !current { try Self.migrator.migrate(queue) }
         } catch let error as StoreError {
             throw error
         } catch {

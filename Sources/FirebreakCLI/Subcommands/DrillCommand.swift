@@ -8,7 +8,7 @@ import Foundation
 import Synchronization
 
 struct Drill: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "drill", 
         abstract: "Tabletop exercises: run a scenario, estimate its odds, or play it live.",
         subcommands: [RunDrill.self, Stats.self, Play.self])
 }
@@ -128,7 +128,7 @@ struct RunDrill: ParsableCommand {
 }
 
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Monte Carlo runs: how likely the team is to make its deadlines.")
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Monte Carlo runs: how likely the team is to make its deadlines.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "A scenario file, or the id of one in ./Scenarios.") var scenario: String
     @Option(help: "How many runs.") var runs = 1000

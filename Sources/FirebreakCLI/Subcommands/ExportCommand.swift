@@ -6,7 +6,7 @@ import FirebreakStore
 import Foundation
 
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Export an incident or recorded exercise as a Markdown post-mortem or JSON.")
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export an incident or recorded exercise as a Markdown post-mortem or JSON.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Option(help: "markdown or json.") var format: ReportFormat = .markdown
@@ -89,7 +89,10 @@ enum ReportOutput {
         do {
             try body { try handle.write(contentsOf: Data($0.utf8)) }
             try handle.close()
-            if FileManager.default.fileExists(atPath: path) { _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary)) } else { try FileManager.default.moveItem(atPath: temporary, toPath: path) }
+            // rename(2) replaces an existing file atomically: readers see the old report or the new one, never half.
+            guard rename(temporary, path) == 0 else {
+                throw FirebreakError.io("cannot write '\(path)': \(String(cString: strerror(errno)))")
+            }
         } catch {
             try? handle.close()
             try? FileManager.default.removeItem(atPath: temporary)

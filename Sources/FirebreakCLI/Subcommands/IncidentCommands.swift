@@ -14,7 +14,7 @@ func printRecorded(_ stored: [StoredEvent], reference: String) {
 }
 
 struct Open: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Open an incident from a playbook; prints its id, e.g. INC-7.")
+    static let configuration = CommandConfiguration(commandName: "open", abstract: "Open an incident from a playbook; prints its id, e.g. INC-7.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The playbook id.") var playbook: String
     @Option(help: "What happened, in one line.") var title: String
@@ -106,7 +106,7 @@ struct ListIncidents: ParsableCommand {
 }
 
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "State, active steps with owner, person, deadline, overdue; possible events.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "State, active steps with owner, person, deadline, overdue; possible events.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Flag(help: "JSON for scripts.") var json = false
@@ -227,7 +227,7 @@ struct StatusView {
 }
 
 struct Assign: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Give a role to a person (commander only).")
+    static let configuration = CommandConfiguration(commandName: "assign", abstract: "Give a role to a person (commander only).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Argument(help: "The role id.") var role: String
@@ -240,7 +240,7 @@ struct Assign: ParsableCommand {
 }
 
 struct Done: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Record a step as done (a decision needs --choice).")
+    static let configuration = CommandConfiguration(commandName: "done", abstract: "Record a step as done (a decision needs --choice).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Argument(help: "The step id.") var step: String
@@ -255,7 +255,7 @@ struct Done: ParsableCommand {
 }
 
 struct Skip: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Record a step as skipped, with a reason.")
+    static let configuration = CommandConfiguration(commandName: "skip", abstract: "Record a step as skipped, with a reason.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Argument(help: "The step id.") var step: String
@@ -273,7 +273,7 @@ struct Skip: ParsableCommand {
 }
 
 struct Fire: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Fire an event (a transition of the playbook).")
+    static let configuration = CommandConfiguration(commandName: "fire", abstract: "Fire an event (a transition of the playbook).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Argument(help: "The event.") var event: String
@@ -286,7 +286,7 @@ struct Fire: ParsableCommand {
 }
 
 struct Note: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Add a note to the timeline.")
+    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to the timeline.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Argument(help: "The note.") var text: String
@@ -303,7 +303,7 @@ struct Note: ParsableCommand {
 }
 
 struct Close: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Force-close an incident from any state (commander only).")
+    static let configuration = CommandConfiguration(commandName: "close", abstract: "Force-close an incident from any state (commander only).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Option(help: "Why it is closed.") var reason: String
@@ -319,7 +319,7 @@ struct Close: ParsableCommand {
 }
 
 struct Timeline: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Every event of an incident, in order.")
+    static let configuration = CommandConfiguration(commandName: "timeline", abstract: "Every event of an incident, in order.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Flag(help: "JSON for scripts.") var json = false
@@ -366,7 +366,7 @@ struct Timeline: ParsableCommand {
 }
 
 struct Verify: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check the hash chain, sequence numbers and database integrity.")
+    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check the hash chain, sequence numbers and database integrity.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "One incident (default all).") var incident: String?
 

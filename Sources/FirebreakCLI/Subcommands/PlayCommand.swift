@@ -5,7 +5,7 @@ import Foundation
 
 /// `drill play`: a facilitator's console. Reads commands from standard input (a terminal or a pipe).
 struct Play: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "play", 
         abstract: "Play a scenario live: injects arrive on a virtual clock, the facilitator types what the team does.",
         discussion: """
             Commands: done STEP [CHOICE] · skip STEP REASON · fire EVENT · note TEXT · wait 10m · next · status · help · quit

@@ -12,7 +12,7 @@ struct PlaybookCommand: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the playbooks: id, title, default severity, states.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the playbooks: id, title, default severity, states.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -34,7 +34,7 @@ struct PlaybookCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a playbook: states, steps, owners, deadlines, transitions.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a playbook: states, steps, owners, deadlines, transitions.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The playbook id.") var id: String
 
@@ -45,7 +45,7 @@ struct PlaybookCommand: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "check", 
             abstract: "Check playbook and scenario files.",
             discussion: "With no path, checks the playbook folder and ./Scenarios. Scenarios are checked against their playbooks.")
         @OptionGroup var global: GlobalOptions
@@ -76,7 +76,7 @@ struct PlaybookCommand: ParsableCommand {
     }
 
     struct Graph: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Draw a playbook's state machine as Mermaid or Graphviz.")
+        static let configuration = CommandConfiguration(commandName: "graph", abstract: "Draw a playbook's state machine as Mermaid or Graphviz.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The playbook id.") var id: String
         @Option(help: "mermaid or dot.") var format: GraphFormat = .mermaid
