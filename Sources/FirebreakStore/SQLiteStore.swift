@@ -38,9 +38,12 @@ public final class SQLiteStore: IncidentStore, Sendable {
         if access(path, R_OK) != 0 { throw .cannotOpen(path: path, reason: "permission denied") }
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeout)
-        configuration.journalMode = .wal
         configuration.label = "firebreak"
         configuration.prepareDatabase { db in
+            // WAL is a property of the file: set once, when the file is new (or was made elsewhere without it).
+            if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
