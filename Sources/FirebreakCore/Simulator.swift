@@ -12,6 +12,12 @@ public struct Simulator: Sendable {
     /// role → person, and the person of each scripted action, worked out once.
     let persons: [String: String]
     let actionActors: [String]
+    let actionCommands: [Command]
+    /// What every run starts from: the opened incident, its events folded into an analysis, the inject order
+    /// and the contingency deadlines (none depends on the delays).
+    let opening: (incident: Incident, events: [Event], analysis: IncidentAnalysis)
+    let injectOrder: [Int]
+    let deadlines: [(at: Int, inject: Int, index: Int)]
 
     public init(scenario: Scenario, playbook: Playbook) {
         self.scenario = scenario
@@ -19,6 +25,26 @@ public struct Simulator: Sendable {
         self.engine = Engine(playbook: playbook)
         self.persons = Dictionary(playbook.roles.map { ($0.id, scenario.person(for: $0.id)) }, uniquingKeysWith: { a, _ in a })
         self.actionActors = scenario.actions.map { scenario.person(for: $0.by) }
+        self.actionCommands = scenario.actions.map(\.command)
+        let commander = playbook.commander
+        var assignments: [(role: String, person: String)] = [(commander, scenario.person(for: commander))]
+        for role in playbook.roles where role.id != commander {
+            assignments.append((role.id, scenario.person(for: role.id)))
+        }
+        // Opening cannot be refused: every role comes from the playbook.
+        let opened = (try? engine.open(title: scenario.title, severity: scenario.severity, opener: scenario.person(for: commander), assignments: assignments, at: 0))
+            ?? (Incident(title: scenario.title, severity: .medium, openedAt: 0, beganAt: nil, assignments: [:], state: playbook.start, enteredAt: 0, round: 1, rounds: [], steps: [], closed: nil, eventCount: 0), [])
+        var analysis = IncidentAnalysis(playbook: playbook)
+        for event in opened.1 { analysis.add(event) }
+        self.opening = (opened.0, opened.1, analysis)
+        self.injectOrder = Array(scenario.injects.indices).sorted { (scenario.injects[$0].at, $0) < (scenario.injects[$1].at, $1) }
+        var deadlines: [(at: Int, inject: Int, index: Int)] = []
+        for (i, inject) in scenario.injects.enumerated() {
+            for (j, expectation) in inject.expectations.enumerated() where expectation.contingency != nil {
+                deadlines.append((inject.at + expectation.within, i, j))
+            }
+        }
+        self.deadlines = deadlines.sorted { ($0.at, $0.inject, $0.index) < ($1.at, $1.inject, $1.index) }
     }
 
     /// The outcome of one run.
@@ -93,31 +119,16 @@ public struct Exercise: Sendable {
     init(simulator: Simulator, delays: [Int]?) {
         self.simulator = simulator
         let scenario = simulator.scenario
-        let commander = simulator.playbook.commander
-        let opener = scenario.person(for: commander)
-        var assignments: [(role: String, person: String)] = []
-        for role in simulator.playbook.roles where role.id != commander {
-            assignments.append((role.id, scenario.person(for: role.id)))
-        }
-        assignments.insert((commander, opener), at: 0)
-        analysis = IncidentAnalysis(playbook: simulator.playbook)
-        // Opening cannot be refused: every role comes from the playbook.
-        let opened = (try? simulator.engine.open(title: scenario.title, severity: scenario.severity, opener: opener, assignments: assignments, at: 0))
-        incident = opened?.0 ?? Incident(title: scenario.title, severity: .medium, openedAt: 0, beganAt: nil, assignments: [:], state: simulator.playbook.start, enteredAt: 0, round: 1, rounds: [], steps: [], closed: nil, eventCount: 0)
+        incident = simulator.opening.incident
+        events = simulator.opening.events
+        analysis = simulator.opening.analysis
         actions = scenario.actions.enumerated().map { i, action in
             Simulator.ActionResult(action: action, scheduledAt: action.at + max(0, delays?[i] ?? 0))
         }
         let scheduled = actions.map(\.scheduledAt)
         actionOrder = Array(scenario.actions.indices).sorted { (scheduled[$0], $0) < (scheduled[$1], $1) }
-        injectOrder = Array(scenario.injects.indices).sorted { (scenario.injects[$0].at, $0) < (scenario.injects[$1].at, $1) }
-        var deadlines: [(at: Int, inject: Int, index: Int)] = []
-        for (i, inject) in scenario.injects.enumerated() {
-            for (j, expectation) in inject.expectations.enumerated() where expectation.contingency != nil {
-                deadlines.append((inject.at + expectation.within, i, j))
-            }
-        }
-        self.deadlines = deadlines.sorted { ($0.at, $0.inject, $0.index) < ($1.at, $1.inject, $1.index) }
-        for event in opened?.1 ?? [] { record(event) }
+        injectOrder = simulator.injectOrder
+        deadlines = simulator.deadlines
     }
 
     mutating func record(_ event: Event) {
@@ -246,7 +257,7 @@ public struct Exercise: Sendable {
         let action = actions[index].action
         var produced: [Event] = []
         do {
-            try engine.perform(action.command, by: simulator.actionActors[index], at: t, on: &incident, events: &produced)
+            try engine.perform(simulator.actionCommands[index], by: simulator.actionActors[index], at: t, on: &incident, events: &produced)
             for event in produced { record(event) }
             actions[index].appliedAt = t
             actions[index].refusal = nil

@@ -54,6 +54,15 @@ struct LoadedScenario {
         return LoadedScenario(scenario: scenario, playbook: playbook, playbookText: playbookText, scenarioText: text)
     }
 
+    /// A new copy of the scenario and playbook, sharing no storage with this one.
+    func freshCopy() -> (Scenario, Playbook)? {
+        let playbook = PlaybookLoader.load(playbookText).playbook
+        guard let playbook else { return nil }
+        let result = ScenarioLoader.load(scenarioText) { $0 == playbook.id ? playbook : nil }
+        guard let scenario = result.scenario, let copy = result.playbook else { return nil }
+        return (scenario, copy)
+    }
+
     /// The incident time of T+0: the scenario's start, or now.
     func base(now: Int) -> Int { scenario.start?.seconds ?? now }
 
@@ -144,13 +153,17 @@ struct Stats: ParsableCommand {
     func run() throws {
         let loaded = try LoadedScenario.load(scenario, global: global)
         let carlo = MonteCarlo(simulator: Simulator(scenario: loaded.scenario, playbook: loaded.playbook), seed: seed)
+        // One copy of the model per thread, loaded anew: threads then share no reference counts (no cache-line
+        // ping-pong on the playbook's strings and arrays). Same files, so the same runs.
+        let workers = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let carlos = [carlo] + (1..<workers).map { _ in loaded.freshCopy().map { MonteCarlo(simulator: Simulator(scenario: $0.0, playbook: $0.1), seed: seed) } ?? carlo }
         let roles = carlo.variableRoles
         let progress = Progress(total: runs * (1 + roles.count))
-        let base = Self.parallel(runs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, progress: progress) { carlo.run($0) }
+        let base = Self.parallel(runs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, progress: progress) { carlos[$0].run($1) }
         let baseMet = base.reduce(0) { $0 + $1.met.filter { $0 }.count }
         var costs: [(role: String, missedBecause: Int)] = []
         for role in roles {
-            let zeroed = Self.parallel(runs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, progress: progress) { carlo.run($0, zeroing: role) }
+            let zeroed = Self.parallel(runs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, progress: progress) { carlos[$0].run($1, zeroing: role) }
             let met = zeroed.reduce(0) { $0 + $1.met.filter { $0 }.count }
             costs.append((role, met - baseMet))
         }
@@ -162,25 +175,26 @@ struct Stats: ParsableCommand {
     }
 
     /// Runs `count` runs over `threads` threads; results in run order, whatever the threads.
-    static func parallel(_ count: Int, threads: Int, progress: Progress, _ body: @Sendable @escaping (Int) -> MonteCarlo.RunResult) -> [MonteCarlo.RunResult] {
+    /// `body(worker, run)`: worker is the index of the thread, for its own copy of the model.
+    static func parallel(_ count: Int, threads: Int, progress: Progress, _ body: @Sendable @escaping (Int, Int) -> MonteCarlo.RunResult) -> [MonteCarlo.RunResult] {
         let chunk = max(64, count / (threads * 8) + 1)
         let chunks = (count + chunk - 1) / chunk
         let results = Mutex<[Int: [MonteCarlo.RunResult]]>([:])
-        let work: @Sendable (Int) -> Void = { (c: Int) in
+        let work: @Sendable (Int, Int) -> Void = { (worker: Int, c: Int) in
             let range = (c * chunk)..<min(count, (c + 1) * chunk)
-            let part = range.map(body)
+            let part = range.map { body(worker, $0) }
             results.withLock { $0[c] = part }
             progress.add(range.count)
         }
         if threads <= 1 {
-            for c in 0..<chunks { work(c) }
+            for c in 0..<chunks { work(0, c) }
         } else {
             let next = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: min(threads, chunks)) { _ in
+            DispatchQueue.concurrentPerform(iterations: min(threads, chunks)) { worker in
                 while true {
                     let c = next.add(1, ordering: .relaxed).oldValue
                     if c >= chunks { break }
-                    work(c)
+                    work(worker, c)
                 }
             }
         }
