@@ -147,8 +147,10 @@ public struct Engine: Sendable {
             let holds = incident.assignments[step.owner] == actor
             let role = holds ? step.owner : acting()
             emit(Event(at: at, actor: actor, role: role, outsideRole: !holds, .done(step: stepID, choice: choice, note: note)), &incident, &events)
-            if let event {
-                try fire(event, by: actor, role: role, at: at, &incident, &events)
+            if let event, let transition = playbook.transition(for: event, from: incident.state) {
+                // Checked above, with this step settled: the move cannot be refused any more.
+                emit(Event(at: at, actor: actor, role: role, .fired(event: event)), &incident, &events)
+                enter(transition.target, from: incident.state, by: event, at: at, actor: actor, &incident, &events)
             }
 
         case let .skip(stepID, reason):
