@@ -96,13 +96,29 @@ let benchmarks: @Sendable () -> Void = {
         guard let scenario = result.scenario, let playbook = result.playbook else { return nil }
         return (scenario, playbook)
     }
+    // The Python baseline's 8-action scenario (Benchmarks/python/eight-actions.yaml), one core, for the side-by-side figure.
+    if let eight = try? String(contentsOf: root.appendingPathComponent("Benchmarks/python/eight-actions.yaml"), encoding: .utf8),
+        let loaded = Optional(ScenarioLoader.load(eight) { PlaybookLoader.load(shipped("Playbooks", $0)).playbook }),
+        let scenario = loaded.scenario, let playbook = loaded.playbook {
+        let carlo = MonteCarlo(simulator: Simulator(scenario: scenario, playbook: playbook), seed: 1)
+        Benchmark("drill stats: 10,000 runs of 'eight-actions' (Python baseline's scenario), one core", configuration: .init(metrics: [.wallClock], maxIterations: 10)) { benchmark in
+            for i in 0..<10_000 { blackHole(carlo.run(i)) }
+        }
+    }
     if let (scenario, scenarioPlaybook) = scenarios.max(by: { $0.0.actions.count + $0.0.injects.count < $1.0.actions.count + $1.0.injects.count }) {
         let carlo = MonteCarlo(simulator: Simulator(scenario: scenario, playbook: scenarioPlaybook), seed: 42)
+        // One copy of the model per thread, as `drill stats` does (no shared reference counts).
+        let copies = (0..<ProcessInfo.processInfo.activeProcessorCount).compactMap { _ -> MonteCarlo? in
+            let playbookText = shipped("Playbooks", scenarioPlaybook.id)
+            let result = ScenarioLoader.load(shipped("Scenarios", scenario.id)) { _ in PlaybookLoader.load(playbookText).playbook }
+            guard let s = result.scenario, let p = result.playbook else { return nil }
+            return MonteCarlo(simulator: Simulator(scenario: s, playbook: p), seed: 42)
+        }
         Benchmark("drill stats: 10,000 runs of '\(scenario.id)' (\(scenario.actions.count) actions), all cores", configuration: .init(metrics: [.wallClock], maxIterations: 10)) { benchmark in
             let threads = ProcessInfo.processInfo.activeProcessorCount
             let chunk = 10_000 / threads + 1
             DispatchQueue.concurrentPerform(iterations: threads) { t in
-                for i in (t * chunk)..<min(10_000, (t + 1) * chunk) { blackHole(carlo.run(i)) }
+                for i in (t * chunk)..<min(10_000, (t + 1) * chunk) { blackHole(copies[t].run(i)) }
             }
         }
         Benchmark("drill stats: 10,000 runs of '\(scenario.id)', one core", configuration: .init(metrics: [.wallClock], maxIterations: 10)) { benchmark in
