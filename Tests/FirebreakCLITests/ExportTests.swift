@@ -149,3 +149,51 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: box.folder.url.path).filter { $0.hasSuffix(".tmp") } == [])
     }
 }
+
+@Suite struct ExerciseExportTests {
+    /// A recorded exercise with every kind of event: opened, assigned, entered, inject, refused, note, overdue,
+    /// escalated, done, timer, skipped, fired and closed (where the exercise stopped).
+    static let scenario = """
+        firebreak: 1
+        id: every-kind
+        title: Every kind of event | with <hostile> `text`
+        playbook: offensive-post
+        start: 2026-05-16T23:00:00+02:00
+        cast: { comms-lead: Anna de Vries, social: Sem Bakker, editor: Ruben Visser }
+        injects:
+          - id: tweet
+            at: 0m
+            from: X (Twitter)
+            text: The presenter posts an insulting tweet.
+            expect:
+              - done: capture-post
+                within: 10m
+                else: { from: Journalist, text: "We saw it too; comment?" }
+        actions:
+          - { at: 5m, by: comms-lead, fire: distanced }
+          - { at: 10m, by: comms-lead, note: "Waiting for the screenshot | *urgent*" }
+          - { at: 20m, by: social, done: capture-post }
+          - { at: 70m, by: editor, skip: request-deletion, reason: Already deleted by the presenter }
+          - { at: 80m, by: comms-lead, fire: story-published }
+        end: 3h
+        """
+
+    @Test func recordedExerciseWithEveryKindOfEventMatchesGolden() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        let path = box.folder.path("every-kind.yaml")
+        try Self.scenario.write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try box.run("drill", "run", path, "--record")
+        #expect(run.status == 0, "\(run.stderr)")
+        let timeline = try box.run("timeline", "INC-1", "--json")
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(timeline.stdout.utf8)) as? [[String: Any]])
+        #expect(Set(events.compactMap { $0["kind"] as? String }) == [
+            "opened", "assigned", "entered", "inject", "refused", "note", "overdue", "escalated", "done", "timer", "skipped", "fired", "closed",
+        ])
+        let exported = try box.run("export", "INC-1")
+        #expect(exported.status == 0, "\(exported.stderr)")
+        try expectGolden(exported.stdout, "exercise-every-kind.md")
+        #expect(exported.stdout.contains("| tweet | done 'capture-post' within 10m | T+0:10 | **missed** | T+0:20 |"))
+        #expect(exported.stdout.contains("- comms-lead: fire distanced at T+0:05 was refused: event 'distanced' is not possible in state 'triage'; possible events are 'escalate', 'dismiss', 'story-published'"))
+    }
+}
