@@ -104,7 +104,7 @@ public struct PostMortem: Sendable {
 
     // MARK: Data
 
-    public var facts_: [(String, String)] {
+    public var factRows: [(String, String)] {
         let playbook = facts.playbook
         var rows: [(String, String)] = [
             ("Playbook", "\(md(playbook.id)) — \(md(playbook.title)) (text \(String(facts.playbookHash.prefix(12))))"),
@@ -267,7 +267,7 @@ public struct PostMortem: Sendable {
     public func context(timeline: [[String: String]]? = nil, timelineRows: String = "") -> [String: Any] {
         var context: [String: Any] = [
             "reference": md(facts.reference), "title": md(facts.title), "kind": facts.isExercise ? "exercise" : "real incident",
-            "facts": facts_.map { ["name": $0.0, "value": $0.1] },
+            "facts": factRows.map { ["name": $0.0, "value": $0.1] },
             "metrics": metrics.map { ["name": $0.0, "value": $0.1] },
             "zone": zoneName, "offsetBase": analysis.beganAt != nil ? "when it began" : "when it was opened",
             "steps": stepRows(), "decisions": decisionRows(), "hasDecisions": !analysis.decisions.isEmpty,

@@ -1,18 +1,11 @@
-/// A small, fast, seeded random number generator (the SplitMix64 algorithm), for reproducible test inputs.
-///
-/// Named apart from `FirebreakCore.SplitMix64` so tests need not qualify it.
-///
-/// The same seed always gives the same sequence on every platform.
+import FirebreakCore
+
+/// The seeded generator for reproducible test inputs: Firebreak's own SplitMix64 under a name
+/// that reads well in tests. The same seed always gives the same sequence on every platform.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var base: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { base = SplitMix64(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { base.next() }
 }
