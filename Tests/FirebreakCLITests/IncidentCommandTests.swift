@@ -1,5 +1,6 @@
 import FirebreakTestSupport
 import Foundation
+import GRDB
 import Testing
 
 @Suite struct IncidentCommandTests {
@@ -137,5 +138,24 @@ import Testing
         let result = try box.run("list")
         #expect(result.status == 74)
         #expect(result.stderr == "firebreak: error: '\(box.db)' is not a Firebreak database, or it is corrupt\n")
+    }
+}
+
+@Suite struct VerifyCommandTests {
+    /// Changing the projection (the snapshot `status` reads) behind Firebreak's back is found too.
+    @Test func changedProjectionIsNamed() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        #expect(try box.run("open", "offensive-post", "--title", "T").status == 0)
+        #expect(try box.run("done", "INC-1", "capture-post").status == 0)
+        let queue = try DatabaseQueue(path: box.db)
+        try queue.write { db in
+            let snapshot = try Data.fetchOne(db, sql: "SELECT snapshot FROM incident WHERE number = 1")!
+            let text = String(decoding: snapshot, as: UTF8.self).replacingOccurrences(of: "\"round\":1", with: "\"round\":2")
+            try db.execute(sql: "UPDATE incident SET snapshot = ? WHERE number = 1", arguments: [Data(text.utf8)])
+        }
+        let result = try box.run("verify")
+        #expect(result.status == 1)
+        #expect(result.stderr == "firebreak: error: INC-1: its stored state does not match the fold of its events (the projection was changed)\n")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirebreakCore
+import FirebreakLoading
 import FirebreakReports
 import FirebreakStore
 import Foundation
@@ -373,8 +374,21 @@ struct Verify: ParsableCommand {
     func run() throws {
         let number = try incident.map { (ref: String) throws(FirebreakError) in try Workspace.number(ref) }
         let store = try Workspace(global: global).store()
-        let report: VerifyReport
+        var report: VerifyReport
         do { report = try store.verify(number) } catch { throw Workspace.translate(error) }
+        // The projection (what `status` shows) must be the fold of the log: a changed snapshot is damage too.
+        do {
+            let records = try number.map { try store.incident($0).map { [$0] } ?? [] } ?? store.list(includeClosed: true, exercises: true)
+            for record in records {
+                guard let text = try store.playbookText(hash: record.playbookHash), let playbook = PlaybookLoader.load(text).playbook else { continue }
+                let events = try store.events(of: record.number).map(\.event)
+                if Engine(playbook: playbook).replay(events) != record.snapshot {
+                    report.problems.append("\(record.reference): its stored state does not match the fold of its events (the projection was changed)")
+                }
+            }
+        } catch {
+            report.problems.append("the stored state of an incident cannot be read: \(Workspace.translate(any: error).errorDescription ?? "")")
+        }
         if report.isClean {
             Terminal.out("ok: \(report.checkedIncidents) incident\(report.checkedIncidents == 1 ? "" : "s"), \(report.checkedEvents) events verified")
             return
