@@ -88,7 +88,7 @@ public struct Playbook: Sendable, Equatable {
 }
 
 /// A role that owns steps; overdue steps escalate to `escalatesTo`.
-public struct Role: Sendable, Equatable {
+public struct Role: Sendable, Equatable, Codable {
     public var id: String
     public var title: String
     public var escalatesTo: String?
@@ -126,7 +126,7 @@ public struct State: Sendable, Equatable {
 }
 
 /// An `on` entry: an event that moves the incident to `target` when `guard` holds.
-public struct Transition: Sendable, Equatable {
+public struct Transition: Sendable, Equatable, Codable {
     public var event: String
     public var target: Int
     public var guardCondition: Guard
@@ -139,7 +139,7 @@ public struct Transition: Sendable, Equatable {
 }
 
 /// When a transition may be taken.
-public enum Guard: Sendable, Equatable {
+public enum Guard: Sendable, Equatable, Codable {
     case always
     /// Every non-optional step of the current state is done or skipped.
     case allDone
@@ -148,7 +148,7 @@ public enum Guard: Sendable, Equatable {
 }
 
 /// An `after` entry: leave for `target` if still in the state `after` seconds after entering it.
-public struct Timer: Sendable, Equatable {
+public struct Timer: Sendable, Equatable, Codable {
     public var after: Int
     public var target: Int
 
@@ -159,7 +159,7 @@ public struct Timer: Sendable, Equatable {
 }
 
 /// Something that must happen while the incident is in a state.
-public struct Step: Sendable, Equatable {
+public struct Step: Sendable, Equatable, Codable {
     public var id: String
     public var title: String
     public var owner: String
@@ -211,6 +211,80 @@ public enum Choices: Sendable, Equatable {
         case let (.events(a), .events(b)): a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
         case let (.options(a), .options(b)): a == b
         default: false
+        }
+    }
+}
+
+// MARK: Codable
+
+/// A checked playbook can be stored in compiled form (a cache beside its text), so commands that
+/// read an incident need not parse YAML. Derived indexes are rebuilt by the initialisers.
+extension Playbook: Codable {
+    enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), title: try c.decode(String.self, forKey: .title),
+            summary: try c.decodeIfPresent(String.self, forKey: .summary), severity: try c.decode(IncidentSeverity.self, forKey: .severity),
+            roles: try c.decode([Role].self, forKey: .roles), commander: try c.decode(String.self, forKey: .commander),
+            start: try c.decode(Int.self, forKey: .start), states: try c.decode([State].self, forKey: .states),
+            globalTransitions: try c.decode([Transition].self, forKey: .globalTransitions))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(title, forKey: .title)
+        try c.encodeIfPresent(summary, forKey: .summary)
+        try c.encode(severity, forKey: .severity)
+        try c.encode(roles, forKey: .roles)
+        try c.encode(commander, forKey: .commander)
+        try c.encode(start, forKey: .start)
+        try c.encode(states, forKey: .states)
+        try c.encode(globalTransitions, forKey: .globalTransitions)
+    }
+}
+
+extension State: Codable {
+    enum CodingKeys: String, CodingKey { case id, title, isFinal, steps, transitions, timers }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), title: try c.decode(String.self, forKey: .title),
+            isFinal: try c.decode(Bool.self, forKey: .isFinal), steps: try c.decode([Step].self, forKey: .steps),
+            transitions: try c.decode([Transition].self, forKey: .transitions), timers: try c.decode([Timer].self, forKey: .timers))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(title, forKey: .title)
+        try c.encode(isFinal, forKey: .isFinal)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(transitions, forKey: .transitions)
+        try c.encode(timers, forKey: .timers)
+    }
+}
+
+extension Choices: Codable {
+    enum CodingKeys: String, CodingKey { case options, events }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let events = try c.decodeIfPresent([[String]].self, forKey: .events) {
+            self = .events(events.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil })
+        } else {
+            self = .options(try c.decode([String].self, forKey: .options))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .events(let pairs): try c.encode(pairs.map { [$0.option, $0.event] }, forKey: .events)
+        case .options(let options): try c.encode(options, forKey: .options)
         }
     }
 }

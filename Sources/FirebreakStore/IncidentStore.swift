@@ -1,4 +1,5 @@
 import FirebreakCore
+import Foundation
 
 /// An event as stored: its place in the incident's log, both times, and its hash.
 public struct StoredEvent: Sendable, Equatable {
@@ -83,12 +84,15 @@ public struct NewIncident: Sendable {
     public var events: [Event]
     public var snapshot: Incident
     public var scenarioText: String?
+    /// The checked playbook in compiled form (JSON of ``Playbook``), a cache beside the text.
+    public var compiledPlaybook: Data?
 
     public init(
         playbookID: String, playbookText: String, playbookHash: String, isExercise: Bool, events: [Event], snapshot: Incident,
-        scenarioText: String? = nil
+        scenarioText: String? = nil, compiledPlaybook: Data? = nil
     ) {
         self.scenarioText = scenarioText
+        self.compiledPlaybook = compiledPlaybook
         self.playbookID = playbookID
         self.playbookText = playbookText
         self.playbookHash = playbookHash

@@ -113,6 +113,11 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 BEGIN SELECT RAISE(ABORT, 'stored playbooks are immutable'); END;
                 """)
         }
+        migrator.registerMigration("v2-compiled-playbook") { db in
+            // A cache of the checked playbook beside its text, so reads need not parse YAML.
+            // `verify` checks that it still matches the text.
+            try db.execute(sql: "ALTER TABLE playbook ADD COLUMN compiled BLOB")
+        }
         return migrator
     }()
 
@@ -195,8 +200,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 var number = 0
                 try db.inTransaction(.immediate) {
                     try db.execute(
-                        sql: "INSERT OR IGNORE INTO playbook (hash, id, text) VALUES (?, ?, ?)",
-                        arguments: [new.playbookHash, new.playbookID, Data(new.playbookText.utf8)])
+                        sql: "INSERT OR IGNORE INTO playbook (hash, id, text, compiled) VALUES (?, ?, ?, ?)",
+                        arguments: [new.playbookHash, new.playbookID, Data(new.playbookText.utf8), new.compiledPlaybook])
                     let snapshot = try Self.encodeSnapshot(new.snapshot)
                     try db.execute(
                         sql: """
@@ -335,6 +340,13 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     public func incident(_ number: Int) throws(StoreError) -> IncidentRecord? {
         try wrap("read INC-\(number)") { try queue.read { db in try Self.record(db, number) } }
+    }
+
+    /// The compiled form stored with a playbook's text, when there is one.
+    public func compiledPlaybook(hash: String) throws(StoreError) -> Data? {
+        try wrap("read a stored playbook") {
+            try queue.read { db in try Data.fetchOne(db, sql: "SELECT compiled FROM playbook WHERE hash = ?", arguments: [hash]) }
+        }
     }
 
     public func playbookText(hash: String) throws(StoreError) -> String? {

@@ -159,3 +159,26 @@ import Testing
         #expect(result.stderr == "firebreak: error: INC-1: its stored state does not match the fold of its events (the projection was changed)\n")
     }
 }
+
+@Suite struct CompiledPlaybookTests {
+    /// Reads use the compiled copy stored beside the playbook's text; `verify` checks the two agree.
+    @Test func changedCompiledCopyIsNamedByVerify() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        #expect(try box.run("open", "offensive-post", "--title", "T").status == 0)
+        #expect(try box.run("verify").status == 0)
+        let queue = try DatabaseQueue(path: box.db)
+        let compiled = try queue.read { try Data.fetchOne($0, sql: "SELECT compiled FROM playbook") }
+        let text = String(decoding: try #require(compiled), as: UTF8.self)
+        #expect(text.contains("\"commander\":\"comms-lead\""))
+        try queue.write { db in
+            try db.execute(sql: "DROP TRIGGER playbook_immutable")
+            try db.execute(sql: "UPDATE playbook SET compiled = ?", arguments: [Data(text.replacingOccurrences(of: "Triage", with: "Tampered").utf8)])
+        }
+        let status = try box.run("status", "INC-1")
+        #expect(status.stdout.contains("Tampered"))
+        let result = try box.run("verify")
+        #expect(result.status == 1)
+        #expect(result.stderr == "firebreak: error: INC-1: the compiled copy of its playbook does not match the playbook's text\n")
+    }
+}

@@ -95,7 +95,7 @@ struct LoadedScenario {
         do {
             return try store.create(
                 NewIncident(playbookID: playbook.id, playbookText: playbookText, playbookHash: SQLiteStore.sha256(playbookText), isExercise: true, events: shifted, snapshot: snapshot,
-                            scenarioText: scenarioText),
+                            scenarioText: scenarioText, compiledPlaybook: Workspace.compiled(playbook)),
                 recordedAt: now)
         } catch {
             throw Workspace.translate(error)

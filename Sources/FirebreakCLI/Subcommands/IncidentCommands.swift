@@ -58,7 +58,9 @@ struct Open: ParsableCommand {
         let number: Int
         do {
             number = try store.create(
-                NewIncident(playbookID: playbook.id, playbookText: text, playbookHash: SQLiteStore.sha256(text), isExercise: false, events: events, snapshot: incident),
+                NewIncident(
+                    playbookID: playbook.id, playbookText: text, playbookHash: SQLiteStore.sha256(text), isExercise: false, events: events,
+                    snapshot: incident, compiledPlaybook: Workspace.compiled(playbook)),
                 recordedAt: now)
         } catch {
             throw Workspace.translate(error)
@@ -381,6 +383,9 @@ struct Verify: ParsableCommand {
             let records = try number.map { try store.incident($0).map { [$0] } ?? [] } ?? store.list(includeClosed: true, exercises: true)
             for record in records {
                 guard let text = try store.playbookText(hash: record.playbookHash), let playbook = PlaybookLoader.load(text).playbook else { continue }
+                if let compiled = try store.compiledPlaybook(hash: record.playbookHash), Workspace.decode(compiled) != playbook {
+                    report.problems.append("\(record.reference): the compiled copy of its playbook does not match the playbook's text")
+                }
                 let events = try store.events(of: record.number).map(\.event)
                 if Engine(playbook: playbook).replay(events) != record.snapshot {
                     report.problems.append("\(record.reference): its stored state does not match the fold of its events (the projection was changed)")

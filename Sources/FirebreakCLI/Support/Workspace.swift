@@ -42,6 +42,11 @@ struct Workspace {
         return number
     }
 
+    /// The compiled form of a checked playbook, stored beside its text.
+    static func compiled(_ playbook: Playbook) -> Data? { try? JSONEncoder().encode(playbook) }
+
+    static func decode(_ compiled: Data) -> Playbook? { try? JSONDecoder().decode(Playbook.self, from: compiled) }
+
     /// The playbook an incident was opened with, from the text stored with it.
     static func playbook(from text: String, id: String) throws(FirebreakError) -> Playbook {
         guard let playbook = PlaybookLoader.load(text).playbook else {
@@ -56,6 +61,9 @@ struct Workspace {
         let record: IncidentRecord?
         do { record = try store.incident(number) } catch { throw Self.translate(error) }
         guard let record else { throw .missing("no incident INC-\(number) in '\(global.databasePath)'") }
+        if let compiled = try? store.compiledPlaybook(hash: record.playbookHash), let playbook = Self.decode(compiled) {
+            return (store, record, playbook)
+        }
         let text: String?
         do { text = try store.playbookText(hash: record.playbookHash) } catch { throw Self.translate(error) }
         guard let text else { throw .io("the playbook text of INC-\(number) is missing; run 'firebreak verify'") }
