@@ -16,10 +16,11 @@ let playbook = BenchmarkFixtures.load(text)
 let store = try SQLiteStore(path: arguments[1], create: true)
 let hash = SQLiteStore.sha256(text)
 let now = Int(Date().timeIntervalSince1970)
+let compiled = try JSONEncoder().encode(playbook)
 for i in 0..<incidents {
     let count = i == 0 ? big : per
     let (_, events) = BenchmarkFixtures.events(count: count, playbook: playbook, at: now - 3_600 - count)
     guard let snapshot = Engine(playbook: playbook).replay(events) else { exit(70) }
-    _ = try store.create(NewIncident(playbookID: playbook.id, playbookText: text, playbookHash: hash, isExercise: false, events: events, snapshot: snapshot), recordedAt: now)
+    _ = try store.create(NewIncident(playbookID: playbook.id, playbookText: text, playbookHash: hash, isExercise: false, events: events, snapshot: snapshot, compiledPlaybook: compiled), recordedAt: now)
 }
 print("made \(arguments[1]): \(incidents) incidents")
