@@ -74,9 +74,6 @@ public enum PlaybookChecker {
                     }
                 }
             }
-            if syntax.states.isEmpty, syntax.start != nil || !syntax.roles.isEmpty {
-                // 'states' missing entirely was reported by the loader; an empty map is reported here.
-            }
             let stateNames = syntax.states.map(\.id.value)
             if let start = syntax.start, stateIDs[start.value] == nil {
                 error("start names unknown state '\(start.value)'\(suggestion(start.value, stateNames)); states are \(quotedList(stateNames))", start.location)

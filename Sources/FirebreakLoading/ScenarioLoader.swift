@@ -245,7 +245,7 @@ public enum ScenarioLoader {
             }
             var at: Int?, by: String?, move: Action.Move?
             var choice: Located<String>?, reason: String?
-            for (key, keyNode, value) in fields {
+            for (key, _, value) in fields {
                 switch key {
                 case "at": at = reader.duration(value, "'at' of the action", allowZero: true)
                 case "by":
@@ -267,8 +267,7 @@ public enum ScenarioLoader {
                     }
                 case "note":
                     if let text = reader.text(value, "the note of the action") { move = .note(text: text) }
-                default:
-                    _ = keyNode
+                default: break
                 }
             }
             switch move {

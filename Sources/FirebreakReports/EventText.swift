@@ -31,8 +31,7 @@ public enum EventText {
         case let .timer(state, after, to): return "timer: \(DurationText.format(after)) in '\(state)' → '\(to)'"
         case let .closed(reason, forced):
             return forced ? "force-closed: \(reason ?? "")" : "closed"
-        case let .inject(id, from, text):
-            _ = from  // shown as the actor
+        case let .inject(id, _, text):  // `from` is shown as the actor
             let name = id.map { " '\($0)'" } ?? ""
             return "inject\(name): \(text)"
         case let .refused(action, reason): return "refused \(action): \(reason)"

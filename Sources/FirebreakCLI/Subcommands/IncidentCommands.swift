@@ -237,8 +237,7 @@ struct Assign: ParsableCommand {
     @Argument(help: "The person.") var person: String
 
     func run() throws {
-        let (record, stored, _) = try Workspace(global: global).record(incident, at: nil, .assign(role: role, person: person))
-        printRecorded(stored, reference: record.reference)
+        try Workspace(global: global).recordAndPrint(incident, at: nil, .assign(role: role, person: person))
     }
 }
 
@@ -252,8 +251,7 @@ struct Done: ParsableCommand {
     @Option(help: "A note kept with the step.") var note: String?
 
     func run() throws {
-        let (record, stored, _) = try Workspace(global: global).record(incident, at: at, .done(step: step, choice: choice, note: note))
-        printRecorded(stored, reference: record.reference)
+        try Workspace(global: global).recordAndPrint(incident, at: at, .done(step: step, choice: choice, note: note))
     }
 }
 
@@ -270,8 +268,7 @@ struct Skip: ParsableCommand {
     }
 
     func run() throws {
-        let (record, stored, _) = try Workspace(global: global).record(incident, at: at, .skip(step: step, reason: reason))
-        printRecorded(stored, reference: record.reference)
+        try Workspace(global: global).recordAndPrint(incident, at: at, .skip(step: step, reason: reason))
     }
 }
 
@@ -283,8 +280,7 @@ struct Fire: ParsableCommand {
     @Option(parsing: .unconditional, help: "When it happened (default now).") var at: String?
 
     func run() throws {
-        let (record, stored, _) = try Workspace(global: global).record(incident, at: at, .fire(event: event))
-        printRecorded(stored, reference: record.reference)
+        try Workspace(global: global).recordAndPrint(incident, at: at, .fire(event: event))
     }
 }
 
@@ -300,8 +296,7 @@ struct Note: ParsableCommand {
     }
 
     func run() throws {
-        let (record, stored, _) = try Workspace(global: global).record(incident, at: at, .note(text: text))
-        printRecorded(stored, reference: record.reference)
+        try Workspace(global: global).recordAndPrint(incident, at: at, .note(text: text))
     }
 }
 
@@ -316,8 +311,7 @@ struct Close: ParsableCommand {
     }
 
     func run() throws {
-        let (record, stored, _) = try Workspace(global: global).record(incident, at: nil, .close(reason: reason))
-        printRecorded(stored, reference: record.reference)
+        try Workspace(global: global).recordAndPrint(incident, at: nil, .close(reason: reason))
     }
 }
 

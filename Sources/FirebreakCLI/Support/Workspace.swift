@@ -83,19 +83,23 @@ struct Workspace {
         return at
     }
 
+    /// Records a move and prints the events it produced, one line each.
+    func recordAndPrint(_ reference: String, at atText: String? = nil, _ command: Command) throws(FirebreakError) {
+        let (record, stored) = try record(reference, at: atText, command)
+        printRecorded(stored, reference: record.reference)
+    }
+
     /// Records a move on an incident in one transaction: time-driven events due before it, the
     /// move and what it causes, then the time-driven events due up to now.
-    func record(_ reference: String, at atText: String?, _ command: Command) throws(FirebreakError) -> (IncidentRecord, [StoredEvent], Playbook) {
+    func record(_ reference: String, at atText: String?, _ command: Command) throws(FirebreakError) -> (IncidentRecord, [StoredEvent]) {
         let number = try Self.number(reference)
         let actor = try global.actor()
         let store = try store()
         let now = Clock.now()
-        var playbookUsed: Playbook?
         var recordUsed: IncidentRecord?
         do {
             let stored = try store.append(to: number, recordedAt: now) { record, text in
                 let playbook = try Self.playbook(from: text, id: record.playbookID)
-                playbookUsed = playbook
                 recordUsed = record
                 let at = try Self.time(atText, now: now, openedAt: record.openedAt)
                 let engine = Engine(playbook: playbook)
@@ -109,8 +113,8 @@ struct Workspace {
                 events += engine.advance(&incident, to: now, inclusive: true)
                 return (events, incident)
             }
-            guard let recordUsed, let playbookUsed else { throw FirebreakError.internal("no record") }
-            return (recordUsed, stored, playbookUsed)
+            guard let recordUsed else { throw FirebreakError.internal("no record") }
+            return (recordUsed, stored)
         } catch {
             if case .noIncident = error as? StoreError {
                 throw .missing("no incident INC-\(number) in '\(global.databasePath)'")
