@@ -31,12 +31,19 @@ public struct MonteCarlo: Sendable {
 
     public let stepIDs: [String]
     let stepPosition: [String: Int]
+    let kernel: ExerciseKernel
+    /// Per action: the largest delay of its role, and the role.
+    let limits: [Int]
+    let roles: [String]
 
     public init(simulator: Simulator, seed: UInt64) {
         self.simulator = simulator
         self.seed = seed
         stepIDs = simulator.playbook.states.flatMap { $0.steps.map(\.id) }
         stepPosition = Dictionary(stepIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        kernel = ExerciseKernel(scenario: simulator.scenario, playbook: simulator.playbook)
+        limits = simulator.scenario.actions.map { simulator.scenario.variability(for: $0.by) }
+        roles = simulator.scenario.actions.map(\.by)
     }
 
     /// The compact result of one run.
@@ -49,15 +56,104 @@ public struct MonteCarlo: Sendable {
 
     /// The delays of run `index`, one per action.
     public func delays(run index: Int, zeroing role: String? = nil) -> [Int] {
+        var delays = [Int](repeating: 0, count: limits.count)
+        delays.withUnsafeMutableBufferPointer { draw(run: index, zeroing: role.map { role in roles.map { $0 == role } }, into: $0) }
+        return delays
+    }
+
+    /// Draws run `index`'s delays; `zeroed[i]` true sets action i's delay to zero (its draw is still made).
+    func draw(run index: Int, zeroing zeroed: [Bool]?, into delays: UnsafeMutableBufferPointer<Int>) {
         var generator = SplitMix64.forRun(seed: seed, index: index)
-        return simulator.scenario.actions.map { action in
-            let limit = simulator.scenario.variability(for: action.by)
+        for i in limits.indices {
+            let limit = limits[i]
             let draw = limit > 0 ? Int(generator.next() % UInt64(limit + 1)) : 0
-            return action.by == role ? 0 : draw
+            delays[i] = zeroed?[i] == true ? 0 : draw
         }
     }
 
+    /// Run `index`, with `role`'s delays set to zero when given: played on the compiled kernel.
     public func run(_ index: Int, zeroing role: String? = nil) -> RunResult {
+        var runner = Runner(self, zeroing: role)
+        runner.play(index)
+        return RunResult(
+            met: (0..<kernel.expectationDeadline.count).map { runner.run.met($0) }, stepOnTime: runner.run.onTime,
+            closedAt: runner.run.closedAt)
+    }
+
+    /// Counts over many runs: what a summary is made of. Adding runs in any order gives the same tally.
+    public struct Tally: Sendable, Equatable {
+        public var runs = 0
+        /// Per expectation (file order), the runs that met it.
+        public var met: [Int]
+        /// Per step (playbook order), the runs in which it was active, and those in which it was on time in every round.
+        public var active: [Int]
+        public var onTime: [Int]
+        /// When each run that closed closed, sorted.
+        public var closeTimes: [Int] = []
+
+        init(expectations: Int, steps: Int) {
+            met = [Int](repeating: 0, count: expectations)
+            active = [Int](repeating: 0, count: steps)
+            onTime = [Int](repeating: 0, count: steps)
+        }
+
+        /// Expectations met, summed over runs and expectations.
+        public var totalMet: Int { met.reduce(0, +) }
+
+        public mutating func merge(_ other: Tally) {
+            runs += other.runs
+            for i in met.indices { met[i] += other.met[i] }
+            for i in active.indices {
+                active[i] += other.active[i]
+                onTime[i] += other.onTime[i]
+            }
+            closeTimes.append(contentsOf: other.closeTimes)
+            closeTimes.sort()
+        }
+    }
+
+    /// Plays `runs` (with `role`'s delays zeroed when given) and counts what they come to.
+    public func tally(_ runs: Range<Int>, zeroing role: String? = nil) -> Tally {
+        var runner = Runner(self, zeroing: role)
+        var tally = Tally(expectations: kernel.expectationDeadline.count, steps: stepIDs.count)
+        for index in runs {
+            runner.play(index)
+            let run = runner.run
+            tally.runs += 1
+            for e in tally.met.indices where run.met(e) { tally.met[e] += 1 }
+            for g in run.onTime.indices where run.onTime[g] >= 0 {
+                tally.active[g] += 1
+                if run.onTime[g] == 1 { tally.onTime[g] += 1 }
+            }
+            if let closedAt = run.closedAt { tally.closeTimes.append(closedAt) }
+        }
+        tally.closeTimes.sort()
+        return tally
+    }
+
+    /// Plays runs one after another on one thread, reusing its buffers.
+    struct Runner {
+        let carlo: MonteCarlo
+        let zeroed: [Bool]?
+        var delays: [Int]
+        var run: ExerciseKernel.Run
+
+        init(_ carlo: MonteCarlo, zeroing role: String?) {
+            self.carlo = carlo
+            zeroed = role.map { role in carlo.roles.map { $0 == role } }
+            delays = [Int](repeating: 0, count: carlo.limits.count)
+            run = ExerciseKernel.Run(kernel: carlo.kernel)
+        }
+
+        mutating func play(_ index: Int) {
+            delays.withUnsafeMutableBufferPointer { carlo.draw(run: index, zeroing: zeroed, into: $0) }
+            delays.withUnsafeBufferPointer { run.play(delays: $0) }
+        }
+    }
+
+    /// Run `index` played through ``Simulator`` and the ``Engine``, event by event: the reference the
+    /// kernel is tested against.
+    public func referenceRun(_ index: Int, zeroing role: String? = nil) -> RunResult {
         let outcome = simulator.run(delays: delays(run: index, zeroing: role), keepEvents: false)
         var onTime = [Int8](repeating: -1, count: stepIDs.count)
         for round in outcome.analysis.steps {
@@ -78,27 +174,13 @@ public struct MonteCarlo: Sendable {
         public var costByRole: [(role: String, missedBecause: Int)]
     }
 
-    /// Aggregates run results (in run order).
-    public func summarize(_ results: [RunResult], costByRole: [(role: String, missedBecause: Int)] = []) -> Summary {
+    /// The summary of a tally.
+    public func summarize(_ tally: Tally, costByRole: [(role: String, missedBecause: Int)] = []) -> Summary {
         let template = simulator.run(delays: [Int](repeating: 0, count: simulator.scenario.actions.count)).expectations
-        var met = [Int](repeating: 0, count: template.count)
-        let ids = stepIDs
-        var active = [Int](repeating: 0, count: ids.count)
-        var onTime = [Int](repeating: 0, count: ids.count)
-        var closes: [Int] = []
-        for result in results {
-            for (i, m) in result.met.enumerated() where m { met[i] += 1 }
-            for (i, v) in result.stepOnTime.enumerated() {
-                if v >= 0 { active[i] += 1 }
-                if v == 1 { onTime[i] += 1 }
-            }
-            if let c = result.closedAt { closes.append(c) }
-        }
-        closes.sort()
         return Summary(
-            runs: results.count, expectations: zip(template, met).map { ($0, $1) },
-            steps: ids.indices.filter { active[$0] > 0 }.map { (ids[$0], active[$0], onTime[$0]) },
-            closeTimes: closes, costByRole: costByRole)
+            runs: tally.runs, expectations: zip(template, tally.met).map { ($0, $1) },
+            steps: stepIDs.indices.filter { tally.active[$0] > 0 }.map { (stepIDs[$0], tally.active[$0], tally.onTime[$0]) },
+            closeTimes: tally.closeTimes, costByRole: costByRole)
     }
 
     /// The roles whose actions are delayed in this scenario.

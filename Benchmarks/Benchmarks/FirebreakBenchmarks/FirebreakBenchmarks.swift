@@ -102,7 +102,7 @@ let benchmarks: @Sendable () -> Void = {
         let scenario = loaded.scenario, let playbook = loaded.playbook {
         let carlo = MonteCarlo(simulator: Simulator(scenario: scenario, playbook: playbook), seed: 1)
         Benchmark("drill stats: 10,000 runs of 'eight-actions' (Python baseline's scenario), one core", configuration: .init(metrics: [.wallClock], maxIterations: 10)) { benchmark in
-            for i in 0..<10_000 { blackHole(carlo.run(i)) }
+            blackHole(carlo.tally(0..<10_000))
         }
     }
     if let (scenario, scenarioPlaybook) = scenarios.max(by: { $0.0.actions.count + $0.0.injects.count < $1.0.actions.count + $1.0.injects.count }) {
@@ -118,11 +118,11 @@ let benchmarks: @Sendable () -> Void = {
             let threads = ProcessInfo.processInfo.activeProcessorCount
             let chunk = 10_000 / threads + 1
             DispatchQueue.concurrentPerform(iterations: threads) { t in
-                for i in (t * chunk)..<min(10_000, (t + 1) * chunk) { blackHole(copies[t].run(i)) }
+                blackHole(copies[t].tally((t * chunk)..<min(10_000, (t + 1) * chunk)))
             }
         }
         Benchmark("drill stats: 10,000 runs of '\(scenario.id)', one core", configuration: .init(metrics: [.wallClock], maxIterations: 10)) { benchmark in
-            for i in 0..<10_000 { blackHole(carlo.run(i)) }
+            blackHole(carlo.tally(0..<10_000))
         }
     }
 }

@@ -159,13 +159,12 @@ struct Stats: ParsableCommand {
         let carlos = [carlo] + (1..<workers).map { _ in loaded.freshCopy().map { MonteCarlo(simulator: Simulator(scenario: $0.0, playbook: $0.1), seed: seed) } ?? carlo }
         let roles = carlo.variableRoles
         let progress = Progress(total: runs * (1 + roles.count))
-        let base = Self.parallel(runs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, progress: progress) { carlos[$0].run($1) }
-        let baseMet = base.reduce(0) { $0 + $1.met.filter { $0 }.count }
+        let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let base = Self.parallel(runs, threads: threads, progress: progress) { carlos[$0].tally($1) }
         var costs: [(role: String, missedBecause: Int)] = []
         for role in roles {
-            let zeroed = Self.parallel(runs, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, progress: progress) { carlos[$0].run($1, zeroing: role) }
-            let met = zeroed.reduce(0) { $0 + $1.met.filter { $0 }.count }
-            costs.append((role, met - baseMet))
+            let zeroed = Self.parallel(runs, threads: threads, progress: progress) { carlos[$0].tally($1, zeroing: role) }
+            costs.append((role, zeroed.totalMet - base.totalMet))
         }
         progress.finish()
         costs.sort { $0.missedBecause != $1.missedBecause ? $0.missedBecause > $1.missedBecause : $0.role < $1.role }
@@ -174,19 +173,21 @@ struct Stats: ParsableCommand {
         Terminal.out(json ? view.json().rendered() : view.text())
     }
 
-    /// Runs `count` runs over `threads` threads; results in run order, whatever the threads.
-    /// `body(worker, run)`: worker is the index of the thread, for its own copy of the model.
-    static func parallel(_ count: Int, threads: Int, progress: Progress, _ body: @Sendable @escaping (Int, Int) -> MonteCarlo.RunResult) -> [MonteCarlo.RunResult] {
-        let chunk = max(64, count / (threads * 8) + 1)
+    /// Plays runs `0..<count` in chunks over `threads` threads and adds up their tallies; the sum does not
+    /// depend on the threads. `body(worker, runs)`: worker is the index of the thread, for its own copy of the model.
+    static func parallel(
+        _ count: Int, threads: Int, progress: Progress, _ body: @Sendable @escaping (Int, Range<Int>) -> MonteCarlo.Tally
+    ) -> MonteCarlo.Tally {
+        let chunk = max(256, count / (threads * 8) + 1)
         let chunks = (count + chunk - 1) / chunk
-        let results = Mutex<[Int: [MonteCarlo.RunResult]]>([:])
+        let parts = Mutex<[Int: MonteCarlo.Tally]>([:])
         let work: @Sendable (Int, Int) -> Void = { (worker: Int, c: Int) in
             let range = (c * chunk)..<min(count, (c + 1) * chunk)
-            let part = range.map { body(worker, $0) }
-            results.withLock { $0[c] = part }
+            let part = body(worker, range)
+            parts.withLock { $0[c] = part }
             progress.add(range.count)
         }
-        if threads <= 1 {
+        if threads <= 1 || chunks == 1 {
             for c in 0..<chunks { work(0, c) }
         } else {
             let next = Atomic<Int>(0)
@@ -198,7 +199,11 @@ struct Stats: ParsableCommand {
                 }
             }
         }
-        return results.withLock { parts in (0..<chunks).flatMap { parts[$0] ?? [] } }
+        return parts.withLock { parts in
+            var total = parts[0] ?? body(0, 0..<0)
+            for c in 1..<max(1, chunks) { parts[c].map { total.merge($0) } }
+            return total
+        }
     }
 }
 

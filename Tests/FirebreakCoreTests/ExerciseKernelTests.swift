@@ -1,0 +1,187 @@
+import FirebreakCore
+import FirebreakLoading
+import FirebreakTestSupport
+import Foundation
+import Testing
+
+/// `drill stats` plays its runs on a compiled kernel; `drill run` plays through the engine.
+/// These tests hold the two equal, run for run.
+@Suite struct ExerciseKernelTests {
+    static let scenariosFolder = Fixtures.packageRoot.appendingPathComponent("Scenarios")
+
+    static func shippedScenarios() throws -> [(name: String, simulator: Simulator)] {
+        var playbooks: [String: Playbook] = [:]
+        for name in Fixtures.shippedPlaybookNames {
+            let playbook = try loadPlaybook(try Fixtures.shippedPlaybookText(name), fileName: name)
+            playbooks[playbook.id] = playbook
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: scenariosFolder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        return try names.map { name in
+            let text = try String(contentsOf: scenariosFolder.appendingPathComponent(name), encoding: .utf8)
+            let result = ScenarioLoader.load(text, fileName: name, playbooks: { playbooks[$0] })
+            guard let scenario = result.scenario, let playbook = result.playbook, !result.diagnostics.hasErrors else {
+                throw KernelFixtureError(name: name)
+            }
+            return (name, Simulator(scenario: scenario, playbook: playbook))
+        }
+    }
+
+    /// Indices of the runs (and the role zeroed) where the kernel and the engine disagree.
+    static func disagreements(_ carlo: MonteCarlo, runs: Int) -> [String] {
+        var found: [String] = []
+        for role in [nil] + carlo.variableRoles {
+            for i in 0..<runs where carlo.run(i, zeroing: role) != carlo.referenceRun(i, zeroing: role) {
+                found.append("run \(i)" + (role.map { " zeroing \($0)" } ?? ""))
+            }
+        }
+        return found
+    }
+
+    @Test func kernelAgreesWithTheEngineOnEveryShippedScenario() throws {
+        let scenarios = try Self.shippedScenarios()
+        #expect(scenarios.count >= 5)
+        for (name, simulator) in scenarios {
+            let carlo = MonteCarlo(simulator: simulator, seed: 2026)
+            #expect(Self.disagreements(carlo, runs: 300).prefix(5) == [], "\(name)")
+            // The runs are not all alike, so the comparison covers more than one path.
+            let results = (0..<200).map { carlo.run($0) }
+            #expect(Set(results.map(\.met)).count > 1 || Set(results.map(\.stepOnTime)).count > 1, "\(name)")
+        }
+    }
+
+    @Test func tallyCountsWhatTheRunsCameToWhateverTheSplit() throws {
+        let (_, simulator) = try #require(try Self.shippedScenarios().first { $0.name == "song-contest-tweet.yaml" })
+        let carlo = MonteCarlo(simulator: simulator, seed: 99)
+        let results = (0..<500).map { carlo.run($0) }
+        let tally = carlo.tally(0..<500)
+        #expect(tally.runs == 500)
+        #expect(tally.met == results[0].met.indices.map { e in results.filter { $0.met[e] }.count })
+        #expect(tally.active == results[0].stepOnTime.indices.map { g in results.filter { $0.stepOnTime[g] >= 0 }.count })
+        #expect(tally.onTime == results[0].stepOnTime.indices.map { g in results.filter { $0.stepOnTime[g] == 1 }.count })
+        #expect(tally.closeTimes == results.compactMap(\.closedAt).sorted())
+        #expect(tally.totalMet == results.reduce(0) { $0 + $1.met.filter { $0 }.count })
+        var split = carlo.tally(300..<500)
+        split.merge(carlo.tally(0..<123))
+        split.merge(carlo.tally(123..<300))
+        #expect(split == tally)
+        // The song-contest runs differ in what they meet and when they close.
+        #expect(Set(tally.met).count > 1)
+        #expect(Set(tally.closeTimes).count > 1)
+    }
+
+    /// Decisions whose events are guarded by their own step, a state re-entered by its own event,
+    /// a one-minute deadline, two timers, a top-level `on` with `all-done`, and a final state that closes at once.
+    static let tangled = """
+        firebreak: 1
+        id: tangled
+        title: Tangled
+        roles:
+          lead: { title: Lead, escalates-to: boss }
+          aide: { title: Aide }
+          boss: { title: Boss }
+        commander: lead
+        start: one
+        on:
+          abort: { to: done, when: all-done }
+        states:
+          one:
+            steps:
+              - { id: a, title: A, owner: aide, due: 10m }
+              - { id: b, title: B, owner: lead, due: 20m, needs: [a], choices: { again: again, onward: onward, stay: stay } }
+              - { id: c, title: C, owner: aide, due: 1m, optional: true }
+            on:
+              again: { to: one, when: all-done }
+              onward: { to: two, when: [b] }
+              stay: { to: one, when: [a, b] }
+            after:
+              45m: two
+              30m: three
+          two:
+            steps:
+              - { id: d, title: D, owner: boss, due: 15m, choices: { finish: finish, later: later } }
+              - { id: e, title: E, owner: lead, optional: true }
+            on:
+              finish: { to: done, when: all-done }
+              later: three
+              back: one
+          three:
+            steps:
+              - { id: f, title: F, owner: lead, due: 1h }
+            on:
+              back: { to: one, when: [f] }
+              finish: done
+          done:
+            final: true
+
+        """
+
+    /// Generated scenarios against the spec's playbook and the shipped ones: actions on any step,
+    /// event or choice (some refused for good, some pending), injects and contingencies that fire
+    /// events, and delays wide enough to pass deadlines and timers.
+    @Test func kernelAgreesWithTheEngineOnGeneratedScenarios() throws {
+        var playbooks = [
+            try loadPlaybook(Fixtures.specExample, fileName: "offensive-post.yaml"),
+            try loadPlaybook(Self.tangled, fileName: "tangled.yaml"),
+        ]
+        for name in Fixtures.shippedPlaybookNames {
+            playbooks.append(try loadPlaybook(try Fixtures.shippedPlaybookText(name), fileName: name))
+        }
+        var random = SplitMix64(seed: 0xF1_2E_B2_EA_C0)
+        func pick(_ n: Int) -> Int { Int(random.next() % UInt64(max(1, n))) }
+        var disagreeing: [String] = []
+        var closedRuns = 0
+        var refusedForGood = 0
+        for number in 0..<300 {
+            let playbook = playbooks[number % playbooks.count]
+            let steps = playbook.states.flatMap(\.steps)
+            let events = Array(Set(playbook.states.flatMap { $0.transitions.map(\.event) } + playbook.globalTransitions.map(\.event))).sorted() + ["no-such-event"]
+            let roles = playbook.roles.map(\.id)
+            func minutes(_ upTo: Int) -> Int { pick(upTo + 1) * 60 }
+            var actions: [Action] = []
+            for _ in 0..<(3 + pick(18)) {
+                let step = steps[pick(steps.count)]
+                let move: Action.Move
+                switch pick(10) {
+                case 0..<5:
+                    let options = step.choices?.options ?? []
+                    let choice: String? = options.isEmpty ? (pick(8) == 0 ? "bogus" : nil) : (pick(8) == 0 ? nil : options[pick(options.count)])
+                    move = .done(step: pick(20) == 0 ? "no-such-step" : step.id, choice: choice)
+                case 5, 6: move = .skip(step: step.id, reason: pick(10) == 0 ? "" : "not needed")
+                case 7, 8: move = .fire(event: events[pick(events.count)])
+                default: move = .note(text: pick(10) == 0 ? "" : "noted")
+                }
+                if case .done(let id, _) = move, id == "no-such-step" { refusedForGood += 1 }
+                actions.append(Action(at: minutes(240), by: roles[pick(roles.count)], move))
+            }
+            var injects: [Inject] = []
+            for i in 0..<(1 + pick(6)) {
+                var expectations: [FirebreakCore.Expectation] = []
+                for _ in 0..<pick(3) {
+                    let condition: FirebreakCore.Expectation.Condition =
+                        pick(2) == 0 ? .done(step: steps[pick(steps.count)].id) : .state(playbook.states[pick(playbook.states.count)].id)
+                    let contingency = pick(2) == 0 ? Contingency(text: "missed", fire: pick(2) == 0 ? events[pick(events.count)] : nil) : nil
+                    expectations.append(FirebreakCore.Expectation(condition, within: minutes(120), contingency: contingency))
+                }
+                injects.append(Inject(id: "i\(i)", at: minutes(180), text: "inject", fire: pick(3) != 0 ? events[pick(events.count)] : nil, expectations: expectations))
+            }
+            let scenario = Scenario(
+                id: "generated-\(number)", title: "Generated", playbook: playbook.id, injects: injects, actions: actions,
+                // No variability in a third of them: actions then fall on whole minutes, often exactly on deadlines.
+                variability: pick(3) == 0 ? [:] : ["default": minutes(180), roles[pick(roles.count)]: minutes(600)], end: 3_600 * (2 + pick(46)))
+            let carlo = MonteCarlo(simulator: Simulator(scenario: scenario, playbook: playbook), seed: random.next())
+            for i in 0..<20 {
+                let fast = carlo.run(i)
+                if fast != carlo.referenceRun(i) { disagreeing.append("scenario \(number) run \(i)") }
+                if fast.closedAt != nil { closedRuns += 1 }
+            }
+        }
+        #expect(disagreeing.prefix(5) == [])
+        // The generated runs reach the paths that matter: some close, some actions can never apply.
+        #expect(closedRuns > 50)
+        #expect(refusedForGood > 10)
+    }
+}
+
+struct KernelFixtureError: Error {
+    var name: String
+}
