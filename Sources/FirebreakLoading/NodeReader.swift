@@ -1,26 +1,15 @@
 import FirebreakCore
-import Yams
 
-/// Reads Yams nodes into typed values, collecting positioned diagnostics instead of throwing.
+/// Reads YAML nodes into typed values, collecting positioned diagnostics instead of throwing.
 struct NodeReader {
     var diagnostics: [Diagnostic] = []
-    /// The source, to tell flow mappings (`{ ... }`) from block ones: Yams does not keep the style.
-    let lines: [Substring]
-
-    init(text: String) {
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    }
 
     func isFlow(_ node: Node) -> Bool {
-        guard let mark = node.mark, mark.line >= 1, mark.line <= lines.count else { return false }
-        let line = lines[mark.line - 1].unicodeScalars
-        guard let index = line.index(line.startIndex, offsetBy: mark.column - 1, limitedBy: line.endIndex), index < line.endIndex else { return false }
-        return line[index] == "{"
+        if case .mapping(let mapping) = node { mapping.isFlow } else { false }
     }
 
     static func location(_ node: Node) -> SourceLocation {
-        guard let mark = node.mark else { return SourceLocation(line: 1, column: 1) }
-        return SourceLocation(line: mark.line, column: mark.column)
+        SourceLocation(line: max(1, node.mark.line), column: max(1, node.mark.column))
     }
 
     mutating func error(_ message: String, _ node: Node) {
@@ -41,7 +30,6 @@ struct NodeReader {
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .scalar: isNull(node) ? "nothing" : "a scalar"
-        case .alias: "an alias"
         }
     }
 
@@ -177,83 +165,5 @@ struct NodeReader {
             error("\(what) must be a list of names, not \(Self.describe(node))", node)
             return nil
         }
-    }
-}
-
-/// Turns YAML text into a node tree, or a positioned syntax diagnostic.
-enum YAMLText {
-    static func compose(_ text: String) -> Result<Node?, Diagnostic> {
-        do {
-            // The basic resolver: every scalar stays text (no YAML 1.1 booleans for `on`, `yes`, no regex
-            // matching per scalar); the readers decide what a value means.
-            return .success(try Yams.compose(yaml: text, .basic))
-        } catch let error as YamlError {
-            return .failure(diagnostic(for: error, in: text))
-        } catch {
-            return .failure(.error("cannot read YAML: \(error)", at: SourceLocation(line: 1, column: 1)))
-        }
-    }
-
-    static func diagnostic(for error: YamlError, in text: String) -> Diagnostic {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(line: max(1, mark.line), column: max(1, mark.column)) }
-        switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
-            let prefix = context.map { "\($0.text): " } ?? ""
-            return .error("YAML syntax error: \(prefix)\(problem)", at: at(mark))
-        case let .reader(problem, offset, _, _):
-            let location = offset.map { lineColumn(ofUTF8Offset: $0, in: text) } ?? SourceLocation(line: 1, column: 1)
-            return .error("cannot read the file: \(problem)", at: location)
-        case let .duplicatedKeysInMapping(duplicates, context):
-            let key = duplicates.first ?? "?"
-            let location = secondOccurrence(of: key, after: context.mark, in: text) ?? at(context.mark)
-            return .error("duplicate key '\(key)'; each key may appear once in a mapping", at: location)
-        default:
-            return .error("cannot read YAML: \(error)", at: SourceLocation(line: 1, column: 1))
-        }
-    }
-
-    /// Yams points a duplicate key at its first occurrence; find the repeat in the same mapping.
-    static func secondOccurrence(of key: String, after mark: Mark, in text: String) -> SourceLocation? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
-        guard mark.line >= 1, mark.line <= lines.count else { return nil }
-        let spellings = [key, "'\(key)'", "\"\(key)\""].map { Array(($0 + ":").unicodeScalars) }
-        func keyAt(_ line: [Unicode.Scalar], _ column: Int) -> Bool {
-            let start = column - 1
-            return spellings.contains { spelling in
-                start >= 0 && line.count >= start + spelling.count && Array(line[start..<start + spelling.count]) == spelling
-            }
-        }
-        // Same line, further along (flow mappings).
-        let first = lines[mark.line - 1]
-        var column = mark.column + key.unicodeScalars.count
-        while column <= first.count {
-            if keyAt(first, column), column == 1 || [" ", "{", ","].contains(first[column - 2]) {
-                return SourceLocation(line: mark.line, column: column)
-            }
-            column += 1
-        }
-        // Later lines at the same indentation (block mappings); stop where the mapping ends.
-        for index in mark.line..<lines.count {
-            let line = lines[index]
-            var indent = line.prefix { $0 == " " || $0 == "-" }.count
-            while indent > 0 && line[indent - 1] == "-" { indent -= 1 }
-            let content = line.dropFirst(line.prefix { $0 == " " }.count)
-            if content.isEmpty || content.first == "#" { continue }
-            if keyAt(line, mark.column) { return SourceLocation(line: index + 1, column: mark.column) }
-            if indent + 1 < mark.column && !(line.count >= mark.column && line[..<(mark.column - 1)].allSatisfy { $0 == " " || $0 == "-" }) {
-                return nil
-            }
-        }
-        return nil
-    }
-
-    static func lineColumn(ofUTF8Offset offset: Int, in text: String) -> SourceLocation {
-        var line = 1, column = 1, index = 0
-        for scalar in text.unicodeScalars {
-            if index >= offset { break }
-            index += String(scalar).utf8.count
-            if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
-        }
-        return SourceLocation(line: line, column: column)
     }
 }

@@ -1,5 +1,4 @@
 import FirebreakCore
-import Yams
 
 /// The result of loading a playbook file: the playbook when it has no error, and every diagnostic.
 public struct PlaybookLoadResult: Sendable {
@@ -39,7 +38,7 @@ public enum PlaybookLoader {
         case .success(nil): return (nil, [.error("the file is empty; a playbook starts with 'firebreak: 1'", at: SourceLocation(line: 1, column: 1))])
         case .success(let node?): root = node
         }
-        var reader = NodeReader(text: text)
+        var reader = NodeReader()
         var syntax = PlaybookSyntax()
         syntax.origin = NodeReader.location(root)
         guard let entries = reader.mapping(root, "the playbook", allowed: topKeys, required: ["firebreak", "id", "title", "roles", "commander", "start", "states"]) else {

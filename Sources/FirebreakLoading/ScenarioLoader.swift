@@ -1,5 +1,4 @@
 import FirebreakCore
-import Yams
 
 /// The result of loading a scenario: the scenario when it has no error, its playbook, and every diagnostic.
 public struct ScenarioLoadResult: Sendable {
@@ -18,10 +17,12 @@ public enum ScenarioLoader {
 
     /// Whether YAML text is a scenario rather than a playbook (it names a `playbook` or has `injects`).
     public static func looksLikeScenario(_ text: String) -> Bool {
-        guard let node = try? Yams.compose(yaml: text, .basic), case .mapping(let mapping) = node else {
+        guard case .success(.mapping(let mapping)?) = YAMLText.compose(text) else {
             return text.contains("\ninjects:") || text.hasPrefix("injects:") || text.contains("\nplaybook:")
         }
-        return mapping["playbook"] != nil || mapping["injects"] != nil
+        return mapping.contains { pair in
+            if case .scalar(let key) = pair.key { key.string == "playbook" || key.string == "injects" } else { false }
+        }
     }
 
     /// Loads a scenario; `playbooks` looks up the playbook it names (nil when missing or invalid).
@@ -33,7 +34,7 @@ public enum ScenarioLoader {
             return ScenarioLoadResult(scenario: nil, playbook: nil, diagnostics: [.error("the file is empty; a scenario starts with 'firebreak: 1'", at: SourceLocation(line: 1, column: 1))])
         case .success(let node?): root = node
         }
-        var run = Run(reader: NodeReader(text: text), playbooks: playbooks)
+        var run = Run(reader: NodeReader(), playbooks: playbooks)
         let scenario = run.read(root, fileName: fileName)
         let diagnostics = run.reader.diagnostics.sortedByLocation()
         return ScenarioLoadResult(scenario: diagnostics.hasErrors ? nil : scenario, playbook: run.playbook, diagnostics: diagnostics)

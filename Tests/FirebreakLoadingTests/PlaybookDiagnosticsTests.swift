@@ -115,6 +115,18 @@ let brokenPlaybooks: [BrokenPlaybook] = [
     .edit("a duplicate key in a block list item", [12: "      - id: check", 13: "        id: act"], 13, 9,
           "duplicate key 'id'; each key may appear once in a mapping"),
     .append("a duplicate top-level key", ["title: Again"], 26, 1, "duplicate key 'title'; each key may appear once in a mapping"),
+    .edit("a duplicate key written once quoted", [13: "      - { id: act, title: Act, owner: lead, 'title': Again }"], 13, 45,
+          "duplicate key 'title'; each key may appear once in a mapping"),
+    .edit("two duplicate keys: the first in alphabetical order", [12: "      - { owner: lead, id: check, title: Check, owner: boss, id: again }"], 12, 62,
+          "duplicate key 'id'; each key may appear once in a mapping"),
+
+    // YAML beyond syntax
+    .edit("an alias to an anchor that does not exist", [5: "  lead: *lead-role"], 5, 9, "YAML syntax error: found undefined alias"),
+    .append("a second document", ["---", "id: other"], 26, 1,
+            "YAML syntax error: expected a single document in the stream: but found another document"),
+    .append("nesting deeper than any playbook needs", ["extra: " + String(repeating: "[", count: 80) + String(repeating: "]", count: 80)], 26, 71,
+            "YAML nested more than 64 levels deep"),
+    .edit("a control character", [3: "title: Mínimal\u{01} playbook"], 3, 15, "cannot read the file: control characters are not allowed"),
 
     // Durations
     .edit("a bad due", [12: "      - { id: check, title: Check, owner: lead, due: 15 min }"], 12, 54,
@@ -174,6 +186,16 @@ let brokenPlaybooks: [BrokenPlaybook] = [
         case .error: #expect(result.playbook == nil)
         case .warning: #expect(result.playbook != nil)
         }
+    }
+
+    @Test func anAliasStandsForTheNodeItsAnchorNames() throws {
+        let yaml = MinimalPlaybook.text.replacing("  boss: { title: Boss }\n", with: "  boss: &plain { title: Boss }\n  aide: *plain\n")
+        #expect(yaml != MinimalPlaybook.text)
+        let result = PlaybookLoader.load(yaml, fileName: "minimal.yaml")
+        #expect(result.diagnostics == [])
+        let playbook = try #require(result.playbook)
+        #expect(playbook.roles.map(\.id) == ["lead", "boss", "aide"])
+        #expect(playbook.roles.map(\.title) == ["Lead", "Boss", "Boss"])
     }
 
     @Test func aDiagnosticRendersAsLineColumnSeverityMessage() {

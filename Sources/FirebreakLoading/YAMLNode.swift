@@ -1,0 +1,241 @@
+import CYaml
+import FirebreakCore
+
+/// A YAML node with its position, as the loaders read it.
+///
+/// Built straight from the events of libyaml (the parser inside Yams): no tags, no resolver, no
+/// class per event, so reading a file costs little more than libyaml's own scanning. Aliases are
+/// replaced by the node they name; the style of collections is kept, so a flow mapping
+/// (`{ ... }`) is known as one.
+enum Node: Sendable {
+    case scalar(Scalar)
+    case mapping(Mapping)
+    case sequence(Sequence)
+
+    struct Mark: Sendable, Equatable {
+        var line: Int
+        var column: Int
+    }
+
+    struct Scalar: Sendable {
+        enum Style: Sendable { case plain, singleQuoted, doubleQuoted, literal, folded }
+        var string: String
+        var style: Style
+        var mark: Mark
+    }
+
+    struct Mapping: Sendable, RandomAccessCollection {
+        var pairs: [(key: Node, value: Node)]
+        var isFlow: Bool
+        var mark: Mark
+        var startIndex: Int { 0 }
+        var endIndex: Int { pairs.count }
+        subscript(position: Int) -> (key: Node, value: Node) { pairs[position] }
+    }
+
+    struct Sequence: Sendable, RandomAccessCollection {
+        var nodes: [Node]
+        var isFlow: Bool
+        var mark: Mark
+        var startIndex: Int { 0 }
+        var endIndex: Int { nodes.count }
+        subscript(position: Int) -> Node { nodes[position] }
+    }
+
+    /// The text of a scalar; `nil` for a collection.
+    var string: String? {
+        if case .scalar(let scalar) = self { scalar.string } else { nil }
+    }
+
+    /// The value of a mapping's key; `nil` when absent or not a mapping.
+    subscript(key: String) -> Node? {
+        guard case .mapping(let mapping) = self else { return nil }
+        return mapping.first { $0.key.string == key }?.value
+    }
+
+    var mark: Mark {
+        switch self {
+        case .scalar(let scalar): scalar.mark
+        case .mapping(let mapping): mapping.mark
+        case .sequence(let sequence): sequence.mark
+        }
+    }
+}
+
+/// Turns YAML text into a ``Node`` tree, or one positioned diagnostic.
+enum YAMLText {
+    /// Deeper nesting is refused: no playbook or scenario needs it, and it keeps a hostile file
+    /// from exhausting the stack when the tree is freed.
+    static let maximumDepth = 64
+
+    /// The single document of `text` (`nil` when there is none), or the first problem found.
+    static func compose(_ text: String) -> Result<Node?, Diagnostic> {
+        var text = text
+        return text.withUTF8 { bytes in
+            var parser = yaml_parser_t()
+            guard yaml_parser_initialize(&parser) == 1 else {
+                return .failure(.error("cannot read YAML: out of memory", at: SourceLocation(line: 1, column: 1)))
+            }
+            defer { yaml_parser_delete(&parser) }
+            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+            yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
+            var composer = Composer(bytes: bytes)
+            return composer.run(&parser)
+        }
+    }
+
+    /// One open collection while its events arrive.
+    private struct Frame {
+        var isMapping: Bool
+        var isFlow: Bool
+        var mark: Node.Mark
+        var anchor: String?
+        var nodes: [Node] = []  // a mapping's keys and values, alternating
+    }
+
+    private struct Composer {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var stack: [Frame] = []
+        var anchors: [String: Node] = [:]
+        var root: Node?
+        var documents = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        mutating func run(_ parser: inout yaml_parser_t) -> Result<Node?, Diagnostic> {
+            var event = yaml_event_t()
+            while true {
+                guard yaml_parser_parse(&parser, &event) == 1 else { return .failure(problem(parser)) }
+                defer { yaml_event_delete(&event) }
+                let mark = Node.Mark(line: event.start_mark.line + 1, column: event.start_mark.column + 1)
+                switch event.type {
+                case YAML_STREAM_END_EVENT:
+                    return .success(root)
+                case YAML_DOCUMENT_START_EVENT:
+                    documents += 1
+                    if documents > 1 {
+                        return .failure(.error(
+                            "YAML syntax error: expected a single document in the stream: but found another document", at: location(mark)))
+                    }
+                case YAML_SCALAR_EVENT:
+                    let scalar = event.data.scalar
+                    let value = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+                    let style: Node.Scalar.Style =
+                        switch scalar.style {
+                        case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+                        case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+                        case YAML_LITERAL_SCALAR_STYLE: .literal
+                        case YAML_FOLDED_SCALAR_STYLE: .folded
+                        default: .plain
+                        }
+                    if let failure = add(.scalar(Node.Scalar(string: value, style: style, mark: mark)), anchor: name(scalar.anchor)) {
+                        return .failure(failure)
+                    }
+                case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+                    guard stack.count < YAMLText.maximumDepth else {
+                        return .failure(.error("YAML nested more than \(YAMLText.maximumDepth) levels deep", at: location(mark)))
+                    }
+                    let isMapping = event.type == YAML_MAPPING_START_EVENT
+                    let isFlow =
+                        isMapping
+                        ? event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                        : event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+                    let anchor = isMapping ? name(event.data.mapping_start.anchor) : name(event.data.sequence_start.anchor)
+                    stack.append(Frame(isMapping: isMapping, isFlow: isFlow, mark: mark, anchor: anchor))
+                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                    let frame = stack.removeLast()
+                    let node: Node
+                    if frame.isMapping {
+                        if let duplicate = duplicateKey(frame.nodes) { return .failure(duplicate) }
+                        var pairs: [(key: Node, value: Node)] = []
+                        pairs.reserveCapacity(frame.nodes.count / 2)
+                        var i = 0
+                        while i + 1 < frame.nodes.count {
+                            pairs.append((frame.nodes[i], frame.nodes[i + 1]))
+                            i += 2
+                        }
+                        node = .mapping(Node.Mapping(pairs: pairs, isFlow: frame.isFlow, mark: frame.mark))
+                    } else {
+                        node = .sequence(Node.Sequence(nodes: frame.nodes, isFlow: frame.isFlow, mark: frame.mark))
+                    }
+                    if let failure = add(node, anchor: frame.anchor) { return .failure(failure) }
+                case YAML_ALIAS_EVENT:
+                    guard let anchor = name(event.data.alias.anchor), let node = anchors[anchor] else {
+                        return .failure(.error("YAML syntax error: found undefined alias", at: location(mark)))
+                    }
+                    if let failure = add(node, anchor: nil) { return .failure(failure) }
+                default:
+                    break  // stream start, document end
+                }
+            }
+        }
+
+        /// Adds a finished node to the open collection, or makes it the root.
+        mutating func add(_ node: Node, anchor: String?) -> Diagnostic? {
+            if let anchor { anchors[anchor] = node }
+            if stack.isEmpty {
+                root = node
+            } else {
+                stack[stack.count - 1].nodes.append(node)
+            }
+            return nil
+        }
+
+        /// A key given twice in one mapping, reported at its second occurrence. With several, the
+        /// first in alphabetical order, as Yams does.
+        func duplicateKey(_ nodes: [Node]) -> Diagnostic? {
+            guard nodes.count > 2 else { return nil }
+            var seen: Set<String> = []
+            var repeated: [(key: String, mark: Node.Mark)] = []
+            var i = 0
+            while i < nodes.count {
+                if case .scalar(let key) = nodes[i], !seen.insert(key.string).inserted, !repeated.contains(where: { $0.key == key.string }) {
+                    repeated.append((key.string, key.mark))
+                }
+                i += 2
+            }
+            guard let first = repeated.min(by: { $0.key < $1.key }) else { return nil }
+            return .error("duplicate key '\(first.key)'; each key may appear once in a mapping", at: location(first.mark))
+        }
+
+        func name(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+            pointer.map { String(cString: UnsafePointer($0)) }
+        }
+
+        func location(_ mark: Node.Mark) -> SourceLocation {
+            SourceLocation(line: max(1, mark.line), column: max(1, mark.column))
+        }
+
+        /// libyaml's error as one diagnostic.
+        func problem(_ parser: yaml_parser_t) -> Diagnostic {
+            let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
+            switch parser.error {
+            case YAML_READER_ERROR:
+                return .error("cannot read the file: \(problem)", at: lineColumn(ofByte: parser.problem_offset))
+            case YAML_SCANNER_ERROR, YAML_PARSER_ERROR:
+                let context = parser.context.map { String(cString: $0) + ": " } ?? ""
+                let mark = Node.Mark(line: parser.problem_mark.line + 1, column: parser.problem_mark.column + 1)
+                return .error("YAML syntax error: \(context)\(problem)", at: location(mark))
+            default:
+                return .error("cannot read YAML: \(problem)", at: SourceLocation(line: 1, column: 1))
+            }
+        }
+
+        /// Line and column (in characters) of a byte offset.
+        func lineColumn(ofByte offset: Int) -> SourceLocation {
+            var line = 1
+            var column = 1
+            var index = 0
+            while index < min(offset, bytes.count) {
+                if bytes[index] == 0x0A {
+                    line += 1
+                    column = 1
+                } else if bytes[index] & 0xC0 != 0x80 {
+                    column += 1
+                }
+                index += 1
+            }
+            return SourceLocation(line: line, column: column)
+        }
+    }
+}
