@@ -42,7 +42,8 @@ struct NodeReader {
             return nil
         }
         var entries: [(key: String, keyNode: Node, value: Node)] = []
-        var present: Set<String> = []
+        entries.reserveCapacity(mapping.count)
+        var present = [Bool](repeating: false, count: allowed.count)
         var previousKey: String?
         /// Whether the previous key was itself a piece of a value cut at a comma: then `previousKey`
         /// still names the key whose value was cut, and further pieces belong to it too.
@@ -53,9 +54,9 @@ struct NodeReader {
                 continue
             }
             let key = scalar.string
-            if allowed.contains(key) {
+            if let index = allowed.firstIndex(of: key) {
                 entries.append((key, keyNode, value))
-                present.insert(key)
+                present[index] = true
             } else {
                 var message = "unknown key '\(key)' in \(what)"
                 if isFlow(node), Self.isNull(value), let previous = previousKey, inCutValue || key.contains(" ") || !Identifier.isValid(key) {
@@ -73,7 +74,7 @@ struct NodeReader {
             previousKey = key
             inCutValue = false
         }
-        for key in required where !present.contains(key) {
+        for key in required where !(allowed.firstIndex(of: key).map { present[$0] } ?? false) {
             error("\(what) is missing required key '\(key)'", node)
         }
         return entries

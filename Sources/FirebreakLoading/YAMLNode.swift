@@ -25,12 +25,13 @@ enum Node: Sendable {
     }
 
     struct Mapping: Sendable, RandomAccessCollection {
-        var pairs: [(key: Node, value: Node)]
+        /// Keys and values, alternating, as the events came.
+        var nodes: [Node]
         var isFlow: Bool
         var mark: Mark
         var startIndex: Int { 0 }
-        var endIndex: Int { pairs.count }
-        subscript(position: Int) -> (key: Node, value: Node) { pairs[position] }
+        var endIndex: Int { nodes.count / 2 }
+        subscript(position: Int) -> (key: Node, value: Node) { (nodes[2 * position], nodes[2 * position + 1]) }
     }
 
     struct Sequence: Sendable, RandomAccessCollection {
@@ -147,14 +148,7 @@ enum YAMLText {
                     let node: Node
                     if frame.isMapping {
                         if let duplicate = duplicateKey(frame.nodes) { return .failure(duplicate) }
-                        var pairs: [(key: Node, value: Node)] = []
-                        pairs.reserveCapacity(frame.nodes.count / 2)
-                        var i = 0
-                        while i + 1 < frame.nodes.count {
-                            pairs.append((frame.nodes[i], frame.nodes[i + 1]))
-                            i += 2
-                        }
-                        node = .mapping(Node.Mapping(pairs: pairs, isFlow: frame.isFlow, mark: frame.mark))
+                        node = .mapping(Node.Mapping(nodes: frame.nodes, isFlow: frame.isFlow, mark: frame.mark))
                     } else {
                         node = .sequence(Node.Sequence(nodes: frame.nodes, isFlow: frame.isFlow, mark: frame.mark))
                     }
@@ -185,17 +179,27 @@ enum YAMLText {
         /// first in alphabetical order, as Yams does.
         func duplicateKey(_ nodes: [Node]) -> Diagnostic? {
             guard nodes.count > 2 else { return nil }
-            var seen: Set<String> = []
-            var repeated: [(key: String, mark: Node.Mark)] = []
+            var keys: [(key: String, mark: Node.Mark)] = []
+            keys.reserveCapacity(nodes.count / 2)
             var i = 0
             while i < nodes.count {
-                if case .scalar(let key) = nodes[i], !seen.insert(key.string).inserted, !repeated.contains(where: { $0.key == key.string }) {
-                    repeated.append((key.string, key.mark))
-                }
+                if case .scalar(let key) = nodes[i] { keys.append((key.string, key.mark)) }
                 i += 2
             }
-            guard let first = repeated.min(by: { $0.key < $1.key }) else { return nil }
-            return .error("duplicate key '\(first.key)'; each key may appear once in a mapping", at: location(first.mark))
+            var first: (key: String, mark: Node.Mark)?
+            // Mappings here hold a handful of keys: comparing pairs beats hashing; large ones are sorted.
+            if keys.count <= 24 {
+                for a in keys.indices.dropFirst() where first == nil || keys[a].key < first!.key {
+                    if keys[..<a].contains(where: { $0.key == keys[a].key }) { first = keys[a] }
+                }
+            } else {
+                let order = keys.indices.sorted { (keys[$0].key, $0) < (keys[$1].key, $1) }
+                for (x, y) in zip(order, order.dropFirst()) where keys[x].key == keys[y].key {
+                    first = keys[y]
+                    break
+                }
+            }
+            return first.map { .error("duplicate key '\($0.key)'; each key may appear once in a mapping", at: location($0.mark)) }
         }
 
         func name(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
