@@ -4,6 +4,8 @@ import FirebreakCore
 public struct PlaybookLoadResult: Sendable {
     public var playbook: Playbook?
     public var diagnostics: [Diagnostic]
+    /// The playbook's `id` as written, also when the file has errors.
+    public var id: Located<String>?
 }
 
 /// Reads playbook YAML into a checked ``Playbook`` with positioned diagnostics.
@@ -16,7 +18,12 @@ public enum PlaybookLoader {
 
     /// Loads and checks playbook text. `fileName` (without folder) enables the id/file-name warning.
     public static func load(_ text: String, fileName: String? = nil) -> PlaybookLoadResult {
-        let (syntax, shapeDiagnostics) = parse(text)
+        load(YAMLSource(text), fileName: fileName)
+    }
+
+    /// Loads and checks a playbook from YAML already read.
+    public static func load(_ source: YAMLSource, fileName: String? = nil) -> PlaybookLoadResult {
+        let (syntax, shapeDiagnostics) = parse(source)
         guard let syntax else { return PlaybookLoadResult(playbook: nil, diagnostics: shapeDiagnostics) }
         let checked = PlaybookChecker.check(syntax)
         var diagnostics = shapeDiagnostics + checked.diagnostics
@@ -27,13 +34,17 @@ public enum PlaybookLoader {
             }
         }
         diagnostics = diagnostics.sortedByLocation()
-        return PlaybookLoadResult(playbook: diagnostics.hasErrors ? nil : checked.playbook, diagnostics: diagnostics)
+        return PlaybookLoadResult(playbook: diagnostics.hasErrors ? nil : checked.playbook, diagnostics: diagnostics, id: syntax.id)
     }
 
     /// YAML → ``PlaybookSyntax`` with shape diagnostics (types, keys, durations, version).
     public static func parse(_ text: String) -> (PlaybookSyntax?, [Diagnostic]) {
+        parse(YAMLSource(text))
+    }
+
+    static func parse(_ source: YAMLSource) -> (PlaybookSyntax?, [Diagnostic]) {
         let root: Node
-        switch YAMLText.compose(text) {
+        switch source.root {
         case .failure(let diagnostic): return (nil, [diagnostic])
         case .success(nil): return (nil, [.error("the file is empty; a playbook starts with 'firebreak: 1'", at: SourceLocation(line: 1, column: 1))])
         case .success(let node?): root = node

@@ -17,18 +17,18 @@ public enum ScenarioLoader {
 
     /// Whether YAML text is a scenario rather than a playbook (it names a `playbook` or has `injects`).
     public static func looksLikeScenario(_ text: String) -> Bool {
-        guard case .success(.mapping(let mapping)?) = YAMLText.compose(text) else {
-            return text.contains("\ninjects:") || text.hasPrefix("injects:") || text.contains("\nplaybook:")
-        }
-        return mapping.contains { pair in
-            if case .scalar(let key) = pair.key { key.string == "playbook" || key.string == "injects" } else { false }
-        }
+        YAMLSource(text).isScenario
     }
 
     /// Loads a scenario; `playbooks` looks up the playbook it names (nil when missing or invalid).
     public static func load(_ text: String, fileName: String? = nil, playbooks: @escaping (String) -> Playbook?) -> ScenarioLoadResult {
+        load(YAMLSource(text), fileName: fileName, playbooks: playbooks)
+    }
+
+    /// Loads a scenario from YAML already read.
+    public static func load(_ source: YAMLSource, fileName: String? = nil, playbooks: @escaping (String) -> Playbook?) -> ScenarioLoadResult {
         let root: Node
-        switch YAMLText.compose(text) {
+        switch source.root {
         case .failure(let diagnostic): return ScenarioLoadResult(scenario: nil, playbook: nil, diagnostics: [diagnostic])
         case .success(nil):
             return ScenarioLoadResult(scenario: nil, playbook: nil, diagnostics: [.error("the file is empty; a scenario starts with 'firebreak: 1'", at: SourceLocation(line: 1, column: 1))])

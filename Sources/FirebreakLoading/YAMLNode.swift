@@ -63,6 +63,27 @@ enum Node: Sendable {
     }
 }
 
+/// YAML text read once, to be loaded as a playbook or a scenario (a caller that must first tell
+/// which does not read it twice).
+public struct YAMLSource: Sendable {
+    let root: Result<Node?, Diagnostic>
+    let text: String
+
+    public init(_ text: String) {
+        self.text = text
+        root = YAMLText.compose(text)
+    }
+
+    /// Whether this is a scenario rather than a playbook: it names a `playbook` or has `injects`.
+    /// Text that is not valid YAML is judged by its lines.
+    public var isScenario: Bool {
+        guard case .success(let node) = root else {
+            return text.contains("\ninjects:") || text.hasPrefix("injects:") || text.contains("\nplaybook:") || text.hasPrefix("playbook:")
+        }
+        return node?["playbook"] != nil || node?["injects"] != nil
+    }
+}
+
 /// Turns YAML text into a ``Node`` tree, or one positioned diagnostic.
 enum YAMLText {
     /// Deeper nesting is refused: no playbook or scenario needs it, and it keeps a hostile file

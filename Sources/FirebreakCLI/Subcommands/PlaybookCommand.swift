@@ -116,11 +116,13 @@ struct FileChecker {
                 continue
             }
             let diagnostics: [Diagnostic]
-            if ScenarioLoader.looksLikeScenario(text) {
-                diagnostics = ScenarioLoader.load(text, fileName: Files.fileName(path), playbooks: { id in try? library.load(id).playbook }).diagnostics
+            let source = YAMLSource(text)
+            if source.isScenario {
+                diagnostics = ScenarioLoader.load(source, fileName: Files.fileName(path), playbooks: { id in try? library.load(id).playbook }).diagnostics
             } else {
-                var found = PlaybookLoader.load(text, fileName: Files.fileName(path)).diagnostics
-                if let id = PlaybookLoader.parse(text).0?.id {
+                let result = PlaybookLoader.load(source, fileName: Files.fileName(path))
+                var found = result.diagnostics
+                if let id = result.id {
                     if let first = playbookIDs[id.value] {
                         found.append(.error("playbook id '\(id.value)' is already used by '\(first)'; ids are unique in a playbook folder", at: id.location))
                     } else {

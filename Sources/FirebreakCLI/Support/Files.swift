@@ -51,6 +51,7 @@ enum Files {
 /// Prints diagnostics as `path:line:column: error: message`, the source line and a caret.
 enum DiagnosticPrinter {
     static func render(_ diagnostics: [Diagnostic], path: String, text: String) -> String {
+        if diagnostics.isEmpty { return "" }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var out = ""
         for diagnostic in diagnostics {
