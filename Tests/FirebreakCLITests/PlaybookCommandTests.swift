@@ -29,6 +29,23 @@ import Testing
         #expect(result.stderr.hasSuffix("firebreak: error: checked 1 file: 1 error, 0 warnings\n"))
     }
 
+    @Test func aFileThatIsNotTextIsOneErrorNamingIt() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let shipped = try Fixtures.shippedPlaybookText("offensive-post.yaml")
+        let withNUL = folder.path("nul.yaml")
+        try Data(shipped.utf8 + [0] + Array("more: text\n".utf8)).write(to: URL(fileURLWithPath: withNUL))
+        let latin1 = folder.path("latin1.yaml")
+        try Data(Array("title: caf".utf8) + [0xE9] + Array("\n".utf8)).write(to: URL(fileURLWithPath: latin1))
+        let result = try Firebreak.run(["playbook", "check", withNUL, latin1])
+        #expect(result.status == 65)
+        #expect(result.stderr.split(separator: "\n").filter { $0.hasPrefix(folder.path("")) } == [
+            "\(withNUL):1:1: error: '\(withNUL)' contains a NUL byte; it is not a text file",
+            "\(latin1):1:1: error: '\(latin1)' is not UTF-8 text",
+        ])
+        #expect(result.stderr.hasSuffix("firebreak: error: checked 2 files: 2 errors, 0 warnings\n"))
+    }
+
     @Test func scenarioIsCheckedAgainstItsPlaybook() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

@@ -21,10 +21,10 @@ enum Files {
             throw .io("cannot read '\(path)': \(error.localizedDescription)")
         }
         if data.count > maximumSize { throw .invalidFiles("'\(path)' is larger than 8 MiB; a playbook or scenario is a small text file") }
-        guard let text = String(data: data, encoding: .utf8) else {
+        if data.contains(0) { throw .invalidFiles("'\(path)' contains a NUL byte; it is not a text file") }
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw .invalidFiles("'\(path)' is not UTF-8 text")
         }
-        if text.contains("\u{0}") { throw .invalidFiles("'\(path)' contains a NUL byte; it is not a text file") }
         return text
     }
 
