@@ -102,14 +102,14 @@ public enum PlaybookChecker {
         }
 
         mutating func checkSameState(_ name: Located<String>, state: StateSyntax, index: Int, what: String) {
+            let owner = stepState[name.value]
+            if owner == index { return }
             let names = state.steps.compactMap(\.id?.value)
-            guard let owner = stepState[name.value] else {
+            guard let owner else {
                 error("\(what) names unknown step '\(name.value)'\(suggestion(name.value, stepState.keys.sorted())); steps of state '\(state.id.value)' are \(quotedList(names))", name.location)
                 return
             }
-            if owner != index {
-                error("\(what) names step '\(name.value)' of state '\(syntax.states[owner].id.value)'; it may only name steps of state '\(state.id.value)': \(quotedList(names))", name.location)
-            }
+            error("\(what) names step '\(name.value)' of state '\(syntax.states[owner].id.value)'; it may only name steps of state '\(state.id.value)': \(quotedList(names))", name.location)
         }
 
         mutating func checkState(_ state: StateSyntax, index: Int, globalEvents: Set<String>, stateNames: [String], roleNames: [String]) {
@@ -118,7 +118,7 @@ public enum PlaybookChecker {
                 if let key = state.onKey { error("final state '\(state.id.value)' may not have 'on'", key) }
                 if let key = state.afterKey { error("final state '\(state.id.value)' may not have 'after'", key) }
             }
-            let ownEvents = Set(state.on.map(\.event.value))
+            let ownEvents = state.on.map(\.event.value)
             for transition in state.on {
                 checkID(transition.event, "event")
                 checkTarget(transition.target, stateNames)
@@ -163,25 +163,32 @@ public enum PlaybookChecker {
         }
 
         mutating func checkNeedsCycles(_ state: StateSyntax) {
-            let names = state.steps.compactMap(\.id?.value)
-            let needs = Dictionary(state.steps.compactMap { step in step.id.map { ($0.value, step.needs) } }, uniquingKeysWith: { a, _ in a })
-            var color: [String: Int] = [:]  // 1 visiting, 2 done
-            var reported: Set<String> = []
-            func visit(_ name: String, _ path: [String], _ run: inout Run) {
-                color[name] = 1
-                for need in needs[name] ?? [] where needs[need.value] != nil {
-                    if color[need.value] == 1 {
+            // Steps by their index in the state; a need names a step of the same state (others are reported elsewhere).
+            let names = state.steps.map { $0.id?.value }
+            guard state.steps.contains(where: { !$0.needs.isEmpty }) else { return }
+            var color = [UInt8](repeating: 0, count: names.count)  // 1 visiting, 2 done
+            var reported: [String] = []
+            func visit(_ step: Int, _ path: [String], _ run: inout Run) {
+                color[step] = 1
+                let name = names[step] ?? "?"
+                for need in state.steps[step].needs {
+                    guard let target = names.firstIndex(of: need.value) else { continue }
+                    if color[target] == 1 {
                         let cycle = (path.drop { $0 != need.value } + [name, need.value])
-                        if reported.insert(need.value).inserted {
+                        if !reported.contains(need.value) {
+                            reported.append(need.value)
                             run.error("'needs' form a cycle: \(cycle.map { "'\($0)'" }.joined(separator: " -> "))", need.location)
                         }
-                    } else if color[need.value] == nil {
-                        visit(need.value, path + [name], &run)
+                    } else if color[target] == 0 {
+                        visit(target, path + [name], &run)
                     }
                 }
-                color[name] = 2
+                color[step] = 2
             }
-            for name in names where color[name] == nil { visit(name, [], &self) }
+            // A step id used twice is reported elsewhere; as a name it means its first step.
+            for step in names.indices where names[step] != nil && color[step] == 0 && names.firstIndex(of: names[step]) == step {
+                visit(step, [], &self)
+            }
         }
 
         mutating func checkGraph() {
