@@ -10,7 +10,7 @@
 ///
 /// Steps have one global index (playbook order); the steps of state `s` are
 /// `firstStep[s]..<firstStep[s + 1]`.
-struct ExerciseKernel: Sendable {
+final class ExerciseKernel: Sendable {
     /// A transition as taken from one state: where it goes and which steps it needs settled.
     struct Route: Sendable {
         var target: Int32

@@ -118,14 +118,13 @@ public struct MonteCarlo: Sendable {
         var tally = Tally(expectations: kernel.expectationDeadline.count, steps: stepIDs.count)
         for index in runs {
             runner.play(index)
-            let run = runner.run
             tally.runs += 1
-            for e in tally.met.indices where run.met(e) { tally.met[e] += 1 }
-            for g in run.onTime.indices where run.onTime[g] >= 0 {
+            for e in tally.met.indices where runner.run.met(e) { tally.met[e] += 1 }
+            for g in runner.run.onTime.indices where runner.run.onTime[g] >= 0 {
                 tally.active[g] += 1
-                if run.onTime[g] == 1 { tally.onTime[g] += 1 }
+                if runner.run.onTime[g] == 1 { tally.onTime[g] += 1 }
             }
-            if let closedAt = run.closedAt { tally.closeTimes.append(closedAt) }
+            if let closedAt = runner.run.closedAt { tally.closeTimes.append(closedAt) }
         }
         tally.closeTimes.sort()
         return tally
