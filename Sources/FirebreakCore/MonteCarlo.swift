@@ -107,8 +107,21 @@ public struct MonteCarlo: Sendable {
                 active[i] += other.active[i]
                 onTime[i] += other.onTime[i]
             }
-            closeTimes.append(contentsOf: other.closeTimes)
-            closeTimes.sort()
+            // Both sorted: merge in one pass.
+            var merged: [Int] = []
+            merged.reserveCapacity(closeTimes.count + other.closeTimes.count)
+            var i = 0
+            var j = 0
+            while i < closeTimes.count || j < other.closeTimes.count {
+                if j == other.closeTimes.count || (i < closeTimes.count && closeTimes[i] <= other.closeTimes[j]) {
+                    merged.append(closeTimes[i])
+                    i += 1
+                } else {
+                    merged.append(other.closeTimes[j])
+                    j += 1
+                }
+            }
+            closeTimes = merged
         }
     }
 
