@@ -11,10 +11,12 @@
 /// Steps have one global index (playbook order); the steps of state `s` are
 /// `firstStep[s]..<firstStep[s + 1]`.
 final class ExerciseKernel: Sendable {
-    /// A transition as taken from one state: where it goes and which steps it needs settled.
+    /// A transition: where it goes and which steps it needs settled. A top-level `all-done`
+    /// transition needs the non-optional steps of whichever state it is taken from.
     struct Route: Sendable {
         var target: Int32
         var required: [Int32]
+        var allDone: Bool
     }
 
     /// A scripted action with everything static resolved. `never`: refused whatever happens
@@ -31,20 +33,23 @@ final class ExerciseKernel: Sendable {
     let start: Int32
     let firstStep: [Int32]
     let stepState: [Int32]
-    let stepDue: [Int32]  // -1: no deadline
+    let stepDue: [Int]  // -1: no deadline
     let needs: [[Int32]]
     let isFinal: [Bool]
-    let timerAfter: [Int32]  // -1: no timer
+    let timerAfter: [Int]  // -1: no timer
     let timerTarget: [Int32]
     let routes: [Route]
-    /// `routeFor[event * stateCount + state]`: the route an interned event takes from a state, -1 none.
-    let routeFor: [Int32]
+    /// Per state, the routes of its own `on` by event; per event, the route of the top-level `on` (-1 none).
+    /// Events are numbered in the order the playbook names them; an event it does not name cannot fire.
+    let ownRoutes: [[(event: Int32, route: Int32)]]
+    let globalRoutes: [Int32]
+    let nonOptional: [[Int32]]
     let stateCount: Int
 
     // The scenario.
     let end: Int
     let injectAt: [Int]  // in delivery order
-    let injectFire: [Int32]  // interned event, -1 none
+    let injectFire: [Int32]  // event, -1 none (or not in the playbook)
     /// Contingencies in deadline order: when, which expectation, the event it fires (-1 none).
     let deadlineAt: [Int]
     let deadlineExpectation: [Int32]
@@ -58,22 +63,20 @@ final class ExerciseKernel: Sendable {
 
     init(scenario: Scenario, playbook: Playbook) {
         var events: [String: Int32] = [:]
-        func intern(_ event: String) -> Int32 {
-            if let id = events[event] { return id }
-            let id = Int32(events.count)
-            events[event] = id
-            return id
+        for event in playbook.states.flatMap({ $0.transitions.map(\.event) }) + playbook.globalTransitions.map(\.event) where events[event] == nil {
+            events[event] = Int32(events.count)
         }
+        func intern(_ event: String) -> Int32 { events[event] ?? -1 }
         var firstStep: [Int32] = []
         var stepState: [Int32] = []
-        var stepDue: [Int32] = []
+        var stepDue: [Int] = []
         var needs: [[Int32]] = []
         for (s, state) in playbook.states.enumerated() {
             let base = Int32(stepState.count)
             firstStep.append(base)
             for step in state.steps {
                 stepState.append(Int32(s))
-                stepDue.append(Int32(step.due ?? -1))
+                stepDue.append(step.due ?? -1)
                 needs.append(step.needs.map { base + Int32($0) })
             }
         }
@@ -84,7 +87,7 @@ final class ExerciseKernel: Sendable {
         self.stepDue = stepDue
         self.needs = needs
         self.isFinal = playbook.states.map(\.isFinal)
-        self.timerAfter = playbook.states.map { Int32($0.timers.first?.after ?? -1) }
+        self.timerAfter = playbook.states.map { $0.timers.first?.after ?? -1 }
         self.timerTarget = playbook.states.map { Int32($0.timers.first?.target ?? -1) }
         self.stateCount = playbook.states.count
         self.end = scenario.end
@@ -137,7 +140,6 @@ final class ExerciseKernel: Sendable {
                 case (.some(let choices), .some(let option)) where choices.options.contains(option):
                     if let event = choices.event(for: option) {
                         doneEvents[a] = event
-                        _ = intern(event)
                         moves.append(.done(step: global, route: -2))  // resolved below
                     } else {
                         moves.append(.done(step: global, route: -1))
@@ -149,37 +151,65 @@ final class ExerciseKernel: Sendable {
                 guard let location = playbook.stepLocations[stepID], !reason.isEmpty else { moves.append(.never); continue }
                 moves.append(.skip(step: firstStep[location.state] + Int32(location.index)))
             case let .fire(event):
-                moves.append(.fire(event: intern(event)))
+                let id = intern(event)
+                moves.append(id < 0 ? .never : .fire(event: id))
             case let .note(text):
                 moves.append(text.isEmpty ? .never : .always)
             }
         }
 
         var routes: [Route] = []
-        var routeFor = [Int32](repeating: -1, count: events.count * playbook.states.count)
-        for (event, id) in events {
-            for s in playbook.states.indices {
-                guard let transition = playbook.transition(for: event, from: s) else { continue }
-                let steps = playbook.states[s].steps
-                let local: [Int] =
-                    switch transition.guardCondition {
-                    case .always: []
-                    case .allDone: steps.indices.filter { !steps[$0].isOptional }
-                    case .steps(let indices): indices
-                    }
-                routeFor[Int(id) * playbook.states.count + s] = Int32(routes.count)
-                routes.append(Route(target: Int32(transition.target), required: local.map { firstStep[s] + Int32($0) }))
+        func route(_ transition: Transition, from state: Int?) -> Int32 {
+            let local: [Int]
+            var allDone = false
+            switch (transition.guardCondition, state) {
+            case (.always, _): local = []
+            case (.allDone, let s?): local = playbook.states[s].steps.indices.filter { !playbook.states[s].steps[$0].isOptional }
+            case (.allDone, nil):
+                local = []
+                allDone = true
+            case (.steps(let indices), _): local = indices
             }
+            let base = state.map { firstStep[$0] } ?? 0
+            routes.append(Route(target: Int32(transition.target), required: local.map { base + Int32($0) }, allDone: allDone))
+            return Int32(routes.count - 1)
         }
+        let isFinal = playbook.states.map(\.isFinal)
+        let ownRoutes = playbook.states.indices.map { s in
+            playbook.states[s].transitions.map { (events[$0.event]!, route($0, from: s)) }
+        }
+        var globalRoutes = [Int32](repeating: -1, count: events.count)
+        for transition in playbook.globalTransitions where globalRoutes[Int(events[transition.event]!)] < 0 {
+            globalRoutes[Int(events[transition.event]!)] = route(transition, from: nil)
+        }
+        self.ownRoutes = ownRoutes
+        self.globalRoutes = globalRoutes
+        self.nonOptional = playbook.states.indices.map { s in
+            playbook.states[s].steps.indices.filter { !playbook.states[s].steps[$0].isOptional }.map { firstStep[s] + Int32($0) }
+        }
+        self.routes = routes
         // A decision's event is taken from its step's state (the step must be active): resolve it now.
         for (a, event) in doneEvents {
             guard case let .done(step, _) = moves[a] else { continue }
-            let route = routeFor[Int(events[event]!) * playbook.states.count + Int(stepState[Int(step)])]
-            moves[a] = route < 0 ? .never : .done(step: step, route: route)
+            let found = Self.route(
+                Int(intern(event)), from: Int(stepState[Int(step)]), isFinal: isFinal, ownRoutes: ownRoutes, globalRoutes: globalRoutes)
+            moves[a] = found < 0 ? .never : .done(step: step, route: Int32(found))
         }
         self.moves = moves
-        self.routes = routes
-        self.routeFor = routeFor
+    }
+
+    /// The route `event` takes from `state`, as `Playbook.transition(for:from:)`: none from a final
+    /// state, the state's own `on` first, then the top-level one. -1: the event is not possible.
+    func route(_ event: Int, from state: Int) -> Int {
+        Self.route(event, from: state, isFinal: isFinal, ownRoutes: ownRoutes, globalRoutes: globalRoutes)
+    }
+
+    static func route(
+        _ event: Int, from state: Int, isFinal: [Bool], ownRoutes: [[(event: Int32, route: Int32)]], globalRoutes: [Int32]
+    ) -> Int {
+        if event < 0 || isFinal[state] { return -1 }
+        for own in ownRoutes[state] where Int(own.event) == event { return Int(own.route) }
+        return Int(globalRoutes[event])
     }
 
     /// The state of one run. Made once per thread and reset for each run, so runs allocate nothing.
@@ -333,7 +363,7 @@ final class ExerciseKernel: Sendable {
                 if route >= 0, !guardHolds(Int(route), settling: g) { return false }
                 status[g] = 1
                 let due = kernel.stepDue[g]
-                doneOnTime[g] = due < 0 || t <= enteredAt + Int(due)
+                doneOnTime[g] = due < 0 || t <= enteredAt + due
                 if firstDone[g] == .max { firstDone[g] = t }
                 if route >= 0 { enter(Int(kernel.routes[Int(route)].target), at: t) }
                 return true
@@ -346,12 +376,14 @@ final class ExerciseKernel: Sendable {
         }
 
         func guardHolds(_ route: Int, settling settled: Int = -1) -> Bool {
-            !kernel.routes[route].required.contains { Int($0) != settled && status[Int($0)] == 0 }
+            let route = kernel.routes[route]
+            let required = route.allDone ? kernel.nonOptional[state] : route.required
+            return !required.contains { Int($0) != settled && status[Int($0)] == 0 }
         }
 
         /// Fires an interned event from the current state, as `Engine` does when its guard holds.
         mutating func fire(_ event: Int, at t: Int) -> Bool {
-            let route = Int(kernel.routeFor[event * kernel.stateCount + state])
+            let route = kernel.route(event, from: state)
             guard route >= 0, guardHolds(route) else { return false }
             enter(Int(kernel.routes[route].target), at: t)
             return true
@@ -383,9 +415,9 @@ final class ExerciseKernel: Sendable {
             var next = Int.max
             for g in Int(kernel.firstStep[state])..<Int(kernel.firstStep[state + 1]) {
                 let due = kernel.stepDue[g]
-                if due >= 0, status[g] == 0, !overdue[g] { next = min(next, enteredAt + Int(due)) }
+                if due >= 0, status[g] == 0, !overdue[g] { next = min(next, enteredAt + due) }
             }
-            if kernel.timerAfter[state] >= 0 { next = min(next, enteredAt + Int(kernel.timerAfter[state])) }
+            if kernel.timerAfter[state] >= 0 { next = min(next, enteredAt + kernel.timerAfter[state]) }
             return next == .max ? nil : next
         }
 
@@ -396,9 +428,9 @@ final class ExerciseKernel: Sendable {
                 any = true
                 for g in Int(kernel.firstStep[state])..<Int(kernel.firstStep[state + 1]) {
                     let stepDue = kernel.stepDue[g]
-                    if stepDue >= 0, enteredAt + Int(stepDue) == due, status[g] == 0, !overdue[g] { overdue[g] = true }
+                    if stepDue >= 0, enteredAt + stepDue == due, status[g] == 0, !overdue[g] { overdue[g] = true }
                 }
-                if kernel.timerAfter[state] >= 0, enteredAt + Int(kernel.timerAfter[state]) == due {
+                if kernel.timerAfter[state] >= 0, enteredAt + kernel.timerAfter[state] == due {
                     enter(Int(kernel.timerTarget[state]), at: due)
                 }
             }

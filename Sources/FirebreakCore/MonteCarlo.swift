@@ -91,7 +91,7 @@ public struct MonteCarlo: Sendable {
         /// When each run that closed closed, sorted.
         public var closeTimes: [Int] = []
 
-        init(expectations: Int, steps: Int) {
+        public init(expectations: Int, steps: Int) {
             met = [Int](repeating: 0, count: expectations)
             active = [Int](repeating: 0, count: steps)
             onTime = [Int](repeating: 0, count: steps)

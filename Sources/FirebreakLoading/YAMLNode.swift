@@ -87,8 +87,10 @@ public struct YAMLSource: Sendable {
 /// Turns YAML text into a ``Node`` tree, or one positioned diagnostic.
 enum YAMLText {
     /// Deeper nesting is refused: no playbook or scenario needs it, and it keeps a hostile file
-    /// from exhausting the stack when the tree is freed.
+    /// from exhausting the stack when the tree is freed. Aliases count with the depth of what they name.
     static let maximumDepth = 64
+    /// Aliases may repeat at most this many nodes in all, so a small file cannot stand for a huge tree.
+    static let maximumAliasedNodes = 100_000
 
     /// The single document of `text` (`nil` when there is none), or the first problem found.
     static func compose(_ text: String) -> Result<Node?, Diagnostic> {
@@ -113,12 +115,23 @@ enum YAMLText {
         var mark: Node.Mark
         var anchor: String?
         var nodes: [Node] = []  // a mapping's keys and values, alternating
+        /// Levels of collections, itself included (a scalar has 0), and the nodes it holds, itself included.
+        var height = 1
+        var size = 1
+    }
+
+    /// A node an anchor names, with its height and size, for the limits on aliases.
+    private struct Anchored {
+        var node: Node
+        var height: Int
+        var size: Int
     }
 
     private struct Composer {
         let bytes: UnsafeBufferPointer<UInt8>
         var stack: [Frame] = []
-        var anchors: [String: Node] = [:]
+        var anchors: [String: Anchored] = [:]
+        var aliasedNodes = 0
         var root: Node?
         var documents = 0
 
@@ -150,9 +163,7 @@ enum YAMLText {
                         case YAML_FOLDED_SCALAR_STYLE: .folded
                         default: .plain
                         }
-                    if let failure = add(.scalar(Node.Scalar(string: value, style: style, mark: mark)), anchor: name(scalar.anchor)) {
-                        return .failure(failure)
-                    }
+                    add(.scalar(Node.Scalar(string: value, style: style, mark: mark)), anchor: name(scalar.anchor), height: 0, size: 1)
                 case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                     guard stack.count < YAMLText.maximumDepth else {
                         return .failure(.error("YAML nested more than \(YAMLText.maximumDepth) levels deep", at: location(mark)))
@@ -173,12 +184,25 @@ enum YAMLText {
                     } else {
                         node = .sequence(Node.Sequence(nodes: frame.nodes, isFlow: frame.isFlow, mark: frame.mark))
                     }
-                    if let failure = add(node, anchor: frame.anchor) { return .failure(failure) }
+                    add(node, anchor: frame.anchor, height: frame.height, size: frame.size)
                 case YAML_ALIAS_EVENT:
-                    guard let anchor = name(event.data.alias.anchor), let node = anchors[anchor] else {
+                    guard let anchor = name(event.data.alias.anchor), let anchored = anchors[anchor] else {
                         return .failure(.error("YAML syntax error: found undefined alias", at: location(mark)))
                     }
-                    if let failure = add(node, anchor: nil) { return .failure(failure) }
+                    if stack.count + anchored.height > YAMLText.maximumDepth {
+                        return .failure(.error("YAML nested more than \(YAMLText.maximumDepth) levels deep", at: location(mark)))
+                    }
+                    aliasedNodes += anchored.size
+                    if aliasedNodes > YAMLText.maximumAliasedNodes {
+                        return .failure(.error(
+                            "YAML aliases repeat more than \(YAMLText.maximumAliasedNodes) nodes; write the values out instead", at: location(mark)))
+                    }
+                    var node = anchored.node
+                    if case .scalar(var scalar) = node {
+                        scalar.mark = mark  // a key or value written as an alias is found where the alias is
+                        node = .scalar(scalar)
+                    }
+                    add(node, anchor: nil, height: anchored.height, size: anchored.size)
                 default:
                     break  // stream start, document end
                 }
@@ -186,14 +210,15 @@ enum YAMLText {
         }
 
         /// Adds a finished node to the open collection, or makes it the root.
-        mutating func add(_ node: Node, anchor: String?) -> Diagnostic? {
-            if let anchor { anchors[anchor] = node }
+        mutating func add(_ node: Node, anchor: String?, height: Int, size: Int) {
+            if let anchor { anchors[anchor] = Anchored(node: node, height: height, size: size) }
             if stack.isEmpty {
                 root = node
             } else {
                 stack[stack.count - 1].nodes.append(node)
+                stack[stack.count - 1].height = max(stack[stack.count - 1].height, height + 1)
+                stack[stack.count - 1].size += size
             }
-            return nil
         }
 
         /// A key given twice in one mapping, reported at its second occurrence. With several, the

@@ -49,16 +49,24 @@ import Testing
         }
     }
 
+    /// What `MonteCarlo.tally` should count for these runs.
+    static func tally(_ results: [MonteCarlo.RunResult]) -> MonteCarlo.Tally {
+        var tally = MonteCarlo.Tally(expectations: results[0].met.count, steps: results[0].stepOnTime.count)
+        tally.met = results[0].met.indices.map { e in results.filter { $0.met[e] }.count }
+        tally.active = results[0].stepOnTime.indices.map { g in results.filter { $0.stepOnTime[g] >= 0 }.count }
+        tally.onTime = results[0].stepOnTime.indices.map { g in results.filter { $0.stepOnTime[g] == 1 }.count }
+        tally.closeTimes = results.compactMap(\.closedAt).sorted()
+        tally.runs = results.count
+        return tally
+    }
+
     @Test func tallyCountsWhatTheRunsCameToWhateverTheSplit() throws {
         let (_, simulator) = try #require(try Self.shippedScenarios().first { $0.name == "song-contest-tweet.yaml" })
         let carlo = MonteCarlo(simulator: simulator, seed: 99)
         let results = (0..<500).map { carlo.run($0) }
         let tally = carlo.tally(0..<500)
         #expect(tally.runs == 500)
-        #expect(tally.met == results[0].met.indices.map { e in results.filter { $0.met[e] }.count })
-        #expect(tally.active == results[0].stepOnTime.indices.map { g in results.filter { $0.stepOnTime[g] >= 0 }.count })
-        #expect(tally.onTime == results[0].stepOnTime.indices.map { g in results.filter { $0.stepOnTime[g] == 1 }.count })
-        #expect(tally.closeTimes == results.compactMap(\.closedAt).sorted())
+        #expect(tally == Self.tally(results))
         #expect(tally.totalMet == results.reduce(0) { $0 + $1.met.filter { $0 }.count })
         var split = carlo.tally(300..<500)
         split.merge(carlo.tally(0..<123))
@@ -67,6 +75,26 @@ import Testing
         // The song-contest runs differ in what they meet and when they close.
         #expect(Set(tally.met).count > 1)
         #expect(Set(tally.closeTimes).count > 1)
+    }
+
+    @Test func kernelTakesDeadlinesAndTimersLongerThanInt32Seconds() throws {
+        // 30000d = 2,592,000,000 s, beyond Int32.max; the format allows up to 100 years.
+        let long = Self.tangled.replacing("due: 1h }", with: "due: 30000d }").replacing("45m: two", with: "30001d: two")
+        let playbook = try loadPlaybook(long, fileName: "tangled.yaml")
+        #expect(playbook.states[2].steps[0].due == 2_592_000_000)
+        let scenario = Scenario(
+            id: "long", title: "Long", playbook: "tangled",
+            injects: [Inject(at: 0, text: "go", expectations: [.init(.state("three"), within: 3_600), .init(.done(step: "f"), within: 2_600_000_000)])],
+            actions: [
+                Action(at: 60, by: "aide", .done(step: "a", choice: nil)), Action(at: 120, by: "lead", .done(step: "b", choice: "stay")),
+                Action(at: 31 * 60, by: "lead", .done(step: "f", choice: nil)), Action(at: 32 * 60, by: "lead", .fire(event: "only-in-the-scenario")),
+            ],
+            variability: ["default": 600], end: 2_700_000_000)
+        let carlo = MonteCarlo(simulator: Simulator(scenario: scenario, playbook: playbook), seed: 11)
+        let results = (0..<50).map { carlo.run($0) }
+        #expect(results == (0..<50).map { carlo.referenceRun($0) })
+        // The 30m timer to `three` fires; `f` is done there on time against its 30000d deadline.
+        #expect(results.allSatisfy { $0.met == [true, true] && $0.stepOnTime[5] == 1 })
     }
 
     /// Decisions whose events are guarded by their own step, a state re-entered by its own event,
@@ -169,10 +197,19 @@ import Testing
                 // No variability in a third of them: actions then fall on whole minutes, often exactly on deadlines.
                 variability: pick(3) == 0 ? [:] : ["default": minutes(180), roles[pick(roles.count)]: minutes(600)], end: 3_600 * (2 + pick(46)))
             let carlo = MonteCarlo(simulator: Simulator(scenario: scenario, playbook: playbook), seed: random.next())
+            var references: [MonteCarlo.RunResult] = []
             for i in 0..<20 {
                 let fast = carlo.run(i)
-                if fast != carlo.referenceRun(i) { disagreeing.append("scenario \(number) run \(i)") }
+                references.append(carlo.referenceRun(i))
+                if fast != references[i] { disagreeing.append("scenario \(number) run \(i)") }
                 if fast.closedAt != nil { closedRuns += 1 }
+            }
+            // One runner reused for all runs (as drill stats does) counts what the engine's runs came to.
+            if carlo.tally(0..<20) != Self.tally(references) { disagreeing.append("scenario \(number) tally") }
+            if let role = carlo.variableRoles.first {
+                for i in 0..<5 where carlo.run(i, zeroing: role) != carlo.referenceRun(i, zeroing: role) {
+                    disagreeing.append("scenario \(number) run \(i) zeroing \(role)")
+                }
             }
         }
         #expect(disagreeing.prefix(5) == [])

@@ -124,6 +124,18 @@ let brokenPlaybooks: [BrokenPlaybook] = [
     .edit("an alias to an anchor that does not exist", [5: "  lead: *lead-role"], 5, 9, "YAML syntax error: found undefined alias"),
     .append("a second document", ["---", "id: other"], 26, 1,
             "YAML syntax error: expected a single document in the stream: but found another document"),
+    .edit("a duplicate key written as an alias, reported where the alias is",
+          [12: "      - { &k id: check, title: Check, owner: lead, due: 15m, *k : again }"], 12, 62,
+          "duplicate key 'id'; each key may appear once in a mapping"),
+    .append("an alias that nests deeper than any playbook needs",
+            ["extra: &deep " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40),
+             "more: " + String(repeating: "[", count: 30) + "*deep" + String(repeating: "]", count: 30)], 27, 37,
+            "YAML nested more than 64 levels deep"),
+    .append("aliases that repeat a small list into a huge tree",
+            ["a: &a [x, x, x, x, x, x, x, x, x, x]"] + (1...6).map { level in
+                "l\(level): &l\(level) [" + Array(repeating: level == 1 ? "*a" : "*l\(level - 1)", count: 10).joined(separator: ", ") + "]"
+            }, 30, 45,
+            "YAML aliases repeat more than 100000 nodes; write the values out instead"),
     .append("nesting deeper than any playbook needs", ["extra: " + String(repeating: "[", count: 80) + String(repeating: "]", count: 80)], 26, 71,
             "YAML nested more than 64 levels deep"),
     .edit("a control character", [3: "title: Mínimal\u{01} playbook"], 3, 15, "cannot read the file: control characters are not allowed"),
