@@ -6,7 +6,7 @@
 /// the same rules on this compiled form: every id is resolved to an index once, every check
 /// that cannot change during a run is made once, and a run touches no string, dictionary or
 /// event. The tests hold it equal to ``Simulator`` run for run, on every shipped scenario and
-/// on generated delays.
+/// on generated scenarios: a change to the exercise rules is made in both.
 ///
 /// Steps have one global index (playbook order); the steps of state `s` are
 /// `firstStep[s]..<firstStep[s + 1]`.
@@ -66,7 +66,7 @@ final class ExerciseKernel: Sendable {
         for event in playbook.states.flatMap({ $0.transitions.map(\.event) }) + playbook.globalTransitions.map(\.event) where events[event] == nil {
             events[event] = Int32(events.count)
         }
-        func intern(_ event: String) -> Int32 { events[event] ?? -1 }
+        func number(_ event: String) -> Int32 { events[event] ?? -1 }
         var firstStep: [Int32] = []
         var stepState: [Int32] = []
         var stepDue: [Int] = []
@@ -95,7 +95,7 @@ final class ExerciseKernel: Sendable {
         // Intern every event a run can fire, then resolve each from every state, as `Engine.refusal(firing:)` does.
         let order = Array(scenario.injects.indices).sorted { (scenario.injects[$0].at, $0) < (scenario.injects[$1].at, $1) }
         self.injectAt = order.map { scenario.injects[$0].at }
-        self.injectFire = order.map { scenario.injects[$0].fire.map(intern) ?? -1 }
+        self.injectFire = order.map { scenario.injects[$0].fire.map(number) ?? -1 }
         var deadlines: [(at: Int, expectation: Int32, fire: Int32)] = []
         var isState: [Bool] = []
         var targets: [Int32] = []
@@ -113,7 +113,7 @@ final class ExerciseKernel: Sendable {
                 }
                 due.append(inject.at + expectation.within)
                 if let contingency = expectation.contingency {
-                    deadlines.append((inject.at + expectation.within, index, contingency.fire.map(intern) ?? -1))
+                    deadlines.append((inject.at + expectation.within, index, contingency.fire.map(number) ?? -1))
                 }
             }
         }
@@ -151,7 +151,7 @@ final class ExerciseKernel: Sendable {
                 guard let location = playbook.stepLocations[stepID], !reason.isEmpty else { moves.append(.never); continue }
                 moves.append(.skip(step: firstStep[location.state] + Int32(location.index)))
             case let .fire(event):
-                let id = intern(event)
+                let id = number(event)
                 moves.append(id < 0 ? .never : .fire(event: id))
             case let .note(text):
                 moves.append(text.isEmpty ? .never : .always)
@@ -192,7 +192,7 @@ final class ExerciseKernel: Sendable {
         for (a, event) in doneEvents {
             guard case let .done(step, _) = moves[a] else { continue }
             let found = Self.route(
-                Int(intern(event)), from: Int(stepState[Int(step)]), isFinal: isFinal, ownRoutes: ownRoutes, globalRoutes: globalRoutes)
+                Int(number(event)), from: Int(stepState[Int(step)]), isFinal: isFinal, ownRoutes: ownRoutes, globalRoutes: globalRoutes)
             moves[a] = found < 0 ? .never : .done(step: step, route: Int32(found))
         }
         self.moves = moves
@@ -381,7 +381,7 @@ final class ExerciseKernel: Sendable {
             return !required.contains { Int($0) != settled && status[Int($0)] == 0 }
         }
 
-        /// Fires an interned event from the current state, as `Engine` does when its guard holds.
+        /// Fires a numbered event from the current state, as `Engine` does when its guard holds.
         mutating func fire(_ event: Int, at t: Int) -> Bool {
             let route = kernel.route(event, from: state)
             guard route >= 0, guardHolds(route) else { return false }
