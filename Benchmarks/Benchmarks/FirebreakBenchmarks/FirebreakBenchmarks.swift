@@ -18,9 +18,6 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Yams compose of the same YAML (baseline: parsing alone)") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try Yams.compose(yaml: bigText)) }
     }
-    Benchmark("Read 1000-state playbook (YAML text to syntax, before checking)") { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(PlaybookLoader.parse(bigText)) }
-    }
     let (syntax, _) = PlaybookLoader.parse(bigText)
     Benchmark("Check 1000-state playbook (checker only, from parsed syntax)") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(PlaybookChecker.check(syntax!)) }
