@@ -265,6 +265,10 @@ enum YAMLText {
             case YAML_SCANNER_ERROR, YAML_PARSER_ERROR:
                 let context = parser.context.map { String(cString: $0) + ": " } ?? ""
                 let mark = Node.Mark(line: parser.problem_mark.line + 1, column: parser.problem_mark.column + 1)
+                if problem.hasPrefix("Maximum nesting level reached") {
+                    // libyaml's own limit (1,000 levels, looked for ahead of its events); its message names a C function.
+                    return .error("YAML nested more than \(YAMLText.maximumDepth) levels deep", at: location(mark))
+                }
                 return .error("YAML syntax error: \(context)\(problem)", at: location(mark))
             default:
                 return .error("cannot read YAML: \(problem)", at: SourceLocation(line: 1, column: 1))
