@@ -84,4 +84,28 @@ import Testing
         #expect(rejected > Self.mutationCount / 10)
         #expect(loaded > Self.mutationCount / 20)
     }
+
+    /// YAML built from random tokens (anchors, aliases, tags, documents, nesting): far from any
+    /// playbook, so it reaches the corners of the reader rather than of the checker.
+    @Test func randomTokenSoupNeverCrashesAndIsPositioned() {
+        let tokens = [
+            "[", "]", "{", "}", ": ", ", ", "- ", "\n", "  ", "&a ", "*a", "&b ", "*b ", "!!str ", "!x ", "? ", "|\n", ">\n", "'x'",
+            "\"y\"", "key", "id", "states", "firebreak: 1\n", "#c", "---\n", "...\n", "%YAML 1.2\n", "\t", "é", "\\",
+        ]
+        var rng = SeededGenerator(seed: Self.seed ^ 0x70CE)
+        var positioned = 0
+        for index in 0..<2000 {
+            let text = (0..<Int.random(in: 1...120, using: &rng)).map { _ in tokens.randomElement(using: &rng)! }.joined()
+            let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count
+            let result = PlaybookLoader.load(text)
+            for diagnostic in result.diagnostics {
+                let ok = diagnostic.location.line >= 1 && diagnostic.location.column >= 1 && diagnostic.location.line <= lineCount + 1
+                #expect(ok, "soup \(index): \(diagnostic) is outside the file (\(lineCount) lines)")
+                if !ok { return }
+                positioned += 1
+            }
+            #expect(!result.diagnostics.isEmpty, "soup \(index) loaded as a playbook")
+        }
+        #expect(positioned >= 2000)
+    }
 }
