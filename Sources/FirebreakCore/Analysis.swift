@@ -53,8 +53,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
     public var decisions: [Decision] = []
     /// milestone name → first time reached.
     public var milestones: [(name: String, step: String, at: Int)] = []
-    public var firstDone: [String: Int] = [:]
-    public var firstEntered: [String: Int] = [:]
+    /// The scored facts (when each step was first done, each state first entered), as exercises keep them.
+    public private(set) var facts: ExerciseFacts
     public var openedAt: Int?
     public var beganAt: Int?
     public var closedAt: Int?
@@ -67,8 +67,13 @@ public struct IncidentAnalysis: Sendable, Equatable {
 
     let playbook: Playbook
     var current: [Int] = []  // indices into `steps` of the current round
+    /// The incident as folded so far, for the facts.
+    var incident: Incident?
 
-    public init(playbook: Playbook) { self.playbook = playbook }
+    public init(playbook: Playbook) {
+        self.playbook = playbook
+        self.facts = ExerciseFacts(tables: playbook.tables)
+    }
 
     public static func == (lhs: IncidentAnalysis, rhs: IncidentAnalysis) -> Bool {
         lhs.steps == rhs.steps && lhs.visits == rhs.visits && lhs.decisions == rhs.decisions
@@ -80,6 +85,16 @@ public struct IncidentAnalysis: Sendable, Equatable {
 
     public mutating func add(_ event: Event) {
         eventCount += 1
+        let compact = playbook.engineEvent(event)
+        let engine = Engine(playbook: playbook)
+        if incident == nil, case .opened = event.body {
+            incident = engine.replay([event])
+        } else if incident != nil, let compact {
+            engine.fold(compact, into: &incident!)
+        }
+        let firstTime: Bool
+        if case .done(let step, _, _)? = compact?.body, step >= 0 { firstTime = facts.firstDone[Int(step)] == .max } else { firstTime = false }
+        if let compact, let incident { facts.record(compact, incident: incident, tables: playbook.tables) }
         switch event.body {
         case let .opened(_, _, _, began):
             openedAt = event.at
@@ -87,12 +102,11 @@ public struct IncidentAnalysis: Sendable, Equatable {
         case let .entered(state, from, by, round):
             if let last = visits.indices.last, visits[last].leftAt == nil { visits[last].leftAt = event.at }
             visits.append(StateVisit(state: state, round: round, enteredAt: event.at, leftAt: nil, from: from, event: by))
-            if firstEntered[state] == nil { firstEntered[state] = event.at }
             current = []
             if let index = playbook.stateIndex[state] {
                 let count = playbook.states[index].steps.count
                 for k in 0..<count {
-                    let due = playbook.states[index].dues[k]
+                    let due = playbook.tables.stepDue[Int(playbook.tables.firstStep[index]) + k]
                     current.append(steps.count)
                     steps.append(StepRound(
                         step: playbook.states[index].steps[k].id, state: state, round: round, owner: playbook.states[index].steps[k].owner,
@@ -107,8 +121,7 @@ public struct IncidentAnalysis: Sendable, Equatable {
                 steps[i].actor = event.actor
                 steps[i].outsideRole = event.outsideRole
             }
-            if firstDone[step] == nil {
-                firstDone[step] = event.at
+            if firstTime {
                 if let location = playbook.stepLocations[step], let milestone = playbook.states[location.state].steps[location.index].milestone,
                     !milestones.contains(where: { $0.name == milestone }) {
                     milestones.append((milestone, step, event.at))

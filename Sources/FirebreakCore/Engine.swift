@@ -1,4 +1,4 @@
-/// What a person asks the engine to do to an incident.
+/// What a person asks the engine to do to an incident, by name (as typed or scripted).
 public enum Command: Sendable, Equatable {
     case assign(role: String, person: String)
     case done(step: String, choice: String? = nil, note: String? = nil)
@@ -7,6 +7,35 @@ public enum Command: Sendable, Equatable {
     case note(text: String)
     /// Force-close from any state; commander only.
     case close(reason: String)
+}
+
+/// A command compiled against a playbook's tables: every name an index (-1: the playbook has no such name).
+public enum Move: Sendable, Equatable {
+    case assign(role: Int32, person: String)
+    /// `option`: -1 when no choice was given, -2 when the step has no such option.
+    case done(step: Int32, option: Int32, note: String?)
+    case skip(step: Int32, reason: String)
+    case fire(event: Int32)
+    case note(text: String)
+    case close(reason: String)
+}
+
+/// Why the engine refused a move, by index: cheap to make, so a scheduler can try a move again and
+/// again. ``Engine/refusal(_:for:in:)`` turns it into a ``Refusal`` that says it in words.
+public enum Rejection: Error, Sendable, Equatable {
+    case closed
+    case unknownStep
+    case stepNotActive
+    case stepSettled(done: Bool)
+    case needsOpen(step: Int32)
+    case choiceRequired
+    case unknownChoice
+    case notADecision
+    case eventNotPossible(event: Int32)
+    case guardOpen(event: Int32, route: Int32, settling: Int32)
+    case notCommander
+    case unknownRole
+    case emptyText
 }
 
 /// A move the engine refused, saying what was asked, in which state, and what is possible instead.
@@ -57,14 +86,79 @@ public enum Refusal: Error, Equatable, Sendable {
     }
 }
 
-/// The pure state machine: applies commands and the passing of time to incidents.
+/// What the engine reports happened, by index: an ``Event`` before names are put in.
+public struct EngineEvent: Sendable, Equatable {
+    public var at: Int
+    public var actor: String?
+    /// The role acted in (-1: none, or not worked out because the sink keeps no record).
+    public var role: Int32
+    public var outsideRole: Bool
+    public var body: Body
+
+    public enum Body: Sendable, Equatable {
+        case opened(title: String, severity: IncidentSeverity, began: Int?)
+        case assigned(role: Int32, person: String)
+        /// `from` and `event` are -1 when opening; `event` is -1 for a timer.
+        case entered(state: Int32, from: Int32, event: Int32, round: Int32)
+        case done(step: Int32, option: Int32, note: String?)
+        case skipped(step: Int32, reason: String)
+        case fired(event: Int32)
+        case note(text: String)
+        case overdue(step: Int32, due: Int)
+        case escalated(step: Int32, to: Int32)
+        case timer(state: Int32, after: Int, to: Int32)
+        case closed(reason: String?, forced: Bool)
+    }
+
+    @inline(__always)
+    init(at: Int, actor: String? = nil, role: Int32 = -1, outsideRole: Bool = false, _ body: Body) {
+        self.at = at
+        self.actor = actor
+        self.role = role
+        self.outsideRole = outsideRole
+        self.body = body
+    }
+}
+
+/// Where the engine reports what happens. Generic, so each use specialises: an event log keeps
+/// every ``Event``; a Monte Carlo run keeps only the facts it scores.
+public protocol EngineSink {
+    /// Whether this sink keeps a record for people: only then are acting roles, refusal texts and
+    /// exercise narration (injects, refusals) worked out.
+    static var keepsRecord: Bool { get }
+    /// Called after the event was folded into `incident`.
+    mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook)
+    /// An exercise's own entries (an inject delivered, an action refused); made only when ``keepsRecord``.
+    mutating func narrate(_ event: Event)
+}
+
+extension EngineSink {
+    public mutating func narrate(_ event: Event) {}
+}
+
+/// A sink that keeps every event, named.
+public struct EventLog: EngineSink {
+    public var events: [Event] = []
+    public init() {}
+    public static var keepsRecord: Bool { true }
+    public mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook) { events.append(playbook.event(event)) }
+    public mutating func narrate(_ event: Event) { events.append(event) }
+}
+
+/// The pure state machine: applies moves and the passing of time to incidents.
 ///
-/// Every change goes through ``fold(_:into:)``, so an incident always equals the fold of
-/// the events the engine produced for it.
+/// It works on the playbook's compiled ``PlaybookTables`` and reports to an ``EngineSink``.
+/// Every change goes through ``fold(_:into:)-(EngineEvent,_)``, so an incident always equals the
+/// fold of the events the engine produced for it. All checks of a move come before its first
+/// event: a refusal changes nothing.
 public struct Engine: Sendable {
     public let playbook: Playbook
+    @usableFromInline let tables: PlaybookTables
 
-    public init(playbook: Playbook) { self.playbook = playbook }
+    public init(playbook: Playbook) {
+        self.playbook = playbook
+        self.tables = playbook.tables
+    }
 
     // MARK: Opening
 
@@ -74,28 +168,38 @@ public struct Engine: Sendable {
         title: String, severity: IncidentSeverity? = nil, began: Int? = nil, opener: String,
         assignments: [(role: String, person: String)] = [], at: Int
     ) throws(Refusal) -> (Incident, [Event]) {
-        for (role, _) in assignments where playbook.roleIndex[role] == nil {
-            throw .unknownRole(role: role, roles: playbook.roles.map(\.id))
+        var log = EventLog()
+        let incident = try open(title: title, severity: severity, began: began, opener: opener, assignments: assignments, at: at, sink: &log)
+        return (incident, log.events)
+    }
+
+    public func open<S: EngineSink>(
+        title: String, severity: IncidentSeverity? = nil, began: Int? = nil, opener: String,
+        assignments: [(role: String, person: String)] = [], at: Int, sink: inout S
+    ) throws(Refusal) -> Incident {
+        var roles: [(role: Int32, person: String)] = []
+        for (role, person) in assignments {
+            guard let index = tables.roleIndex[role] else { throw .unknownRole(role: role, roles: tables.roleNames) }
+            roles.append((index, person))
         }
         var incident = Incident(
             title: "", severity: .medium, openedAt: at, beganAt: nil, assignments: [:], state: playbook.start,
             enteredAt: at, round: 0, rounds: [Int](repeating: 0, count: playbook.states.count), steps: [], closed: nil,
             eventCount: 0)
-        var events: [Event] = []
         let openerIsCommander = !assignments.contains { $0.role == playbook.commander && $0.person != opener }
-        emit(Event(at: at, actor: opener, role: openerIsCommander ? playbook.commander : nil, .opened(playbook: playbook.id, title: title, severity: severity ?? playbook.severity, began: began)), &incident, &events)
-        var all = assignments
+        let role = openerIsCommander ? tables.commander : -1
+        emit(EngineEvent(at: at, actor: opener, role: role, .opened(title: title, severity: severity ?? playbook.severity, began: began)), &incident, &sink)
         if !assignments.contains(where: { $0.role == playbook.commander }) {
-            all.insert((playbook.commander, opener), at: 0)
+            roles.insert((tables.commander, opener), at: 0)
         }
-        for (role, person) in all {
-            emit(Event(at: at, actor: opener, role: openerIsCommander ? playbook.commander : nil, .assigned(role: role, person: person)), &incident, &events)
+        for (assigned, person) in roles {
+            emit(EngineEvent(at: at, actor: opener, role: role, .assigned(role: assigned, person: person)), &incident, &sink)
         }
-        enter(playbook.start, from: nil, by: nil, at: at, actor: opener, &incident, &events)
-        return (incident, events)
+        enter(Int32(playbook.start), from: -1, by: -1, at: at, actor: opener, &incident, &sink)
+        return incident
     }
 
-    // MARK: Moves
+    // MARK: Moves by name
 
     /// Applies a command at `at`, after the time-driven events due strictly before `at`.
     ///
@@ -103,153 +207,259 @@ public struct Engine: Sendable {
     /// come after the command (a step done at its deadline is on time).
     public func apply(_ command: Command, by actor: String, at: Int, to incident: inout Incident) throws(Refusal) -> [Event] {
         var working = incident
-        var events = advance(&working, to: at, inclusive: false)
-        try perform(command, by: actor, at: at, on: &working, events: &events)
+        var log = EventLog()
+        advance(&working, to: at, inclusive: false, sink: &log)
+        try perform(command, by: actor, at: at, on: &working, events: &log.events)
         incident = working
-        return events
+        return log.events
     }
 
     /// Like ``apply(_:by:at:to:)`` but without advancing time first (the caller already did).
-    ///
-    /// Every check happens before the first event is emitted, so a refusal changes nothing.
     public func perform(_ command: Command, by actor: String, at: Int, on incident: inout Incident, events: inout [Event]) throws(Refusal) {
-        if incident.isClosed, case .note = command {} else if incident.isClosed { throw .incidentClosed }
-        // The role the actor acts in when it is not a step's owner: commander first, else the first role they hold.
-        func acting() -> String? {
-            if incident.assignments[playbook.commander] == actor { return playbook.commander }
-            return playbook.roles.first { incident.assignments[$0.id] == actor }?.id
+        var log = EventLog()
+        swap(&log.events, &events)
+        defer { swap(&log.events, &events) }
+        do {
+            try perform(compile(command), by: actor, at: at, on: &incident, sink: &log)
+        } catch {
+            throw refusal(error, for: command, by: actor, in: incident)
         }
+    }
 
+    /// A command with its names resolved against the playbook.
+    public func compile(_ command: Command) -> Move {
         switch command {
-        case let .assign(role, person):
-            try requireCommander(actor, "assign roles", incident)
-            guard playbook.roleIndex[role] != nil else { throw .unknownRole(role: role, roles: playbook.roles.map(\.id)) }
-            guard !person.isEmpty else { throw .emptyText(what: "the person's name") }
-            emit(Event(at: at, actor: actor, role: playbook.commander, .assigned(role: role, person: person)), &incident, &events)
-
-        case let .done(stepID, choice, note):
-            let (index, step) = try activeStep(stepID, incident)
-            if step.needs.contains(where: { incident.steps[$0].isOpen }) {
-                let open = step.needs.filter { incident.steps[$0].isOpen }.map { playbook.states[incident.state].steps[$0].id }
-                throw .needsOpen(step: stepID, open: open)
+        case let .assign(role, person): return .assign(role: tables.roleIndex[role] ?? -1, person: person)
+        case let .done(step, choice, note):
+            let g = stepIndex(step)
+            var option: Int32 = -1
+            if let choice {
+                option = g >= 0 ? Int32(tables.optionNames[Int(g)].firstIndex(of: choice) ?? -2) : -2
             }
-            var event: String?
-            switch (step.choices, choice) {
-            case (nil, nil): break
-            case (nil, .some): throw .notADecision(step: stepID)
-            case (.some(let choices), nil): throw .choiceRequired(step: stepID, options: choices.options)
-            case (.some(let choices), .some(let option)):
-                guard choices.options.contains(option) else { throw .unknownChoice(step: stepID, choice: option, options: choices.options) }
-                event = choices.event(for: option)
+            return .done(step: g, option: option, note: note)
+        case let .skip(step, reason): return .skip(step: stepIndex(step), reason: reason)
+        case let .fire(event): return .fire(event: tables.eventIndex[event] ?? -1)
+        case let .note(text): return .note(text: text)
+        case let .close(reason): return .close(reason: reason)
+        }
+    }
+
+    func stepIndex(_ id: String) -> Int32 {
+        guard let location = playbook.stepLocations[id] else { return -1 }
+        return tables.firstStep[location.state] + Int32(location.index)
+    }
+
+    // MARK: Moves by index
+
+    /// Checks a move and, when it is allowed, reports its events to `sink`; `actor` nil for the
+    /// outside world (an exercise inject), which acts in no role.
+    public func perform<S: EngineSink>(_ move: Move, by actor: String?, at: Int, on incident: inout Incident, sink: inout S) throws(Rejection) {
+        if incident.isClosed {
+            guard case .note = move else { throw .closed }
+        }
+        switch move {
+        case let .assign(role, person):
+            try requireCommander(actor, incident)
+            guard role >= 0 else { throw .unknownRole }
+            guard !person.isEmpty else { throw .emptyText }
+            emit(EngineEvent(at: at, actor: actor, role: tables.commander, .assigned(role: role, person: person)), &incident, &sink)
+
+        case let .done(g, option, note):
+            try requireActive(g, incident)
+            let step = Int(g)
+            for need in tables.stepNeeds[step] where incident.steps[Int(need - tables.firstStep[incident.state])].isOpen {
+                throw .needsOpen(step: g)
+            }
+            let options = tables.optionEvents[step]
+            var event: Int32 = -1
+            switch (options.isEmpty, option) {
+            case (true, -1): break
+            case (true, _): throw .notADecision
+            case (false, -1): throw .choiceRequired
+            case (false, -2): throw .unknownChoice
+            case (false, _): event = options[Int(option)]
             }
             // A decision fires its event as one move: check the event (with this step settled) before recording anything.
-            if let event, let refusal = refusal(firing: event, in: incident, settling: index) { throw refusal }
-            let holds = incident.assignments[step.owner] == actor
-            let role = holds ? step.owner : acting()
-            emit(Event(at: at, actor: actor, role: role, outsideRole: !holds, .done(step: stepID, choice: choice, note: note)), &incident, &events)
-            if let event, let transition = playbook.transition(for: event, from: incident.state) {
-                // Checked above, with this step settled: the move cannot be refused any more.
-                emit(Event(at: at, actor: actor, role: role, .fired(event: event)), &incident, &events)
-                enter(transition.target, from: incident.state, by: event, at: at, actor: actor, &incident, &events)
+            var route = -1
+            if event >= 0 {
+                route = try fireable(event, in: incident, settling: step)
+            }
+            var role: Int32 = -1
+            var outside = false
+            if S.keepsRecord, let actor {
+                let owner = tables.stepOwner[step]
+                let holds = owner >= 0 && incident.assignments[tables.roleNames[Int(owner)]] == actor
+                role = holds ? owner : acting(actor, incident)
+                outside = !holds
+            }
+            emit(EngineEvent(at: at, actor: actor, role: role, outsideRole: outside, .done(step: g, option: option, note: note)), &incident, &sink)
+            if route >= 0 {
+                emit(EngineEvent(at: at, actor: actor, role: role, .fired(event: event)), &incident, &sink)
+                enter(tables.routes[route].target, from: Int32(incident.state), by: event, at: at, actor: actor, &incident, &sink)
             }
 
-        case let .skip(stepID, reason):
-            let (_, step) = try activeStep(stepID, incident)
-            guard !reason.isEmpty else { throw .emptyText(what: "the reason for skipping") }
-            let holds = incident.assignments[step.owner] == actor
-            emit(Event(at: at, actor: actor, role: holds ? step.owner : acting(), outsideRole: !holds, .skipped(step: stepID, reason: reason)), &incident, &events)
+        case let .skip(g, reason):
+            try requireActive(g, incident)
+            guard !reason.isEmpty else { throw .emptyText }
+            var role: Int32 = -1
+            var outside = false
+            if S.keepsRecord, let actor {
+                let owner = tables.stepOwner[Int(g)]
+                let holds = owner >= 0 && incident.assignments[tables.roleNames[Int(owner)]] == actor
+                role = holds ? owner : acting(actor, incident)
+                outside = !holds
+            }
+            emit(EngineEvent(at: at, actor: actor, role: role, outsideRole: outside, .skipped(step: g, reason: reason)), &incident, &sink)
 
         case let .fire(event):
-            try fire(event, by: actor, role: acting(), at: at, &incident, &events)
+            let route = try fireable(event, in: incident, settling: -1)
+            let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
+            emit(EngineEvent(at: at, actor: actor, role: role, .fired(event: event)), &incident, &sink)
+            enter(tables.routes[route].target, from: Int32(incident.state), by: event, at: at, actor: actor, &incident, &sink)
 
         case let .note(text):
-            guard !text.isEmpty else { throw .emptyText(what: "a note") }
-            emit(Event(at: at, actor: actor, role: acting(), .note(text: text)), &incident, &events)
+            guard !text.isEmpty else { throw .emptyText }
+            let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
+            emit(EngineEvent(at: at, actor: actor, role: role, .note(text: text)), &incident, &sink)
 
         case let .close(reason):
-            try requireCommander(actor, "force-close the incident", incident)
-            guard !reason.isEmpty else { throw .emptyText(what: "the reason for closing") }
-            emit(Event(at: at, actor: actor, role: playbook.commander, .closed(reason: reason, forced: true)), &incident, &events)
+            try requireCommander(actor, incident)
+            guard !reason.isEmpty else { throw .emptyText }
+            emit(EngineEvent(at: at, actor: actor, role: tables.commander, .closed(reason: reason, forced: true)), &incident, &sink)
         }
     }
 
-    private func requireCommander(_ actor: String, _ action: String, _ incident: Incident) throws(Refusal) {
-        let holder = incident.assignments[playbook.commander]
-        if holder != actor {
-            throw .notCommander(action: action, person: actor, commanderRole: playbook.commander, holder: holder)
-        }
+    /// The role a person acts in when they are not a step's owner: commander first, else the first role they hold.
+    func acting(_ actor: String, _ incident: Incident) -> Int32 {
+        if incident.assignments[playbook.commander] == actor { return tables.commander }
+        for (index, name) in tables.roleNames.enumerated() where incident.assignments[name] == actor { return Int32(index) }
+        return -1
     }
 
-    private func activeStep(_ id: String, _ incident: Incident) throws(Refusal) -> (Int, Step) {
-        guard let location = playbook.stepLocations[id] else {
-            let state = playbook.states[incident.state]
-            throw .unknownStep(step: id, state: state.id, active: state.steps.map(\.id))
-        }
-        guard location.state == incident.state else {
-            let state = playbook.states[incident.state]
-            throw .stepNotActive(step: id, stepState: playbook.states[location.state].id, state: state.id, active: state.steps.map(\.id))
-        }
-        switch incident.steps[location.index].status {
+    func requireCommander(_ actor: String?, _ incident: Incident) throws(Rejection) {
+        if actor == nil || incident.assignments[playbook.commander] != actor { throw .notCommander }
+    }
+
+    @inline(__always)
+    func requireActive(_ g: Int32, _ incident: Incident) throws(Rejection) {
+        guard g >= 0 else { throw .unknownStep }
+        guard tables.stepState[Int(g)] == incident.state else { throw .stepNotActive }
+        switch incident.steps[Int(g - tables.firstStep[incident.state])].status {
         case .open: break
-        case .done: throw .stepSettled(step: id, how: "done")
-        case .skipped: throw .stepSettled(step: id, how: "skipped")
+        case .done: throw .stepSettled(done: true)
+        case .skipped: throw .stepSettled(done: false)
         }
-        return (location.index, playbook.states[location.state].steps[location.index])
+    }
+
+    /// The route `event` takes now, or why it cannot be fired; `settling` is a step of the current
+    /// state counted as settled (a decision being completed), -1 for none.
+    @inline(__always)
+    func fireable(_ event: Int32, in incident: Incident, settling: Int) throws(Rejection) -> Int {
+        if incident.isClosed { throw .closed }
+        let route = tables.route(event, from: incident.state)
+        guard route >= 0 else { throw .eventNotPossible(event: event) }
+        let base = Int(tables.firstStep[incident.state])
+        for required in tables.required(route, from: incident.state) where Int(required) != settling && incident.steps[Int(required) - base].isOpen {
+            throw .guardOpen(event: event, route: Int32(route), settling: Int32(settling))
+        }
+        return route
+    }
+
+    func enter<S: EngineSink>(_ target: Int32, from: Int32, by event: Int32, at: Int, actor: String?, _ incident: inout Incident, _ sink: inout S) {
+        let round = Int32(incident.rounds[Int(target)] + 1)
+        emit(EngineEvent(at: at, actor: actor, .entered(state: target, from: from, event: event, round: round)), &incident, &sink)
+        if tables.isFinal[Int(target)] {
+            emit(EngineEvent(at: at, actor: actor, .closed(reason: nil, forced: false)), &incident, &sink)
+        }
+    }
+
+    @inline(__always)
+    func emit<S: EngineSink>(_ event: EngineEvent, _ incident: inout Incident, _ sink: inout S) {
+        fold(event, into: &incident)
+        sink.record(event, incident: incident, playbook: playbook)
+    }
+
+    // MARK: Refusals in words
+
+    /// The refusal of `command` in words, as the incident stands.
+    public func refusal(_ rejection: Rejection, for command: Command, by actor: String? = nil, in incident: Incident) -> Refusal {
+        let state = playbook.states[incident.state]
+        let stepName: String
+        switch command {
+        case let .done(step, _, _), let .skip(step, _): stepName = step
+        default: stepName = ""
+        }
+        switch rejection {
+        case .closed: return .incidentClosed
+        case .unknownStep: return .unknownStep(step: stepName, state: state.id, active: state.steps.map(\.id))
+        case .stepNotActive:
+            let stepState = playbook.stepLocations[stepName].map { playbook.states[$0.state].id } ?? ""
+            return .stepNotActive(step: stepName, stepState: stepState, state: state.id, active: state.steps.map(\.id))
+        case .stepSettled(let done): return .stepSettled(step: stepName, how: done ? "done" : "skipped")
+        case .needsOpen(let g):
+            let base = tables.firstStep[incident.state]
+            let open = tables.stepNeeds[Int(g)].filter { incident.steps[Int($0 - base)].isOpen }.map { tables.stepIDs[Int($0)] }
+            return .needsOpen(step: stepName, open: open)
+        case .choiceRequired:
+            return .choiceRequired(step: stepName, options: playbook.step(stepName)?.step.choices?.options ?? [])
+        case .unknownChoice:
+            var choice = ""
+            if case let .done(_, given?, _) = command { choice = given }
+            return .unknownChoice(step: stepName, choice: choice, options: playbook.step(stepName)?.step.choices?.options ?? [])
+        case .notADecision: return .notADecision(step: stepName)
+        case .eventNotPossible(let event):
+            var name = event >= 0 ? tables.eventNames[Int(event)] : ""
+            if case let .fire(given) = command { name = given }
+            return .eventNotPossible(event: name, state: state.id, possible: playbook.events(from: incident.state).map(\.event))
+        case let .guardOpen(event, route, settling):
+            let base = Int(tables.firstStep[incident.state])
+            let required = tables.required(Int(route), from: incident.state)
+            let open = required.filter { Int($0) != Int(settling) && incident.steps[Int($0) - base].isOpen }
+            return .guardOpen(
+                event: tables.eventNames[Int(event)], required: required.map { tables.stepIDs[Int($0)] }, open: open.map { tables.stepIDs[Int($0)] })
+        case .notCommander:
+            let action = if case .assign = command { "assign roles" } else { "force-close the incident" }
+            return .notCommander(action: action, person: actor ?? "", commanderRole: playbook.commander, holder: incident.assignments[playbook.commander])
+        case .unknownRole:
+            var role = ""
+            if case let .assign(given, _) = command { role = given }
+            return .unknownRole(role: role, roles: tables.roleNames)
+        case .emptyText:
+            switch command {
+            case .assign: return .emptyText(what: "the person's name")
+            case .skip: return .emptyText(what: "the reason for skipping")
+            case .close: return .emptyText(what: "the reason for closing")
+            default: return .emptyText(what: "a note")
+            }
+        }
     }
 
     /// Why `event` cannot be fired now, or `nil` when it can.
     public func refusal(firing event: String, in incident: Incident, settling settled: Int? = nil) -> Refusal? {
-        if incident.isClosed { return .incidentClosed }
-        guard let transition = playbook.transition(for: event, from: incident.state) else {
-            return .eventNotPossible(event: event, state: playbook.states[incident.state].id, possible: playbook.events(from: incident.state).map(\.event))
+        let index = tables.eventIndex[event] ?? -1
+        let settling = settled.map { Int(tables.firstStep[incident.state]) + $0 } ?? -1
+        do {
+            _ = try fireable(index, in: incident, settling: settling)
+            return nil
+        } catch {
+            return refusal(error, for: .fire(event: event), in: incident)
         }
-        let required: [Int]
-        switch transition.guardCondition {
-        case .always: return nil
-        case .allDone:
-            let steps = playbook.states[incident.state].steps
-            required = steps.indices.filter { !steps[$0].isOptional }
-        case .steps(let indices): required = indices
-        }
-        let state = playbook.states[incident.state]
-        if !required.contains(where: { incident.steps[$0].isOpen && $0 != settled }) { return nil }
-        let open = required.filter { incident.steps[$0].isOpen && $0 != settled }
-        return .guardOpen(event: event, required: required.map { state.steps[$0].id }, open: open.map { state.steps[$0].id })
-    }
-
-    private func fire(_ event: String, by actor: String?, role: String?, at: Int, _ incident: inout Incident, _ events: inout [Event]) throws(Refusal) {
-        if let refusal = refusal(firing: event, in: incident) { throw refusal }
-        guard let transition = playbook.transition(for: event, from: incident.state) else { return }
-        emit(Event(at: at, actor: actor, role: role, .fired(event: event)), &incident, &events)
-        enter(transition.target, from: incident.state, by: event, at: at, actor: actor, &incident, &events)
-    }
-
-    private func enter(_ target: Int, from: Int?, by event: String?, at: Int, actor: String?, _ incident: inout Incident, _ events: inout [Event]) {
-        emit(Event(at: at, actor: actor, .entered(state: playbook.states[target].id, from: from.map { playbook.states[$0].id }, event: event, round: incident.rounds[target] + 1)), &incident, &events)
-        if playbook.states[target].isFinal {
-            emit(Event(at: at, actor: actor, .closed(reason: nil, forced: false)), &incident, &events)
-        }
-    }
-
-    private func emit(_ event: Event, _ incident: inout Incident, _ events: inout [Event]) {
-        fold(event, into: &incident)
-        events.append(event)
     }
 
     // MARK: Time
 
     /// The next moment something time-driven is due, if any.
+    @inline(__always)
     public func nextDue(_ incident: Incident) -> Int? {
         if incident.isClosed { return nil }
         var next = Int.max
-        playbook.states[incident.state].dues.withUnsafeBufferPointer { dues in
-            for i in dues.indices where dues[i] >= 0 && incident.steps[i].isOpen && !incident.steps[i].overdue {
-                next = min(next, incident.enteredAt + dues[i])
-            }
+        let base = Int(tables.firstStep[incident.state])
+        for k in incident.steps.indices {
+            let due = tables.stepDue[base + k]
+            if due >= 0, incident.steps[k].isOpen, !incident.steps[k].overdue { next = min(next, incident.enteredAt + due) }
         }
-        if let timer = playbook.states[incident.state].timers.first {
-            next = min(next, incident.enteredAt + timer.after)
-        }
+        let timer = tables.timerAfter[incident.state]
+        if timer >= 0 { next = min(next, incident.enteredAt + timer) }
         return next == Int.max ? nil : next
     }
 
@@ -257,64 +467,90 @@ public struct Engine: Sendable {
     /// each carrying the moment it was due: overdue steps and their escalations first, then timers.
     @discardableResult
     public func advance(_ incident: inout Incident, to time: Int, inclusive: Bool = true) -> [Event] {
-        var events: [Event] = []
+        var log = EventLog()
+        advance(&incident, to: time, inclusive: inclusive, sink: &log)
+        return log.events
+    }
+
+    /// As ``advance(_:to:inclusive:)``, reporting to `sink`; whether anything was due.
+    @discardableResult
+    public func advance<S: EngineSink>(_ incident: inout Incident, to time: Int, inclusive: Bool, sink: inout S) -> Bool {
+        var any = false
         while let due = nextDue(incident), inclusive ? due <= time : due < time {
-            let index = incident.state
-            let count = playbook.states[index].dues.count
-            for i in 0..<count {
-                let stepDue = playbook.states[index].dues[i]
-                guard stepDue >= 0, incident.enteredAt + stepDue == due, incident.steps[i].isOpen, !incident.steps[i].overdue else { continue }
-                let stepID = playbook.states[index].steps[i].id
-                emit(Event(at: due, .overdue(step: stepID, due: due)), &incident, &events)
-                if let target = playbook.states[index].escalations[i] {
-                    emit(Event(at: due, role: target, .escalated(step: stepID, to: target)), &incident, &events)
+            any = true
+            let state = incident.state
+            let base = Int(tables.firstStep[state])
+            for k in 0..<incident.steps.count {
+                let g = base + k
+                let stepDue = tables.stepDue[g]
+                guard stepDue >= 0, incident.enteredAt + stepDue == due, incident.steps[k].isOpen, !incident.steps[k].overdue else { continue }
+                emit(EngineEvent(at: due, .overdue(step: Int32(g), due: due)), &incident, &sink)
+                let target = tables.stepEscalation[g]
+                if target >= 0 {
+                    emit(EngineEvent(at: due, role: target, .escalated(step: Int32(g), to: target)), &incident, &sink)
                 }
             }
-            if let timer = playbook.states[index].timers.first, incident.enteredAt + timer.after == due {
-                emit(Event(at: due, .timer(state: playbook.states[index].id, after: timer.after, to: playbook.states[timer.target].id)), &incident, &events)
-                enter(timer.target, from: index, by: nil, at: due, actor: nil, &incident, &events)
+            let after = tables.timerAfter[state]
+            if after >= 0, incident.enteredAt + after == due {
+                let target = tables.timerTarget[state]
+                emit(EngineEvent(at: due, .timer(state: Int32(state), after: after, to: target)), &incident, &sink)
+                enter(target, from: Int32(state), by: -1, at: due, actor: nil, &incident, &sink)
             }
         }
-        return events
+        return any
     }
 
     // MARK: Folding
 
-    /// Applies one recorded event to an incident, without checking it: replaying the events
-    /// the engine produced gives back the same incident.
-    public func fold(_ event: Event, into incident: inout Incident) {
+    /// Applies one event to an incident, without checking it: replaying the events the engine
+    /// produced gives back the same incident.
+    @inline(__always)
+    public func fold(_ event: EngineEvent, into incident: inout Incident) {
         incident.eventCount += 1
         switch event.body {
-        case let .opened(_, title, severity, began):
+        case let .opened(title, severity, began):
             incident.title = title
             incident.severity = severity
             incident.openedAt = event.at
             incident.beganAt = began
         case let .assigned(role, person):
-            incident.assignments[role] = person
+            if role >= 0 { incident.assignments[tables.roleNames[Int(role)]] = person }
         case let .entered(state, _, _, round):
-            guard let index = playbook.stateIndex[state] else { return }
+            guard state >= 0 else { return }
+            let index = Int(state)
             incident.state = index
             incident.enteredAt = event.at
-            incident.round = round
-            incident.rounds[index] = round
-            incident.steps = [StepProgress](repeating: StepProgress(), count: playbook.states[index].steps.count)
-        case let .done(step, choice, _):
-            guard let location = playbook.stepLocations[step], location.state == incident.state else { return }
-            incident.steps[location.index].status = .done(at: event.at, choice: choice)
+            incident.round = Int(round)
+            incident.rounds[index] = Int(round)
+            incident.steps.removeAll(keepingCapacity: true)
+            incident.steps.append(contentsOf: repeatElement(StepProgress(), count: tables.steps(of: index).count))
+        case let .done(step, option, _):
+            guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
+            let choice = option >= 0 ? tables.optionNames[Int(step)][Int(option)] : nil
+            incident.steps[Int(step - tables.firstStep[incident.state])].status = .done(at: event.at, choice: choice)
         case let .skipped(step, reason):
-            guard let location = playbook.stepLocations[step], location.state == incident.state else { return }
-            incident.steps[location.index].status = .skipped(at: event.at, reason: reason)
+            guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
+            incident.steps[Int(step - tables.firstStep[incident.state])].status = .skipped(at: event.at, reason: reason)
         case let .overdue(step, _):
-            guard let location = playbook.stepLocations[step], location.state == incident.state else { return }
-            incident.steps[location.index].overdue = true
+            guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
+            incident.steps[Int(step - tables.firstStep[incident.state])].overdue = true
         case let .escalated(step, _):
-            guard let location = playbook.stepLocations[step], location.state == incident.state else { return }
-            incident.steps[location.index].escalated = true
+            guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
+            incident.steps[Int(step - tables.firstStep[incident.state])].escalated = true
         case let .closed(reason, forced):
             incident.closed = Incident.Closure(at: event.at, reason: reason, forced: forced)
-        case .fired, .note, .timer, .inject, .refused:
+        case .fired, .note, .timer:
             break
+        }
+    }
+
+    /// Applies one recorded event to an incident (see ``fold(_:into:)-(EngineEvent,_)``); exercise
+    /// entries (injects, refusals) change nothing.
+    public func fold(_ event: Event, into incident: inout Incident) {
+        if let compact = playbook.engineEvent(event) {
+            fold(compact, into: &incident)
+        } else {
+            incident.eventCount += 1
         }
     }
 
@@ -342,5 +578,58 @@ public struct Engine: Sendable {
             if case .guardOpen(_, _, let open) = refusal(firing: transition.event, in: incident) { waiting = open }
             return (transition.event, playbook.states[transition.target].id, waiting)
         }
+    }
+}
+
+extension Playbook {
+    /// An engine event with its names put in.
+    public func event(_ e: EngineEvent) -> Event {
+        let t = tables
+        func state(_ s: Int32) -> String? { s >= 0 ? states[Int(s)].id : nil }
+        let body: Event.Body
+        switch e.body {
+        case let .opened(title, severity, began): body = .opened(playbook: id, title: title, severity: severity, began: began)
+        case let .assigned(role, person): body = .assigned(role: t.roleNames[Int(role)], person: person)
+        case let .entered(s, from, event, round):
+            body = .entered(state: states[Int(s)].id, from: state(from), event: event >= 0 ? t.eventNames[Int(event)] : nil, round: Int(round))
+        case let .done(step, option, note):
+            body = .done(step: t.stepIDs[Int(step)], choice: option >= 0 ? t.optionNames[Int(step)][Int(option)] : nil, note: note)
+        case let .skipped(step, reason): body = .skipped(step: t.stepIDs[Int(step)], reason: reason)
+        case let .fired(event): body = .fired(event: t.eventNames[Int(event)])
+        case let .note(text): body = .note(text: text)
+        case let .overdue(step, due): body = .overdue(step: t.stepIDs[Int(step)], due: due)
+        case let .escalated(step, to): body = .escalated(step: t.stepIDs[Int(step)], to: t.roleNames[Int(to)])
+        case let .timer(s, after, to): body = .timer(state: states[Int(s)].id, after: after, to: states[Int(to)].id)
+        case let .closed(reason, forced): body = .closed(reason: reason, forced: forced)
+        }
+        return Event(at: e.at, actor: e.actor, role: e.role >= 0 ? t.roleNames[Int(e.role)] : nil, outsideRole: e.outsideRole, body)
+    }
+
+    /// A recorded event by index, for folding; `nil` for exercise entries (injects, refusals).
+    /// Names the playbook does not have become -1, which the fold passes over.
+    public func engineEvent(_ e: Event) -> EngineEvent? {
+        let t = tables
+        func step(_ id: String) -> Int32 { stepLocations[id].map { t.firstStep[$0.state] + Int32($0.index) } ?? -1 }
+        func state(_ id: String?) -> Int32 { id.flatMap { stateIndex[$0] }.map(Int32.init) ?? -1 }
+        let body: EngineEvent.Body
+        switch e.body {
+        case let .opened(_, title, severity, began): body = .opened(title: title, severity: severity, began: began)
+        case let .assigned(role, person): body = .assigned(role: t.roleIndex[role] ?? -1, person: person)
+        case let .entered(s, from, event, round):
+            body = .entered(state: state(s), from: state(from), event: event.flatMap { t.eventIndex[$0] } ?? -1, round: Int32(clamping: round))
+        case let .done(id, choice, note):
+            let g = step(id)
+            let option = g >= 0 ? choice.flatMap { t.optionNames[Int(g)].firstIndex(of: $0) }.map(Int32.init) ?? -1 : -1
+            body = .done(step: g, option: option, note: note)
+        case let .skipped(id, reason): body = .skipped(step: step(id), reason: reason)
+        case let .fired(event): body = .fired(event: t.eventIndex[event] ?? -1)
+        case let .note(text): body = .note(text: text)
+        case let .overdue(id, due): body = .overdue(step: step(id), due: due)
+        case let .escalated(id, to): body = .escalated(step: step(id), to: t.roleIndex[to] ?? -1)
+        case let .timer(s, after, to): body = .timer(state: state(s), after: after, to: state(to))
+        case let .closed(reason, forced): body = .closed(reason: reason, forced: forced)
+        case .inject, .refused: return nil
+        }
+        return EngineEvent(at: e.at, actor: e.actor, role: e.role.flatMap { t.roleIndex[$0] } ?? -1, outsideRole: e.outsideRole, body)
     }
 }

@@ -25,13 +25,14 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 /// Monte Carlo runs of a scenario: each action delayed by a uniform draw from
 /// `[0, variability of its role]`; run i uses a generator seeded by (seed, i) alone, so the
 /// result does not depend on how runs are spread over threads.
+///
+/// Runs are played by the same scheduler and engine as `drill run`, with a sink that keeps only
+/// the scored facts, so a run allocates next to nothing and touches no string.
 public struct MonteCarlo: Sendable {
     public let simulator: Simulator
     public let seed: UInt64
 
     public let stepIDs: [String]
-    let stepPosition: [String: Int]
-    let kernel: ExerciseKernel
     /// Per action: the largest delay of its role, and the role.
     let limits: [Int]
     let roles: [String]
@@ -39,9 +40,7 @@ public struct MonteCarlo: Sendable {
     public init(simulator: Simulator, seed: UInt64) {
         self.simulator = simulator
         self.seed = seed
-        stepIDs = simulator.playbook.states.flatMap { $0.steps.map(\.id) }
-        stepPosition = Dictionary(stepIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        kernel = ExerciseKernel(scenario: simulator.scenario, playbook: simulator.playbook)
+        stepIDs = simulator.playbook.tables.stepIDs
         limits = simulator.scenario.actions.map { simulator.scenario.variability(for: $0.by) }
         roles = simulator.scenario.actions.map(\.by)
     }
@@ -71,13 +70,13 @@ public struct MonteCarlo: Sendable {
         }
     }
 
-    /// Run `index`, with `role`'s delays set to zero when given: played on the compiled kernel.
+    /// Run `index`, with `role`'s delays set to zero when given.
     public func run(_ index: Int, zeroing role: String? = nil) -> RunResult {
         var runner = Runner(self, zeroing: role)
         runner.play(index)
+        let facts = runner.exercise.facts
         return RunResult(
-            met: (0..<kernel.expectationDeadline.count).map { runner.run.met($0) }, stepOnTime: runner.run.onTime,
-            closedAt: runner.run.closedAt)
+            met: simulator.expectations.indices.map { runner.exercise.met($0) }, stepOnTime: facts.onTime, closedAt: facts.closedAt)
     }
 
     /// Counts over many runs: what a summary is made of. Adding runs in any order gives the same tally.
@@ -128,16 +127,17 @@ public struct MonteCarlo: Sendable {
     /// Plays `runs` (with `role`'s delays zeroed when given) and counts what they come to.
     public func tally(_ runs: Range<Int>, zeroing role: String? = nil) -> Tally {
         var runner = Runner(self, zeroing: role)
-        var tally = Tally(expectations: kernel.expectationDeadline.count, steps: stepIDs.count)
+        var tally = Tally(expectations: simulator.expectations.count, steps: stepIDs.count)
         for index in runs {
             runner.play(index)
             tally.runs += 1
-            for e in tally.met.indices where runner.run.met(e) { tally.met[e] += 1 }
-            for g in runner.run.onTime.indices where runner.run.onTime[g] >= 0 {
+            for e in tally.met.indices where runner.exercise.met(e) { tally.met[e] += 1 }
+            let onTime = runner.exercise.facts.onTime
+            for g in onTime.indices where onTime[g] >= 0 {
                 tally.active[g] += 1
-                if runner.run.onTime[g] == 1 { tally.onTime[g] += 1 }
+                if onTime[g] == 1 { tally.onTime[g] += 1 }
             }
-            if let closedAt = runner.run.closedAt { tally.closeTimes.append(closedAt) }
+            if let closedAt = runner.exercise.facts.closedAt { tally.closeTimes.append(closedAt) }
         }
         tally.closeTimes.sort()
         return tally
@@ -148,32 +148,20 @@ public struct MonteCarlo: Sendable {
         let carlo: MonteCarlo
         let zeroed: [Bool]?
         var delays: [Int]
-        var run: ExerciseKernel.Run
+        var exercise: ExerciseRun<NoLog>
 
         init(_ carlo: MonteCarlo, zeroing role: String?) {
             self.carlo = carlo
             zeroed = role.map { role in carlo.roles.map { $0 == role } }
             delays = [Int](repeating: 0, count: carlo.limits.count)
-            run = ExerciseKernel.Run(kernel: carlo.kernel)
+            exercise = ExerciseRun(carlo.simulator, log: NoLog())
         }
 
         mutating func play(_ index: Int) {
             delays.withUnsafeMutableBufferPointer { carlo.draw(run: index, zeroing: zeroed, into: $0) }
-            delays.withUnsafeBufferPointer { run.play(delays: $0) }
+            delays.withUnsafeBufferPointer { exercise.restart(delays: $0) }
+            exercise.playToEnd()
         }
-    }
-
-    /// Run `index` played through ``Simulator`` and the ``Engine``, event by event: the reference the
-    /// kernel is tested against.
-    public func referenceRun(_ index: Int, zeroing role: String? = nil) -> RunResult {
-        let outcome = simulator.run(delays: delays(run: index, zeroing: role), keepEvents: false)
-        var onTime = [Int8](repeating: -1, count: stepIDs.count)
-        for round in outcome.analysis.steps {
-            guard let i = stepPosition[round.step] else { continue }
-            let ok: Int8 = round.status == .onTime ? 1 : 0
-            onTime[i] = onTime[i] == -1 ? ok : min(onTime[i], ok)
-        }
-        return RunResult(met: outcome.expectations.map(\.met), stepOnTime: onTime, closedAt: outcome.incident.closed?.at)
     }
 
     /// Summary over runs.

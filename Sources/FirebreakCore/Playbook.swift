@@ -22,6 +22,8 @@ public struct Playbook: Sendable, Equatable {
     public let stepLocations: [String: StepLocation]
     public let roleIndex: [String: Int]
     let globalTransitionIndex: [String: Int]
+    /// The compiled form the engine works on.
+    public let tables: PlaybookTables
 
     public init(
         id: String, title: String, summary: String?, severity: IncidentSeverity, roles: [Role], commander: String,
@@ -34,12 +36,7 @@ public struct Playbook: Sendable, Equatable {
         self.roles = roles
         self.commander = commander
         self.start = start
-        let escalation = Dictionary(roles.map { ($0.id, $0.escalatesTo) }, uniquingKeysWith: { a, _ in a })
-        self.states = states.map { state in
-            var state = state
-            state.escalations = state.steps.map { escalation[$0.owner] ?? nil }
-            return state
-        }
+        self.states = states
         self.globalTransitions = globalTransitions
         var stateIndex: [String: Int] = [:]
         var stepLocations: [String: StepLocation] = [:]
@@ -51,6 +48,12 @@ public struct Playbook: Sendable, Equatable {
         self.stepLocations = stepLocations
         self.roleIndex = Dictionary(roles.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.globalTransitionIndex = Dictionary(globalTransitions.enumerated().map { ($1.event, $0) }, uniquingKeysWith: { a, _ in a })
+        self.tables = PlaybookTables(states: states, globalTransitions: globalTransitions, roles: roles, commander: commander)
+    }
+
+    public static func == (lhs: Playbook, rhs: Playbook) -> Bool {
+        lhs.id == rhs.id && lhs.title == rhs.title && lhs.summary == rhs.summary && lhs.severity == rhs.severity && lhs.roles == rhs.roles
+            && lhs.commander == rhs.commander && lhs.start == rhs.start && lhs.states == rhs.states && lhs.globalTransitions == rhs.globalTransitions
     }
 
     public struct StepLocation: Sendable, Equatable {
@@ -109,9 +112,6 @@ public struct State: Sendable, Equatable {
     public var transitions: [Transition]
     public var timers: [Timer]
     let transitionIndex: [String: Int]
-    /// Derived for the hot path of time: each step's `due` (-1 for none), and its owner's `escalates-to`.
-    let dues: [Int]
-    var escalations: [String?] = []
 
     public init(id: String, title: String, isFinal: Bool, steps: [Step], transitions: [Transition], timers: [Timer]) {
         self.id = id
@@ -121,7 +121,11 @@ public struct State: Sendable, Equatable {
         self.transitions = transitions
         self.timers = timers
         self.transitionIndex = Dictionary(transitions.enumerated().map { ($1.event, $0) }, uniquingKeysWith: { a, _ in a })
-        self.dues = steps.map { $0.due ?? -1 }
+    }
+
+    public static func == (lhs: State, rhs: State) -> Bool {
+        lhs.id == rhs.id && lhs.title == rhs.title && lhs.isFinal == rhs.isFinal && lhs.steps == rhs.steps && lhs.transitions == rhs.transitions
+            && lhs.timers == rhs.timers
     }
 }
 

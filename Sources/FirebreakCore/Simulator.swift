@@ -1,50 +1,77 @@
-/// Runs a scenario against its playbook on a virtual clock (seconds from T+0), with the
-/// same engine as real incidents.
+/// A scenario compiled against its playbook, ready to be played on a virtual clock (seconds
+/// from T+0) by the one ``Engine``.
 ///
 /// At one instant: scheduled injects in file order; then actions in file order; then the
 /// contingency injects of expectations missed at this instant; then time-driven events.
 /// A refused action is recorded once and stays pending; after every later change of the
 /// incident the pending actions are tried again, in file order, until none applies.
+/// `drill run`, `drill play` and `drill stats` all play through ``ExerciseRun``; only the sink
+/// differs (an event log, or nothing but the facts that are scored).
 public struct Simulator: Sendable {
     public let scenario: Scenario
     public let playbook: Playbook
     let engine: Engine
-    /// role → person, and the person of each scripted action, worked out once.
-    let persons: [String: String]
+    /// Per action (file order): who plays it and what it does, resolved once.
     let actionActors: [String]
     let actionCommands: [Command]
-    /// What every run starts from: the opened incident, its events folded into an analysis, the inject order
-    /// and the contingency deadlines (none depends on the delays).
-    let opening: (incident: Incident, events: [Event], analysis: IncidentAnalysis)
+    let actionMoves: [Move]
+    /// What every run starts from: the opened incident and its events (none depends on the delays).
+    let opening: Incident
+    let openingEvents: [EngineEvent]
+    /// Injects in delivery order, with the event each fires (-1 none).
     let injectOrder: [Int]
-    let deadlines: [(at: Int, inject: Int, index: Int)]
+    let injectFire: [Int32]
+    /// Expectations in file order, and where each came from.
+    let expectations: [ScoredExpectation]
+    let expectationSource: [(inject: Int, index: Int)]
+    /// Contingencies in deadline order: when, which expectation (file order), the event it fires.
+    let deadlines: [(at: Int, expectation: Int, fire: Int32)]
 
     public init(scenario: Scenario, playbook: Playbook) {
         self.scenario = scenario
         self.playbook = playbook
-        self.engine = Engine(playbook: playbook)
-        self.persons = Dictionary(playbook.roles.map { ($0.id, scenario.person(for: $0.id)) }, uniquingKeysWith: { a, _ in a })
+        let engine = Engine(playbook: playbook)
+        self.engine = engine
         self.actionActors = scenario.actions.map { scenario.person(for: $0.by) }
         self.actionCommands = scenario.actions.map(\.command)
+        self.actionMoves = actionCommands.map(engine.compile)
         let commander = playbook.commander
         var assignments: [(role: String, person: String)] = [(commander, scenario.person(for: commander))]
         for role in playbook.roles where role.id != commander {
             assignments.append((role.id, scenario.person(for: role.id)))
         }
         // Opening cannot be refused: every role comes from the playbook.
-        let opened = (try? engine.open(title: scenario.title, severity: scenario.severity, opener: scenario.person(for: commander), assignments: assignments, at: 0))
-            ?? (Incident(title: scenario.title, severity: .medium, openedAt: 0, beganAt: nil, assignments: [:], state: playbook.start, enteredAt: 0, round: 1, rounds: [], steps: [], closed: nil, eventCount: 0), [])
-        var analysis = IncidentAnalysis(playbook: playbook)
-        for event in opened.1 { analysis.add(event) }
-        self.opening = (opened.0, opened.1, analysis)
+        var opening = Collect()
+        let incident = try? engine.open(
+            title: scenario.title, severity: scenario.severity, opener: scenario.person(for: commander), assignments: assignments, at: 0,
+            sink: &opening)
+        self.opening = incident ?? engine.replay([Event(at: 0, .opened(playbook: playbook.id, title: scenario.title, severity: .medium, began: nil))])!
+        self.openingEvents = opening.events
         self.injectOrder = Array(scenario.injects.indices).sorted { (scenario.injects[$0].at, $0) < (scenario.injects[$1].at, $1) }
-        var deadlines: [(at: Int, inject: Int, index: Int)] = []
+        self.injectFire = injectOrder.map { i in scenario.injects[i].fire.map { playbook.tables.eventIndex[$0] ?? -1 } ?? -1 }
+        var expectations: [ScoredExpectation] = []
+        var sources: [(inject: Int, index: Int)] = []
+        var deadlines: [(at: Int, expectation: Int, fire: Int32)] = []
         for (i, inject) in scenario.injects.enumerated() {
-            for (j, expectation) in inject.expectations.enumerated() where expectation.contingency != nil {
-                deadlines.append((inject.at + expectation.within, i, j))
+            for (j, expectation) in inject.expectations.enumerated() {
+                let scored = ScoredExpectation(expectation, injectAt: inject.at, playbook: playbook)
+                if let contingency = expectation.contingency {
+                    deadlines.append((scored.deadline, expectations.count, contingency.fire.map { playbook.tables.eventIndex[$0] ?? -1 } ?? -1))
+                }
+                expectations.append(scored)
+                sources.append((i, j))
             }
         }
-        self.deadlines = deadlines.sorted { ($0.at, $0.inject, $0.index) < ($1.at, $1.inject, $1.index) }
+        self.expectations = expectations
+        self.expectationSource = sources
+        self.deadlines = deadlines.sorted { ($0.at, $0.expectation) < ($1.at, $1.expectation) }
+    }
+
+    /// Keeps the opening's engine events.
+    struct Collect: EngineSink {
+        var events: [EngineEvent] = []
+        static var keepsRecord: Bool { true }
+        mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook) { events.append(event) }
     }
 
     /// The outcome of one run.
@@ -74,85 +101,136 @@ public struct Simulator: Sendable {
         public var action: Action
         public var scheduledAt: Int
         public var appliedAt: Int?
-        /// Why the engine last refused it (kept as the typed refusal; the text is made when asked for).
+        /// Why the engine last refused it.
         public var refusal: Refusal?
         public var lastRefusal: String? { refusal?.message }
     }
 
-    /// Runs the exercise. `delays[i]` (seconds) postpones action i; `record` keeps the full event log.
-    public func run(delays: [Int]? = nil, keepEvents: Bool = true) -> Outcome {
-        var state = Exercise(simulator: self, delays: delays)
-        state.keepEvents = keepEvents
-        state.run()
-        return state.outcome()
+    /// Runs the exercise with `delays[i]` (seconds) added to action i, keeping every event.
+    public func run(delays: [Int]? = nil) -> Outcome {
+        var exercise = Exercise(self, log: ExerciseLog(playbook: playbook))
+        exercise.restart(delays: delays ?? [])
+        exercise.advance(to: scenario.end)
+        return exercise.outcome()
     }
 
     /// Starts an exercise that is advanced step by step (a live `drill play`); scripted actions are left out.
     public func live() -> Exercise {
         var unscripted = scenario
         unscripted.actions = []
-        return Exercise(simulator: Simulator(scenario: unscripted, playbook: playbook), delays: nil)
+        var exercise = Exercise(Simulator(scenario: unscripted, playbook: playbook), log: ExerciseLog(playbook: playbook))
+        exercise.restart(delays: [])
+        return exercise
     }
 }
 
-/// One exercise in progress on the virtual clock.
-public struct Exercise: Sendable {
-    let simulator: Simulator
-    var engine: Engine { simulator.engine }
-    var scenario: Scenario { simulator.scenario }
-    public private(set) var incident: Incident
-    public private(set) var events: [Event] = []
-    /// Monte Carlo runs need the analysis, not the event log.
-    var keepEvents = true
-    public private(set) var analysis: IncidentAnalysis
-    var actions: [Simulator.ActionResult]
-    var actionOrder: [Int]  // indices sorted by (scheduledAt, file order)
-    var nextAction = 0
-    var pending: [Int] = []
-    var injectOrder: [Int]
-    var nextInject = 0
-    var deadlines: [(at: Int, inject: Int, index: Int)]
-    var nextDeadline = 0
-    var delivered: Set<Int> = []  // inject * 1024 + index of contingencies delivered
-    public private(set) var now = 0
+/// The record `drill run` and `drill play` keep: every event, and the facts reports are made of.
+public struct ExerciseLog: EngineSink, Sendable {
+    public var events: [Event] = []
+    public var analysis: IncidentAnalysis
 
-    init(simulator: Simulator, delays: [Int]?) {
-        self.simulator = simulator
-        let scenario = simulator.scenario
-        incident = simulator.opening.incident
-        events = simulator.opening.events
-        analysis = simulator.opening.analysis
-        actions = scenario.actions.enumerated().map { i, action in
-            Simulator.ActionResult(action: action, scheduledAt: action.at + max(0, delays?[i] ?? 0))
-        }
-        let scheduled = actions.map(\.scheduledAt)
-        actionOrder = Array(scenario.actions.indices).sorted { (scheduled[$0], $0) < (scheduled[$1], $1) }
-        injectOrder = simulator.injectOrder
-        deadlines = simulator.deadlines
-    }
+    public init(playbook: Playbook) { analysis = IncidentAnalysis(playbook: playbook) }
 
-    mutating func record(_ event: Event) {
-        if keepEvents { events.append(event) }
+    public static var keepsRecord: Bool { true }
+
+    public mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook) { narrate(playbook.event(event)) }
+
+    public mutating func narrate(_ event: Event) {
+        events.append(event)
         analysis.add(event)
     }
+}
 
-    mutating func run() {
-        advance(to: scenario.end)
+/// The record of a Monte Carlo run: nothing beyond the facts that are scored.
+public struct NoLog: EngineSink, Sendable {
+    public init() {}
+    public static var keepsRecord: Bool { false }
+    @inline(__always) public mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook) {}
+}
+
+/// A live or scripted exercise that keeps every event.
+public typealias Exercise = ExerciseRun<ExerciseLog>
+
+/// One exercise in progress on the virtual clock: the one scheduler of exercises.
+///
+/// `Log` is what is kept besides the scored ``ExerciseFacts``. A run can be restarted with new
+/// delays, reusing its buffers, so Monte Carlo runs allocate next to nothing.
+public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
+    let simulator: Simulator
+    var engine: Engine { simulator.engine }
+    public var scenario: Scenario { simulator.scenario }
+    public private(set) var incident: Incident
+    /// What is kept of the run: the scored facts and the log.
+    var recorder: Recorder<Log>
+    public var facts: ExerciseFacts { recorder.facts }
+    public var log: Log { recorder.log }
+    var scheduled: [Int]
+    var actionOrder: [Int]  // indices sorted by (scheduled time, file order)
+    var appliedAt: [Int]  // -1: not applied
+    var refusals: [Refusal?]  // kept only when the log keeps a record
+    var pending: [Int] = []
+    var nextAction = 0
+    var nextInject = 0
+    var nextDeadline = 0
+    var delivered: [Bool]  // per expectation: its contingency was delivered
+    public private(set) var now = 0
+
+    public init(_ simulator: Simulator, log: Log) {
+        self.simulator = simulator
+        incident = simulator.opening
+        recorder = Recorder(facts: ExerciseFacts(tables: simulator.playbook.tables), log: log)
+        let count = simulator.actionMoves.count
+        scheduled = [Int](repeating: 0, count: count)
+        actionOrder = Array(0..<count)
+        appliedAt = [Int](repeating: -1, count: count)
+        refusals = Log.keepsRecord ? [Refusal?](repeating: nil, count: count) : []
+        pending.reserveCapacity(count)
+        delivered = [Bool](repeating: false, count: simulator.expectations.count)
+    }
+
+    /// Starts again from T+0 with `delays[i]` (seconds, at least 0) added to action i; the log is kept as it is.
+    public mutating func restart(delays: [Int]) {
+        delays.withUnsafeBufferPointer { restart(delays: $0) }
+    }
+
+    mutating func restart(delays: UnsafeBufferPointer<Int>) {
+        let actionAt = simulator.scenario.actions
+        for i in scheduled.indices { scheduled[i] = actionAt[i].at + (i < delays.count ? max(0, delays[i]) : 0) }
+        // Insertion sort by (time, file order): a handful of actions, nearly sorted.
+        for i in actionOrder.indices {
+            var j = i
+            while j > 0, scheduled[actionOrder[j - 1]] > scheduled[i] {
+                actionOrder[j] = actionOrder[j - 1]
+                j -= 1
+            }
+            actionOrder[j] = i
+        }
+        for i in appliedAt.indices { appliedAt[i] = -1 }
+        for i in refusals.indices { refusals[i] = nil }
+        for i in delivered.indices { delivered[i] = false }
+        pending.removeAll(keepingCapacity: true)
+        nextAction = 0
+        nextInject = 0
+        nextDeadline = 0
+        now = 0
+        incident.restore(simulator.opening)
+        recorder.facts.reset()
+        for event in simulator.openingEvents { recorder.record(event, incident: incident, playbook: simulator.playbook) }
     }
 
     /// The next instant at which something is scheduled or due, if any.
     public var nextInstant: Int? {
         var next = Int.max
-        if nextInject < injectOrder.count { next = min(next, scenario.injects[injectOrder[nextInject]].at) }
-        if nextAction < actionOrder.count { next = min(next, actions[actionOrder[nextAction]].scheduledAt) }
-        if nextDeadline < deadlines.count { next = min(next, deadlines[nextDeadline].at) }
+        if nextInject < simulator.injectOrder.count { next = min(next, scenario.injects[simulator.injectOrder[nextInject]].at) }
+        if nextAction < actionOrder.count { next = min(next, scheduled[actionOrder[nextAction]]) }
+        if nextDeadline < simulator.deadlines.count { next = min(next, simulator.deadlines[nextDeadline].at) }
         if let due = engine.nextDue(incident) { next = min(next, due) }
         return next == Int.max ? nil : next
     }
 
     /// When the next scheduled inject arrives, if any.
     public var nextInjectAt: Int? {
-        nextInject < injectOrder.count ? scenario.injects[injectOrder[nextInject]].at : nil
+        nextInject < simulator.injectOrder.count ? scenario.injects[simulator.injectOrder[nextInject]].at : nil
     }
 
     /// Whether the exercise is over: the incident closed or the clock reached `end`.
@@ -163,24 +241,151 @@ public struct Exercise: Sendable {
         let target = min(limit, scenario.end)
         while !incident.isClosed, let next = nextInstant, next <= target {
             now = next
-            step(at: now)
+            instant(now)
         }
         if let closed = incident.closed { now = closed.at } else { now = max(now, target) }
     }
 
+    /// Plays the whole exercise and scores the last round.
+    mutating func playToEnd() {
+        advance(to: scenario.end)
+        recorder.facts.finish(simulator.playbook.tables)
+    }
+
+    /// One instant: injects, actions, contingencies, then time-driven events.
+    mutating func instant(_ t: Int) {
+        let scenario = simulator.scenario
+        // 1. Scheduled injects.
+        while nextInject < simulator.injectOrder.count, scenario.injects[simulator.injectOrder[nextInject]].at == t {
+            let index = simulator.injectOrder[nextInject]
+            let fire = simulator.injectFire[nextInject]
+            nextInject += 1
+            guard !incident.isClosed else { continue }
+            let inject = scenario.injects[index]
+            deliver(id: inject.id, from: inject.from, text: inject.text, fire: fire, named: inject.fire, at: t)
+        }
+        // 2. Actions.
+        while nextAction < actionOrder.count, scheduled[actionOrder[nextAction]] == t {
+            let index = actionOrder[nextAction]
+            nextAction += 1
+            guard !incident.isClosed else { continue }
+            if attempt(index, at: t, firstTry: true) {
+                retryPending(at: t)
+            } else {
+                var j = pending.count
+                pending.append(index)
+                while j > 0, pending[j - 1] > index {
+                    pending[j] = pending[j - 1]
+                    j -= 1
+                }
+                pending[j] = index
+            }
+        }
+        // 3. Contingency injects of expectations missed now.
+        while nextDeadline < simulator.deadlines.count, simulator.deadlines[nextDeadline].at == t {
+            let (_, e, fire) = simulator.deadlines[nextDeadline]
+            nextDeadline += 1
+            guard !incident.isClosed, !Scorer.met(simulator.expectations[e], facts, by: t) else { continue }
+            delivered[e] = true
+            let (i, j) = simulator.expectationSource[e]
+            let inject = scenario.injects[i]
+            let contingency = inject.expectations[j].contingency
+            deliver(id: inject.id, from: contingency?.from, text: contingency?.text ?? "", fire: fire, named: contingency?.fire, at: t)
+        }
+        // 4. Time-driven events.
+        guard !incident.isClosed else { return }
+        if engine.advance(&incident, to: t, inclusive: true, sink: &recorder) { retryPending(at: t) }
+    }
+
+    /// Delivers an inject: its narration, then its event (fired by the outside world, in no role).
+    mutating func deliver(id: String?, from: String?, text: String, fire: Int32, named: String?, at t: Int) {
+        if Log.keepsRecord { recorder.narrate(Event(at: t, actor: from, .inject(id: id, from: from, text: text))) }
+        guard let named else { return }
+        do {
+            try engine.perform(.fire(event: fire), by: nil, at: t, on: &incident, sink: &recorder)
+            retryPending(at: t)
+        } catch {
+            if Log.keepsRecord {
+                let reason = engine.refusal(error, for: .fire(event: named), in: incident).message
+                recorder.narrate(Event(at: t, .refused(action: "inject fires '\(named)'", reason: reason)))
+            }
+        }
+    }
+
+    /// Tries action `index` at `t`; records its events or (on the first try) its refusal.
+    mutating func attempt(_ index: Int, at t: Int, firstTry: Bool) -> Bool {
+        do {
+            try engine.perform(simulator.actionMoves[index], by: simulator.actionActors[index], at: t, on: &incident, sink: &recorder)
+            appliedAt[index] = t
+            if Log.keepsRecord { refusals[index] = nil }
+            return true
+        } catch {
+            if Log.keepsRecord {
+                let refusal = engine.refusal(error, for: simulator.actionCommands[index], by: simulator.actionActors[index], in: incident)
+                refusals[index] = refusal
+                if firstTry {
+                    let action = scenario.actions[index]
+                    recorder.narrate(Event(at: t, actor: simulator.actionActors[index], role: action.by, .refused(action: action.summary, reason: refusal.message)))
+                }
+            }
+            return false
+        }
+    }
+
+    mutating func retryPending(at t: Int) {
+        // After the close nothing more is played; a pending action keeps the reason it was refused for.
+        if incident.isClosed { return }
+        var changed = true
+        while changed, !pending.isEmpty {
+            changed = false
+            for position in pending.indices where attempt(pending[position], at: t, firstTry: false) {
+                pending.remove(at: position)
+                changed = true
+                break
+            }
+        }
+    }
+
+    /// Whether expectation `e` (file order) was met by its deadline.
+    func met(_ e: Int) -> Bool { Scorer.met(simulator.expectations[e], facts) }
+
+    public func outcome() -> Simulator.Outcome where Log == ExerciseLog {
+        var facts = facts
+        facts.finish(simulator.playbook.tables)
+        var results: [Simulator.ExpectationResult] = []
+        for (e, expectation) in simulator.expectations.enumerated() {
+            let (i, j) = simulator.expectationSource[e]
+            let at = Scorer.happened(expectation, facts)
+            results.append(Simulator.ExpectationResult(
+                inject: i, index: j, expectation: scenario.injects[i].expectations[j], deadline: expectation.deadline,
+                met: at.map { $0 <= expectation.deadline } ?? false, happenedAt: at, contingencyDelivered: delivered[e]))
+        }
+        let actions = scenario.actions.indices.map { i in
+            Simulator.ActionResult(
+                action: scenario.actions[i], scheduledAt: scheduled[i], appliedAt: appliedAt[i] >= 0 ? appliedAt[i] : nil, refusal: refusals[i])
+        }
+        return Simulator.Outcome(
+            events: log.events, incident: incident, analysis: log.analysis, expectations: results, actions: actions, stoppedAt: now)
+    }
+}
+
+extension ExerciseRun where Log == ExerciseLog {
+    public var events: [Event] { log.events }
+    public var analysis: IncidentAnalysis { log.analysis }
+
     /// A live move by a role's player at the current time; its events, or the engine's refusal.
     public mutating func act(_ command: Command, by role: String) -> Result<[Event], Refusal> {
-        var produced: [Event] = []
+        let person = scenario.person(for: role)
+        let before = log.events.count
         do {
-            try engine.perform(command, by: (simulator.persons[role] ?? role), at: now, on: &incident, events: &produced)
+            try engine.perform(engine.compile(command), by: person, at: now, on: &incident, sink: &recorder)
         } catch {
-            record(Event(at: now, actor: (simulator.persons[role] ?? role), role: role, .refused(action: describe(command), reason: error.message)))
-            return .failure(error)
+            let refusal = engine.refusal(error, for: command, by: person, in: incident)
+            recorder.narrate(Event(at: now, actor: person, role: role, .refused(action: describe(command), reason: refusal.message)))
+            return .failure(refusal)
         }
-        for event in produced { record(event) }
-        let timed = engine.advance(&incident, to: now, inclusive: true)
-        for event in timed { record(event) }
-        return .success(produced + timed)
+        engine.advance(&incident, to: now, inclusive: true, sink: &recorder)
+        return .success(Array(log.events[before...]))
     }
 
     func describe(_ command: Command) -> String {
@@ -193,120 +398,43 @@ public struct Exercise: Sendable {
         case .close: "close"
         }
     }
+}
 
-    mutating func step(at t: Int) {
-        // 1. Scheduled injects.
-        while nextInject < injectOrder.count, scenario.injects[injectOrder[nextInject]].at == t {
-            let inject = scenario.injects[injectOrder[nextInject]]
-            nextInject += 1
-            guard !incident.isClosed else { continue }
-            deliver(id: inject.id, from: inject.from, text: inject.text, fire: inject.fire, at: t)
-        }
-        // 2. Actions.
-        while nextAction < actionOrder.count, actions[actionOrder[nextAction]].scheduledAt == t {
-            let index = actionOrder[nextAction]
-            nextAction += 1
-            guard !incident.isClosed else { continue }
-            if attempt(index, at: t, firstTry: true) {
-                retryPending(at: t)
-            } else {
-                pending.append(index)
-                pending.sort()
-            }
-        }
-        // 3. Contingency injects of expectations missed now.
-        while nextDeadline < deadlines.count, deadlines[nextDeadline].at == t {
-            let (_, i, j) = deadlines[nextDeadline]
-            nextDeadline += 1
-            guard !incident.isClosed else { continue }
-            let inject = scenario.injects[i]
-            let expectation = inject.expectations[j]
-            if !isMet(expectation, deadline: t), let contingency = expectation.contingency {
-                delivered.insert(i * 1024 + j)
-                deliver(id: inject.id, from: contingency.from, text: contingency.text, fire: contingency.fire, at: t)
-            }
-        }
-        // 4. Time-driven events.
-        guard !incident.isClosed else { return }
-        let timed = engine.advance(&incident, to: t, inclusive: true)
-        if !timed.isEmpty {
-            for event in timed { record(event) }
-            retryPending(at: t)
-        }
+/// Feeds the engine's events to the scored facts and to the log.
+struct Recorder<Log: EngineSink & Sendable>: EngineSink, Sendable {
+    var facts: ExerciseFacts
+    var log: Log
+
+    static var keepsRecord: Bool { Log.keepsRecord }
+
+    @inline(__always)
+    mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook) {
+        facts.record(event, incident: incident, tables: playbook.tables)
+        log.record(event, incident: incident, playbook: playbook)
     }
 
-    mutating func deliver(id: String?, from: String?, text: String, fire: String?, at t: Int) {
-        record(Event(at: t, actor: from, .inject(id: id, from: from, text: text)))
-        guard let fire else { return }
-        var produced: [Event] = []
-        do {
-            try engine.perform(.fire(event: fire), by: from ?? "inject", at: t, on: &incident, events: &produced)
-            for var event in produced {
-                event.actor = nil  // the world, not a player
-                event.role = nil
-                record(event)
-            }
-            retryPending(at: t)
-        } catch {
-            record(Event(at: t, .refused(action: "inject fires '\(fire)'", reason: error.message)))
-        }
-    }
+    mutating func narrate(_ event: Event) { log.narrate(event) }
+}
 
-    /// Tries action `index` at `t`; records its events or (on the first try) its refusal.
-    mutating func attempt(_ index: Int, at t: Int, firstTry: Bool) -> Bool {
-        let action = actions[index].action
-        var produced: [Event] = []
-        do {
-            try engine.perform(simulator.actionCommands[index], by: simulator.actionActors[index], at: t, on: &incident, events: &produced)
-            for event in produced { record(event) }
-            actions[index].appliedAt = t
-            actions[index].refusal = nil
-            return true
-        } catch {
-            actions[index].refusal = error
-            if firstTry && keepEvents {
-                record(Event(at: t, actor: simulator.actionActors[index], role: action.by, .refused(action: action.summary, reason: error.message)))
-            }
-            return false
+extension Incident {
+    /// Becomes `other`, reusing this incident's buffers where it can.
+    mutating func restore(_ other: Incident) {
+        title = other.title
+        severity = other.severity
+        openedAt = other.openedAt
+        beganAt = other.beganAt
+        assignments = other.assignments
+        state = other.state
+        enteredAt = other.enteredAt
+        round = other.round
+        if rounds.count == other.rounds.count {
+            for i in rounds.indices { rounds[i] = other.rounds[i] }
+        } else {
+            rounds = other.rounds
         }
-    }
-
-    mutating func retryPending(at t: Int) {
-        // After the close nothing more is played; a pending action keeps the reason it was refused for.
-        if incident.isClosed { return }
-        var changed = true
-        while changed, !pending.isEmpty {
-            changed = false
-            for (position, index) in pending.enumerated() where attempt(index, at: t, firstTry: false) {
-                pending.remove(at: position)
-                changed = true
-                break
-            }
-        }
-    }
-
-    func isMet(_ expectation: Expectation, deadline: Int) -> Bool {
-        happened(expectation).map { $0 <= deadline } ?? false
-    }
-
-    func happened(_ expectation: Expectation) -> Int? {
-        switch expectation.condition {
-        case .done(let step): analysis.firstDone[step]
-        case .state(let state): analysis.firstEntered[state]
-        }
-    }
-
-    public func outcome() -> Simulator.Outcome {
-        var results: [Simulator.ExpectationResult] = []
-        for (i, inject) in scenario.injects.enumerated() {
-            for (j, expectation) in inject.expectations.enumerated() {
-                let deadline = inject.at + expectation.within
-                let at = happened(expectation)
-                results.append(Simulator.ExpectationResult(
-                    inject: i, index: j, expectation: expectation, deadline: deadline, met: at.map { $0 <= deadline } ?? false,
-                    happenedAt: at, contingencyDelivered: delivered.contains(i * 1024 + j)))
-            }
-        }
-        return Simulator.Outcome(events: events, incident: incident, analysis: analysis, expectations: results, actions: actions, stoppedAt: now)
+        steps.removeAll(keepingCapacity: true)
+        steps.append(contentsOf: other.steps)
+        closed = other.closed
+        eventCount = other.eventCount
     }
 }

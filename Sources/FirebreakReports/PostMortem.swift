@@ -46,7 +46,7 @@ public struct ReportFacts: Sendable {
 }
 
 /// The exercise part of an after-action report.
-public struct ExerciseFacts: Sendable {
+public struct ExerciseContext: Sendable {
     public var scenario: Scenario
     /// The incident time of T+0.
     public var base: Int
@@ -67,9 +67,9 @@ public struct ExerciseFacts: Sendable {
 public struct PostMortem: Sendable {
     public let facts: ReportFacts
     public let analysis: IncidentAnalysis
-    public let exercise: ExerciseFacts?
+    public let exercise: ExerciseContext?
 
-    public init(facts: ReportFacts, analysis: IncidentAnalysis, exercise: ExerciseFacts?) {
+    public init(facts: ReportFacts, analysis: IncidentAnalysis, exercise: ExerciseContext?) {
         self.facts = facts
         self.analysis = analysis
         self.exercise = exercise
@@ -206,13 +206,11 @@ public struct PostMortem: Sendable {
         var result: [Objective] = []
         for (i, inject) in exercise.scenario.injects.enumerated() {
             for expectation in inject.expectations {
-                let deadline = exercise.base + inject.at + expectation.within
-                let at: Int?
-                switch expectation.condition {
-                case .done(let step): at = analysis.firstDone[step]
-                case .state(let state): at = analysis.firstEntered[state]
-                }
-                result.append(Objective(inject: inject.id ?? "inject \(i + 1)", expectation: expectation, deadline: deadline, happenedAt: at, met: at.map { $0 <= deadline } ?? false))
+                let scored = ScoredExpectation(expectation, injectAt: exercise.base + inject.at, playbook: facts.playbook)
+                let at = Scorer.happened(scored, analysis.facts)
+                result.append(Objective(
+                    inject: inject.id ?? "inject \(i + 1)", expectation: expectation, deadline: scored.deadline, happenedAt: at,
+                    met: Scorer.met(scored, analysis.facts)))
             }
         }
         return result

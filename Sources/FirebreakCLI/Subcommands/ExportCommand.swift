@@ -36,12 +36,12 @@ struct Export: ParsableCommand {
         } catch {
             throw Workspace.translate(any: error)
         }
-        var exercise: ExerciseFacts?
+        var exercise: ExerciseContext?
         var zone = Clock.offset(at: record.openedAt)
         if record.isExercise, let text = record.scenarioText {
             let scenario = ScenarioLoader.load(text, playbooks: { $0 == playbook.id ? playbook : nil }).scenario
             if let scenario {
-                exercise = ExerciseFacts(scenario: scenario, base: record.openedAt, unapplied: refused, unappliedAreRefusals: true)
+                exercise = ExerciseContext(scenario: scenario, base: record.openedAt, unapplied: refused, unappliedAreRefusals: true)
                 if let start = scenario.start { zone = start.offset }
             }
         }
@@ -126,7 +126,7 @@ enum ReportOutput {
                 reference: "EXERCISE", title: outcome.incident.title, playbook: loaded.playbook, playbookHash: hash, isExercise: true,
                 severity: outcome.incident.severity, assignments: outcome.incident.assignments,
                 zoneOffset: loaded.scenario.start?.offset ?? Clock.offset(at: base), now: now),
-            analysis: analysis, exercise: ExerciseFacts(scenario: loaded.scenario, base: base, unapplied: unapplied, unappliedAreRefusals: false))
+            analysis: analysis, exercise: ExerciseContext(scenario: loaded.scenario, base: base, unapplied: unapplied, unappliedAreRefusals: false))
         try write(to: path) { write in
             try report.renderMarkdown(template: templateText, events: { body in
                 for (index, event) in events.enumerated() { try body(TimelineItem(seq: index + 1, recordedAt: event.at, event: event)) }

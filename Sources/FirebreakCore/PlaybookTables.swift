@@ -1,0 +1,156 @@
+/// A checked playbook compiled to integer tables: what the ``Engine`` works on.
+///
+/// Every step has one global index in playbook order; the steps of state `s` are
+/// `firstStep[s]..<firstStep[s + 1]`, so the step at position `k` of its state is
+/// `firstStep[s] + k`. Every event the playbook names has an index (in the order the
+/// playbook first names it), and every `on` entry is resolved once into a ``Route``.
+/// Strings stay at the edges: the engine touches none while it decides.
+public struct PlaybookTables: Sendable {
+    /// A transition with its target and guard resolved.
+    public struct Route: Sendable, Equatable {
+        public var target: Int32
+        /// Global indices of the steps the guard needs settled.
+        public var required: [Int32]
+        /// A top-level `all-done`: the non-optional steps of whichever state it is taken from.
+        public var allDone: Bool
+    }
+
+    public let stepCount: Int
+    public let firstStep: [Int32]
+    public let stepState: [Int32]
+    /// Seconds after entering the state; -1 for no deadline.
+    public let stepDue: [Int]
+    public let stepNeeds: [[Int32]]
+    public let stepOwner: [Int32]
+    /// The role an overdue step escalates to; -1 for none.
+    public let stepEscalation: [Int32]
+    public let stepOptional: [Bool]
+    /// Per step: the event index each option fires (-1: the option fires none); empty when not a decision.
+    public let optionEvents: [[Int32]]
+    public let isFinal: [Bool]
+    /// The first timer of each state: seconds (-1: none) and target.
+    public let timerAfter: [Int]
+    public let timerTarget: [Int32]
+    public let routes: [Route]
+    /// Per state, its own `on` entries: (event, route).
+    public let ownRoutes: [[(event: Int32, route: Int32)]]
+    /// Per event, the route of the top-level `on`; -1 for none.
+    public let globalRoutes: [Int32]
+    public let nonOptional: [[Int32]]
+    public let eventNames: [String]
+    public let eventIndex: [String: Int32]
+    public let commander: Int32
+    /// Names, for the edges: step ids in global order, each decision's options, role ids.
+    public let stepIDs: [String]
+    public let optionNames: [[String]]
+    public let roleNames: [String]
+    public let roleIndex: [String: Int32]
+
+    init(states: [State], globalTransitions: [Transition], roles: [Role], commander: String) {
+        let roleIndex = Dictionary(roles.enumerated().map { ($1.id, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+        var eventNames: [String] = []
+        var eventIndex: [String: Int32] = [:]
+        func number(_ event: String) -> Int32 {
+            if let index = eventIndex[event] { return index }
+            eventIndex[event] = Int32(eventNames.count)
+            eventNames.append(event)
+            return Int32(eventNames.count - 1)
+        }
+        for state in states { for transition in state.transitions { _ = number(transition.event) } }
+        for transition in globalTransitions { _ = number(transition.event) }
+
+        var firstStep: [Int32] = []
+        var stepState: [Int32] = []
+        var stepDue: [Int] = []
+        var stepNeeds: [[Int32]] = []
+        var stepOwner: [Int32] = []
+        var stepEscalation: [Int32] = []
+        var stepOptional: [Bool] = []
+        var optionEvents: [[Int32]] = []
+        for (s, state) in states.enumerated() {
+            let base = Int32(stepState.count)
+            firstStep.append(base)
+            for step in state.steps {
+                stepState.append(Int32(s))
+                stepDue.append(step.due ?? -1)
+                stepNeeds.append(step.needs.map { base + Int32($0) })
+                let owner = roleIndex[step.owner] ?? -1
+                stepOwner.append(owner)
+                let escalation = roles.first { $0.id == step.owner }?.escalatesTo.flatMap { roleIndex[$0] } ?? -1
+                stepEscalation.append(escalation)
+                stepOptional.append(step.isOptional)
+                switch step.choices {
+                case .events(let pairs)?: optionEvents.append(pairs.map { eventIndex[$0.event] ?? -1 })
+                case .options(let options)?: optionEvents.append([Int32](repeating: -1, count: options.count))
+                case nil: optionEvents.append([])
+                }
+            }
+        }
+        firstStep.append(Int32(stepState.count))
+
+        var routes: [Route] = []
+        func route(_ transition: Transition, from state: Int?) -> Int32 {
+            var required: [Int32] = []
+            var allDone = false
+            switch (transition.guardCondition, state) {
+            case (.always, _): break
+            case (.allDone, let s?):
+                required = states[s].steps.indices.filter { !states[s].steps[$0].isOptional }.map { firstStep[s] + Int32($0) }
+            case (.allDone, nil): allDone = true
+            case (.steps(let indices), let s): required = indices.map { (s.map { firstStep[$0] } ?? 0) + Int32($0) }
+            }
+            routes.append(Route(target: Int32(transition.target), required: required, allDone: allDone))
+            return Int32(routes.count - 1)
+        }
+        let ownRoutes = states.indices.map { s in states[s].transitions.map { (eventIndex[$0.event]!, route($0, from: s)) } }
+        var globalRoutes = [Int32](repeating: -1, count: eventNames.count)
+        for transition in globalTransitions where globalRoutes[Int(eventIndex[transition.event]!)] < 0 {
+            globalRoutes[Int(eventIndex[transition.event]!)] = route(transition, from: nil)
+        }
+
+        self.stepCount = stepState.count
+        self.firstStep = firstStep
+        self.stepState = stepState
+        self.stepDue = stepDue
+        self.stepNeeds = stepNeeds
+        self.stepOwner = stepOwner
+        self.stepEscalation = stepEscalation
+        self.stepOptional = stepOptional
+        self.optionEvents = optionEvents
+        self.isFinal = states.map(\.isFinal)
+        self.timerAfter = states.map { $0.timers.first?.after ?? -1 }
+        self.timerTarget = states.map { Int32($0.timers.first?.target ?? -1) }
+        self.routes = routes
+        self.ownRoutes = ownRoutes
+        self.globalRoutes = globalRoutes
+        self.nonOptional = states.indices.map { s in
+            states[s].steps.indices.filter { !states[s].steps[$0].isOptional }.map { firstStep[s] + Int32($0) }
+        }
+        self.eventNames = eventNames
+        self.eventIndex = eventIndex
+        self.commander = roleIndex[commander] ?? -1
+        self.stepIDs = states.flatMap { $0.steps.map(\.id) }
+        self.optionNames = states.flatMap { $0.steps.map { $0.choices?.options ?? [] } }
+        self.roleNames = roles.map(\.id)
+        self.roleIndex = roleIndex
+    }
+
+    /// The route `event` takes from `state`: none from a final state, the state's own `on`
+    /// first, then the top-level one. -1: the event is not possible there.
+    @inline(__always)
+    public func route(_ event: Int32, from state: Int) -> Int {
+        if event < 0 || isFinal[state] { return -1 }
+        for own in ownRoutes[state] where own.event == event { return Int(own.route) }
+        return Int(globalRoutes[Int(event)])
+    }
+
+    /// The steps of a state, as global indices.
+    @inline(__always)
+    public func steps(of state: Int) -> Range<Int> { Int(firstStep[state])..<Int(firstStep[state + 1]) }
+
+    /// The global steps a route's guard needs settled, taken from `state`.
+    @inline(__always)
+    public func required(_ route: Int, from state: Int) -> [Int32] {
+        routes[route].allDone ? nonOptional[state] : routes[route].required
+    }
+}

@@ -1,0 +1,123 @@
+/// What an exercise is scored on, by index, gathered from the engine's events as they happen
+/// (or from a recorded exercise's events, replayed): when each step was first done and each state
+/// first entered, whether each step was on time in every round it was active, and the close.
+///
+/// The one place that says what these facts are; ``Scorer`` reads expectations against them.
+public struct ExerciseFacts: Sendable, Equatable {
+    /// Per step (global index): when it was first done (`Int.max`: never).
+    public private(set) var firstDone: [Int]
+    /// Per state: when it was first entered (`Int.max`: never).
+    public private(set) var firstEntered: [Int]
+    /// Per step: 1 on time in every round it was active, 0 late or not done in some round, -1 never active.
+    public private(set) var onTime: [Int8]
+    public private(set) var closedAt: Int?
+    /// Per step: done on time in the current round.
+    var current: [Bool]
+    var state: Int32 = -1
+
+    public init(tables: PlaybookTables) {
+        firstDone = [Int](repeating: .max, count: tables.stepCount)
+        firstEntered = [Int](repeating: .max, count: tables.isFinal.count)
+        onTime = [Int8](repeating: -1, count: tables.stepCount)
+        current = [Bool](repeating: false, count: tables.stepCount)
+    }
+
+    /// Back to no facts, keeping the buffers.
+    public mutating func reset() {
+        for g in firstDone.indices {
+            firstDone[g] = .max
+            onTime[g] = -1
+        }
+        for s in firstEntered.indices { firstEntered[s] = .max }
+        closedAt = nil
+        state = -1
+    }
+
+    @inline(__always)
+    public mutating func record(_ event: EngineEvent, incident: Incident, tables: PlaybookTables) {
+        switch event.body {
+        case let .entered(target, _, _, _):
+            guard target >= 0 else { return }
+            settleRound(tables)
+            state = target
+            for g in tables.steps(of: Int(target)) { current[g] = false }
+            if firstEntered[Int(target)] == .max { firstEntered[Int(target)] = event.at }
+        case let .done(step, _, _):
+            guard step >= 0 else { return }
+            let g = Int(step)
+            let due = tables.stepDue[g]
+            current[g] = due < 0 || event.at <= incident.enteredAt + due
+            if firstDone[g] == .max { firstDone[g] = event.at }
+        case .closed:
+            if closedAt == nil { closedAt = event.at }
+        default:
+            break
+        }
+    }
+
+    /// Scores the current round's steps; call once when the exercise stops.
+    public mutating func finish(_ tables: PlaybookTables) { settleRound(tables) }
+
+    mutating func settleRound(_ tables: PlaybookTables) {
+        guard state >= 0 else { return }
+        for g in tables.steps(of: Int(state)) {
+            let ok: Int8 = current[g] ? 1 : 0
+            onTime[g] = onTime[g] == -1 ? ok : min(onTime[g], ok)
+        }
+    }
+
+    /// The facts of a recorded history.
+    public static func of(_ events: some Sequence<Event>, playbook: Playbook) -> ExerciseFacts {
+        let engine = Engine(playbook: playbook)
+        var facts = ExerciseFacts(tables: playbook.tables)
+        var incident: Incident?
+        for event in events {
+            if incident == nil { incident = engine.replay([event]) } else { engine.fold(event, into: &incident!) }
+            if let compact = playbook.engineEvent(event), let incident { facts.record(compact, incident: incident, tables: playbook.tables) }
+        }
+        facts.finish(playbook.tables)
+        return facts
+    }
+}
+
+/// An expectation with its names resolved and its deadline worked out.
+public struct ScoredExpectation: Sendable, Equatable {
+    public enum Condition: Sendable, Equatable {
+        case done(step: Int32)
+        case entered(state: Int32)
+    }
+
+    public var condition: Condition
+    /// Seconds from T+0.
+    public var deadline: Int
+
+    public init(_ expectation: Expectation, injectAt: Int, playbook: Playbook) {
+        switch expectation.condition {
+        case .done(let step):
+            condition = .done(step: playbook.stepLocations[step].map { playbook.tables.firstStep[$0.state] + Int32($0.index) } ?? -1)
+        case .state(let state):
+            condition = .entered(state: playbook.stateIndex[state].map(Int32.init) ?? -1)
+        }
+        deadline = injectAt + expectation.within
+    }
+}
+
+/// Scores expectations against an exercise's facts: the one place that says when an expectation is met.
+public enum Scorer {
+    /// When the expectation's condition came true (also when late); nil when it never did.
+    @inline(__always)
+    public static func happened(_ expectation: ScoredExpectation, _ facts: ExerciseFacts) -> Int? {
+        let at: Int
+        switch expectation.condition {
+        case .done(let step): at = step >= 0 ? facts.firstDone[Int(step)] : .max
+        case .entered(let state): at = state >= 0 ? facts.firstEntered[Int(state)] : .max
+        }
+        return at == .max ? nil : at
+    }
+
+    /// Met: the condition came true at or before `deadline` (earlier than the inject counts too).
+    @inline(__always)
+    public static func met(_ expectation: ScoredExpectation, _ facts: ExerciseFacts, by deadline: Int? = nil) -> Bool {
+        happened(expectation, facts).map { $0 <= (deadline ?? expectation.deadline) } ?? false
+    }
+}
