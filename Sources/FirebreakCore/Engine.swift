@@ -257,12 +257,14 @@ public struct Engine: Sendable {
         if incident.isClosed {
             guard case .note = move else { throw .closed }
         }
+        // Who acted is checked below where it matters; it is carried in the events only for a sink that keeps a record.
+        let recorded = S.keepsRecord ? actor : nil
         switch move {
         case let .assign(role, person):
             try requireCommander(actor, incident)
             guard role >= 0 else { throw .unknownRole }
             guard !person.isEmpty else { throw .emptyText }
-            emit(EngineEvent(at: at, actor: actor, role: tables.commander, .assigned(role: role, person: person)), &incident, &sink)
+            emit(EngineEvent(at: at, actor: recorded, role: tables.commander, .assigned(role: role, person: person)), &incident, &sink)
 
         case let .done(g, option, note):
             try requireActive(g, incident)
@@ -292,10 +294,10 @@ public struct Engine: Sendable {
                 role = holds ? owner : acting(actor, incident)
                 outside = !holds
             }
-            emit(EngineEvent(at: at, actor: actor, role: role, outsideRole: outside, .done(step: g, option: option, note: note)), &incident, &sink)
+            emit(EngineEvent(at: at, actor: recorded, role: role, outsideRole: outside, .done(step: g, option: option, note: S.keepsRecord ? note : nil)), &incident, &sink)
             if route >= 0 {
-                emit(EngineEvent(at: at, actor: actor, role: role, .fired(event: event)), &incident, &sink)
-                enter(tables.routes[route].target, from: Int32(incident.state), by: event, at: at, actor: actor, &incident, &sink)
+                emit(EngineEvent(at: at, actor: recorded, role: role, .fired(event: event)), &incident, &sink)
+                enter(tables.routes[route].target, from: Int32(incident.state), by: event, at: at, actor: recorded, &incident, &sink)
             }
 
         case let .skip(g, reason):
@@ -309,23 +311,23 @@ public struct Engine: Sendable {
                 role = holds ? owner : acting(actor, incident)
                 outside = !holds
             }
-            emit(EngineEvent(at: at, actor: actor, role: role, outsideRole: outside, .skipped(step: g, reason: reason)), &incident, &sink)
+            emit(EngineEvent(at: at, actor: recorded, role: role, outsideRole: outside, .skipped(step: g, reason: S.keepsRecord ? reason : "")), &incident, &sink)
 
         case let .fire(event):
             let route = try fireable(event, in: incident, settling: -1)
             let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
-            emit(EngineEvent(at: at, actor: actor, role: role, .fired(event: event)), &incident, &sink)
-            enter(tables.routes[route].target, from: Int32(incident.state), by: event, at: at, actor: actor, &incident, &sink)
+            emit(EngineEvent(at: at, actor: recorded, role: role, .fired(event: event)), &incident, &sink)
+            enter(tables.routes[route].target, from: Int32(incident.state), by: event, at: at, actor: recorded, &incident, &sink)
 
         case let .note(text):
             guard !text.isEmpty else { throw .emptyText }
             let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
-            emit(EngineEvent(at: at, actor: actor, role: role, .note(text: text)), &incident, &sink)
+            emit(EngineEvent(at: at, actor: recorded, role: role, .note(text: S.keepsRecord ? text : "")), &incident, &sink)
 
         case let .close(reason):
             try requireCommander(actor, incident)
             guard !reason.isEmpty else { throw .emptyText }
-            emit(EngineEvent(at: at, actor: actor, role: tables.commander, .closed(reason: reason, forced: true)), &incident, &sink)
+            emit(EngineEvent(at: at, actor: recorded, role: tables.commander, .closed(reason: reason, forced: true)), &incident, &sink)
         }
     }
 
@@ -524,13 +526,12 @@ public struct Engine: Sendable {
             incident.rounds[index] = Int(round)
             incident.steps.removeAll(keepingCapacity: true)
             incident.steps.append(contentsOf: repeatElement(StepProgress(), count: tables.steps(of: index).count))
-        case let .done(step, option, _):
+        case let .done(step, _, _):
             guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
-            let choice = option >= 0 ? tables.optionNames[Int(step)][Int(option)] : nil
-            incident.steps[Int(step - tables.firstStep[incident.state])].status = .done(at: event.at, choice: choice)
-        case let .skipped(step, reason):
+            incident.steps[Int(step - tables.firstStep[incident.state])].status = .done(at: event.at)
+        case let .skipped(step, _):
             guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
-            incident.steps[Int(step - tables.firstStep[incident.state])].status = .skipped(at: event.at, reason: reason)
+            incident.steps[Int(step - tables.firstStep[incident.state])].status = .skipped(at: event.at)
         case let .overdue(step, _):
             guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
             incident.steps[Int(step - tables.firstStep[incident.state])].overdue = true

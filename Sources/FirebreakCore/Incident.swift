@@ -21,7 +21,11 @@ public struct Incident: Sendable, Equatable, Codable {
     /// Number of events folded in.
     public var eventCount: Int
 
-    public var isClosed: Bool { closed != nil }
+    public var isClosed: Bool {
+        @inline(__always) get {
+            if case .none = closed { false } else { true }
+        }
+    }
 
     public struct Closure: Sendable, Equatable, Codable {
         public var at: Int
@@ -35,12 +39,13 @@ public struct Incident: Sendable, Equatable, Codable {
     }
 }
 
-/// Where one step of the current round stands.
+/// Where one step of the current round stands. Plain data (the choice made and the reason for a
+/// skip are in the event log), so a round of steps is reset and copied without reference counting.
 public struct StepProgress: Sendable, Equatable, Codable {
     public enum Status: Sendable, Equatable, Codable {
         case open
-        case done(at: Int, choice: String?)
-        case skipped(at: Int, reason: String)
+        case done(at: Int)
+        case skipped(at: Int)
     }
 
     public var status: Status = .open

@@ -130,14 +130,7 @@ public struct MonteCarlo: Sendable {
         var tally = Tally(expectations: simulator.expectations.count, steps: stepIDs.count)
         for index in runs {
             runner.play(index)
-            tally.runs += 1
-            for e in tally.met.indices where runner.exercise.met(e) { tally.met[e] += 1 }
-            let onTime = runner.exercise.facts.onTime
-            for g in onTime.indices where onTime[g] >= 0 {
-                tally.active[g] += 1
-                if onTime[g] == 1 { tally.onTime[g] += 1 }
-            }
-            if let closedAt = runner.exercise.facts.closedAt { tally.closeTimes.append(closedAt) }
+            runner.exercise.count(into: &tally)
         }
         tally.closeTimes.sort()
         return tally

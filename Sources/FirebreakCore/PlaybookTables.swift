@@ -5,7 +5,7 @@
 /// `firstStep[s] + k`. Every event the playbook names has an index (in the order the
 /// playbook first names it), and every `on` entry is resolved once into a ``Route``.
 /// Strings stay at the edges: the engine touches none while it decides.
-public struct PlaybookTables: Sendable {
+public final class PlaybookTables: Sendable {
     /// A transition with its target and guard resolved.
     public struct Route: Sendable, Equatable {
         public var target: Int32

@@ -7,7 +7,7 @@
 /// incident the pending actions are tried again, in file order, until none applies.
 /// `drill run`, `drill play` and `drill stats` all play through ``ExerciseRun``; only the sink
 /// differs (an event log, or nothing but the facts that are scored).
-public struct Simulator: Sendable {
+public final class Simulator: Sendable {
     public let scenario: Scenario
     public let playbook: Playbook
     let engine: Engine
@@ -18,13 +18,16 @@ public struct Simulator: Sendable {
     /// What every run starts from: the opened incident and its events (none depends on the delays).
     let opening: Incident
     let openingEvents: [EngineEvent]
-    /// Injects in delivery order, with the event each fires (-1 none).
+    /// Injects in delivery order, with the event each fires (-2 none, -1 one the playbook does not have).
     let injectOrder: [Int]
+    let injectAt: [Int]
     let injectFire: [Int32]
+    /// Per action (file order): when the script has it.
+    let actionAt: [Int]
     /// Expectations in file order, and where each came from.
     let expectations: [ScoredExpectation]
     let expectationSource: [(inject: Int, index: Int)]
-    /// Contingencies in deadline order: when, which expectation (file order), the event it fires.
+    /// Contingencies in deadline order: when, which expectation (file order), the event it fires (as for injects).
     let deadlines: [(at: Int, expectation: Int, fire: Int32)]
 
     public init(scenario: Scenario, playbook: Playbook) {
@@ -48,7 +51,9 @@ public struct Simulator: Sendable {
         self.opening = incident ?? engine.replay([Event(at: 0, .opened(playbook: playbook.id, title: scenario.title, severity: .medium, began: nil))])!
         self.openingEvents = opening.events
         self.injectOrder = Array(scenario.injects.indices).sorted { (scenario.injects[$0].at, $0) < (scenario.injects[$1].at, $1) }
-        self.injectFire = injectOrder.map { i in scenario.injects[i].fire.map { playbook.tables.eventIndex[$0] ?? -1 } ?? -1 }
+        self.injectAt = injectOrder.map { scenario.injects[$0].at }
+        self.actionAt = scenario.actions.map(\.at)
+        self.injectFire = injectOrder.map { i in scenario.injects[i].fire.map { playbook.tables.eventIndex[$0] ?? -1 } ?? -2 }
         var expectations: [ScoredExpectation] = []
         var sources: [(inject: Int, index: Int)] = []
         var deadlines: [(at: Int, expectation: Int, fire: Int32)] = []
@@ -56,7 +61,7 @@ public struct Simulator: Sendable {
             for (j, expectation) in inject.expectations.enumerated() {
                 let scored = ScoredExpectation(expectation, injectAt: inject.at, playbook: playbook)
                 if let contingency = expectation.contingency {
-                    deadlines.append((scored.deadline, expectations.count, contingency.fire.map { playbook.tables.eventIndex[$0] ?? -1 } ?? -1))
+                    deadlines.append((scored.deadline, expectations.count, contingency.fire.map { playbook.tables.eventIndex[$0] ?? -1 } ?? -2))
                 }
                 expectations.append(scored)
                 sources.append((i, j))
@@ -157,12 +162,15 @@ public typealias Exercise = ExerciseRun<ExerciseLog>
 /// delays, reusing its buffers, so Monte Carlo runs allocate next to nothing.
 public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     let simulator: Simulator
-    var engine: Engine { simulator.engine }
+    // Stored, not computed: a computed copy of the engine (playbook and tables) would cost a retain per array on every call.
+    let engine: Engine
     public var scenario: Scenario { simulator.scenario }
     public private(set) var incident: Incident
     /// What is kept of the run: the scored facts and the log.
     var recorder: Recorder<Log>
-    public var facts: ExerciseFacts { recorder.facts }
+    public var facts: ExerciseFacts {
+        @inline(__always) get { recorder.facts }
+    }
     public var log: Log { recorder.log }
     var scheduled: [Int]
     var actionOrder: [Int]  // indices sorted by (scheduled time, file order)
@@ -177,6 +185,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
 
     public init(_ simulator: Simulator, log: Log) {
         self.simulator = simulator
+        self.engine = simulator.engine
         incident = simulator.opening
         recorder = Recorder(facts: ExerciseFacts(tables: simulator.playbook.tables), log: log)
         let count = simulator.actionMoves.count
@@ -194,8 +203,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     }
 
     mutating func restart(delays: UnsafeBufferPointer<Int>) {
-        let actionAt = simulator.scenario.actions
-        for i in scheduled.indices { scheduled[i] = actionAt[i].at + (i < delays.count ? max(0, delays[i]) : 0) }
+        for i in scheduled.indices { scheduled[i] = simulator.actionAt[i] + (i < delays.count ? max(0, delays[i]) : 0) }
         // Insertion sort by (time, file order): a handful of actions, nearly sorted.
         for i in actionOrder.indices {
             var j = i
@@ -220,8 +228,14 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
 
     /// The next instant at which something is scheduled or due, if any.
     public var nextInstant: Int? {
+        @inline(__always) get { nextInstantDue() }
+    }
+
+    // Inlined into the loops that call it: a call would copy the whole run to pass it.
+    @inline(__always)
+    func nextInstantDue() -> Int? {
         var next = Int.max
-        if nextInject < simulator.injectOrder.count { next = min(next, scenario.injects[simulator.injectOrder[nextInject]].at) }
+        if nextInject < simulator.injectAt.count { next = min(next, simulator.injectAt[nextInject]) }
         if nextAction < actionOrder.count { next = min(next, scheduled[actionOrder[nextAction]]) }
         if nextDeadline < simulator.deadlines.count { next = min(next, simulator.deadlines[nextDeadline].at) }
         if let due = engine.nextDue(incident) { next = min(next, due) }
@@ -230,16 +244,16 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
 
     /// When the next scheduled inject arrives, if any.
     public var nextInjectAt: Int? {
-        nextInject < simulator.injectOrder.count ? scenario.injects[simulator.injectOrder[nextInject]].at : nil
+        nextInject < simulator.injectAt.count ? simulator.injectAt[nextInject] : nil
     }
 
     /// Whether the exercise is over: the incident closed or the clock reached `end`.
-    public var isOver: Bool { incident.isClosed || now >= scenario.end }
+    public var isOver: Bool { incident.isClosed || now >= simulator.scenario.end }
 
     /// Moves the clock to `limit` (at most `end`), playing every instant on the way.
     public mutating func advance(to limit: Int) {
-        let target = min(limit, scenario.end)
-        while !incident.isClosed, let next = nextInstant, next <= target {
+        let target = min(limit, simulator.scenario.end)
+        while !incident.isClosed, let next = nextInstantDue(), next <= target {
             now = next
             instant(now)
         }
@@ -248,21 +262,19 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
 
     /// Plays the whole exercise and scores the last round.
     mutating func playToEnd() {
-        advance(to: scenario.end)
+        advance(to: simulator.scenario.end)
         recorder.facts.finish(simulator.playbook.tables)
     }
 
     /// One instant: injects, actions, contingencies, then time-driven events.
     mutating func instant(_ t: Int) {
-        let scenario = simulator.scenario
         // 1. Scheduled injects.
-        while nextInject < simulator.injectOrder.count, scenario.injects[simulator.injectOrder[nextInject]].at == t {
+        while nextInject < simulator.injectAt.count, simulator.injectAt[nextInject] == t {
             let index = simulator.injectOrder[nextInject]
             let fire = simulator.injectFire[nextInject]
             nextInject += 1
             guard !incident.isClosed else { continue }
-            let inject = scenario.injects[index]
-            deliver(id: inject.id, from: inject.from, text: inject.text, fire: fire, named: inject.fire, at: t)
+            deliver(inject: index, contingency: -1, fire: fire, at: t)
         }
         // 2. Actions.
         while nextAction < actionOrder.count, scheduled[actionOrder[nextAction]] == t {
@@ -285,27 +297,32 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         while nextDeadline < simulator.deadlines.count, simulator.deadlines[nextDeadline].at == t {
             let (_, e, fire) = simulator.deadlines[nextDeadline]
             nextDeadline += 1
-            guard !incident.isClosed, !Scorer.met(simulator.expectations[e], facts, by: t) else { continue }
+            guard !incident.isClosed, !Scorer.met(simulator.expectations[e], recorder.facts, by: t) else { continue }
             delivered[e] = true
-            let (i, j) = simulator.expectationSource[e]
-            let inject = scenario.injects[i]
-            let contingency = inject.expectations[j].contingency
-            deliver(id: inject.id, from: contingency?.from, text: contingency?.text ?? "", fire: fire, named: contingency?.fire, at: t)
+            deliver(inject: simulator.expectationSource[e].inject, contingency: simulator.expectationSource[e].index, fire: fire, at: t)
         }
         // 4. Time-driven events.
         guard !incident.isClosed else { return }
         if engine.advance(&incident, to: t, inclusive: true, sink: &recorder) { retryPending(at: t) }
     }
 
-    /// Delivers an inject: its narration, then its event (fired by the outside world, in no role).
-    mutating func deliver(id: String?, from: String?, text: String, fire: Int32, named: String?, at t: Int) {
-        if Log.keepsRecord { recorder.narrate(Event(at: t, actor: from, .inject(id: id, from: from, text: text))) }
-        guard let named else { return }
+    /// Delivers an inject (or the contingency of its expectation `contingency`, -1 for the inject
+    /// itself): its narration, then its event, fired by the outside world in no role.
+    mutating func deliver(inject index: Int, contingency: Int, fire: Int32, at t: Int) {
+        if Log.keepsRecord {
+            let inject = simulator.scenario.injects[index]
+            let from = contingency < 0 ? inject.from : inject.expectations[contingency].contingency?.from
+            let text = contingency < 0 ? inject.text : inject.expectations[contingency].contingency?.text ?? ""
+            recorder.narrate(Event(at: t, actor: from, .inject(id: inject.id, from: from, text: text)))
+        }
+        guard fire != -2 else { return }
         do {
             try engine.perform(.fire(event: fire), by: nil, at: t, on: &incident, sink: &recorder)
             retryPending(at: t)
         } catch {
             if Log.keepsRecord {
+                let inject = simulator.scenario.injects[index]
+                let named = (contingency < 0 ? inject.fire : inject.expectations[contingency].contingency?.fire) ?? ""
                 let reason = engine.refusal(error, for: .fire(event: named), in: incident).message
                 recorder.narrate(Event(at: t, .refused(action: "inject fires '\(named)'", reason: reason)))
             }
@@ -324,7 +341,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
                 let refusal = engine.refusal(error, for: simulator.actionCommands[index], by: simulator.actionActors[index], in: incident)
                 refusals[index] = refusal
                 if firstTry {
-                    let action = scenario.actions[index]
+                    let action = simulator.scenario.actions[index]
                     recorder.narrate(Event(at: t, actor: simulator.actionActors[index], role: action.by, .refused(action: action.summary, reason: refusal.message)))
                 }
             }
@@ -344,6 +361,18 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
                 break
             }
         }
+    }
+
+    /// Adds what this run came to into a Monte Carlo tally.
+    func count(into tally: inout MonteCarlo.Tally) {
+        tally.runs += 1
+        let facts = recorder.facts
+        for e in simulator.expectations.indices where Scorer.met(simulator.expectations[e], facts) { tally.met[e] += 1 }
+        for g in facts.onTime.indices where facts.onTime[g] >= 0 {
+            tally.active[g] += 1
+            if facts.onTime[g] == 1 { tally.onTime[g] += 1 }
+        }
+        if let closedAt = facts.closedAt { tally.closeTimes.append(closedAt) }
     }
 
     /// Whether expectation `e` (file order) was met by its deadline.
