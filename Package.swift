@@ -18,7 +18,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
-        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
@@ -26,9 +25,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "FirebreakCore", swiftSettings: swiftSettings),
+        // Debian's libyaml, used directly: see docs/design.md, "Reading YAML".
+        .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(
             name: "FirebreakLoading",
-            dependencies: ["FirebreakCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FirebreakCore", "CLibYAML"],
             swiftSettings: swiftSettings
         ),
         .target(

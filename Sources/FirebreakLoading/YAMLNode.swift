@@ -1,9 +1,11 @@
-import CYaml
+// Internal: libyaml's C names stay out of this module's interface, so a client that also links
+// another copy of libyaml (the Benchmarks package links Yams as a baseline) sees no clash.
+internal import CLibYAML
 import FirebreakCore
 
 /// A YAML node with its position, as the loaders read it.
 ///
-/// Built straight from the events of libyaml (the parser inside Yams): no tags, no resolver, no
+/// Built straight from the events of Debian's libyaml (module `CLibYAML`): no tags, no resolver, no
 /// class per event, so reading a file costs little more than libyaml's own scanning. Aliases are
 /// replaced by the node they name; the style of collections is kept, so a flow mapping
 /// (`{ ... }`) is known as one.
@@ -266,7 +268,8 @@ enum YAMLText {
                 let context = parser.context.map { String(cString: $0) + ": " } ?? ""
                 let mark = Node.Mark(line: parser.problem_mark.line + 1, column: parser.problem_mark.column + 1)
                 if problem.hasPrefix("Maximum nesting level reached") {
-                    // libyaml's own limit (1,000 levels, looked for ahead of its events); its message names a C function.
+                    // libyaml after 0.2.5 (not Debian's, but the copy inside Yams) has a limit of its own,
+                    // 1,000 levels, looked for ahead of its events; its message names a C function.
                     return .error("YAML nested more than \(YAMLText.maximumDepth) levels deep", at: location(mark))
                 }
                 return .error("YAML syntax error: \(context)\(problem)", at: location(mark))
