@@ -73,7 +73,7 @@ public final class PlaybookTables: Sendable {
             for step in state.steps {
                 stepState.append(Int32(s))
                 stepDue.append(step.due ?? -1)
-                stepNeeds.append(step.needs.map { base + Int32($0) })
+                stepNeeds.append(step.needs.map { base &+ Int32(clamping: $0) })
                 let owner = roleIndex[step.owner] ?? -1
                 stepOwner.append(owner)
                 let escalation = roles.first { $0.id == step.owner }?.escalatesTo.flatMap { roleIndex[$0] } ?? -1
@@ -97,9 +97,9 @@ public final class PlaybookTables: Sendable {
             case (.allDone, let s?):
                 required = states[s].steps.indices.filter { !states[s].steps[$0].isOptional }.map { firstStep[s] + Int32($0) }
             case (.allDone, nil): allDone = true
-            case (.steps(let indices), let s): required = indices.map { (s.map { firstStep[$0] } ?? 0) + Int32($0) }
+            case (.steps(let indices), let s): required = indices.map { (s.map { firstStep[$0] } ?? 0) &+ Int32(clamping: $0) }
             }
-            routes.append(Route(target: Int32(transition.target), required: required, allDone: allDone))
+            routes.append(Route(target: Int32(clamping: transition.target), required: required, allDone: allDone))
             return Int32(routes.count - 1)
         }
         let ownRoutes = states.indices.map { s in states[s].transitions.map { (eventIndex[$0.event]!, route($0, from: s)) } }
@@ -119,7 +119,7 @@ public final class PlaybookTables: Sendable {
         self.optionEvents = optionEvents
         self.isFinal = states.map(\.isFinal)
         self.timerAfter = states.map { $0.timers.first?.after ?? -1 }
-        self.timerTarget = states.map { Int32($0.timers.first?.target ?? -1) }
+        self.timerTarget = states.map { Int32(clamping: $0.timers.first?.target ?? -1) }
         self.routes = routes
         self.ownRoutes = ownRoutes
         self.globalRoutes = globalRoutes

@@ -60,12 +60,10 @@ public protocol IncidentStore: Sendable {
     /// Stores a new incident, its playbook text and its first events in one transaction; returns its number.
     func create(_ new: NewIncident, recordedAt: Int) throws(StoreError) -> Int
 
-    /// Runs `decide` on the incident's current record in one write transaction and appends the
-    /// events it returns, with the new snapshot. Returns the stored events.
-    func append(
-        to number: Int, recordedAt: Int,
-        _ decide: (IncidentRecord, String) throws -> (events: [Event], snapshot: Incident)
-    ) throws -> [StoredEvent]
+    /// Runs `decide` on the incident's current record and stored playbook in one write
+    /// transaction (after the write lock is taken, so "now" can be read inside it) and appends
+    /// the events it returns, with the new snapshot. Returns the stored events.
+    func append(to number: Int, _ decide: (IncidentRecord, StoredPlaybook) throws -> Decision) throws -> [StoredEvent]
 
     func incident(_ number: Int) throws(StoreError) -> IncidentRecord?
     func playbookText(hash: String) throws(StoreError) -> String?
@@ -73,6 +71,31 @@ public protocol IncidentStore: Sendable {
     func forEachEvent(of number: Int, _ body: (StoredEvent) throws -> Void) throws
     func list(includeClosed: Bool, exercises: Bool) throws(StoreError) -> [IncidentRecord]
     func verify(_ number: Int?) throws(StoreError) -> VerifyReport
+}
+
+/// A playbook as stored with the incidents opened from it: its text (covered by its hash) and
+/// the compiled copy, a cache that reads prefer and `verify` checks against the text.
+public struct StoredPlaybook: Sendable {
+    public var text: String
+    public var compiled: Data?
+
+    public init(text: String, compiled: Data?) {
+        self.text = text
+        self.compiled = compiled
+    }
+}
+
+/// What a write decided: the events to append, the incident they fold to, and when they were recorded.
+public struct Decision: Sendable {
+    public var events: [Event]
+    public var snapshot: Incident
+    public var recordedAt: Int
+
+    public init(events: [Event], snapshot: Incident, recordedAt: Int) {
+        self.events = events
+        self.snapshot = snapshot
+        self.recordedAt = recordedAt
+    }
 }
 
 /// A new incident to store.
@@ -127,6 +150,8 @@ public enum StoreError: Error, Equatable, Sendable {
     case noIncident(number: Int)
     case failed(doing: String, reason: String)
     case corruptEvent(incident: Int, seq: Int)
+    /// A stored value cannot be read back (a wrong type, a broken snapshot): damage, never a trap.
+    case damaged(incident: Int?, what: String)
 
     public var message: String {
         switch self {
@@ -139,6 +164,8 @@ public enum StoreError: Error, Equatable, Sendable {
         case .noIncident(let number): "no incident INC-\(number)"
         case let .failed(doing, reason): "could not \(doing): \(reason)"
         case let .corruptEvent(incident, seq): "event \(seq) of INC-\(incident) cannot be read; run 'firebreak verify INC-\(incident)'"
+        case let .damaged(incident?, what): "INC-\(incident) is damaged in the database: \(what) cannot be read; run 'firebreak verify INC-\(incident)'"
+        case let .damaged(nil, what): "the database is damaged: \(what) cannot be read; run 'firebreak verify'"
         }
     }
 }

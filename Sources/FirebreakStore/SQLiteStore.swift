@@ -222,21 +222,22 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
     }
 
-    public func append(
-        to number: Int, recordedAt: Int,
-        _ decide: (IncidentRecord, String) throws -> (events: [Event], snapshot: Incident)
-    ) throws -> [StoredEvent] {
+    public func append(to number: Int, _ decide: (IncidentRecord, StoredPlaybook) throws -> Decision) throws -> [StoredEvent] {
         do {
             return try queue.writeWithoutTransaction { db in
                 var stored: [StoredEvent] = []
                 try db.inTransaction(.immediate) {
                     guard let record = try Self.record(db, number) else { throw StoreError.noIncident(number: number) }
-                    guard let text = try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [record.playbookHash]) else {
-                        throw StoreError.failed(doing: "read the playbook of \(record.reference)", reason: "it is missing from the database")
+                    guard let row = try Row.fetchOne(db, sql: "SELECT text, compiled FROM playbook WHERE hash = ?", arguments: [record.playbookHash]),
+                        let text = Data.fromDatabaseValue(row["text"] as DatabaseValue)
+                    else {
+                        throw StoreError.damaged(incident: number, what: "its playbook")
                     }
-                    let (events, snapshot) = try decide(record, String(decoding: text, as: UTF8.self))
-                    if events.isEmpty { return .rollback }
-                    stored = try self.insert(events, after: record, snapshot: snapshot, stateName: nil, recordedAt: recordedAt, db)
+                    let compiled = Data.fromDatabaseValue(row["compiled"] as DatabaseValue)
+                    let decision = try decide(record, StoredPlaybook(text: String(decoding: text, as: UTF8.self), compiled: compiled))
+                    if decision.events.isEmpty { return .rollback }
+                    stored = try self.insert(
+                        decision.events, after: record, snapshot: decision.snapshot, stateName: nil, recordedAt: decision.recordedAt, db)
                     return .commit
                 }
                 return stored
@@ -320,22 +321,42 @@ public final class SQLiteStore: IncidentStore, Sendable {
         try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE number = ?", arguments: [number]).map(record)
     }
 
+    /// Reads a column without trusting it: GRDB's subscript traps on a value of the wrong type.
+    static func column<T: DatabaseValueConvertible>(_ row: Row, _ name: String, _ number: Int?, as type: T.Type = T.self) throws -> T {
+        guard let value = T.fromDatabaseValue(row[name] as DatabaseValue) else {
+            throw StoreError.damaged(incident: number, what: "its stored '\(name)'")
+        }
+        return value
+    }
+
+    static func optionalColumn<T: DatabaseValueConvertible>(_ row: Row, _ name: String, _ number: Int?) throws -> T? {
+        let value = row[name] as DatabaseValue
+        if value.isNull { return nil }
+        guard let converted = T.fromDatabaseValue(value) else { throw StoreError.damaged(incident: number, what: "its stored '\(name)'") }
+        return converted
+    }
+
     static func record(_ row: Row) throws -> IncidentRecord {
-        let number: Int = row["number"]
-        let snapshotData: Data = row["snapshot"]
+        guard let number = Int.fromDatabaseValue(row["number"] as DatabaseValue) else {
+            throw StoreError.damaged(incident: nil, what: "an incident's number")
+        }
+        let snapshotData: Data = try column(row, "snapshot", number)
         let snapshot: Incident
         do {
             snapshot = try decoder.decode(Incident.self, from: snapshotData)
         } catch {
-            throw StoreError.failed(doing: "read INC-\(number)", reason: "its stored state cannot be read; run 'firebreak verify INC-\(number)'")
+            throw StoreError.damaged(incident: number, what: "its stored state")
         }
-        let title: Data = row["title"]
-        let scenario: Data? = row["scenario"]
+        let title: Data = try column(row, "title", number)
+        let scenario: Data? = try optionalColumn(row, "scenario", number)
+        let severityText: String = try column(row, "severity", number)
+        guard let severity = IncidentSeverity(rawValue: severityText) else { throw StoreError.damaged(incident: number, what: "its stored 'severity'") }
         return IncidentRecord(
-            number: number, playbookID: row["playbook_id"], playbookHash: row["playbook_hash"], isExercise: row["is_exercise"],
-            title: String(decoding: title, as: UTF8.self), severity: IncidentSeverity(rawValue: row["severity"]) ?? .medium,
-            state: row["state"], openedAt: row["opened_at"], closedAt: row["closed_at"], lastSeq: row["last_seq"],
-            lastHash: row["last_hash"], snapshot: snapshot, scenarioText: scenario.map { String(decoding: $0, as: UTF8.self) })
+            number: number, playbookID: try column(row, "playbook_id", number), playbookHash: try column(row, "playbook_hash", number),
+            isExercise: try column(row, "is_exercise", number), title: String(decoding: title, as: UTF8.self), severity: severity,
+            state: try column(row, "state", number), openedAt: try column(row, "opened_at", number),
+            closedAt: try optionalColumn(row, "closed_at", number), lastSeq: try column(row, "last_seq", number),
+            lastHash: try column(row, "last_hash", number), snapshot: snapshot, scenarioText: scenario.map { String(decoding: $0, as: UTF8.self) })
     }
 
     public func incident(_ number: Int) throws(StoreError) -> IncidentRecord? {
@@ -358,15 +379,20 @@ public final class SQLiteStore: IncidentStore, Sendable {
     }
 
     static func storedEvent(_ row: Row) throws -> StoredEvent {
-        let incident: Int = row[0], seq: Int = row[1]
-        let actor: Data? = row[4]
-        let data: Data = row[8]
-        guard let kind = Event.Kind(rawValue: row[7]),
+        func value<T: DatabaseValueConvertible>(_ index: Int) -> T? { T.fromDatabaseValue(row[index] as DatabaseValue) }
+        func optional<T: DatabaseValueConvertible>(_ index: Int) -> T?? {
+            let value = row[index] as DatabaseValue
+            return value.isNull ? .some(nil) : T.fromDatabaseValue(value).map { .some($0) }
+        }
+        guard let incident: Int = value(0), let seq: Int = value(1) else { throw StoreError.damaged(incident: nil, what: "an event's number") }
+        guard let at: Int = value(2), let recordedAt: Int = value(3), let actor: Data? = optional(4), let role: String? = optional(5),
+            let outsideRole: Bool = value(6), let kindText: String = value(7), let data: Data = value(8), let hash: String = value(9),
+            let kind = Event.Kind(rawValue: kindText),
             let fields = try? FlatJSON.decode(String(decoding: data, as: UTF8.self)),
             let body = Event.Body(kind: kind, fields: fields)
         else { throw StoreError.corruptEvent(incident: incident, seq: seq) }
-        let event = Event(at: row[2], actor: actor.map { String(decoding: $0, as: UTF8.self) }, role: row[5], outsideRole: row[6], body)
-        return StoredEvent(incident: incident, seq: seq, recordedAt: row[3], event: event, hash: row[9])
+        let event = Event(at: at, actor: actor.map { String(decoding: $0, as: UTF8.self) }, role: role, outsideRole: outsideRole, body)
+        return StoredEvent(incident: incident, seq: seq, recordedAt: recordedAt, event: event, hash: hash)
     }
 
     static let eventColumns = "incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash"
@@ -387,6 +413,11 @@ public final class SQLiteStore: IncidentStore, Sendable {
             let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq", arguments: [number])
             while let row = try rows.next() { try body(try Self.storedEvent(row)) }
         }
+    }
+
+    /// Every incident's number, in order.
+    public func incidentNumbers() throws(StoreError) -> [Int] {
+        try wrap("list incidents") { try queue.read { db in try Int.fetchAll(db, sql: "SELECT number FROM incident ORDER BY number") } }
     }
 
     public func list(includeClosed: Bool, exercises: Bool) throws(StoreError) -> [IncidentRecord] {
@@ -419,10 +450,17 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 if let number, rows.isEmpty { throw StoreError.noIncident(number: number) }
                 for row in rows {
                     report.checkedIncidents += 1
-                    let incidentNumber: Int = row["number"]
-                    let playbookHash: String = row["playbook_hash"]
-                    let lastSeq: Int = row["last_seq"]
-                    let lastHash: String = row["last_hash"]
+                    guard let incidentNumber = Int.fromDatabaseValue(row["number"] as DatabaseValue) else {
+                        report.problems.append("an incident's number cannot be read")
+                        continue
+                    }
+                    guard let playbookHash = String.fromDatabaseValue(row["playbook_hash"] as DatabaseValue),
+                        let lastSeq = Int.fromDatabaseValue(row["last_seq"] as DatabaseValue),
+                        let lastHash = String.fromDatabaseValue(row["last_hash"] as DatabaseValue)
+                    else {
+                        report.problems.append("INC-\(incidentNumber): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
+                        continue
+                    }
                     if let text = try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [playbookHash]) {
                         if Self.sha256(String(decoding: text, as: UTF8.self)) != playbookHash {
                             report.problems.append("INC-\(incidentNumber): the stored playbook text does not match its hash")
@@ -437,7 +475,11 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     while let eventRow = try cursor.next() {
                         report.checkedEvents += 1
                         if failed { continue }
-                        let seq: Int = eventRow[1]
+                        guard let seq = Int.fromDatabaseValue(eventRow[1] as DatabaseValue) else {
+                            report.problems.append("INC-\(incidentNumber): the number of the event after \(expectedSeq - 1) cannot be read")
+                            failed = true
+                            continue
+                        }
                         if seq != expectedSeq {
                             report.problems.append("INC-\(incidentNumber): event \(expectedSeq) is missing (the next stored is \(seq))")
                             failed = true
@@ -448,7 +490,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                             failed = true
                             continue
                         }
-                        let data: Data = eventRow[8]
+                        let data = Data.fromDatabaseValue(eventRow[8] as DatabaseValue) ?? Data()
                         if Self.chain(previous: previous, stored, data: String(decoding: data, as: UTF8.self)) != stored.hash {
                             report.problems.append("INC-\(incidentNumber): event \(seq) (\(stored.event.kind.rawValue)) does not match its hash: it was changed after it was recorded")
                             failed = true

@@ -27,10 +27,10 @@ import Testing
     @discardableResult
     func record(_ store: SQLiteStore, _ number: Int, _ command: Command, by actor: String, at: Int) throws -> [StoredEvent] {
         let engine = Engine(playbook: playbook)
-        return try store.append(to: number, recordedAt: at + 5) { record, _ in
+        return try store.append(to: number) { record, _ in
             var incident = record.snapshot
             let events = try engine.apply(command, by: actor, at: at, to: &incident)
-            return (events, incident)
+            return Decision(events: events, snapshot: incident, recordedAt: at + 5)
         }
     }
 

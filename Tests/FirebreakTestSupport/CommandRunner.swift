@@ -5,6 +5,8 @@ public struct CommandResult: Sendable, Equatable {
     public var stdout: String
     public var stderr: String
     public var status: Int32
+    /// The process died of a signal (a trap or crash) instead of exiting.
+    public var crashed = false
 }
 
 public enum Firebreak {
@@ -59,7 +61,7 @@ public enum Firebreak {
         process.waitUntilExit()
         return CommandResult(
             stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
-            status: process.terminationStatus)
+            status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal)
     }
 }
 

@@ -40,7 +40,7 @@ let benchmarks: @Sendable () -> Void = {
         let number = try store.create(NewIncident(playbookID: "big", playbookText: bigText, playbookHash: SQLiteStore.sha256(bigText), isExercise: false, events: opened, snapshot: snapshot), recordedAt: 0)
         let rest = Array(hundredK.dropFirst(3))
         benchmark.startMeasurement()
-        _ = try store.append(to: number, recordedAt: 1) { _, _ in (rest, snapshot) }
+        _ = try store.append(to: number) { _, _ in Decision(events: rest, snapshot: snapshot, recordedAt: 1) }
         benchmark.stopMeasurement()
     }
     Benchmark("SQLite C API: insert the same 100k rows (one transaction, baseline)", configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .kilo, maxIterations: 5)) { benchmark in

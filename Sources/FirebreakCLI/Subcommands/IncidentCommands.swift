@@ -372,21 +372,17 @@ struct Verify: ParsableCommand {
         let store = try Workspace(global: global).store()
         var report: VerifyReport
         do { report = try store.verify(number) } catch { throw Workspace.translate(error) }
-        // The projection (what `status` shows) must be the fold of the log: a changed snapshot is damage too.
-        do {
-            let records = try number.map { try store.incident($0).map { [$0] } ?? [] } ?? store.list(includeClosed: true, exercises: true)
-            for record in records {
-                guard let text = try store.playbookText(hash: record.playbookHash), let playbook = PlaybookLoader.load(text).playbook else { continue }
-                if let compiled = try store.compiledPlaybook(hash: record.playbookHash), Workspace.decode(compiled) != playbook {
-                    report.problems.append("\(record.reference): the compiled copy of its playbook does not match the playbook's text")
-                }
-                let events = try store.events(of: record.number).map(\.event)
-                if Engine(playbook: playbook).replay(events) != record.snapshot {
-                    report.problems.append("\(record.reference): its stored state does not match the fold of its events (the projection was changed)")
-                }
+        // The projection (what `status` and `list` show) must be the fold of the log: a changed snapshot or
+        // incident row is damage too. Each incident is read on its own, so one damaged row hides no other.
+        let numbers: [Int]
+        do { numbers = try number.map { [$0] } ?? store.incidentNumbers() } catch { throw Workspace.translate(any: error) }
+        for number in numbers {
+            do {
+                guard let record = try store.incident(number) else { continue }
+                report.problems += try Self.projectionProblems(record, store: store)
+            } catch {
+                report.problems.append(Workspace.translate(any: error).errorDescription ?? "INC-\(number) cannot be read")
             }
-        } catch {
-            report.problems.append("the stored state of an incident cannot be read: \(Workspace.translate(any: error).errorDescription ?? "")")
         }
         if report.isClean {
             Terminal.out("ok: \(report.checkedIncidents) incident\(report.checkedIncidents == 1 ? "" : "s"), \(report.checkedEvents) events verified")
@@ -394,5 +390,37 @@ struct Verify: ParsableCommand {
         }
         for problem in report.problems { Terminal.error("firebreak: error: \(problem)") }
         throw FirebreakError.failed("verify failed")
+    }
+
+    /// Where the stored projection of an incident (its row and snapshot) differs from the fold of its log.
+    static func projectionProblems(_ record: IncidentRecord, store: SQLiteStore) throws -> [String] {
+        let reference = record.reference
+        guard let text = try store.playbookText(hash: record.playbookHash) else { return [] }  // the store's own check names it
+        guard let playbook = PlaybookLoader.load(text).playbook else {
+            return ["\(reference): its stored playbook text does not load"]
+        }
+        var problems: [String] = []
+        if let compiled = try store.compiledPlaybook(hash: record.playbookHash), Workspace.decode(compiled) != playbook {
+            problems.append("\(reference): the compiled copy of its playbook does not match the playbook's text")
+        }
+        guard let events = try? store.events(of: record.number).map(\.event) else { return problems }  // named by the chain check
+        guard let folded = Engine(playbook: playbook).replay(events) else {
+            return problems + ["\(reference): its log does not start with 'opened'"]
+        }
+        if folded != record.snapshot {
+            problems.append("\(reference): its stored state does not match the fold of its events (the projection was changed)")
+        }
+        var fields: [String] = []
+        if record.title != folded.title { fields.append("title") }
+        if record.severity != folded.severity { fields.append("severity") }
+        if record.state != playbook.states[folded.state].id { fields.append("state") }
+        if record.openedAt != folded.openedAt { fields.append("opened_at") }
+        if record.closedAt != folded.closed?.at { fields.append("closed_at") }
+        if record.playbookID != playbook.id { fields.append("playbook_id") }
+        if case .opened(let id, _, _, _)? = events.first?.body, id != playbook.id, !fields.contains("playbook_id") { fields.append("playbook_id") }
+        if !fields.isEmpty {
+            problems.append("\(reference): its stored \(fields.map { "'\($0)'" }.joined(separator: ", ")) do\(fields.count == 1 ? "es" : "") not match its log (the incident row was changed)")
+        }
+        return problems
     }
 }

@@ -45,14 +45,27 @@ struct Workspace {
     /// The compiled form of a checked playbook, stored beside its text.
     static func compiled(_ playbook: Playbook) -> Data? { try? JSONEncoder().encode(playbook) }
 
-    static func decode(_ compiled: Data) -> Playbook? { try? JSONDecoder().decode(Playbook.self, from: compiled) }
+    /// A stored compiled copy, when it decodes into a playbook safe for the engine (stored data is input).
+    static func decode(_ compiled: Data) -> Playbook? {
+        guard let playbook = try? JSONDecoder().decode(Playbook.self, from: compiled), playbook.isWellFormed else { return nil }
+        return playbook
+    }
 
-    /// The playbook an incident was opened with, from the text stored with it.
-    static func playbook(from text: String, id: String) throws(FirebreakError) -> Playbook {
-        guard let playbook = PlaybookLoader.load(text).playbook else {
-            throw .internal("the stored playbook '\(id)' does not load")
+    /// The playbook an incident was opened with: the compiled copy stored with it when it is sound,
+    /// else its text, parsed again. Neither sound is damage (exit 74), never a trap.
+    static func playbook(_ stored: StoredPlaybook, of record: IncidentRecord) throws(FirebreakError) -> Playbook {
+        if let compiled = stored.compiled, let playbook = decode(compiled) { return playbook }
+        guard let playbook = PlaybookLoader.load(stored.text).playbook else {
+            throw .io("\(record.reference) is damaged in the database: its stored playbook does not load; run 'firebreak verify \(record.reference)'")
         }
         return playbook
+    }
+
+    /// The snapshot must fit the playbook before the engine touches it.
+    static func check(_ record: IncidentRecord, against playbook: Playbook) throws(FirebreakError) {
+        guard playbook.fits(record.snapshot) else {
+            throw .io("\(record.reference) is damaged in the database: its stored state does not fit its playbook; run 'firebreak verify \(record.reference)'")
+        }
     }
 
     func load(_ reference: String) throws(FirebreakError) -> (store: SQLiteStore, record: IncidentRecord, playbook: Playbook) {
@@ -61,13 +74,18 @@ struct Workspace {
         let record: IncidentRecord?
         do { record = try store.incident(number) } catch { throw Self.translate(error) }
         guard let record else { throw .missing("no incident INC-\(number) in '\(global.databasePath)'") }
-        if let compiled = try? store.compiledPlaybook(hash: record.playbookHash), let playbook = Self.decode(compiled) {
-            return (store, record, playbook)
-        }
         let text: String?
-        do { text = try store.playbookText(hash: record.playbookHash) } catch { throw Self.translate(error) }
-        guard let text else { throw .io("the playbook text of INC-\(number) is missing; run 'firebreak verify'") }
-        return (store, record, try Self.playbook(from: text, id: record.playbookID))
+        let compiled: Data?
+        do {
+            compiled = try store.compiledPlaybook(hash: record.playbookHash)
+            text = try store.playbookText(hash: record.playbookHash)
+        } catch {
+            throw Self.translate(error)
+        }
+        guard let text else { throw .io("\(record.reference) is damaged in the database: its playbook is missing; run 'firebreak verify'") }
+        let playbook = try Self.playbook(StoredPlaybook(text: text, compiled: compiled), of: record)
+        try Self.check(record, against: playbook)
+        return (store, record, playbook)
     }
 
     /// Resolves `--at` against now and the incident's opening.
@@ -95,11 +113,13 @@ struct Workspace {
         let number = try Self.number(reference)
         let actor = try global.actor()
         let store = try store()
-        let now = Clock.now()
         var recordUsed: IncidentRecord?
         do {
-            let stored = try store.append(to: number, recordedAt: now) { record, text in
-                let playbook = try Self.playbook(from: text, id: record.playbookID)
+            let stored = try store.append(to: number) { record, stored in
+                // "Now" is read with the write lock held: another writer may have changed the incident while this one waited.
+                let now = Clock.now()
+                let playbook = try Self.playbook(stored, of: record)
+                try Self.check(record, against: playbook)
                 recordUsed = record
                 let at = try Self.time(atText, now: now, openedAt: record.openedAt)
                 let engine = Engine(playbook: playbook)
@@ -111,7 +131,7 @@ struct Workspace {
                 }
                 try engine.perform(command, by: actor, at: at, on: &incident, events: &events)
                 events += engine.advance(&incident, to: now, inclusive: true)
-                return (events, incident)
+                return Decision(events: events, snapshot: incident, recordedAt: now)
             }
             guard let recordUsed else { throw FirebreakError.internal("no record") }
             return (recordUsed, stored)
