@@ -124,7 +124,7 @@ struct RunDrill: ParsableCommand {
         let target = try report.map { (path: String) throws(FirebreakError) in
             try ReportFile.check(path, option: "--report", database: global.databasePath, force: force)
         }
-        let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.read(path) }
+        let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.readTemplate(path) }
         let loaded = try LoadedScenario.load(scenario, global: global)
         let outcome = Simulator(scenario: loaded.scenario, playbook: loaded.playbook).run()
         let view = ExerciseReport(scenario: loaded.scenario, playbook: loaded.playbook, outcome: outcome)

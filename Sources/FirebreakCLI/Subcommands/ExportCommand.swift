@@ -26,7 +26,7 @@ struct Export: ParsableCommand {
             try ReportFile.check(path, option: "--output", database: global.databasePath, force: force)
         }
         let (store, record, playbook) = try Workspace(global: global).load(incident)
-        let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.read(path) }
+        let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.readTemplate(path) }
         let now = Clock.now()
         // Pass 1: the facts, streamed.
         var analysis = IncidentAnalysis(playbook: playbook)
@@ -94,6 +94,7 @@ enum ReportOutput {
         switch error {
         case let error as FirebreakError: error
         case PostMortem.RenderError.template(let message): .invalidFiles("the template cannot be read: \(Terminal.oneLine(message))")
+        case PostMortem.RenderError.limit(let message): .invalidFiles(message)
         case let error as StoreError: Workspace.translate(error)
         default: .io("cannot write the report: \(error.localizedDescription)")
         }

@@ -1,5 +1,6 @@
 import FirebreakCore
 import FirebreakLoading
+import FirebreakReports
 import Foundation
 import Synchronization
 
@@ -20,7 +21,7 @@ enum Files {
     static let maximumSize = 4 << 20
     static let maximumSizeText = "4 MiB"
 
-    static func read(_ path: String) throws(FirebreakError) -> String {
+    static func read(_ path: String, limit: Int = maximumSize, limitText: String = maximumSizeText, kind: String = "a playbook or scenario") throws(FirebreakError) -> String {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
@@ -38,8 +39,9 @@ enum Files {
         guard fstat(fd, &info) == 0 else { throw .io("cannot read '\(path)': \(String(cString: strerror(errno)))") }
         if info.st_mode & S_IFMT == S_IFDIR { throw .usage("'\(path)' is a folder; name a file") }
         if let kind = notRegular(info) { throw .invalidFiles("'\(path)' is \(kind), not a regular file") }
-        if Int(info.st_size) > maximumSize { throw .invalidFiles(tooLarge(path)) }
-        var data = Data(count: maximumSize + 1)
+        let tooLarge = "'\(path)' is larger than \(limitText); \(kind) is a small text file"
+        if Int(info.st_size) > limit { throw .invalidFiles(tooLarge) }
+        var data = Data(count: limit + 1)
         var count = 0
         while count < data.count {
             let read = data.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + count, $0.count - count) }
@@ -50,7 +52,7 @@ enum Files {
             if read == 0 { break }
             count += read
         }
-        if count > maximumSize { throw .invalidFiles(tooLarge(path)) }
+        if count > limit { throw .invalidFiles(tooLarge) }
         data.count = count
         if data.contains(0) { throw .invalidFiles("'\(path)' contains a NUL byte; it is not a text file") }
         guard let text = String(validating: data, as: UTF8.self) else {
@@ -59,8 +61,9 @@ enum Files {
         return text
     }
 
-    static func tooLarge(_ path: String) -> String {
-        "'\(path)' is larger than \(maximumSizeText); a playbook or scenario is a small text file"
+    /// A `--template` file: at most ``TemplateLimits/maximumSize`` bytes.
+    static func readTemplate(_ path: String) throws(FirebreakError) -> String {
+        try read(path, limit: TemplateLimits.maximumSize, limitText: TemplateLimits.maximumSizeText, kind: "a report template")
     }
 
     /// `a FIFO`, `a character device`…; `nil` for a regular file.
