@@ -298,7 +298,10 @@ public struct PostMortem: Sendable {
     }
 
     public enum RenderError: Error, Equatable {
+        /// The template cannot be parsed.
         case template(String)
+        /// The template exceeds a limit of ``TemplateLimits``: the whole one-line message.
+        case limit(String)
     }
 
     /// Renders Markdown, streaming timeline rows from `events` into `write`.
@@ -307,6 +310,16 @@ public struct PostMortem: Sendable {
         template: String?, events: ((TimelineItem) throws -> Void) throws -> Void, write: @escaping (String) throws -> Void
     ) throws {
         if let template {
+            if let problem = TemplateLimits.problem(in: template) { throw RenderError.limit(problem) }
+            var rows: [[String: String]] = []
+            var text = ""
+            try events { item in
+                rows.append(timelineCells(item))
+                text += timelineRow(item) + "\n"
+            }
+            if text.hasSuffix("\n") { text.removeLast() }
+            let context = context(timeline: rows, timelineRows: text)
+            if let problem = TemplateLimits.outputProblem(in: template, context: context) { throw RenderError.limit(problem) }
             let parsed: MustacheTemplate
             do {
                 parsed = try MustacheTemplate(string: template)
@@ -315,14 +328,12 @@ public struct PostMortem: Sendable {
             } catch {
                 throw RenderError.template("it is not a valid Mustache template")
             }
-            var rows: [[String: String]] = []
-            var text = ""
-            try events { item in
-                rows.append(timelineCells(item))
-                text += timelineRow(item) + "\n"
+            let output = parsed.render(context)
+            // The bound is computed from the template's tags; should the renderer ever write more, it is still refused.
+            if output.utf8.count > TemplateLimits.maximumOutput {
+                throw RenderError.limit("the template wrote more than \(TemplateLimits.maximumOutputText); a report is at most \(TemplateLimits.maximumOutputText)")
             }
-            if text.hasSuffix("\n") { text.removeLast() }
-            try write(parsed.render(context(timeline: rows, timelineRows: text)))
+            try write(output)
             return
         }
         let layout = ReportTemplates.postMortem

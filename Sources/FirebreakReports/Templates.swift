@@ -124,3 +124,170 @@ public enum ReportTemplates {
 
         """
 }
+
+/// Limits on a user's `--template`, checked before it is parsed and before it is rendered, so a hostile
+/// or mistaken template is one clear error instead of a crash (deep nesting exhausts the parser's stack),
+/// a hang or gigabytes of output (a list section inside another repeats it per item).
+public enum TemplateLimits {
+    /// The largest template text, in bytes.
+    public static let maximumSize = 256 * 1024
+    public static let maximumSizeText = "256 KiB"
+    /// The deepest nesting of sections (`#`, `^`, `$`, `<`).
+    public static let maximumDepth = 16
+    /// The largest report a template may write, in bytes (an upper bound is computed before rendering).
+    public static let maximumOutput = 64 << 20
+    public static let maximumOutputText = "64 MiB"
+
+    /// The first problem of the template's text: too large, nested too deep, or a `timeline` section
+    /// inside a `timeline` section; `nil` when there is none. Syntax errors are left to the parser.
+    public static func problem(in template: String) -> String? {
+        if template.utf8.count > maximumSize {
+            return "the template is larger than \(maximumSizeText); a report template is a small text file"
+        }
+        var problem: String?
+        _ = scan(template) { event, sections, position in
+            guard problem == nil, case .open(let name) = event else { return }
+            if sections.count > maximumDepth {
+                let (line, column) = position()
+                problem = "the template nests sections more than \(maximumDepth) deep at line \(line), column \(column)"
+            } else if name == "timeline", sections.dropLast().contains("timeline") {
+                let (line, column) = position()
+                problem = "the template has a 'timeline' section inside a 'timeline' section at line \(line), column \(column); the timeline can be listed, not repeated per event"
+            }
+        }
+        return problem
+    }
+
+    /// An upper bound of the size of what `template` writes with `context`, in bytes: every list section
+    /// repeated as often as the longest list of that name, every variable as long as the longest value of
+    /// that name (six times that when escaped). The problem when it exceeds ``maximumOutput``.
+    public static func outputProblem(in template: String, context: [String: Any]) -> String? {
+        let bound = outputBound(of: template, context: context)
+        guard bound > Double(maximumOutput) else { return nil }
+        let mib = Int((bound / 1_048_576).rounded(.up))
+        return "the template could write up to \(mib) MiB for this report (a list section inside another repeats it per item); a report is at most \(maximumOutputText)"
+    }
+
+    /// The upper bound ``outputProblem(in:context:)`` holds against ``maximumOutput``, in bytes.
+    public static func outputBound(of template: String, context: [String: Any]) -> Double {
+        var lists: [String: Int] = [:], values: [String: Int] = [:]
+        func note(_ key: String, _ size: Int) { values[key] = max(values[key] ?? 0, size) }
+        // A list or an object used as a variable renders as its description: bounded by its parts, each
+        // string twice its length (escapes) plus quotes, each entry with room for its separators.
+        @discardableResult
+        func measure(_ value: Any, key: String) -> Int {
+            var size: Int
+            switch value {
+            case let text as String:
+                note(key, text.utf8.count)
+                return 2 * text.utf8.count + 2
+            case let dictionary as [String: Any]:
+                size = 2
+                for (k, v) in dictionary { size += 2 * k.utf8.count + 6 + measure(v, key: k) }
+                note(".", size)
+            case let array as [Any]:
+                lists[key] = max(lists[key] ?? 0, array.count)
+                size = 2
+                for element in array { size += 2 + measure(element, key: ".") }
+            default:
+                size = "\(value)".utf8.count
+            }
+            note(key, size)
+            return size
+        }
+        measure(context, key: ".")
+        return scan(template, lists: lists, values: values) { _, _, _ in }
+    }
+
+    enum Event { case open(String), close }
+
+    /// Walks the tags of a Mustache template (following `{{=<% %>=}}` changes of delimiters), calling
+    /// `visit` on every section opened or closed with the names of the open sections (the new one included),
+    /// and returns the output bound for the given list lengths and value sizes.
+    @discardableResult
+    static func scan(
+        _ template: String, lists: [String: Int] = [:], values: [String: Int] = [:],
+        visit: (Event, [String], () -> (line: Int, column: Int)) -> Void
+    ) -> Double {
+        let bytes = Array(template.utf8)
+        var open = Array("{{".utf8), close = Array("}}".utf8)
+        var sections: [String] = []
+        var sizes: [Double] = [0]
+        var index = 0
+        func matches(_ token: [UInt8], at i: Int) -> Bool {
+            i + token.count <= bytes.count && bytes[i..<(i + token.count)].elementsEqual(token)
+        }
+        func position(_ offset: Int) -> () -> (line: Int, column: Int) {
+            {
+                let before = bytes[..<offset]
+                let line = before.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+                let start = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+                return (line, String(decoding: bytes[start..<offset], as: UTF8.self).count + 1)
+            }
+        }
+        /// `exercise.objectives` → `objectives`; `reversed(timeline)` → `timeline`.
+        func key(_ raw: String) -> String {
+            var name = String(raw.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+            if let open = name.lastIndex(of: "("), let close = name[open...].firstIndex(of: ")") {
+                name = String(name[name.index(after: open)..<close])
+            }
+            if name != ".", let dot = name.lastIndex(of: ".") { name = String(name[name.index(after: dot)...]) }
+            return name
+        }
+        while index < bytes.count {
+            guard matches(open, at: index) else {
+                sizes[sizes.count - 1] += 1
+                index += 1
+                continue
+            }
+            let tagStart = index
+            var body = index + open.count
+            var end = close
+            if open == Array("{{".utf8), body < bytes.count, bytes[body] == UInt8(ascii: "{") {
+                end = Array("}}}".utf8)
+            }
+            var cursor = body
+            while cursor < bytes.count, !matches(end, at: cursor) { cursor += 1 }
+            guard cursor < bytes.count else { break }  // unclosed tag: the parser reports it
+            if end.count == 3 { body += 1 }
+            if bytes[body..<cursor].contains(0x0A) || (body..<cursor).contains(where: { matches(open, at: $0) }) {
+                // Not one tag: count the delimiter as text and read on from just after it.
+                sizes[sizes.count - 1] += Double(open.count)
+                index = tagStart + open.count
+                continue
+            }
+            let content = String(decoding: bytes[body..<cursor], as: UTF8.self)
+            index = cursor + end.count
+            let sigil = content.first
+            let name = key(String(content.dropFirst()))
+            switch sigil {
+            case "#", "^", "$", "<":
+                sections.append(sigil == "#" ? name : "\(sigil!)\(name)")
+                sizes.append(0)
+                visit(.open(name), sections.map { $0.hasPrefix("^") || $0.hasPrefix("$") || $0.hasPrefix("<") ? "" : $0 }, position(tagStart))
+            case "/":
+                guard let section = sections.popLast(), sizes.count > 1 else { continue }
+                let inner = sizes.removeLast()
+                let repeats = section.hasPrefix("^") || section.hasPrefix("$") || section.hasPrefix("<") ? 1 : Double(max(1, lists[section] ?? 1))
+                sizes[sizes.count - 1] += inner * repeats
+                visit(.close, sections, position(tagStart))
+            case "=":
+                let parts = content.dropFirst().dropLast().split(separator: " ", omittingEmptySubsequences: true)
+                if parts.count == 2 {
+                    open = Array(parts[0].utf8)
+                    close = Array(parts[1].utf8)
+                }
+            case "!", ">": break
+            case "&": sizes[sizes.count - 1] += Double(values[name] ?? 0)
+            default:
+                if end.count == 3 {
+                    sizes[sizes.count - 1] += Double(values[key(content)] ?? 0)
+                } else {
+                    sizes[sizes.count - 1] += 6 * Double(values[key(content)] ?? 0)
+                }
+            }
+        }
+        // Sections left open: count what they hold, as the parser will refuse them anyway.
+        return sizes.reduce(0, +)
+    }
+}

@@ -51,7 +51,7 @@ import Testing
         defer { box.cleanup() }
         try walkedIncident(box, title: Self.hostile)
         let path = box.folder.path("report.md")
-        try "an older report".write(toFile: path, atomically: true, encoding: .utf8)  // replaced, not refused
+        #expect(try box.run("export", "INC-1", "--output", path).status == 0)  // an older report: replaced, not refused
         let result = try box.run("export", "INC-1", "--output", path, now: "2026-05-17T09:00:00+02:00")
         #expect(result.status == 0, "\(result.stderr)")
         let script = """

@@ -112,12 +112,19 @@ struct RunDrill: ParsableCommand {
     @Flag(help: "JSON for scripts.") var json = false
     @Flag(help: "Exit 1 when an expectation is missed.") var strict = false
     @Flag(help: "Also store the exercise as an incident marked as an exercise.") var record = false
+    @Flag(help: "Replace an existing --report file even when it is not a previous Firebreak report.") var force = false
 
     func validate() throws {
         if template != nil && report == nil { throw ValidationError("--template goes with --report FILE") }
+        if force && report == nil { throw ValidationError("--force goes with --report FILE") }
     }
 
     func run() throws {
+        // The report's path is checked before anything is recorded: a bad path must not leave a recorded exercise behind.
+        let target = try report.map { (path: String) throws(FirebreakError) in
+            try ReportFile.check(path, option: "--report", database: global.databasePath, force: force)
+        }
+        let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.readTemplate(path) }
         let loaded = try LoadedScenario.load(scenario, global: global)
         let outcome = Simulator(scenario: loaded.scenario, playbook: loaded.playbook).run()
         let view = ExerciseReport(scenario: loaded.scenario, playbook: loaded.playbook, outcome: outcome)
@@ -126,8 +133,8 @@ struct RunDrill: ParsableCommand {
             let number = try loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
             Terminal.error("recorded as INC-\(number) (an exercise)")
         }
-        if let report {
-            try ReportOutput.writeExercise(loaded: loaded, outcome: outcome, to: report, template: template)
+        if let target {
+            try ReportOutput.writeExercise(loaded: loaded, outcome: outcome, to: target, templateText: templateText)
         }
         if strict && view.expectationsMet < outcome.expectations.count {
             Terminal.error("firebreak: \(outcome.expectations.count - view.expectationsMet) expectation(s) missed")

@@ -12,16 +12,21 @@ struct Export: ParsableCommand {
     @Option(help: "markdown or json.") var format: ReportFormat = .markdown
     @Option(help: "Write to this file instead of standard output.") var output: String?
     @Option(help: "Render through this Mustache template instead of the built-in layout.") var template: String?
+    @Flag(help: "Replace an existing --output file even when it is not a previous Firebreak report.") var force = false
 
     enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case markdown, json }
 
     func validate() throws {
         if template != nil && format == .json { throw ValidationError("--template goes with --format markdown") }
+        if force && output == nil { throw ValidationError("--force goes with --output FILE") }
     }
 
     func run() throws {
+        let target = try output.map { (path: String) throws(FirebreakError) in
+            try ReportFile.check(path, option: "--output", database: global.databasePath, force: force)
+        }
         let (store, record, playbook) = try Workspace(global: global).load(incident)
-        let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.read(path) }
+        let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.readTemplate(path) }
         let now = Clock.now()
         // Pass 1: the facts, streamed.
         var analysis = IncidentAnalysis(playbook: playbook)
@@ -57,7 +62,7 @@ struct Export: ParsableCommand {
                 try body(TimelineItem(seq: item.seq, recordedAt: item.recordedAt, event: item.event))
             }
         }
-        try ReportOutput.write(to: output) { write in
+        try ReportOutput.write(to: target) { write in
             switch format {
             case .markdown: try report.renderMarkdown(template: templateText, events: events, write: write)
             case .json: try report.renderJSON(events: events, write: write)
@@ -66,10 +71,10 @@ struct Export: ParsableCommand {
     }
 }
 
-/// Writes a report to a file (all or nothing: a temporary file renamed at the end) or to standard output.
+/// Writes a report to a file (all or nothing: see ``ReportFile``) or to standard output.
 enum ReportOutput {
-    static func write(to path: String?, _ body: (@escaping (String) throws -> Void) throws -> Void) throws {
-        guard let path else {
+    static func write(to target: ReportFile?, _ body: (@escaping (String) throws -> Void) throws -> Void) throws {
+        guard let target else {
             let out = FileHandle.standardOutput
             do {
                 try body { out.write(Data($0.utf8)) }
@@ -78,24 +83,9 @@ enum ReportOutput {
             }
             return
         }
-        if Files.isDirectory(path) { throw FirebreakError.usage("'\(path)' is a folder; give a file name for the report") }
-        let folder = (path as NSString).deletingLastPathComponent
-        let temporary = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(".\(Files.fileName(path)).\(getpid()).tmp")
-        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let handle = FileHandle(forWritingAtPath: temporary)
-        else {
-            throw FirebreakError.io("cannot write '\(path)': check that its folder exists and is writable")
-        }
         do {
-            try body { try handle.write(contentsOf: Data($0.utf8)) }
-            try handle.close()
-            // rename(2) replaces an existing file atomically: readers see the old report or the new one, never half.
-            guard rename(temporary, path) == 0 else {
-                throw FirebreakError.io("cannot write '\(path)': \(String(cString: strerror(errno)))")
-            }
+            try target.write(body)
         } catch {
-            try? handle.close()
-            try? FileManager.default.removeItem(atPath: temporary)
             throw Self.translate(error)
         }
     }
@@ -104,14 +94,14 @@ enum ReportOutput {
         switch error {
         case let error as FirebreakError: error
         case PostMortem.RenderError.template(let message): .invalidFiles("the template cannot be read: \(Terminal.oneLine(message))")
+        case PostMortem.RenderError.limit(let message): .invalidFiles(message)
         case let error as StoreError: Workspace.translate(error)
         default: .io("cannot write the report: \(error.localizedDescription)")
         }
     }
 
     /// `drill run --report FILE`: the after-action report of a scripted run.
-    static func writeExercise(loaded: LoadedScenario, outcome: Simulator.Outcome, to path: String, template: String?) throws {
-        let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.read(path) }
+    static func writeExercise(loaded: LoadedScenario, outcome: Simulator.Outcome, to target: ReportFile, templateText: String?) throws {
         let now = Clock.now()
         let base = loaded.base(now: now)
         let events = LoadedScenario.shift(outcome.events, by: base)
@@ -127,7 +117,7 @@ enum ReportOutput {
                 severity: outcome.incident.severity, assignments: outcome.incident.assignments,
                 zoneOffset: loaded.scenario.start?.offset ?? Clock.offset(at: base), now: now),
             analysis: analysis, exercise: ExerciseContext(scenario: loaded.scenario, base: base, unapplied: unapplied, unappliedAreRefusals: false))
-        try write(to: path) { write in
+        try write(to: target) { write in
             try report.renderMarkdown(template: templateText, events: { body in
                 for (index, event) in events.enumerated() { try body(TimelineItem(seq: index + 1, recordedAt: event.at, event: event)) }
             }, write: write)

@@ -38,7 +38,7 @@ struct Open: ParsableCommand {
         let at = try Workspace.time(self.at, now: now, openedAt: nil)
         var beganAt: Int?
         if let began {
-            beganAt = try Workspace.time(began, now: now, openedAt: nil)
+            beganAt = try Workspace.time(began, now: now, openedAt: nil, option: "--began")
             if let beganAt, beganAt > at { throw FirebreakError.usage("--began is after the incident was opened; it is when the trigger happened") }
         }
         let assignments = assign.map { item -> (role: String, person: String) in

@@ -69,7 +69,9 @@ struct PlaybookCommand: ParsableCommand {
             }
             let report = FileChecker(library: global.library).check(files)
             if !report.output.isEmpty { Terminal.error(report.output) }
+            let skipped = Files.skippedCount
             let summary = "checked \(files.count) file\(files.count == 1 ? "" : "s"): \(report.errors) error\(report.errors == 1 ? "" : "s"), \(report.warnings) warning\(report.warnings == 1 ? "" : "s")"
+                + (skipped > 0 ? "; skipped \(skipped) that \(skipped == 1 ? "is" : "are") not a readable regular file" : "")
             if report.errors > 0 { throw FirebreakError.invalidFiles(summary) }
             Terminal.out(summary)
         }

@@ -1,26 +1,59 @@
 import FirebreakCore
 import FirebreakLoading
+import FirebreakReports
 import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
 
 /// Reading playbooks and scenarios from disk, as untrusted input.
+///
+/// Only regular files are read (a FIFO would block, a device never ends), opened without blocking and
+/// checked again once open; at most ``maximumSize`` bytes. In a folder, whatever else is named
+/// `*.yaml` or `*.yml` is skipped with a warning on standard error.
 enum Files {
-    static let maximumSize = 8 << 20
+    static let maximumSize = 4 << 20
+    static let maximumSizeText = "4 MiB"
 
-    static func read(_ path: String) throws(FirebreakError) -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .missing("no such file '\(path)'")
+    static func read(_ path: String, limit: Int = maximumSize, limitText: String = maximumSizeText, kind: String = "a playbook or scenario") throws(FirebreakError) -> String {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT, let target = danglingLink(path) {
+                throw .missing("'\(path)' is a symbolic link to '\(target)', which does not exist")
+            }
+            switch code {
+            case ENOENT, ENOTDIR: throw .missing("no such file '\(path)'")
+            case EACCES, EPERM: throw .missing("cannot open '\(path)': permission denied")
+            default: throw .io("cannot open '\(path)': \(String(cString: strerror(code)))")
+            }
         }
-        if isDirectory.boolValue { throw .usage("'\(path)' is a folder; name a file") }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw .missing("cannot open '\(path)': permission denied") }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: maximumSize + 1) ?? Data()
-        } catch {
-            throw .io("cannot read '\(path)': \(error.localizedDescription)")
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        if info.st_mode & S_IFMT == S_IFDIR { throw .usage("'\(path)' is a folder; name a file") }
+        if let kind = notRegular(info) { throw .invalidFiles("'\(path)' is \(kind), not a regular file") }
+        let tooLarge = "'\(path)' is larger than \(limitText); \(kind) is a small text file"
+        if Int(info.st_size) > limit { throw .invalidFiles(tooLarge) }
+        var data = Data(count: limit + 1)
+        var count = 0
+        while count < data.count {
+            let read = data.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + count, $0.count - count) }
+            if read < 0 {
+                if errno == EINTR { continue }
+                throw .io("cannot read '\(path)': \(String(cString: strerror(errno)))")
+            }
+            if read == 0 { break }
+            count += read
         }
-        if data.count > maximumSize { throw .invalidFiles("'\(path)' is larger than 8 MiB; a playbook or scenario is a small text file") }
+        if count > limit { throw .invalidFiles(tooLarge) }
+        data.count = count
         if data.contains(0) { throw .invalidFiles("'\(path)' contains a NUL byte; it is not a text file") }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw .invalidFiles("'\(path)' is not UTF-8 text")
@@ -28,16 +61,74 @@ enum Files {
         return text
     }
 
-    /// `*.yaml` and `*.yml` files in a folder, sorted by name.
-    static func yamlFiles(in folder: String) throws(FirebreakError) -> [String] {
+    /// A `--template` file: at most ``TemplateLimits/maximumSize`` bytes.
+    static func readTemplate(_ path: String) throws(FirebreakError) -> String {
+        try read(path, limit: TemplateLimits.maximumSize, limitText: TemplateLimits.maximumSizeText, kind: "a report template")
+    }
+
+    /// `a FIFO`, `a character device`…; `nil` for a regular file.
+    static func notRegular(_ info: stat) -> String? {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: nil
+        case S_IFDIR: "a folder"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "not a regular file"
+        }
+    }
+
+    /// The target of a symbolic link that points nowhere; `nil` otherwise.
+    static func danglingLink(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK, stat(path, &info) != 0 else { return nil }
+        return (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+    }
+
+    /// `*.yaml` and `*.yml` files in a folder, sorted by name, and the entries skipped with their reason.
+    static func scan(_ folder: String) throws(FirebreakError) -> (files: [String], skipped: [(path: String, reason: String)]) {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder)
         } catch {
             throw .missing("cannot list folder '\(folder)'")
         }
-        return names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }.sorted()
-            .map { (folder as NSString).appendingPathComponent($0) }
+        var files: [String] = []
+        var skipped: [(path: String, reason: String)] = []
+        for name in names.filter({ ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }).sorted() {
+            let path = (folder as NSString).appendingPathComponent(name)
+            var info = stat()
+            if stat(path, &info) != 0 {
+                if let target = danglingLink(path) {
+                    skipped.append((path, "it is a symbolic link to '\(target)', which does not exist"))
+                } else {
+                    skipped.append((path, "it cannot be read: \(String(cString: strerror(errno)))"))
+                }
+            } else if let kind = notRegular(info) {
+                skipped.append((path, kind == "a folder" ? "it is a folder" : "it is \(kind), not a regular file"))
+            } else if Int(info.st_size) > maximumSize {
+                skipped.append((path, "it is larger than \(maximumSizeText)"))
+            } else {
+                files.append(path)
+            }
+        }
+        return (files, skipped)
+    }
+
+    /// Paths already warned about as skipped, so each is said once per command.
+    private static let warned = Mutex<Set<String>>([])
+
+    /// How many entries were skipped so far.
+    static var skippedCount: Int { warned.withLock { $0.count } }
+
+    /// The files of ``scan(_:)``; each skipped entry is reported once as a warning on standard error.
+    static func yamlFiles(in folder: String) throws(FirebreakError) -> [String] {
+        let (files, skipped) = try scan(folder)
+        for (path, reason) in skipped where warned.withLock({ $0.insert(path).inserted }) {
+            Terminal.error("firebreak: warning: skipped '\(Terminal.oneLine(path))': \(reason)")
+        }
+        return files
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -90,7 +181,15 @@ struct PlaybookLibrary {
             candidates = (try? Files.yamlFiles(in: folder)) ?? []
         }
         for path in candidates {
-            let text = try Files.read(path)
+            let text: String
+            do {
+                text = try Files.read(path)
+            } catch {
+                // The file named after the id must load; another file of the folder that cannot be read is skipped.
+                if Files.fileName(path).hasPrefix(id + ".") { throw error }
+                Terminal.error("firebreak: warning: skipped '\(Terminal.oneLine(path))': \(error.errorDescription ?? "it cannot be read")")
+                continue
+            }
             let result = PlaybookLoader.load(text, fileName: Files.fileName(path))
             if let playbook = result.playbook, playbook.id == id { return (playbook, text, path) }
             if result.playbook == nil, Files.fileName(path).hasPrefix(id + ".") {

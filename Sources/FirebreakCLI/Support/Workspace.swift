@@ -89,10 +89,17 @@ struct Workspace {
     }
 
     /// Resolves `--at` against now and the incident's opening.
-    static func time(_ text: String?, now: Int, openedAt: Int?) throws(FirebreakError) -> Int {
+    static func time(_ text: String?, now: Int, openedAt: Int?, option: String = "--at") throws(FirebreakError) -> Int {
         guard let text else { return now }
-        guard let at = Clock.parse(text, now: now) else {
-            throw .usage("--at '\(Terminal.oneLine(text))' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, or -15m")
+        let at: Int
+        switch Clock.parse(text, now: now, zone: TimeZone.current, option: option) {
+        case .time(let seconds, let note):
+            if let note { Terminal.error("firebreak: note: \(note)") }
+            at = seconds
+        case .nonexistent(let reason):
+            throw .usage(reason)
+        case .invalid:
+            throw .usage("\(option) '\(Terminal.oneLine(text))' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM local, or -15m")
         }
         if at > now { throw .usage("--at \(Clock.iso(at)) is in the future; it records when something already happened") }
         if let openedAt, at < openedAt {
