@@ -17,18 +17,53 @@ public struct Firebreak: ParsableCommand {
 
     public init() {}
 
-    /// Runs the command line and exits with the code of its outcome.
-    public static func runMain(_ arguments: [String]? = nil) -> Never {
+    /// Runs the command line in this process and exits with the code of its outcome.
+    public static func runMain() -> Never {
+        // A closed pipe on standard output is an error to report, not a signal that kills us mid-write.
+        signal(SIGPIPE, SIG_IGN)
+        Foundation.exit(main(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// Runs one command line against ``Console/current`` and returns its exit code: what the binary
+    /// does, callable in-process (tests, another front end).
+    public static func main(_ arguments: [String]) -> Int32 {
+        let console = Console.current
+        var code: Int32
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
-            Foundation.exit(0)
+            code = 0
         } catch let error as FirebreakError {
             if case .failed = error {} else { Terminal.error("firebreak: error: \(Terminal.oneLine(error.errorDescription ?? ""))") }
-            Foundation.exit(error.exitCode)
+            code = error.exitCode
         } catch {
-            exit(withError: error)
+            code = exitCode(for: error).rawValue
+            let message = Self.message(for: error).split(separator: "\n").first.map(String.init) ?? ""
+            let line = Terminal.oneLine(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)
+            if code == 0 {
+                // --help, --version and the like.
+                let text = fullMessage(for: error)
+                if !text.isEmpty { Terminal.out(text) }
+            } else if code == ExitCode.validationFailure.rawValue {
+                // A usage error: one line, saying where to read more.
+                var command: any ParsableCommand.Type = Firebreak.self
+                var path = "firebreak"
+                for argument in arguments {
+                    guard let sub = command.configuration.subcommands.first(where: { $0._commandName == argument }) else { continue }
+                    command = sub
+                    path += " " + argument
+                }
+                Terminal.error("firebreak: error: \(line); see '\(path) --help'")
+            } else {
+                Terminal.error("firebreak: error: \(line.isEmpty ? "\(type(of: error))" : line)")
+            }
         }
+        if let failure = console.failedOutput {
+            let stored = console.lastRecorded.map { "\($0), but " } ?? ""
+            console.error("firebreak: error: \(stored)the output could not be written: \(failure)\n")
+            return 74
+        }
+        return code
     }
 }
 
@@ -45,7 +80,7 @@ public struct GlobalOptions: ParsableArguments {
 
     public init() {}
 
-    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    var environment: [String: String] { Console.current.environment }
 
     var playbookFolder: String {
         playbooks ?? environment["FIREBREAK_PLAYBOOKS"].flatMap { $0.isEmpty ? nil : $0 } ?? "Playbooks"

@@ -121,7 +121,8 @@ import Testing
                 let edges = [day - 3 * 86_400] + transitions(from: day - 3 * 86_400, to: day + 4 * 86_400) + [day + 4 * 86_400]
                 let intervals = zip(edges, edges.dropFirst()).map { (start: $0, end: $1, offset: offset($0)) }
                 let noon = day + 12 * 3600 - offset(day + 12 * 3600)
-                for minute in 0..<1440 {
+                // Every fifth minute: every zone's changes fall on whole five minutes, and a skipped or repeated stretch lasts 30 minutes at least.
+                for minute in stride(from: 0, to: 1440, by: 5) {
                     let local = day + minute * 60
                     let expected = intervals.filter { $0.start <= local - $0.offset && local - $0.offset < $0.end }.map { local - $0.offset }.sorted()
                     let text = (minute < 600 ? "0" : "") + "\(minute / 60):" + (minute % 60 < 10 ? "0" : "") + "\(minute % 60)"
@@ -142,7 +143,7 @@ import Testing
                 }
             }
         }
-        #expect(checked >= zones.count * 2 * 1440)
+        #expect(checked >= zones.count * 2 * 288)
         #expect(refused > 0 && ambiguous > 0, "each part has zones that change their clocks")
     }
 

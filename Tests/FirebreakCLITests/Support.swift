@@ -1,3 +1,4 @@
+@testable import FirebreakCLI
 import FirebreakTestSupport
 import Foundation
 import Testing
@@ -37,4 +38,36 @@ func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
     }
     let expected = try String(contentsOf: url, encoding: .utf8)
     #expect(text == expected, "output differs from Golden/\(name); FIREBREAK_RECORD=1 re-records", sourceLocation: sourceLocation)
+}
+
+/// Runs `firebreak` commands for the tests of this module: in-process by default (parsing and
+/// running the command against a captured ``Console``, as the binary would), or the built binary
+/// where a real process matters (`runBinary`: signals, concurrency, closed streams, another folder).
+enum Firebreak {
+    @discardableResult
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], input: String? = nil, directory: URL? = nil
+    ) throws -> CommandResult {
+        if let directory, directory.standardizedFileURL != Fixtures.packageRoot.standardizedFileURL {
+            return try runBinary(arguments, environment: environment, input: input, directory: directory)
+        }
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FIREBREAK_") }
+        env["NO_COLOR"] = "1"
+        env["TZ"] = "UTC"
+        for (key, value) in environment { env[key] = value }
+        let capture = Console.Capture()
+        let console = Console.capturing(environment: env, input: input, into: capture)
+        let status = Console.$current.withValue(console) { FirebreakCLI.Firebreak.main(arguments) }
+        return CommandResult(stdout: capture.out, stderr: capture.error, status: status)
+    }
+
+    /// The built binary.
+    static var binary: URL { FirebreakTestSupport.Firebreak.binary }
+
+    @discardableResult
+    static func runBinary(
+        _ arguments: [String], environment: [String: String] = [:], input: String? = nil, directory: URL? = nil
+    ) throws -> CommandResult {
+        try FirebreakTestSupport.Firebreak.run(arguments, environment: environment, input: input, directory: directory)
+    }
 }

@@ -7,6 +7,13 @@ public struct CommandResult: Sendable, Equatable {
     public var status: Int32
     /// The process died of a signal (a trap or crash) instead of exiting.
     public var crashed = false
+
+    public init(stdout: String, stderr: String, status: Int32, crashed: Bool = false) {
+        self.stdout = stdout
+        self.stderr = stderr
+        self.status = status
+        self.crashed = crashed
+    }
 }
 
 public enum Firebreak {

@@ -147,9 +147,10 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stats", abstract: "Monte Carlo runs: how likely the team is to make its deadlines.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "A scenario file, or the id of one in ./Scenarios.") var scenario: String
-    @Option(help: "How many runs.") var runs = 1000
+    // `.unconditional`: `--runs -1` is a number to refuse with a clear message, not a missing value.
+    @Option(parsing: .unconditional, help: "How many runs.") var runs = 1000
     @Option(help: "The seed; the same seed gives the same result.") var seed: UInt64 = 1
-    @Option(help: "Threads to use (default: all cores); the result does not depend on it.") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads to use (default: all cores); the result does not depend on it.") var threads: Int?
     @Flag(help: "JSON for scripts.") var json = false
 
     func validate() throws {
@@ -220,6 +221,7 @@ final class Progress: Sendable {
     let state = Mutex<(done: Int, shown: Bool, lastDraw: UInt64)>((0, false, 0))
     let started = DispatchTime.now().uptimeNanoseconds
     let enabled = Terminal.isTerminal(2)
+    let console = Console.current
 
     init(total: Int) { self.total = total }
 
@@ -234,13 +236,13 @@ final class Progress: Sendable {
             let width = 30
             let filled = min(width, s.done * width / max(1, total))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-            FileHandle.standardError.write(Data("\r\(bar) \(s.done * 100 / max(1, total))% (\(s.done)/\(total) runs)".utf8))
+            console.error("\r\(bar) \(s.done * 100 / max(1, total))% (\(s.done)/\(total) runs)")
         }
     }
 
     func finish() {
         state.withLock { s in
-            if s.shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if s.shown { console.error("\r\u{1B}[K") }
         }
     }
 }

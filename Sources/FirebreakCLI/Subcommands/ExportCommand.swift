@@ -75,9 +75,12 @@ struct Export: ParsableCommand {
 enum ReportOutput {
     static func write(to target: ReportFile?, _ body: (@escaping (String) throws -> Void) throws -> Void) throws {
         guard let target else {
-            let out = FileHandle.standardOutput
+            let console = Console.current
             do {
-                try body { out.write(Data($0.utf8)) }
+                try body { text in
+                    console.out(text)
+                    if let failure = console.failedOutput { throw FirebreakError.io("could not write the report to standard output: \(failure)") }
+                }
             } catch {
                 throw Self.translate(error)
             }

@@ -8,6 +8,7 @@ import Foundation
 /// Prints the events a move produced, one line each.
 func printRecorded(_ stored: [StoredEvent], reference: String) {
     let now = Clock.now()
+    if let last = stored.last { Console.current.noteRecorded("recorded as \(reference) #\(last.seq)") }
     for item in stored {
         let text = EventText.describe(item.event) { Clock.compact($0, now: now) }
         Terminal.out("\(reference) #\(item.seq) \(Clock.compact(item.event.at, now: now))  \(Terminal.oneLine(text))\(item.event.outsideRole ? "  [outside role]" : "")")
@@ -65,6 +66,7 @@ struct Open: ParsableCommand {
         } catch {
             throw Workspace.translate(error)
         }
+        Console.current.noteRecorded("recorded as INC-\(number)")
         Terminal.out("INC-\(number)")
     }
 }

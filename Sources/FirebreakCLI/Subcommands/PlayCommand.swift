@@ -25,8 +25,8 @@ struct Play: ParsableCommand {
         session.advance(to: 0)
         Terminal.out(session.drain())
         while !session.exercise.isOver {
-            if interactive { FileHandle.standardOutput.write(Data("\(DurationText.clock(session.exercise.now))> ".utf8)) }
-            guard let line = readLine(strippingNewline: true) else { break }
+            if interactive { Terminal.write("\(DurationText.clock(session.exercise.now))> ") }
+            guard let line = Console.current.readLine() else { break }
             let keepGoing = session.handle(line)
             let output = session.drain()
             if !output.isEmpty { Terminal.out(output) }

@@ -3,15 +3,23 @@ import Foundation
 
 /// Wall-clock time for the command line: now, the local zone, and `--at` values.
 enum Clock {
+    /// The local zone: `TZ` of the console's environment when it names one, else the system's.
+    static var zone: TimeZone {
+        if let name = Console.current.environment["TZ"], !name.isEmpty, let zone = TimeZone(identifier: name.hasPrefix(":") ? String(name.dropFirst()) : name) {
+            return zone
+        }
+        return TimeZone.current
+    }
+
     static func now() -> Int {
-        if let fixed = ProcessInfo.processInfo.environment["FIREBREAK_NOW"], let clock = WallClock.parse(fixed) {
+        if let fixed = Console.current.environment["FIREBREAK_NOW"], let clock = WallClock.parse(fixed) {
             return clock.seconds  // for reproducible tests and demos
         }
         return Int(Date().timeIntervalSince1970)
     }
 
     static func offset(at seconds: Int) -> Int {
-        TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 
     /// `2026-05-12T21:42:00+02:00` in the local zone.

@@ -8,9 +8,9 @@ import Darwin
 
 /// Writing to the terminal: colour only on a terminal and never with `NO_COLOR`.
 enum Terminal {
-    static let environment = ProcessInfo.processInfo.environment
+    static var environment: [String: String] { Console.current.environment }
 
-    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+    static func isTerminal(_ fd: Int32) -> Bool { Console.current.isTerminal(fd) }
 
     static func colourEnabled(_ fd: Int32) -> Bool {
         guard isTerminal(fd) else { return false }
@@ -28,13 +28,16 @@ enum Terminal {
 
     /// Writes to standard error without buffering surprises.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        Console.current.error(text.hasSuffix("\n") ? text : text + "\n")
     }
 
     /// Writes to standard output.
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        Console.current.out(text.hasSuffix("\n") ? text : text + "\n")
     }
+
+    /// Writes to standard output as it is, without a line break.
+    static func write(_ text: String) { Console.current.out(text) }
 
     /// Removes control characters (escape sequences included) from untrusted text shown on a terminal.
     static func sanitize(_ text: String) -> String {

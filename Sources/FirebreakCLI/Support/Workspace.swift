@@ -92,7 +92,7 @@ struct Workspace {
     static func time(_ text: String?, now: Int, openedAt: Int?, option: String = "--at") throws(FirebreakError) -> Int {
         guard let text else { return now }
         let at: Int
-        switch Clock.parse(text, now: now, zone: TimeZone.current, option: option) {
+        switch Clock.parse(text, now: now, zone: Clock.zone, option: option) {
         case .time(let seconds, let note):
             if let note { Terminal.error("firebreak: note: \(note)") }
             at = seconds
