@@ -53,6 +53,8 @@ public enum Refusal: Error, Equatable, Sendable {
     case notCommander(action: String, person: String, commanderRole: String, holder: String?)
     case unknownRole(role: String, roles: [String])
     case emptyText(what: String)
+    /// Timers keep moving the incident with nobody acting: more time-driven events are due than one move may record.
+    case runawayTimers(limit: Int)
 
     public var message: String {
         switch self {
@@ -82,6 +84,8 @@ public enum Refusal: Error, Equatable, Sendable {
             "no role '\(role)' in this playbook; roles are \(quotedList(roles))"
         case let .emptyText(what):
             "\(what) may not be empty"
+        case let .runawayTimers(limit):
+            "more than \(limit) time-driven events (timers, overdue steps) fall due before this moment: the playbook's timers keep moving the incident with nobody acting; close it with 'firebreak close INC --reason TEXT', and see 'firebreak playbook check' for the loop"
         }
     }
 }
@@ -465,20 +469,33 @@ public struct Engine: Sendable {
         return next == Int.max ? nil : next
     }
 
+    /// The most time-driven events one move may record: a bound on playbooks whose timers loop.
+    public static let timeDrivenLimit = 10_000
+
     /// Materialises the time-driven events due up to `time` (or strictly before it), in time order,
     /// each carrying the moment it was due: overdue steps and their escalations first, then timers.
+    /// Stops after about `limit` events; ``advanceOrRefuse(_:to:inclusive:)`` says when it had to.
     @discardableResult
-    public func advance(_ incident: inout Incident, to time: Int, inclusive: Bool = true) -> [Event] {
+    public func advance(_ incident: inout Incident, to time: Int, inclusive: Bool = true, limit: Int = .max) -> [Event] {
         var log = EventLog()
-        advance(&incident, to: time, inclusive: inclusive, sink: &log)
+        advance(&incident, to: time, inclusive: inclusive, limit: limit, sink: &log)
         return log.events
     }
 
-    /// As ``advance(_:to:inclusive:)``, reporting to `sink`; whether anything was due.
+    /// As ``advance(_:to:inclusive:limit:)``, refusing when more than ``timeDrivenLimit`` events fall due:
+    /// a move never writes an unbounded number of events.
+    public func advanceOrRefuse(_ incident: inout Incident, to time: Int, inclusive: Bool = true) throws(Refusal) -> [Event] {
+        let events = advance(&incident, to: time, inclusive: inclusive, limit: Self.timeDrivenLimit)
+        if let due = nextDue(incident), inclusive ? due <= time : due < time { throw .runawayTimers(limit: Self.timeDrivenLimit) }
+        return events
+    }
+
+    /// As ``advance(_:to:inclusive:limit:)``, reporting to `sink`; whether anything was due.
     @discardableResult
-    public func advance<S: EngineSink>(_ incident: inout Incident, to time: Int, inclusive: Bool, sink: inout S) -> Bool {
+    public func advance<S: EngineSink>(_ incident: inout Incident, to time: Int, inclusive: Bool, limit: Int = .max, sink: inout S) -> Bool {
         var any = false
-        while let due = nextDue(incident), inclusive ? due <= time : due < time {
+        let start = incident.eventCount
+        while let due = nextDue(incident), inclusive ? due <= time : due < time, incident.eventCount - start < limit {
             any = true
             let state = incident.state
             let base = Int(tables.firstStep[state])

@@ -182,6 +182,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     var nextDeadline = 0
     var delivered: [Bool]  // per expectation: its contingency was delivered
     public private(set) var now = 0
+    var narratedLimit = false
 
     public init(_ simulator: Simulator, log: Log) {
         self.simulator = simulator
@@ -217,6 +218,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         for i in refusals.indices { refusals[i] = nil }
         for i in delivered.indices { delivered[i] = false }
         pending.removeAll(keepingCapacity: true)
+        narratedLimit = false
         nextAction = 0
         nextInject = 0
         nextDeadline = 0
@@ -248,16 +250,32 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     }
 
     /// Whether the exercise is over: the incident closed or the clock reached `end`.
-    public var isOver: Bool { incident.isClosed || now >= simulator.scenario.end }
+    public var isOver: Bool { incident.isClosed || now >= simulator.scenario.end || hitEventLimit }
+
+    /// The most events one exercise records: a playbook whose timers loop stops there instead of filling memory.
+    public static var eventLimit: Int { 200_000 }
+
+    /// Whether the exercise was stopped at ``eventLimit``.
+    public var hitEventLimit: Bool { incident.eventCount >= Self.eventLimit }
 
     /// Moves the clock to `limit` (at most `end`), playing every instant on the way.
     public mutating func advance(to limit: Int) {
         let target = min(limit, simulator.scenario.end)
-        while !incident.isClosed, let next = nextInstantDue(), next <= target {
+        while !incident.isClosed, !hitEventLimit, let next = nextInstantDue(), next <= target {
             now = next
             instant(now)
         }
-        if let closed = incident.closed { now = closed.at } else { now = max(now, target) }
+        if let closed = incident.closed {
+            now = closed.at
+        } else if hitEventLimit {
+            if Log.keepsRecord, !narratedLimit {
+                narratedLimit = true
+                recorder.narrate(Event(at: now, .refused(
+                    action: "the exercise", reason: "stopped after \(Self.eventLimit) events: the playbook's timers keep moving the incident with nobody acting")))
+            }
+        } else {
+            now = max(now, target)
+        }
     }
 
     /// Plays the whole exercise and scores the last round.

@@ -182,3 +182,39 @@ import Testing
         #expect(result.stderr == "firebreak: error: INC-1: the compiled copy of its playbook does not match the playbook's text\n")
     }
 }
+
+@Suite struct RunawayTimerCommandTests {
+    /// `open --at -1d` on a playbook whose timers loop every second would write 170,000+ events in
+    /// one transaction; it is refused (exit 1) and nothing is stored.
+    @Test func openingADayAgoOnLoopingTimersIsRefused() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        let folder = box.folder.path("Playbooks")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let yaml = """
+            firebreak: 1
+            id: looping
+            title: Looping
+            roles:
+              lead: { title: Lead }
+            commander: lead
+            start: a
+            states:
+              a:
+                on: { stop: closed }
+                after: { 1s: b }
+              b:
+                on: { stop: closed }
+                after: { 1s: a }
+              closed:
+                final: true
+            """
+        try yaml.write(toFile: folder + "/looping.yaml", atomically: true, encoding: .utf8)
+        var env = box.env("anna")
+        env["FIREBREAK_PLAYBOOKS"] = folder
+        let result = try Firebreak.run(["open", "looping", "--title", "Loop", "--at", "-1d"], environment: env)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("firebreak: error: more than 10000 time-driven events (timers, overdue steps) fall due before this moment"))
+        #expect(!FileManager.default.fileExists(atPath: box.db))
+    }
+}

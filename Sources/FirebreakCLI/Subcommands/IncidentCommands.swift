@@ -54,7 +54,7 @@ struct Open: ParsableCommand {
             throw FirebreakError.usage(error.message)
         }
         var (incident, events) = opened
-        events += engine.advance(&incident, to: now)
+        do { events += try engine.advanceOrRefuse(&incident, to: now) } catch { throw FirebreakError.refused(error.message) }
         let store = try Workspace(global: global).store(create: true)
         let number: Int
         do {
@@ -121,7 +121,7 @@ struct Status: ParsableCommand {
         let now = Clock.now()
         let engine = Engine(playbook: playbook)
         var current = record.snapshot
-        let pending = engine.advance(&current, to: now)
+        let pending = engine.advance(&current, to: now, limit: Engine.timeDrivenLimit)
         let view = StatusView(reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count)
         Terminal.out(json ? view.json().rendered() : view.text())
     }
@@ -330,7 +330,7 @@ struct Timeline: ParsableCommand {
         do { stored = try store.events(of: record.number) } catch { throw Workspace.translate(error) }
         // Time-driven events not stored yet are shown too, as pending.
         var current = record.snapshot
-        let pending = Engine(playbook: playbook).advance(&current, to: now)
+        let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit)
         var seq = record.lastSeq
         let pendingStart = stored.count
         for event in pending {

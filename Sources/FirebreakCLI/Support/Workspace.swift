@@ -131,13 +131,13 @@ struct Workspace {
                 let at = try Self.time(atText, now: now, openedAt: record.openedAt)
                 let engine = Engine(playbook: playbook)
                 var incident = record.snapshot
-                var events = engine.advance(&incident, to: at, inclusive: false)
+                var events = try engine.advanceOrRefuse(&incident, to: at, inclusive: false)
                 if case .note = command {} else if at < incident.enteredAt, !incident.isClosed {
                     throw FirebreakError.usage(
                         "--at \(Clock.iso(at)) is before the incident entered state '\(playbook.states[incident.state].id)' (\(Clock.iso(incident.enteredAt))); its steps and events were not possible then")
                 }
                 try engine.perform(command, by: actor, at: at, on: &incident, events: &events)
-                events += engine.advance(&incident, to: now, inclusive: true)
+                events += try engine.advanceOrRefuse(&incident, to: now, inclusive: true)
                 return Decision(events: events, snapshot: incident, recordedAt: now)
             }
             guard let recordUsed else { throw FirebreakError.internal("no record") }
