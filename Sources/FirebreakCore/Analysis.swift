@@ -85,15 +85,15 @@ public struct IncidentAnalysis: Sendable, Equatable {
 
     public mutating func add(_ event: Event) {
         eventCount += 1
-        let compact = playbook.engineEvent(event)
+        let compact = playbook.engineEvent(event)?.0
         let engine = Engine(playbook: playbook)
         if incident == nil, case .opened = event.body {
             incident = engine.replay([event])
-        } else if incident != nil, let compact {
-            engine.fold(compact, into: &incident!)
+        } else if incident != nil {
+            engine.fold(event, into: &incident!)
         }
         let firstTime: Bool
-        if case .done(let step, _, _)? = compact?.body, step >= 0 { firstTime = facts.firstDone[Int(step)] == .max } else { firstTime = false }
+        if case .done(let step, _)? = compact?.body, step >= 0 { firstTime = facts.firstDone[Int(step)] == .max } else { firstTime = false }
         if let compact, let incident { facts.record(compact, incident: incident, tables: playbook.tables) }
         switch event.body {
         case let .opened(_, _, _, began):

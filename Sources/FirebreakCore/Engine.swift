@@ -90,38 +90,55 @@ public enum Refusal: Error, Equatable, Sendable {
     }
 }
 
-/// What the engine reports happened, by index: an ``Event`` before names are put in.
+/// What the engine reports happened, by index: an ``Event`` before names are put in. Plain data
+/// (no strings, no references), so making, passing and dropping one costs nothing; the words that
+/// go with it travel beside it as ``EventWords``.
 public struct EngineEvent: Sendable, Equatable {
     public var at: Int
-    public var actor: String?
     /// The role acted in (-1: none, or not worked out because the sink keeps no record).
     public var role: Int32
     public var outsideRole: Bool
     public var body: Body
 
+    /// The kinds; where a kind has text (a title, a person, a note, a reason), it is the event's ``EventWords/text``.
     public enum Body: Sendable, Equatable {
-        case opened(title: String, severity: IncidentSeverity, began: Int?)
-        case assigned(role: Int32, person: String)
+        case opened(severity: IncidentSeverity, began: Int?)
+        case assigned(role: Int32)
         /// `from` and `event` are -1 when opening; `event` is -1 for a timer.
         case entered(state: Int32, from: Int32, event: Int32, round: Int32)
-        case done(step: Int32, option: Int32, note: String?)
-        case skipped(step: Int32, reason: String)
+        case done(step: Int32, option: Int32)
+        case skipped(step: Int32)
         case fired(event: Int32)
-        case note(text: String)
+        case note
         case overdue(step: Int32, due: Int)
         case escalated(step: Int32, to: Int32)
         case timer(state: Int32, after: Int, to: Int32)
-        case closed(reason: String?, forced: Bool)
+        case closed(forced: Bool)
     }
 
     @inline(__always)
-    init(at: Int, actor: String? = nil, role: Int32 = -1, outsideRole: Bool = false, _ body: Body) {
+    init(at: Int, role: Int32 = -1, outsideRole: Bool = false, _ body: Body) {
         self.at = at
-        self.actor = actor
         self.role = role
         self.outsideRole = outsideRole
         self.body = body
     }
+}
+
+/// The words that go with an engine event: who acted, and its text (the title of `opened`, the
+/// person of `assigned`, a note, a reason). Empty for what the engine does on its own, and for a
+/// sink that keeps no record.
+public struct EventWords: Sendable, Equatable {
+    public var actor: String?
+    public var text: String?
+
+    @inline(__always)
+    public init(actor: String? = nil, text: String? = nil) {
+        self.actor = actor
+        self.text = text
+    }
+
+    public static let none = EventWords()
 }
 
 /// Where the engine reports what happens. Generic, so each use specialises: an event log keeps
@@ -131,7 +148,7 @@ public protocol EngineSink {
     /// exercise narration (injects, refusals) worked out.
     static var keepsRecord: Bool { get }
     /// Called after the event was folded into `incident`.
-    mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook)
+    mutating func record(_ event: EngineEvent, words: EventWords, incident: Incident, playbook: Playbook)
     /// An exercise's own entries (an inject delivered, an action refused); made only when ``keepsRecord``.
     mutating func narrate(_ event: Event)
 }
@@ -145,14 +162,16 @@ public struct EventLog: EngineSink {
     public var events: [Event] = []
     public init() {}
     public static var keepsRecord: Bool { true }
-    public mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook) { events.append(playbook.event(event)) }
+    public mutating func record(_ event: EngineEvent, words: EventWords, incident: Incident, playbook: Playbook) {
+        events.append(playbook.event(event, words))
+    }
     public mutating func narrate(_ event: Event) { events.append(event) }
 }
 
 /// The pure state machine: applies moves and the passing of time to incidents.
 ///
 /// It works on the playbook's compiled ``PlaybookTables`` and reports to an ``EngineSink``.
-/// Every change goes through ``fold(_:into:)-(EngineEvent,_)``, so an incident always equals the
+/// Every change goes through ``fold(_:text:into:)``, so an incident always equals the
 /// fold of the events the engine produced for it. All checks of a move come before its first
 /// event: a refusal changes nothing.
 public struct Engine: Sendable {
@@ -192,12 +211,12 @@ public struct Engine: Sendable {
             eventCount: 0)
         let openerIsCommander = !assignments.contains { $0.role == playbook.commander && $0.person != opener }
         let role = openerIsCommander ? tables.commander : -1
-        emit(EngineEvent(at: at, actor: opener, role: role, .opened(title: title, severity: severity ?? playbook.severity, began: began)), &incident, &sink)
+        emit(EngineEvent(at: at, role: role, .opened(severity: severity ?? playbook.severity, began: began)), EventWords(actor: opener, text: title), &incident, &sink)
         if !assignments.contains(where: { $0.role == playbook.commander }) {
             roles.insert((tables.commander, opener), at: 0)
         }
         for (assigned, person) in roles {
-            emit(EngineEvent(at: at, actor: opener, role: role, .assigned(role: assigned, person: person)), &incident, &sink)
+            emit(EngineEvent(at: at, role: role, .assigned(role: assigned)), EventWords(actor: opener, text: person), &incident, &sink)
         }
         enter(Int32(playbook.start), from: -1, by: -1, at: at, actor: opener, &incident, &sink)
         return incident
@@ -268,7 +287,7 @@ public struct Engine: Sendable {
             try requireCommander(actor, incident)
             guard role >= 0 else { throw .unknownRole }
             guard !person.isEmpty else { throw .emptyText }
-            emit(EngineEvent(at: at, actor: recorded, role: tables.commander, .assigned(role: role, person: person)), &incident, &sink)
+            emit(EngineEvent(at: at, role: tables.commander, .assigned(role: role)), EventWords(actor: actor, text: person), &incident, &sink)
 
         case let .done(g, option, note):
             try requireActive(g, incident)
@@ -298,9 +317,9 @@ public struct Engine: Sendable {
                 role = holds ? owner : acting(actor, incident)
                 outside = !holds
             }
-            emit(EngineEvent(at: at, actor: recorded, role: role, outsideRole: outside, .done(step: g, option: option, note: S.keepsRecord ? note : nil)), &incident, &sink)
+            emit(EngineEvent(at: at, role: role, outsideRole: outside, .done(step: g, option: option)), words(recorded, S.keepsRecord ? note : nil), &incident, &sink)
             if route >= 0 {
-                emit(EngineEvent(at: at, actor: recorded, role: role, .fired(event: event)), &incident, &sink)
+                emit(EngineEvent(at: at, role: role, .fired(event: event)), words(recorded, nil), &incident, &sink)
                 enter(tables.routes[route].target, from: Int32(incident.state), by: event, at: at, actor: recorded, &incident, &sink)
             }
 
@@ -315,24 +334,30 @@ public struct Engine: Sendable {
                 role = holds ? owner : acting(actor, incident)
                 outside = !holds
             }
-            emit(EngineEvent(at: at, actor: recorded, role: role, outsideRole: outside, .skipped(step: g, reason: S.keepsRecord ? reason : "")), &incident, &sink)
+            emit(EngineEvent(at: at, role: role, outsideRole: outside, .skipped(step: g)), words(recorded, S.keepsRecord ? reason : nil), &incident, &sink)
 
         case let .fire(event):
             let route = try fireable(event, in: incident, settling: -1)
             let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
-            emit(EngineEvent(at: at, actor: recorded, role: role, .fired(event: event)), &incident, &sink)
+            emit(EngineEvent(at: at, role: role, .fired(event: event)), words(recorded, nil), &incident, &sink)
             enter(tables.routes[route].target, from: Int32(incident.state), by: event, at: at, actor: recorded, &incident, &sink)
 
         case let .note(text):
             guard !text.isEmpty else { throw .emptyText }
             let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
-            emit(EngineEvent(at: at, actor: recorded, role: role, .note(text: S.keepsRecord ? text : "")), &incident, &sink)
+            emit(EngineEvent(at: at, role: role, .note), words(recorded, S.keepsRecord ? text : nil), &incident, &sink)
 
         case let .close(reason):
             try requireCommander(actor, incident)
             guard !reason.isEmpty else { throw .emptyText }
-            emit(EngineEvent(at: at, actor: recorded, role: tables.commander, .closed(reason: reason, forced: true)), &incident, &sink)
+            emit(EngineEvent(at: at, role: tables.commander, .closed(forced: true)), EventWords(actor: actor, text: reason), &incident, &sink)
         }
+    }
+
+    /// Who acted and the text of a move, for a sink that keeps a record; none otherwise.
+    @inline(__always)
+    func words(_ actor: String?, _ text: String?) -> EventWords {
+        actor == nil && text == nil ? .none : EventWords(actor: actor, text: text)
     }
 
     /// The role a person acts in when they are not a step's owner: commander first, else the first role they hold.
@@ -373,16 +398,17 @@ public struct Engine: Sendable {
 
     func enter<S: EngineSink>(_ target: Int32, from: Int32, by event: Int32, at: Int, actor: String?, _ incident: inout Incident, _ sink: inout S) {
         let round = Int32(incident.rounds[Int(target)] + 1)
-        emit(EngineEvent(at: at, actor: actor, .entered(state: target, from: from, event: event, round: round)), &incident, &sink)
+        let words = EventWords(actor: actor)
+        emit(EngineEvent(at: at, .entered(state: target, from: from, event: event, round: round)), words, &incident, &sink)
         if tables.isFinal[Int(target)] {
-            emit(EngineEvent(at: at, actor: actor, .closed(reason: nil, forced: false)), &incident, &sink)
+            emit(EngineEvent(at: at, .closed(forced: false)), words, &incident, &sink)
         }
     }
 
     @inline(__always)
-    func emit<S: EngineSink>(_ event: EngineEvent, _ incident: inout Incident, _ sink: inout S) {
-        fold(event, into: &incident)
-        sink.record(event, incident: incident, playbook: playbook)
+    func emit<S: EngineSink>(_ event: EngineEvent, _ words: EventWords, _ incident: inout Incident, _ sink: inout S) {
+        fold(event, text: words.text, into: &incident)
+        sink.record(event, words: words, incident: incident, playbook: playbook)
     }
 
     // MARK: Refusals in words
@@ -503,16 +529,16 @@ public struct Engine: Sendable {
                 let g = base + k
                 let stepDue = tables.stepDue[g]
                 guard stepDue >= 0, incident.enteredAt + stepDue == due, incident.steps[k].isOpen, !incident.steps[k].overdue else { continue }
-                emit(EngineEvent(at: due, .overdue(step: Int32(g), due: due)), &incident, &sink)
+                emit(EngineEvent(at: due, .overdue(step: Int32(g), due: due)), .none, &incident, &sink)
                 let target = tables.stepEscalation[g]
                 if target >= 0 {
-                    emit(EngineEvent(at: due, role: target, .escalated(step: Int32(g), to: target)), &incident, &sink)
+                    emit(EngineEvent(at: due, role: target, .escalated(step: Int32(g), to: target)), .none, &incident, &sink)
                 }
             }
             let after = tables.timerAfter[state]
             if after >= 0, incident.enteredAt + after == due {
                 let target = tables.timerTarget[state]
-                emit(EngineEvent(at: due, .timer(state: Int32(state), after: after, to: target)), &incident, &sink)
+                emit(EngineEvent(at: due, .timer(state: Int32(state), after: after, to: target)), .none, &incident, &sink)
                 enter(target, from: Int32(state), by: -1, at: due, actor: nil, &incident, &sink)
             }
         }
@@ -524,16 +550,16 @@ public struct Engine: Sendable {
     /// Applies one event to an incident, without checking it: replaying the events the engine
     /// produced gives back the same incident.
     @inline(__always)
-    public func fold(_ event: EngineEvent, into incident: inout Incident) {
+    public func fold(_ event: EngineEvent, text: String?, into incident: inout Incident) {
         incident.eventCount += 1
         switch event.body {
-        case let .opened(title, severity, began):
-            incident.title = title
+        case let .opened(severity, began):
+            incident.title = text ?? ""
             incident.severity = severity
             incident.openedAt = event.at
             incident.beganAt = began
-        case let .assigned(role, person):
-            if role >= 0 { incident.assignments[tables.roleNames[Int(role)]] = person }
+        case let .assigned(role):
+            if role >= 0, let person = text { incident.assignments[tables.roleNames[Int(role)]] = person }
         case let .entered(state, _, _, round):
             guard state >= 0 else { return }
             let index = Int(state)
@@ -543,10 +569,10 @@ public struct Engine: Sendable {
             incident.rounds[index] = Int(round)
             incident.steps.removeAll(keepingCapacity: true)
             incident.steps.append(contentsOf: repeatElement(StepProgress(), count: tables.steps(of: index).count))
-        case let .done(step, _, _):
+        case let .done(step, _):
             guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
             incident.steps[Int(step - tables.firstStep[incident.state])].status = .done(at: event.at)
-        case let .skipped(step, _):
+        case let .skipped(step):
             guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
             incident.steps[Int(step - tables.firstStep[incident.state])].status = .skipped(at: event.at)
         case let .overdue(step, _):
@@ -555,18 +581,18 @@ public struct Engine: Sendable {
         case let .escalated(step, _):
             guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
             incident.steps[Int(step - tables.firstStep[incident.state])].escalated = true
-        case let .closed(reason, forced):
-            incident.closed = Incident.Closure(at: event.at, reason: reason, forced: forced)
+        case let .closed(forced):
+            incident.closed = Incident.Closure(at: event.at, reason: text, forced: forced)
         case .fired, .note, .timer:
             break
         }
     }
 
-    /// Applies one recorded event to an incident (see ``fold(_:into:)-(EngineEvent,_)``); exercise
+    /// Applies one recorded event to an incident (see ``fold(_:text:into:)``); exercise
     /// entries (injects, refusals) change nothing.
     public func fold(_ event: Event, into incident: inout Incident) {
-        if let compact = playbook.engineEvent(event) {
-            fold(compact, into: &incident)
+        if let (compact, words) = playbook.engineEvent(event) {
+            fold(compact, text: words.text, into: &incident)
         } else {
             incident.eventCount += 1
         }
@@ -600,54 +626,68 @@ public struct Engine: Sendable {
 }
 
 extension Playbook {
-    /// An engine event with its names put in.
-    public func event(_ e: EngineEvent) -> Event {
+    /// An engine event with its names and words put in.
+    public func event(_ e: EngineEvent, _ words: EventWords) -> Event {
         let t = tables
         func state(_ s: Int32) -> String? { s >= 0 ? states[Int(s)].id : nil }
+        let text = words.text ?? ""
         let body: Event.Body
         switch e.body {
-        case let .opened(title, severity, began): body = .opened(playbook: id, title: title, severity: severity, began: began)
-        case let .assigned(role, person): body = .assigned(role: t.roleNames[Int(role)], person: person)
+        case let .opened(severity, began): body = .opened(playbook: id, title: text, severity: severity, began: began)
+        case let .assigned(role): body = .assigned(role: t.roleNames[Int(role)], person: text)
         case let .entered(s, from, event, round):
             body = .entered(state: states[Int(s)].id, from: state(from), event: event >= 0 ? t.eventNames[Int(event)] : nil, round: Int(round))
-        case let .done(step, option, note):
-            body = .done(step: t.stepIDs[Int(step)], choice: option >= 0 ? t.optionNames[Int(step)][Int(option)] : nil, note: note)
-        case let .skipped(step, reason): body = .skipped(step: t.stepIDs[Int(step)], reason: reason)
+        case let .done(step, option):
+            body = .done(step: t.stepIDs[Int(step)], choice: option >= 0 ? t.optionNames[Int(step)][Int(option)] : nil, note: words.text)
+        case let .skipped(step): body = .skipped(step: t.stepIDs[Int(step)], reason: text)
         case let .fired(event): body = .fired(event: t.eventNames[Int(event)])
-        case let .note(text): body = .note(text: text)
+        case .note: body = .note(text: text)
         case let .overdue(step, due): body = .overdue(step: t.stepIDs[Int(step)], due: due)
         case let .escalated(step, to): body = .escalated(step: t.stepIDs[Int(step)], to: t.roleNames[Int(to)])
         case let .timer(s, after, to): body = .timer(state: states[Int(s)].id, after: after, to: states[Int(to)].id)
-        case let .closed(reason, forced): body = .closed(reason: reason, forced: forced)
+        case let .closed(forced): body = .closed(reason: words.text, forced: forced)
         }
-        return Event(at: e.at, actor: e.actor, role: e.role >= 0 ? t.roleNames[Int(e.role)] : nil, outsideRole: e.outsideRole, body)
+        return Event(at: e.at, actor: words.actor, role: e.role >= 0 ? t.roleNames[Int(e.role)] : nil, outsideRole: e.outsideRole, body)
     }
 
-    /// A recorded event by index, for folding; `nil` for exercise entries (injects, refusals).
-    /// Names the playbook does not have become -1, which the fold passes over.
-    public func engineEvent(_ e: Event) -> EngineEvent? {
+    /// A recorded event by index, with its words, for folding; `nil` for exercise entries (injects,
+    /// refusals). Names the playbook does not have become -1, which the fold passes over.
+    public func engineEvent(_ e: Event) -> (EngineEvent, EventWords)? {
         let t = tables
         func step(_ id: String) -> Int32 { stepLocations[id].map { t.firstStep[$0.state] + Int32($0.index) } ?? -1 }
         func state(_ id: String?) -> Int32 { id.flatMap { stateIndex[$0] }.map(Int32.init) ?? -1 }
         let body: EngineEvent.Body
+        var text: String?
         switch e.body {
-        case let .opened(_, title, severity, began): body = .opened(title: title, severity: severity, began: began)
-        case let .assigned(role, person): body = .assigned(role: t.roleIndex[role] ?? -1, person: person)
+        case let .opened(_, title, severity, began):
+            body = .opened(severity: severity, began: began)
+            text = title
+        case let .assigned(role, person):
+            body = .assigned(role: t.roleIndex[role] ?? -1)
+            text = person
         case let .entered(s, from, event, round):
             body = .entered(state: state(s), from: state(from), event: event.flatMap { t.eventIndex[$0] } ?? -1, round: Int32(clamping: round))
         case let .done(id, choice, note):
             let g = step(id)
             let option = g >= 0 ? choice.flatMap { t.optionNames[Int(g)].firstIndex(of: $0) }.map(Int32.init) ?? -1 : -1
-            body = .done(step: g, option: option, note: note)
-        case let .skipped(id, reason): body = .skipped(step: step(id), reason: reason)
+            body = .done(step: g, option: option)
+            text = note
+        case let .skipped(id, reason):
+            body = .skipped(step: step(id))
+            text = reason
         case let .fired(event): body = .fired(event: t.eventIndex[event] ?? -1)
-        case let .note(text): body = .note(text: text)
+        case let .note(note):
+            body = .note
+            text = note
         case let .overdue(id, due): body = .overdue(step: step(id), due: due)
         case let .escalated(id, to): body = .escalated(step: step(id), to: t.roleIndex[to] ?? -1)
         case let .timer(s, after, to): body = .timer(state: state(s), after: after, to: state(to))
-        case let .closed(reason, forced): body = .closed(reason: reason, forced: forced)
+        case let .closed(reason, forced):
+            body = .closed(forced: forced)
+            text = reason
         case .inject, .refused: return nil
         }
-        return EngineEvent(at: e.at, actor: e.actor, role: e.role.flatMap { t.roleIndex[$0] } ?? -1, outsideRole: e.outsideRole, body)
+        let event = EngineEvent(at: e.at, role: e.role.flatMap { t.roleIndex[$0] } ?? -1, outsideRole: e.outsideRole, body)
+        return (event, EventWords(actor: e.actor, text: text))
     }
 }

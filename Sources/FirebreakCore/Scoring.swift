@@ -42,7 +42,7 @@ public struct ExerciseFacts: Sendable, Equatable {
             state = target
             for g in tables.steps(of: Int(target)) { current[g] = false }
             if firstEntered[Int(target)] == .max { firstEntered[Int(target)] = event.at }
-        case let .done(step, _, _):
+        case let .done(step, _):
             guard step >= 0 else { return }
             let g = Int(step)
             let due = tables.stepDue[g]
@@ -73,7 +73,7 @@ public struct ExerciseFacts: Sendable, Equatable {
         var incident: Incident?
         for event in events {
             if incident == nil { incident = engine.replay([event]) } else { engine.fold(event, into: &incident!) }
-            if let compact = playbook.engineEvent(event), let incident { facts.record(compact, incident: incident, tables: playbook.tables) }
+            if let (compact, _) = playbook.engineEvent(event), let incident { facts.record(compact, incident: incident, tables: playbook.tables) }
         }
         facts.finish(playbook.tables)
         return facts

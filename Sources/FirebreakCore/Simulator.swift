@@ -17,7 +17,7 @@ public final class Simulator: Sendable {
     let actionMoves: [Move]
     /// What every run starts from: the opened incident and its events (none depends on the delays).
     let opening: Incident
-    let openingEvents: [EngineEvent]
+    let openingEvents: [(EngineEvent, EventWords)]
     /// Injects in delivery order, with the event each fires (-2 none, -1 one the playbook does not have).
     let injectOrder: [Int]
     let injectAt: [Int]
@@ -74,9 +74,9 @@ public final class Simulator: Sendable {
 
     /// Keeps the opening's engine events.
     struct Collect: EngineSink {
-        var events: [EngineEvent] = []
+        var events: [(EngineEvent, EventWords)] = []
         static var keepsRecord: Bool { true }
-        mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook) { events.append(event) }
+        mutating func record(_ event: EngineEvent, words: EventWords, incident: Incident, playbook: Playbook) { events.append((event, words)) }
     }
 
     /// The outcome of one run.
@@ -138,7 +138,9 @@ public struct ExerciseLog: EngineSink, Sendable {
 
     public static var keepsRecord: Bool { true }
 
-    public mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook) { narrate(playbook.event(event)) }
+    public mutating func record(_ event: EngineEvent, words: EventWords, incident: Incident, playbook: Playbook) {
+        narrate(playbook.event(event, words))
+    }
 
     public mutating func narrate(_ event: Event) {
         events.append(event)
@@ -150,7 +152,7 @@ public struct ExerciseLog: EngineSink, Sendable {
 public struct NoLog: EngineSink, Sendable {
     public init() {}
     public static var keepsRecord: Bool { false }
-    @inline(__always) public mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook) {}
+    @inline(__always) public mutating func record(_ event: EngineEvent, words: EventWords, incident: Incident, playbook: Playbook) {}
 }
 
 /// A live or scripted exercise that keeps every event.
@@ -225,7 +227,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         now = 0
         incident.restore(simulator.opening)
         recorder.facts.reset()
-        for event in simulator.openingEvents { recorder.record(event, incident: incident, playbook: simulator.playbook) }
+        for (event, words) in simulator.openingEvents { recorder.record(event, words: words, incident: incident, playbook: simulator.playbook) }
     }
 
     /// The next instant at which something is scheduled or due, if any.
@@ -455,9 +457,9 @@ struct Recorder<Log: EngineSink & Sendable>: EngineSink, Sendable {
     static var keepsRecord: Bool { Log.keepsRecord }
 
     @inline(__always)
-    mutating func record(_ event: EngineEvent, incident: Incident, playbook: Playbook) {
+    mutating func record(_ event: EngineEvent, words: EventWords, incident: Incident, playbook: Playbook) {
         facts.record(event, incident: incident, tables: playbook.tables)
-        log.record(event, incident: incident, playbook: playbook)
+        log.record(event, words: words, incident: incident, playbook: playbook)
     }
 
     mutating func narrate(_ event: Event) { log.narrate(event) }
