@@ -175,12 +175,24 @@ public struct EventLog: EngineSink {
 /// fold of the events the engine produced for it. All checks of a move come before its first
 /// event: a refusal changes nothing.
 public struct Engine: Sendable {
-    public let playbook: Playbook
-    @usableFromInline let tables: PlaybookTables
+    /// One reference, so an engine is copied for the price of a pointer (the scheduler passes it around a lot).
+    final class Storage: Sendable {
+        let playbook: Playbook
+        let tables: PlaybookTables
+        init(_ playbook: Playbook) {
+            self.playbook = playbook
+            self.tables = playbook.tables
+        }
+    }
+
+    let storage: Storage
+    public var playbook: Playbook { storage.playbook }
+    var tables: PlaybookTables {
+        @inline(__always) get { storage.tables }
+    }
 
     public init(playbook: Playbook) {
-        self.playbook = playbook
-        self.tables = playbook.tables
+        self.storage = Storage(playbook)
     }
 
     // MARK: Opening
@@ -362,13 +374,13 @@ public struct Engine: Sendable {
 
     /// The role a person acts in when they are not a step's owner: commander first, else the first role they hold.
     func acting(_ actor: String, _ incident: Incident) -> Int32 {
-        if incident.assignments[playbook.commander] == actor { return tables.commander }
+        if incident.assignments[storage.playbook.commander] == actor { return tables.commander }
         for (index, name) in tables.roleNames.enumerated() where incident.assignments[name] == actor { return Int32(index) }
         return -1
     }
 
     func requireCommander(_ actor: String?, _ incident: Incident) throws(Rejection) {
-        if actor == nil || incident.assignments[playbook.commander] != actor { throw .notCommander }
+        if actor == nil || incident.assignments[storage.playbook.commander] != actor { throw .notCommander }
     }
 
     @inline(__always)
@@ -408,7 +420,7 @@ public struct Engine: Sendable {
     @inline(__always)
     func emit<S: EngineSink>(_ event: EngineEvent, _ words: EventWords, _ incident: inout Incident, _ sink: inout S) {
         fold(event, text: words.text, into: &incident)
-        sink.record(event, words: words, incident: incident, playbook: playbook)
+        sink.record(event, words: words, incident: incident, playbook: storage.playbook)
     }
 
     // MARK: Refusals in words
