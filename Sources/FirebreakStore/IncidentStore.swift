@@ -55,6 +55,21 @@ public struct IncidentRecord: Sendable, Equatable {
     public var reference: String { "INC-\(number)" }
 }
 
+/// An incident's header, as `list` shows it: no snapshot to decode.
+public struct IncidentSummary: Sendable, Equatable {
+    public var number: Int
+    public var playbookID: String
+    public var isExercise: Bool
+    public var title: String
+    public var severity: IncidentSeverity
+    public var state: String
+    public var openedAt: Int
+    public var closedAt: Int?
+
+    /// `INC-7`.
+    public var reference: String { "INC-\(number)" }
+}
+
 /// What the engine needs from persistence. SQLite now; a shared PostgreSQL store can follow.
 public protocol IncidentStore: Sendable {
     /// Stores a new incident, its playbook text and its first events in one transaction; returns its number.
@@ -69,7 +84,7 @@ public protocol IncidentStore: Sendable {
     func playbookText(hash: String) throws(StoreError) -> String?
     func events(of number: Int) throws(StoreError) -> [StoredEvent]
     func forEachEvent(of number: Int, _ body: (StoredEvent) throws -> Void) throws
-    func list(includeClosed: Bool, exercises: Bool) throws(StoreError) -> [IncidentRecord]
+    func list(includeClosed: Bool, exercises: Bool) throws(StoreError) -> [IncidentSummary]
     func verify(_ number: Int?) throws(StoreError) -> VerifyReport
 }
 

@@ -1,4 +1,3 @@
-import Crypto
 import FirebreakCore
 import Foundation
 import GRDB
@@ -147,43 +146,6 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
     }
 
-    // MARK: Hashing
-
-    /// SHA-256 in lower-case hex.
-    public static func sha256(_ text: String) -> String {
-        var hasher = SHA256()
-        update(&hasher, text)
-        return hex(hasher.finalize())
-    }
-
-    /// The chain: each event's hash covers the previous hash, a line break, and its own canonical bytes.
-    /// The first event chains from the playbook's hash.
-    public static func chain(previous: String, _ event: StoredEvent, data: String? = nil) -> String {
-        var hasher = SHA256()
-        update(&hasher, previous)
-        update(&hasher, "\n")
-        update(&hasher, event.canonicalBytes(data: data))
-        return hex(hasher.finalize())
-    }
-
-    static func update(_ hasher: inout SHA256, _ text: String) {
-        var text = text
-        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-    }
-
-    static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 64) { buffer in
-            var i = 0
-            for byte in digest {
-                buffer[i] = digits[Int(byte >> 4)]
-                buffer[i + 1] = digits[Int(byte & 0x0F)]
-                i += 2
-            }
-            return 64
-        }
-    }
-
     // MARK: Writing
 
     static let encoder: JSONEncoder = {
@@ -262,7 +224,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
             seq += 1
             var item = StoredEvent(incident: record.number, seq: seq, recordedAt: recordedAt, event: event, hash: "")
             let data = item.data
-            item.hash = Self.chain(previous: hash, item, data: data)
+            item.hash = HashChain.link(previous: hash, item, data: data)
             hash = item.hash
             try Self.insertRow(statement.sqliteStatement, item, data: data, db)
             if case .entered(let name, _, _, _) = event.body { state = name }
@@ -420,17 +382,34 @@ public final class SQLiteStore: IncidentStore, Sendable {
         try wrap("list incidents") { try queue.read { db in try Int.fetchAll(db, sql: "SELECT number FROM incident ORDER BY number") } }
     }
 
-    public func list(includeClosed: Bool, exercises: Bool) throws(StoreError) -> [IncidentRecord] {
+    /// The incidents' headers, without their snapshots (which `list` does not show).
+    public func list(includeClosed: Bool, exercises: Bool) throws(StoreError) -> [IncidentSummary] {
         try wrap("list incidents") {
             try queue.read { db in
                 var conditions: [String] = []
                 if !includeClosed { conditions.append("closed_at IS NULL") }
                 if !exercises { conditions.append("is_exercise = 0") }
                 let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-                let sql = "SELECT * FROM incident \(filter) ORDER BY number"
-                return try Row.fetchAll(db, sql: sql).map(Self.record)
+                let sql = """
+                    SELECT number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at
+                    FROM incident \(filter) ORDER BY number
+                    """
+                return try Row.fetchAll(db, sql: sql).map(Self.summary)
             }
         }
+    }
+
+    static func summary(_ row: Row) throws -> IncidentSummary {
+        guard let number = Int.fromDatabaseValue(row["number"] as DatabaseValue) else {
+            throw StoreError.damaged(incident: nil, what: "an incident's number")
+        }
+        let title: Data = try column(row, "title", number)
+        let severityText: String = try column(row, "severity", number)
+        guard let severity = IncidentSeverity(rawValue: severityText) else { throw StoreError.damaged(incident: number, what: "its stored 'severity'") }
+        return IncidentSummary(
+            number: number, playbookID: try column(row, "playbook_id", number), isExercise: try column(row, "is_exercise", number),
+            title: String(decoding: title, as: UTF8.self), severity: severity, state: try column(row, "state", number),
+            openedAt: try column(row, "opened_at", number), closedAt: try optionalColumn(row, "closed_at", number))
     }
 
     // MARK: Verifying
@@ -439,8 +418,11 @@ public final class SQLiteStore: IncidentStore, Sendable {
         try wrap("verify the database") {
             try queue.read { db in
                 var report = VerifyReport()
-                let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-                if integrity != ["ok"] { report.problems.append("SQLite integrity check failed: \(integrity.prefix(3).joined(separator: "; "))") }
+                // The whole file's own check belongs to a whole-database verify; one incident's costs what its log costs.
+                if number == nil {
+                    let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                    if integrity != ["ok"] { report.problems.append("SQLite integrity check failed: \(integrity.prefix(3).joined(separator: "; "))") }
+                }
                 let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
                 for name in ["event_append_only_delete", "event_append_only_update"] where !triggers.contains(name) {
                     report.problems.append("the trigger '\(name)' that keeps events append-only is missing")
@@ -462,7 +444,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         continue
                     }
                     if let text = try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [playbookHash]) {
-                        if Self.sha256(String(decoding: text, as: UTF8.self)) != playbookHash {
+                        if HashChain.sha256(String(decoding: text, as: UTF8.self)) != playbookHash {
                             report.problems.append("INC-\(incidentNumber): the stored playbook text does not match its hash")
                         }
                     } else {
@@ -491,7 +473,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                             continue
                         }
                         let data = Data.fromDatabaseValue(eventRow[8] as DatabaseValue) ?? Data()
-                        if Self.chain(previous: previous, stored, data: String(decoding: data, as: UTF8.self)) != stored.hash {
+                        if HashChain.link(previous: previous, stored, data: String(decoding: data, as: UTF8.self)) != stored.hash {
                             report.problems.append("INC-\(incidentNumber): event \(seq) (\(stored.event.kind.rawValue)) does not match its hash: it was changed after it was recorded")
                             failed = true
                             continue

@@ -19,7 +19,7 @@ import Testing
         let engine = Engine(playbook: playbook)
         let (incident, events) = try engine.open(title: title, opener: "anna", assignments: [("social", "sem")], at: at)
         return try store.create(
-            NewIncident(playbookID: playbook.id, playbookText: Fixtures.specExample, playbookHash: SQLiteStore.sha256(Fixtures.specExample),
+            NewIncident(playbookID: playbook.id, playbookText: Fixtures.specExample, playbookHash: HashChain.sha256(Fixtures.specExample),
                         isExercise: false, events: events, snapshot: incident),
             recordedAt: at)
     }
@@ -42,9 +42,9 @@ import Testing
         let events = try store.events(of: number)
         #expect(events.map(\.seq) == [1, 2, 3, 4])
         #expect(events.map(\.event.kind) == [.opened, .assigned, .assigned, .entered])
-        var previous = SQLiteStore.sha256(Fixtures.specExample)
+        var previous = HashChain.sha256(Fixtures.specExample)
         for event in events {
-            #expect(SQLiteStore.chain(previous: previous, event) == event.hash)
+            #expect(HashChain.link(previous: previous, event) == event.hash)
             previous = event.hash
         }
         let record = try #require(try store.incident(number))
@@ -198,7 +198,7 @@ import Testing
         let engine = Engine(playbook: playbook)
         let (incident, events) = try engine.open(title: "drill", opener: "anna", at: 2_000)
         _ = try store.create(
-            NewIncident(playbookID: playbook.id, playbookText: Fixtures.specExample, playbookHash: SQLiteStore.sha256(Fixtures.specExample),
+            NewIncident(playbookID: playbook.id, playbookText: Fixtures.specExample, playbookHash: HashChain.sha256(Fixtures.specExample),
                         isExercise: true, events: events, snapshot: incident, scenarioText: "firebreak: 1"),
             recordedAt: 2_000)
         #expect(try store.list(includeClosed: false, exercises: false).map(\.title) == ["real"])

@@ -37,7 +37,7 @@ let benchmarks: @Sendable () -> Void = {
         let store = try SQLiteStore(path: path, create: true)
         let opened = Array(hundredK.prefix(3))
         guard let snapshot = engine.replay(opened) else { return }
-        let number = try store.create(NewIncident(playbookID: "big", playbookText: bigText, playbookHash: SQLiteStore.sha256(bigText), isExercise: false, events: opened, snapshot: snapshot), recordedAt: 0)
+        let number = try store.create(NewIncident(playbookID: "big", playbookText: bigText, playbookHash: HashChain.sha256(bigText), isExercise: false, events: opened, snapshot: snapshot), recordedAt: 0)
         let rest = Array(hundredK.dropFirst(3))
         benchmark.startMeasurement()
         _ = try store.append(to: number) { _, _ in Decision(events: rest, snapshot: snapshot, recordedAt: 1) }

@@ -14,7 +14,7 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 let text = try String(contentsOf: root.appendingPathComponent("Playbooks/offensive-post.yaml"), encoding: .utf8)
 let playbook = BenchmarkFixtures.load(text)
 let store = try SQLiteStore(path: arguments[1], create: true)
-let hash = SQLiteStore.sha256(text)
+let hash = HashChain.sha256(text)
 let now = Int(Date().timeIntervalSince1970)
 let compiled = try JSONEncoder().encode(playbook)
 for i in 0..<incidents {

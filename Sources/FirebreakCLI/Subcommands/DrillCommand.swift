@@ -94,7 +94,7 @@ struct LoadedScenario {
         let store = try Workspace(global: global).store(create: true)
         do {
             return try store.create(
-                NewIncident(playbookID: playbook.id, playbookText: playbookText, playbookHash: SQLiteStore.sha256(playbookText), isExercise: true, events: shifted, snapshot: snapshot,
+                NewIncident(playbookID: playbook.id, playbookText: playbookText, playbookHash: HashChain.sha256(playbookText), isExercise: true, events: shifted, snapshot: snapshot,
                             scenarioText: scenarioText, compiledPlaybook: Workspace.compiled(playbook)),
                 recordedAt: now)
         } catch {

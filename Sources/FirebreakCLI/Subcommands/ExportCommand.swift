@@ -113,7 +113,7 @@ enum ReportOutput {
         let unapplied = outcome.actions.filter { $0.appliedAt == nil }.map {
             (at: $0.scheduledAt + base, by: $0.action.by, action: $0.action.summary, reason: $0.lastRefusal ?? "not played: the exercise stopped first")
         }
-        let hash = SQLiteStore.sha256(loaded.playbookText)
+        let hash = HashChain.sha256(loaded.playbookText)
         let report = PostMortem(
             facts: ReportFacts(
                 reference: "EXERCISE", title: outcome.incident.title, playbook: loaded.playbook, playbookHash: hash, isExercise: true,

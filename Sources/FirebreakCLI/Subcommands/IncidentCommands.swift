@@ -60,7 +60,7 @@ struct Open: ParsableCommand {
         do {
             number = try store.create(
                 NewIncident(
-                    playbookID: playbook.id, playbookText: text, playbookHash: SQLiteStore.sha256(text), isExercise: false, events: events,
+                    playbookID: playbook.id, playbookText: text, playbookHash: HashChain.sha256(text), isExercise: false, events: events,
                     snapshot: incident, compiledPlaybook: Workspace.compiled(playbook)),
                 recordedAt: now)
         } catch {
@@ -82,7 +82,7 @@ struct ListIncidents: ParsableCommand {
 
     func run() throws {
         let store = try Workspace(global: global).store()
-        let records: [IncidentRecord]
+        let records: [IncidentSummary]
         do { records = try store.list(includeClosed: all, exercises: exercises) } catch { throw Workspace.translate(error) }
         if json {
             Terminal.out(JSONValue.array(records.map { record in
