@@ -191,25 +191,7 @@ import Testing
         defer { box.cleanup() }
         let folder = box.folder.path("Playbooks")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let yaml = """
-            firebreak: 1
-            id: looping
-            title: Looping
-            roles:
-              lead: { title: Lead }
-            commander: lead
-            start: a
-            states:
-              a:
-                on: { stop: closed }
-                after: { 1s: b }
-              b:
-                on: { stop: closed }
-                after: { 1s: a }
-              closed:
-                final: true
-            """
-        try yaml.write(toFile: folder + "/looping.yaml", atomically: true, encoding: .utf8)
+        try Fixtures.loopingTimers.write(toFile: folder + "/looping.yaml", atomically: true, encoding: .utf8)
         var env = box.env("anna")
         env["FIREBREAK_PLAYBOOKS"] = folder
         let result = try Firebreak.run(["open", "looping", "--title", "Loop", "--at", "-1d"], environment: env)

@@ -5,27 +5,9 @@ import Testing
 /// A playbook whose states time out into each other every second, with nobody acting: the engine
 /// records a bounded number of events per move and says why it stops, instead of filling memory.
 @Suite struct RunawayTimerTests {
-    static let looping = """
-        firebreak: 1
-        id: looping
-        title: Looping
-        roles:
-          lead: { title: Lead }
-        commander: lead
-        start: a
-        states:
-          a:
-            on: { stop: closed }
-            after: { 1s: b }
-          b:
-            on: { stop: closed }
-            after: { 1s: a }
-          closed:
-            final: true
-        """
 
     @Test func aMoveAfterADayOfLoopingTimersIsRefused() throws {
-        let engine = Engine(playbook: try loadPlaybook(Self.looping, fileName: "looping.yaml"))
+        let engine = Engine(playbook: try loadPlaybook(Fixtures.loopingTimers, fileName: "looping.yaml"))
         let (opened, _) = try engine.open(title: "Loop", opener: "ann", at: 0)
         var incident = opened
         #expect(throws: Refusal.runawayTimers(limit: Engine.timeDrivenLimit)) {
@@ -42,7 +24,7 @@ import Testing
     }
 
     @Test func anExerciseOnLoopingTimersStopsAtItsEventLimit() throws {
-        let playbook = try loadPlaybook(Self.looping, fileName: "looping.yaml")
+        let playbook = try loadPlaybook(Fixtures.loopingTimers, fileName: "looping.yaml")
         let scenario = Scenario(id: "loop", title: "Loop", playbook: "looping", injects: [Inject(at: 0, text: "go")], end: 30 * 86_400)
         let outcome = Simulator(scenario: scenario, playbook: playbook).run()
         #expect(outcome.incident.eventCount >= Exercise.eventLimit)

@@ -4,6 +4,26 @@ import Foundation
 
 /// Shared test inputs: the specification's example playbook and the shipped playbook files.
 public enum Fixtures {
+    /// A playbook whose two states time out into each other every second, with nobody acting.
+    public static let loopingTimers = """
+        firebreak: 1
+        id: looping
+        title: Looping
+        roles:
+          lead: { title: Lead }
+        commander: lead
+        start: a
+        states:
+          a:
+            on: { stop: closed }
+            after: { 1s: b }
+          b:
+            on: { stop: closed }
+            after: { 1s: a }
+          closed:
+            final: true
+        """
+
     /// The example playbook of `docs/playbook-format.md` (offensive post), verbatim.
     public static let specExample = """
         firebreak: 1
