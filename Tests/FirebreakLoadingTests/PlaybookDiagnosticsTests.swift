@@ -229,6 +229,21 @@ let brokenPlaybooks: [BrokenPlaybook] = [
         #expect(result.playbook != nil)
     }
 
+    /// A UTF-8 byte-order mark before the text is accepted, and positions count from after it, as
+    /// editors show them (line 1 included).
+    @Test func aByteOrderMarkIsAcceptedAndPositionsStayRight() throws {
+        let clean = PlaybookLoader.load("\u{FEFF}" + MinimalPlaybook.text, fileName: "minimal.yaml")
+        #expect(clean.diagnostics == [])
+        #expect(clean.playbook?.id == "minimal")
+        let broken = PlaybookLoader.load("\u{FEFF}" + MinimalPlaybook.replacing([1: "firebreak: 2", 3: "title: [Minimal, playbook]"]))
+        #expect(broken.diagnostics.map(\.description) == [
+            "1:12: error: unsupported format version 2; this Firebreak reads 'firebreak: 1'",
+            "3:8: error: 'title' must be text, not a list",
+        ])
+        let syntax = PlaybookLoader.load("\u{FEFF}" + MinimalPlaybook.replacing([1: "firebreak: 1: 2"]))
+        #expect(syntax.diagnostics.map(\.description) == ["1:13: error: YAML syntax error: mapping values are not allowed in this context"])
+    }
+
     @Test func anAliasStandsForTheNodeItsAnchorNames() throws {
         let yaml = MinimalPlaybook.text.replacing("  boss: { title: Boss }\n", with: "  boss: &plain { title: Boss }\n  aide: *plain\n")
         #expect(yaml != MinimalPlaybook.text)
