@@ -168,15 +168,34 @@ public final class SQLiteStore: IncidentStore, Sendable {
         guard let error = error as? DatabaseError else { return .failed(doing: doing, reason: "\(type(of: error))") }
         switch error.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(doing: doing)
-        case .SQLITE_READONLY: return .readOnly(path: path)
+        case .SQLITE_READONLY: return besideTheFile(path) ?? .readOnly(path: path)
         case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .notADatabase(path: path)
-        case .SQLITE_CANTOPEN: return .cannotOpen(path: path, reason: "SQLite cannot open it")
+        case .SQLITE_CANTOPEN: return besideTheFile(path) ?? .cannotOpen(path: path, reason: "SQLite cannot open it")
         case .SQLITE_FULL: return .failed(doing: doing, reason: "the disk is full")
         case .SQLITE_IOERR: return .failed(doing: doing, reason: "a disk I/O error")
         default:
             // The message of a DatabaseError can quote SQL; keep only the result code.
             return .failed(doing: doing, reason: "SQLite error \(error.extendedResultCode.rawValue)")
         }
+    }
+
+    /// What keeps a database from being used when the file itself is not to blame: in WAL mode
+    /// SQLite needs `-wal` and `-shm` files beside it (to read as well as to write), so a folder
+    /// it cannot create them in, or a `-shm` left read-only, stops it.
+    static func besideTheFile(_ path: String) -> StoreError? {
+        guard access(path, W_OK) == 0 else { return nil }  // the file is read-only: that is the message
+        let folder = (path as NSString).deletingLastPathComponent
+        for suffix in ["-shm", "-wal"] where access(path + suffix, F_OK) == 0 && access(path + suffix, W_OK) != 0 {
+            return .cannotOpen(
+                path: path,
+                reason: "'\(path + suffix)' is read-only (left so by reading the database while the database was read-only); remove it while no firebreak is using the database")
+        }
+        if access(folder.isEmpty ? "." : folder, W_OK) != 0, access(path + "-shm", F_OK) != 0 || access(path + "-wal", F_OK) != 0 {
+            return .cannotOpen(
+                path: path,
+                reason: "its folder '\(folder.isEmpty ? "." : folder)' is not writable, and SQLite must create '\((path as NSString).lastPathComponent)-wal' and '-shm' there, to read as well as to write")
+        }
+        return nil
     }
 
     func wrap<T>(_ doing: String, _ body: () throws -> T) throws(StoreError) -> T {

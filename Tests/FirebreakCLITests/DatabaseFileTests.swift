@@ -62,6 +62,87 @@ import Testing
     }
 }
 
+/// Permissions: said as what is actually wrong. Root ignores file permissions, so as root the
+/// binary runs as `nobody` (through `setpriv`).
+@Suite struct PermissionTests {
+    func run(_ arguments: [String], db: String) throws -> CommandResult {
+        let process = Process()
+        var env = ProcessInfo.processInfo.environment
+        env["FIREBREAK_DB"] = db
+        env["FIREBREAK_USER"] = "anna"
+        env["NO_COLOR"] = "1"
+        env["TZ"] = "UTC"
+        env.removeValue(forKey: "FIREBREAK_NOW")
+        process.environment = env
+        if getuid() == 0 {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Firebreak.binary.path] + arguments
+        } else {
+            process.executableURL = Firebreak.binary
+            process.arguments = arguments
+        }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return CommandResult(stdout: stdout, stderr: stderr, status: process.terminationStatus)
+    }
+
+    func chmod(_ mode: Int, _ path: String) throws {
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+    }
+
+    @Test(.enabled(if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func aReadOnlyFolderOrShmIsNamedAndAReadOnlyDatabaseCanBeRead() throws {
+        let folder = try TemporaryFolder()
+        defer {
+            try? chmod(0o755, folder.url.path)
+            folder.remove()
+        }
+        let db = folder.path("fb.sqlite")
+        #expect(try Firebreak.run(["open", "offensive-post", "--title", "Perms"], environment: ["FIREBREAK_DB": db, "FIREBREAK_USER": "anna"]).status == 0)
+        try chmod(0o755, folder.url.path)
+        if getuid() == 0 {
+            for path in [folder.url.path] + (try FileManager.default.contentsOfDirectory(atPath: folder.url.path)).map(folder.path) {
+                try FileManager.default.setAttributes([.ownerAccountID: 65534], ofItemAtPath: path)
+            }
+        }
+        #expect(try run(["list"], db: db).status == 0)
+
+        // A folder SQLite cannot create the -wal and -shm in: for reads and writes, the folder is named.
+        try chmod(0o555, folder.url.path)
+        let folderMessage = "firebreak: error: cannot open the database '\(db)': its folder '\(folder.url.path)' is not writable, and SQLite must create 'fb.sqlite-wal' and '-shm' there, to read as well as to write\n"
+        for arguments in [["list"], ["note", "INC-1", "x"]] {
+            let result = try run(arguments, db: db)
+            #expect(result.status == 74, "\(arguments)")
+            #expect(result.stderr == folderMessage, "\(arguments)")
+        }
+        try chmod(0o755, folder.url.path)
+
+        // A read-only database: reads work, writes say the database is read-only.
+        try chmod(0o444, db)
+        let list = try run(["list"], db: db)
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("INC-1"))
+        let note = try run(["note", "INC-1", "x"], db: db)
+        #expect(note.status == 74)
+        #expect(note.stderr == "firebreak: error: the database '\(db)' is read-only; check its permissions\n")
+
+        // That read left a read-only -shm (SQLite gives it the database's mode); once the database is
+        // writable again, the -shm is named, and removing it is enough.
+        try chmod(0o600, db)
+        #expect(FileManager.default.fileExists(atPath: db + "-shm"))
+        let blocked = try run(["note", "INC-1", "x"], db: db)
+        #expect(blocked.status == 74)
+        #expect(blocked.stderr == "firebreak: error: cannot open the database '\(db)': '\(db)-shm' is read-only (left so by reading the database while the database was read-only); remove it while no firebreak is using the database\n")
+        try FileManager.default.removeItem(atPath: db + "-shm")
+        #expect(try run(["note", "INC-1", "x"], db: db).status == 0)
+    }
+}
+
 @Suite(.serialized) struct FirstUseTests {
     /// Eight processes open an incident at once on a database that does not exist yet, ten times
     /// over: every one succeeds, numbers are INC-1 to INC-8, and the file verifies.
