@@ -43,8 +43,16 @@ public final class SQLiteStore: IncidentStore, Sendable {
             // Another program's database is refused before anything is written to it, WAL mode included.
             if try !Self.isFirebreakOrEmpty(db) { throw StoreError.foreignDatabase(path: path) }
             // WAL is a property of the file: set once, when the file is new (or was made elsewhere without it).
-            if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            // Switching needs the file to itself, and SQLite answers "busy" at once rather than
+            // wait (its busy timeout does not apply), so the first users of a new file wait here.
+            let deadline = ContinuousClock.now + .seconds(Self.busyTimeout)
+            while try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                do {
+                    _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                    break
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && ContinuousClock.now < deadline {
+                    usleep(5_000)
+                }
             }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
