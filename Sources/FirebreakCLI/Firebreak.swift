@@ -21,7 +21,22 @@ public struct Firebreak: ParsableCommand {
     public static func runMain() -> Never {
         // A closed pipe on standard output is an error to report, not a signal that kills us mid-write.
         signal(SIGPIPE, SIG_IGN)
-        Foundation.exit(main(Array(CommandLine.arguments.dropFirst())))
+        guard let arguments = processArguments() else { Foundation.exit(64) }
+        Foundation.exit(main(arguments))
+    }
+
+    /// The arguments as the shell gave them; an argument that is not UTF-8 is refused (exit 64)
+    /// before Swift would turn its bytes into U+FFFD and store something the user did not write.
+    static func processArguments() -> [String]? {
+        var arguments: [String] = []
+        for index in 1..<Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[index], let argument = String(validatingCString: pointer) else {
+                Console.current.error("firebreak: error: argument \(index) is not valid UTF-8 text; give every argument in UTF-8\n")
+                return nil
+            }
+            arguments.append(argument)
+        }
+        return arguments
     }
 
     /// Runs one command line against ``Console/current`` and returns its exit code: what the binary
@@ -91,8 +106,9 @@ public struct GlobalOptions: ParsableArguments {
     var databasePath: String {
         if let db { return db }
         if let value = environment["FIREBREAK_DB"], !value.isEmpty { return value }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
+            ?? (home as NSString).appendingPathComponent(".local/share")
         return ((base as NSString).appendingPathComponent("firebreak") as NSString).appendingPathComponent("firebreak.sqlite")
     }
 

@@ -84,9 +84,12 @@ public enum Identifier {
     /// The candidate closest to `word` by edit distance, when it is close enough to be a likely typo.
     public static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
         var best: (String, Int)?
+        let length = word.count
         for candidate in candidates {
+            let limit = max(1, (min(length, candidate.count) + 2) / 3)
+            // The distance is at least the difference in length: most words need no comparing.
+            if abs(length - candidate.count) > limit { continue }
             let distance = editDistance(word, candidate)
-            let limit = max(1, (min(word.count, candidate.count) + 2) / 3)
             if distance <= limit, distance < (best?.1 ?? .max) { best = (candidate, distance) }
         }
         return best?.0

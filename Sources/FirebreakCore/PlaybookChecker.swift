@@ -94,6 +94,7 @@ public enum PlaybookChecker {
                 checkState(state, index: index, globalEvents: globalEvents, stateNames: stateNames, roleNames: roleNames)
             }
             checkGraph()
+            checkTimerCycles()
         }
 
         mutating func checkTarget(_ target: Located<String>?, _ stateNames: [String]) {
@@ -232,6 +233,45 @@ public enum PlaybookChecker {
                 } else if hasFinal && !canFinish[index] {
                     error("no final state can be reached from state '\(state.id.value)'", state.id.location)
                 }
+            }
+        }
+
+        /// A cycle of timers through states where no step is required: left alone, an incident would
+        /// move round it for ever with nobody asked to act. Only the shortest timer of a state can fire
+        /// (entering a state starts its timers again), so each state leads to at most one other here.
+        mutating func checkTimerCycles() {
+            var next = [Int?](repeating: nil, count: syntax.states.count)
+            var key: [SourceLocation?] = next.map { _ in nil }
+            for (index, state) in syntax.states.enumerated() where !state.isFinal && state.steps.allSatisfy(\.isOptional) {
+                // The first of the shortest timers, as the engine orders them.
+                guard let timer = state.after.min(by: { $0.after.value < $1.after.value }),
+                    let target = timer.target.flatMap({ stateIDs[$0.value] })
+                else { continue }
+                next[index] = target
+                key[index] = timer.after.location
+            }
+            var seen = [Bool](repeating: false, count: next.count)
+            for first in next.indices where !seen[first] {
+                var path: [Int] = []
+                var current: Int? = first
+                while let state = current, !seen[state] {
+                    seen[state] = true
+                    path.append(state)
+                    current = next[state]
+                }
+                // A cycle only when the walk came back into its own path.
+                guard let repeated = current, let start = path.firstIndex(of: repeated) else { continue }
+                var cycle = Array(path[start...])
+                // Named from the state written first, and reported at its timer.
+                let earliest = cycle.indices.min { syntax.states[cycle[$0]].id.location < syntax.states[cycle[$1]].id.location }!
+                cycle = Array(cycle[earliest...] + cycle[..<earliest])
+                let names = (cycle + [cycle[0]]).map { "'\(syntax.states[$0].id.value)'" }.joined(separator: " -> ")
+                let message = cycle.count == 1
+                    ? "state \(names.prefix { $0 != " " }) times out into itself and no step is required in it"
+                    : "states \(names) time out into each other and no step is required in them"
+                diagnostics.append(.warning(
+                    message + "; left alone, an incident would loop there for ever with nobody asked to act: make a step required, or let a timer lead out",
+                    at: key[cycle[0]]!))
             }
         }
 

@@ -3,6 +3,8 @@ import FirebreakCore
 /// Reads YAML nodes into typed values, collecting positioned diagnostics instead of throwing.
 struct NodeReader {
     var diagnostics: [Diagnostic] = []
+    /// Diagnostics after this many say what is wrong without looking for a suggestion.
+    static let detailedLimit = 1_000
 
     func isFlow(_ node: Node) -> Bool {
         if case .mapping(let mapping) = node { mapping.isFlow } else { false }
@@ -48,6 +50,7 @@ struct NodeReader {
         /// Whether the previous key was itself a piece of a value cut at a comma: then `previousKey`
         /// still names the key whose value was cut, and further pieces belong to it too.
         var inCutValue = false
+        var known: String?  // the list of allowed keys, written once for however many unknown keys
         for (keyNode, value) in mapping {
             guard case .scalar(let scalar) = keyNode else {
                 error("a key in \(what) must be a plain name, not \(Self.describe(keyNode))", keyNode)
@@ -64,10 +67,14 @@ struct NodeReader {
                     error(message, keyNode)
                     inCutValue = true
                     continue
+                } else if diagnostics.count >= Self.detailedLimit {
+                    // Past what anyone reads (the command line prints 100 per file), no suggestions:
+                    // a file of a hundred thousand unknown keys must not cost seconds.
                 } else if let suggestion = Identifier.suggestion(for: key, among: allowed) {
                     message += "; did you mean '\(suggestion)'?"
                 } else {
-                    message += "; known keys are \(quotedList(allowed))"
+                    if known == nil { known = quotedList(allowed) }
+                    message += "; known keys are \(known!)"
                 }
                 error(message, keyNode)
             }

@@ -97,7 +97,10 @@ enum YAMLText {
     /// The single document of `text` (`nil` when there is none), or the first problem found.
     static func compose(_ text: String) -> Result<Node?, Diagnostic> {
         var text = text
-        return text.withUTF8 { bytes in
+        return text.withUTF8 { all in
+            // A UTF-8 byte-order mark is not text: positions count from after it, as editors show them.
+            let bom = all.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            let bytes = UnsafeBufferPointer(rebasing: all[bom...])
             var parser = yaml_parser_t()
             guard yaml_parser_initialize(&parser) == 1 else {
                 return .failure(.error("cannot read YAML: out of memory", at: SourceLocation(line: 1, column: 1)))

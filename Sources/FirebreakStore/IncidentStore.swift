@@ -160,9 +160,13 @@ public enum StoreError: Error, Equatable, Sendable {
     case busy(doing: String)
     case newerDatabase(path: String)
     case notADatabase(path: String)
+    /// An SQLite file with another program's tables: refused, never changed.
+    case foreignDatabase(path: String)
     case readOnly(path: String)
     case cannotOpen(path: String, reason: String)
     case noIncident(number: Int)
+    /// Every incident number has been used (the last one is the largest SQLite can store).
+    case noNumbersLeft(last: Int)
     case failed(doing: String, reason: String)
     case corruptEvent(incident: Int, seq: Int)
     /// A stored value cannot be read back (a wrong type, a broken snapshot): damage, never a trap.
@@ -174,9 +178,12 @@ public enum StoreError: Error, Equatable, Sendable {
         case .busy(let doing): "could not \(doing): the database stayed busy for 30 s while another firebreak was writing; try again"
         case .newerDatabase(let path): "the database '\(path)' was written by a newer Firebreak; upgrade Firebreak to use it"
         case .notADatabase(let path): "'\(path)' is not a Firebreak database, or it is corrupt"
+        case .foreignDatabase(let path): "'\(path)' is not a Firebreak database: it holds another program's tables; it was left unchanged"
         case .readOnly(let path): "the database '\(path)' is read-only; check its permissions"
         case let .cannotOpen(path, reason): "cannot open the database '\(path)': \(reason)"
         case .noIncident(let number): "no incident INC-\(number)"
+        case .noNumbersLeft(let last):
+            "could not open the incident: no incident number is left, INC-\(last) was the last one; open it in a new database (--db PATH)"
         case let .failed(doing, reason): "could not \(doing): \(reason)"
         case let .corruptEvent(incident, seq): "event \(seq) of INC-\(incident) cannot be read; run 'firebreak verify INC-\(incident)'"
         case let .damaged(incident?, what): "INC-\(incident) is damaged in the database: \(what) cannot be read; run 'firebreak verify INC-\(incident)'"

@@ -39,20 +39,29 @@ public final class SQLiteStore: IncidentStore, Sendable {
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.label = "firebreak"
         configuration.prepareDatabase { db in
+            // Another program's database is refused before anything is written to it, WAL mode included.
+            if try !Self.isFirebreakOrEmpty(db) { throw StoreError.foreignDatabase(path: path) }
             // WAL is a property of the file: set once, when the file is new (or was made elsewhere without it).
-            if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            // Switching needs the file to itself, and SQLite answers "busy" at once rather than
+            // wait (its busy timeout does not apply), so the first users of a new file wait here.
+            let deadline = ContinuousClock.now + .seconds(Self.busyTimeout)
+            while try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                do {
+                    _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                    break
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && ContinuousClock.now < deadline {
+                    usleep(5_000)
+                }
             }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             // Reads first: most commands find the schema current and need no write lock to learn it.
-            let (current, superseded) = try queue.read { db in
-                (try Self.migrator.hasCompletedMigrations(db), try Self.migrator.hasBeenSuperseded(db))
-            }
-            if superseded { throw StoreError.newerDatabase(path: path) }
-            if !current { try Self.migrator.migrate(queue) }
+            // Anything else, a failed read included (another process may be creating the schema
+            // this instant), is settled by `migrate`, with the write lock held.
+            let applied = try? queue.read { db in try Self.migrator.appliedIdentifiers(db) }
+            if applied != Set(Self.migrations.map(\.identifier)) { try Self.migrate(queue, path: path) }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -65,10 +74,50 @@ public final class SQLiteStore: IncidentStore, Sendable {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
-    /// The schema. Migrations keep their names and are never edited once shipped.
+    /// Whether the file is empty of tables or holds Firebreak's schema (its first migration is recorded).
+    static func isFirebreakOrEmpty(_ db: Database) throws -> Bool {
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        if tables.isEmpty { return true }
+        guard tables.contains("grdb_migrations") else { return false }
+        let sql = "SELECT EXISTS (SELECT 1 FROM grdb_migrations WHERE identifier = ?)"
+        if let recorded = try? Bool.fetchOne(db, sql: sql, arguments: [migrations[0].identifier]) { return recorded ?? false }
+        // A table another process has just made can be missing for a moment from what this
+        // connection knows of the schema; then Firebreak's tables decide.
+        return Set(["playbook", "incident", "event"]).isSubset(of: tables)
+    }
+
+    /// Brings the schema up to date in one `BEGIN IMMEDIATE` transaction, deciding what to run only
+    /// once the write lock is held: several processes may start on a new file at once, each having
+    /// seen it unmigrated, and the later ones must find the work done rather than do it again.
+    /// (GRDB's `migrate` reads what was applied before it takes the lock, so two processes both
+    /// ran the first migration and one failed.) Applied migrations are recorded in GRDB's
+    /// `grdb_migrations`, so ``migrator`` still tells what was applied.
+    static func migrate(_ queue: DatabaseQueue, path: String) throws {
+        try queue.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                if try !isFirebreakOrEmpty(db) { throw StoreError.foreignDatabase(path: path) }
+                try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+                let applied = try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations")
+                if !applied.isSubset(of: migrations.map(\.identifier)) { throw StoreError.newerDatabase(path: path) }
+                for migration in migrations where !applied.contains(migration.identifier) {
+                    try migration.migrate(db)
+                    try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [migration.identifier])
+                }
+                return .commit
+            }
+        }
+    }
+
+    /// What has been applied to a file, in GRDB's terms; the migrations themselves are ``migrations``.
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-incidents-and-events") { db in
+        for migration in migrations { migrator.registerMigration(migration.identifier, migrate: migration.migrate) }
+        return migrator
+    }()
+
+    /// The schema, in order. Migrations keep their names and are never edited once shipped.
+    static let migrations: [(identifier: String, migrate: @Sendable (Database) throws -> Void)] = [
+        ("v1-incidents-and-events", { db in
             try db.execute(sql: """
                 CREATE TABLE playbook (
                     hash TEXT PRIMARY KEY NOT NULL,
@@ -111,14 +160,13 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 CREATE TRIGGER playbook_immutable BEFORE UPDATE ON playbook
                 BEGIN SELECT RAISE(ABORT, 'stored playbooks are immutable'); END;
                 """)
-        }
-        migrator.registerMigration("v2-compiled-playbook") { db in
+        }),
+        ("v2-compiled-playbook", { db in
             // A cache of the checked playbook beside its text, so reads need not parse YAML.
             // `verify` checks that it still matches the text.
             try db.execute(sql: "ALTER TABLE playbook ADD COLUMN compiled BLOB")
-        }
-        return migrator
-    }()
+        }),
+    ]
 
     // MARK: Errors
 
@@ -127,15 +175,34 @@ public final class SQLiteStore: IncidentStore, Sendable {
         guard let error = error as? DatabaseError else { return .failed(doing: doing, reason: "\(type(of: error))") }
         switch error.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(doing: doing)
-        case .SQLITE_READONLY: return .readOnly(path: path)
+        case .SQLITE_READONLY: return besideTheFile(path) ?? .readOnly(path: path)
         case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .notADatabase(path: path)
-        case .SQLITE_CANTOPEN: return .cannotOpen(path: path, reason: "SQLite cannot open it")
+        case .SQLITE_CANTOPEN: return besideTheFile(path) ?? .cannotOpen(path: path, reason: "SQLite cannot open it")
         case .SQLITE_FULL: return .failed(doing: doing, reason: "the disk is full")
         case .SQLITE_IOERR: return .failed(doing: doing, reason: "a disk I/O error")
         default:
             // The message of a DatabaseError can quote SQL; keep only the result code.
             return .failed(doing: doing, reason: "SQLite error \(error.extendedResultCode.rawValue)")
         }
+    }
+
+    /// What keeps a database from being used when the file itself is not to blame: in WAL mode
+    /// SQLite needs `-wal` and `-shm` files beside it (to read as well as to write), so a folder
+    /// it cannot create them in, or a `-shm` left read-only, stops it.
+    static func besideTheFile(_ path: String) -> StoreError? {
+        guard access(path, W_OK) == 0 else { return nil }  // the file is read-only: that is the message
+        let folder = (path as NSString).deletingLastPathComponent
+        for suffix in ["-shm", "-wal"] where access(path + suffix, F_OK) == 0 && access(path + suffix, W_OK) != 0 {
+            return .cannotOpen(
+                path: path,
+                reason: "'\(path + suffix)' is read-only (left so by reading the database while the database was read-only); remove it while no firebreak is using the database")
+        }
+        if access(folder.isEmpty ? "." : folder, W_OK) != 0, access(path + "-shm", F_OK) != 0 || access(path + "-wal", F_OK) != 0 {
+            return .cannotOpen(
+                path: path,
+                reason: "its folder '\(folder.isEmpty ? "." : folder)' is not writable, and SQLite must create '\((path as NSString).lastPathComponent)-wal' and '-shm' there, to read as well as to write")
+        }
+        return nil
     }
 
     func wrap<T>(_ doing: String, _ body: () throws -> T) throws(StoreError) -> T {
@@ -161,6 +228,10 @@ public final class SQLiteStore: IncidentStore, Sendable {
             try queue.writeWithoutTransaction { db in
                 var number = 0
                 try db.inTransaction(.immediate) {
+                    // SQLite says "full" when AUTOINCREMENT has no number left; that is not the disk.
+                    let last = try DatabaseValue.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'incident'")
+                        .flatMap(Int64.fromDatabaseValue)
+                    if last == Int64.max { throw StoreError.noNumbersLeft(last: Int(Int64.max)) }
                     try db.execute(
                         sql: "INSERT OR IGNORE INTO playbook (hash, id, text, compiled) VALUES (?, ?, ?, ?)",
                         arguments: [new.playbookHash, new.playbookID, Data(new.playbookText.utf8), new.compiledPlaybook])

@@ -160,6 +160,17 @@ let brokenPlaybooks: [BrokenPlaybook] = [
             "final state 'closed' may not have 'steps'"),
     .append("a final state with on", ["    on: { reopen: open }"], 26, 5, "final state 'closed' may not have 'on'"),
     .append("a final state with after", ["    after: { 1h: open }"], 26, 5, "final state 'closed' may not have 'after'"),
+    .edit("a cycle of timers through states with no required step",
+          [12: "      - { id: check, title: Check, owner: lead, due: 15m, optional: true }",
+           13: "      - { id: act, title: Act, owner: lead, needs: [check], due: 1h, optional: true }",
+           21: "      - { id: brief, title: Brief the boss, owner: boss, due: 30m, optional: true }",
+           22: "    on: { resolve: closed }", 23: "    after: { 1h: open }"], 18, 7,
+          "states 'open' -> 'review' -> 'open' time out into each other and no step is required in them; left alone, an incident would loop there for ever with nobody asked to act: make a step required, or let a timer lead out",
+          severity: .warning),
+    .edit("a timer into its own state with no required step",
+          [12: "      - { id: check, title: Check, owner: lead, due: 15m, optional: true }",
+           13: "      - { id: act, title: Act, owner: lead, needs: [check], due: 1h, optional: true }", 18: "      4h: open"], 18, 7,
+          "state 'open' times out into itself and no step is required in it", severity: .warning),
 
     // Decisions and the top-level on
     .edit("a choice firing an event that is nowhere in on",
@@ -201,6 +212,36 @@ let brokenPlaybooks: [BrokenPlaybook] = [
         case .error: #expect(result.playbook == nil)
         case .warning: #expect(result.playbook != nil)
         }
+    }
+
+    /// Only a loop nobody is asked to break is warned about: a required step in one of its states, or
+    /// a shorter timer leading out, ends it.
+    @Test(arguments: [
+        [22: "    on: { resolve: closed }", 23: "    after: { 1h: open }"],
+        [12: "      - { id: check, title: Check, owner: lead, due: 15m, optional: true }",
+         13: "      - { id: act, title: Act, owner: lead, needs: [check], due: 1h, optional: true }",
+         21: "      - { id: brief, title: Brief the boss, owner: boss, due: 30m, optional: true }",
+         22: "    on: { resolve: closed }", 23: "    after: { 1h: open, 30m: closed }"],
+    ])
+    func aTimerCycleThatSomeoneOrSomethingEndsIsNotWarnedAbout(_ replacements: [Int: String]) throws {
+        let result = PlaybookLoader.load(MinimalPlaybook.replacing(replacements), fileName: "minimal.yaml")
+        #expect(result.diagnostics == [])
+        #expect(result.playbook != nil)
+    }
+
+    /// A UTF-8 byte-order mark before the text is accepted, and positions count from after it, as
+    /// editors show them (line 1 included).
+    @Test func aByteOrderMarkIsAcceptedAndPositionsStayRight() throws {
+        let clean = PlaybookLoader.load("\u{FEFF}" + MinimalPlaybook.text, fileName: "minimal.yaml")
+        #expect(clean.diagnostics == [])
+        #expect(clean.playbook?.id == "minimal")
+        let broken = PlaybookLoader.load("\u{FEFF}" + MinimalPlaybook.replacing([1: "firebreak: 2", 3: "title: [Minimal, playbook]"]))
+        #expect(broken.diagnostics.map(\.description) == [
+            "1:12: error: unsupported format version 2; this Firebreak reads 'firebreak: 1'",
+            "3:8: error: 'title' must be text, not a list",
+        ])
+        let syntax = PlaybookLoader.load("\u{FEFF}" + MinimalPlaybook.replacing([1: "firebreak: 1: 2"]))
+        #expect(syntax.diagnostics.map(\.description) == ["1:13: error: YAML syntax error: mapping values are not allowed in this context"])
     }
 
     @Test func anAliasStandsForTheNodeItsAnchorNames() throws {

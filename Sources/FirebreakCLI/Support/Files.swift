@@ -55,6 +55,8 @@ enum Files {
         if count > limit { throw .invalidFiles(tooLarge) }
         data.count = count
         if data.contains(0) { throw .invalidFiles("'\(path)' contains a NUL byte; it is not a text file") }
+        // A UTF-8 byte-order mark (some Windows editors write one) is not part of the text.
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { data.removeFirst(3) }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw .invalidFiles("'\(path)' is not UTF-8 text")
         }
@@ -141,11 +143,16 @@ enum Files {
 
 /// Prints diagnostics as `path:line:column: error: message`, the source line and a caret.
 enum DiagnosticPrinter {
+    /// At most this many diagnostics are printed per file; one line then says how many more there were.
+    static let limit = 100
+
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
     static func render(_ diagnostics: [Diagnostic], path: String, text: String) -> String {
         if diagnostics.isEmpty { return "" }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var out = ""
-        for diagnostic in diagnostics {
+        for diagnostic in diagnostics.prefix(limit) {
             let label = diagnostic.severity == .error
                 ? Terminal.paint("error", .red, fd: 2) : Terminal.paint("warning", .yellow, fd: 2)
             out += "\(path):\(diagnostic.location.line):\(diagnostic.location.column): \(label): \(Terminal.oneLine(diagnostic.message))\n"
@@ -158,6 +165,12 @@ enum DiagnosticPrinter {
                     out += String(repeating: " ", count: column - 1) + "^\n"
                 }
             }
+        }
+        if diagnostics.count > limit {
+            let rest = diagnostics.dropFirst(limit)
+            let errors = rest.filter { $0.severity == .error }.count
+            let warnings = rest.count - errors
+            out += "\(path): \(rest.count) more not shown (\(count(errors, "error")), \(count(warnings, "warning"))); the first \(limit) are above\n"
         }
         return out
     }
