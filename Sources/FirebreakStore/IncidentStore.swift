@@ -82,8 +82,9 @@ public protocol IncidentStore: Sendable {
 
     func incident(_ number: Int) throws(StoreError) -> IncidentRecord?
     func playbookText(hash: String) throws(StoreError) -> String?
-    func events(of number: Int) throws(StoreError) -> [StoredEvent]
-    func forEachEvent(of number: Int, _ body: (StoredEvent) throws -> Void) throws
+    /// The events of an incident in order; `through` a sequence number, the log as it stood when a record with that `lastSeq` was read.
+    func events(of number: Int, through last: Int?) throws(StoreError) -> [StoredEvent]
+    func forEachEvent(of number: Int, through last: Int?, _ body: (StoredEvent) throws -> Void) throws
     func list(includeClosed: Bool, exercises: Bool) throws(StoreError) -> [IncidentSummary]
     func verify(_ number: Int?) throws(StoreError) -> VerifyReport
 }

@@ -430,10 +430,11 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     static let eventColumns = "incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash"
 
-    public func events(of number: Int) throws(StoreError) -> [StoredEvent] {
+    /// The events of an incident, in order; with `through`, only those up to that sequence number.
+    public func events(of number: Int, through last: Int? = nil) throws(StoreError) -> [StoredEvent] {
         var result: [StoredEvent] = []
         do {
-            try forEachEvent(of: number) { result.append($0) }
+            try forEachEvent(of: number, through: last) { result.append($0) }
         } catch {
             throw Self.translate(error, doing: "read the events of INC-\(number)", path: path)
         }
@@ -441,9 +442,15 @@ public final class SQLiteStore: IncidentStore, Sendable {
     }
 
     /// Streams the events of an incident in order, without holding them all.
-    public func forEachEvent(of number: Int, _ body: (StoredEvent) throws -> Void) throws {
+    ///
+    /// Pass `through: record.lastSeq` to read the log as it stood when `record` was read: the
+    /// incident row is written in the same transaction as its events and events never change, so
+    /// the record and the events up to its last sequence number are one consistent view, however
+    /// many writers append meanwhile.
+    public func forEachEvent(of number: Int, through last: Int? = nil, _ body: (StoredEvent) throws -> Void) throws {
         try queue.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq", arguments: [number])
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? AND seq <= ? ORDER BY seq", arguments: [number, last ?? Int.max])
             while let row = try rows.next() { try body(try Self.storedEvent(row)) }
         }
     }

@@ -32,7 +32,7 @@ struct Export: ParsableCommand {
         var analysis = IncidentAnalysis(playbook: playbook)
         var refused: [(at: Int, by: String, action: String, reason: String)] = []
         do {
-            try store.forEachEvent(of: record.number) { item in
+            try store.forEachEvent(of: record.number, through: record.lastSeq) { item in
                 analysis.add(item.event)
                 if case let .refused(action, reason) = item.event.body {
                     refused.append((item.event.at, item.event.role ?? item.event.actor ?? "?", action, reason))
@@ -58,7 +58,7 @@ struct Export: ParsableCommand {
             analysis: analysis, exercise: exercise)
         // Pass 2: the timeline, streamed to the output.
         let events: ((TimelineItem) throws -> Void) throws -> Void = { body in
-            try store.forEachEvent(of: record.number) { item in
+            try store.forEachEvent(of: record.number, through: record.lastSeq) { item in
                 try body(TimelineItem(seq: item.seq, recordedAt: item.recordedAt, event: item.event))
             }
         }

@@ -327,7 +327,8 @@ struct Timeline: ParsableCommand {
         let (store, record, playbook) = try Workspace(global: global).load(incident)
         let now = Clock.now()
         var stored: [StoredEvent]
-        do { stored = try store.events(of: record.number) } catch { throw Workspace.translate(error) }
+        // The log as it stood when the record was read, so pending events never repeat a stored number.
+        do { stored = try store.events(of: record.number, through: record.lastSeq) } catch { throw Workspace.translate(error) }
         // Time-driven events not stored yet are shown too, as pending.
         var current = record.snapshot
         let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit)
@@ -405,7 +406,8 @@ struct Verify: ParsableCommand {
         if let compiled = try store.compiledPlaybook(hash: record.playbookHash), Workspace.decode(compiled) != playbook {
             problems.append("\(reference): the compiled copy of its playbook does not match the playbook's text")
         }
-        guard let events = try? store.events(of: record.number).map(\.event) else { return problems }  // named by the chain check
+        // The log as it stood when the record was read: a writer appending meanwhile is no damage.
+        guard let events = try? store.events(of: record.number, through: record.lastSeq).map(\.event) else { return problems }  // named by the chain check
         guard let folded = Engine(playbook: playbook).replay(events) else {
             return problems + ["\(reference): its log does not start with 'opened'"]
         }
