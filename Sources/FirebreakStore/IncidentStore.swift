@@ -172,6 +172,8 @@ public enum StoreError: Error, Equatable, Sendable {
     case corruptEvent(incident: Int, seq: Int)
     /// A stored value cannot be read back (a wrong type, a broken snapshot): damage, never a trap.
     case damaged(incident: Int?, what: String)
+    /// The log holds events the incident does not record (rows added behind Firebreak's back).
+    case damagedLog(incident: Int)
 
     public var message: String {
         switch self {
@@ -189,6 +191,7 @@ public enum StoreError: Error, Equatable, Sendable {
         case let .corruptEvent(incident, seq): "event \(seq) of INC-\(incident) cannot be read; run 'firebreak verify INC-\(incident)'"
         case let .damaged(incident?, what): "INC-\(incident) is damaged in the database: \(what) cannot be read; run 'firebreak verify INC-\(incident)'"
         case let .damaged(nil, what): "the database is damaged: \(what) cannot be read; run 'firebreak verify'"
+        case let .damagedLog(incident): "INC-\(incident)'s log is damaged: it holds events the incident does not record, so nothing more can be added; run 'firebreak verify INC-\(incident)'"
         }
     }
 }

@@ -276,6 +276,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 return stored
             }
         } catch let error as DatabaseError {
+            // An event row already holds the next sequence number: rows were added behind Firebreak's back.
+            if error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY { throw StoreError.damagedLog(incident: number) }
             throw Self.translate(error, doing: "record on INC-\(number)", path: path)
         }
     }

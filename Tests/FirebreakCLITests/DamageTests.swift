@@ -90,4 +90,27 @@ import Testing
             }
         }
     }
+
+    /// An event row inserted behind Firebreak's back takes the next sequence number: the next write
+    /// says the log is damaged (exit 74) instead of "SQLite error 1555", and verify names it.
+    @Test func anInsertedEventRowIsNamedAsDamage() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try FileManager.default.copyItem(atPath: Self.template, toPath: box.db)
+        let queue = try DatabaseQueue(path: box.db)
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO event (incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash)
+                SELECT incident, seq + 1, at, recorded_at, actor, role, outside_role, kind, data, hash FROM event
+                WHERE incident = 1 ORDER BY seq DESC LIMIT 1
+                """)
+        }
+        try queue.close()
+        let note = try Firebreak.runBinary(["note", "INC-1", "one more"], environment: box.env("anna"))
+        #expect(note.status == 74)
+        #expect(note.stderr == "firebreak: error: INC-1's log is damaged: it holds events the incident does not record, so nothing more can be added; run 'firebreak verify INC-1'\n")
+        let verify = try Firebreak.runBinary(["verify"], environment: box.env("anna"))
+        #expect(verify.status == 1)
+        #expect(verify.stderr == "firebreak: error: INC-1: event 7 (note) does not match its hash: it was changed after it was recorded\n")
+    }
 }
