@@ -57,6 +57,14 @@ import Testing
         #expect(noted.status == 74)
         #expect(noted.stderr.hasPrefix("firebreak: error: recorded as INC-1 #4, but the output could not be written: "))
         #expect(noted.stderr.split(separator: "\n").count == 1)
+        for (arguments, seq) in [
+            (["done", "INC-1", "capture-post"], 5), (["skip", "INC-1", "assess-post", "--reason", "r"], 6),
+            (["assign", "INC-1", "hr", "hal"], 7), (["close", "INC-1", "--reason", "done"], 8),
+        ] {
+            let result = try run(arguments, redirect: redirect, box: box)
+            #expect(result.status == 74, "\(arguments)")
+            #expect(result.stderr.hasPrefix("firebreak: error: recorded as INC-1 #\(seq), but the output could not be written: "), "\(arguments): \(result.stderr)")
+        }
         // Stored exactly once.
         let timeline = try box.run("timeline", "INC-1", "--json")
         #expect(timeline.stdout.components(separatedBy: "written once").count == 2)

@@ -100,4 +100,19 @@ import Testing
         let result = try Firebreak.run(["playbook", "graph", "offensive-post", "--format", "svg"])
         #expect(result.status == 64)
     }
+
+    /// A usage error is one line, starting `firebreak: error:`, saying where to read more.
+    @Test(arguments: [
+        (["status"], "firebreak: error: Missing expected argument '<incident>'; see 'firebreak status --help'\n"),
+        (["drill", "stats", "song-contest-tweet", "--runs", "-1"],
+         "firebreak: error: --runs must be between 1 and 10000000; see 'firebreak drill stats --help'\n"),
+        (["open", "offensive-post"], "firebreak: error: Missing expected argument '--title <title>'; see 'firebreak open --help'\n"),
+        (["nosuch"], "firebreak: error: Unexpected argument 'nosuch'; see 'firebreak --help'\n"),
+    ])
+    func usageErrorsAreOneLine(_ arguments: [String], _ expected: String) throws {
+        let result = try Firebreak.run(arguments)
+        #expect(result.status == 64)
+        #expect(result.stderr == expected)
+        #expect(result.stdout == "")
+    }
 }
