@@ -96,7 +96,7 @@ public struct IncidentAnalysis: Sendable, Equatable {
         if case .done(let step, _)? = compact?.body, step >= 0 { firstTime = facts.firstDone[Int(step)] == .max } else { firstTime = false }
         if let compact, let incident { facts.record(compact, incident: incident, tables: playbook.tables) }
         switch event.body {
-        case let .opened(_, _, _, began):
+        case let .opened(_, _, _, began, _, _):
             openedAt = event.at
             beganAt = began
         case let .entered(state, from, by, round):

@@ -671,7 +671,7 @@ extension Playbook {
         let body: EngineEvent.Body
         var text: String?
         switch e.body {
-        case let .opened(_, title, severity, began):
+        case let .opened(_, title, severity, began, _, _):
             body = .opened(severity: severity, began: began)
             text = title
         case let .assigned(role, person):

@@ -22,7 +22,9 @@ public struct Event: Sendable, Equatable {
 
     /// What happened. Each case is one of the event kinds of the playbook format.
     public enum Body: Sendable, Equatable {
-        case opened(playbook: String, title: String, severity: IncidentSeverity, began: Int?)
+        /// `exercise`: a recorded exercise, with the SHA-256 of its scenario's text (covered by the chain, so a
+        /// real incident cannot be turned into an exercise behind Firebreak's back, nor the reverse).
+        case opened(playbook: String, title: String, severity: IncidentSeverity, began: Int?, exercise: Bool = false, scenario: String? = nil)
         case assigned(role: String, person: String)
         /// A transition as data: from `from` (nil when opening) by `event` (nil when opening, `timer` name otherwise) into `state`.
         case entered(state: String, from: String?, event: String?, round: Int)
@@ -70,8 +72,10 @@ extension Event.Body {
     /// The kind's fields as ordered name/value pairs, for JSON and storage.
     public var fields: [(String, FieldValue)] {
         switch self {
-        case let .opened(playbook, title, severity, began):
+        case let .opened(playbook, title, severity, began, exercise, scenario):
             [("playbook", .string(playbook)), ("title", .string(title)), ("severity", .string(severity.rawValue)), ("began", began.map(FieldValue.int) ?? .null)]
+                // Only exercises carry these, so a real incident's stored bytes are as before.
+                + (exercise ? [("exercise", .bool(true)), ("scenario", scenario.map(FieldValue.string) ?? .null)] : [])
         case let .assigned(role, person): [("assignedRole", .string(role)), ("person", .string(person))]
         case let .entered(state, from, event, round):
             [("state", .string(state)), ("from", from.map(FieldValue.string) ?? .null), ("event", event.map(FieldValue.string) ?? .null), ("round", .int(round))]
@@ -96,7 +100,7 @@ extension Event.Body {
         switch kind {
         case .opened:
             guard let p = s("playbook"), let t = s("title"), let sv = s("severity").flatMap(IncidentSeverity.init(rawValue:)) else { return nil }
-            self = .opened(playbook: p, title: t, severity: sv, began: i("began"))
+            self = .opened(playbook: p, title: t, severity: sv, began: i("began"), exercise: fields["exercise"]?.bool ?? false, scenario: s("scenario"))
         case .assigned:
             guard let r = s("assignedRole"), let p = s("person") else { return nil }
             self = .assigned(role: r, person: p)

@@ -6,7 +6,7 @@ public enum EventText {
     /// `clock` formats a moment (for overdue deadlines).
     public static func describe(_ event: Event, clock: (Int) -> String) -> String {
         switch event.body {
-        case let .opened(playbook, title, severity, began):
+        case let .opened(playbook, title, severity, began, _, _):
             var text = "opened '\(title)' from playbook '\(playbook)', severity \(severity.rawValue)"
             if let began { text += ", began \(clock(began))" }
             return text

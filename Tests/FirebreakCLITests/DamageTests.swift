@@ -113,4 +113,29 @@ import Testing
         #expect(verify.status == 1)
         #expect(verify.stderr == "firebreak: error: INC-1: event 7 (note) does not match its hash: it was changed after it was recorded\n")
     }
+
+    /// A real incident marked as an exercise (or an exercise as real, or another scenario put in)
+    /// behind Firebreak's back: verify names the field.
+    @Test func exerciseFlagAndScenarioAreCoveredByTheLog() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        #expect(try box.run("open", "offensive-post", "--title", "Real").status == 0)
+        #expect(try box.run("drill", "run", "song-contest-tweet", "--record").status == 0)
+        #expect(try box.run("verify").status == 0)
+        let queue = try DatabaseQueue(path: box.db)
+        try queue.write { db in
+            try db.execute(sql: "UPDATE incident SET is_exercise = 1 - is_exercise")
+        }
+        let flipped = try box.run("verify")
+        #expect(flipped.status == 1)
+        #expect(flipped.stderr.contains("INC-1: its stored 'is_exercise' does not match its log"), "\(flipped.stderr)")
+        #expect(flipped.stderr.contains("INC-2: its stored 'is_exercise' does not match its log"), "\(flipped.stderr)")
+        try queue.write { db in
+            try db.execute(sql: "UPDATE incident SET is_exercise = 1 - is_exercise")
+            try db.execute(sql: "UPDATE incident SET scenario = CAST('firebreak: 1' AS BLOB) WHERE number = 2")
+        }
+        let swapped = try box.run("verify")
+        #expect(swapped.status == 1)
+        #expect(swapped.stderr == "firebreak: error: INC-2: its stored 'scenario' does not match its log (the incident row was changed)\n")
+    }
 }

@@ -109,7 +109,7 @@ private func trace(_ events: some Sequence<Event>) -> [String] {
     events.map { event in
         let time = DurationText.format(event.at)
         switch event.body {
-        case let .opened(playbook, _, _, _): return "\(time) opened \(playbook)"
+        case let .opened(playbook, _, _, _, _, _): return "\(time) opened \(playbook)"
         case let .assigned(role, person): return "\(time) assigned \(role) \(person)"
         case let .entered(state, _, _, round): return "\(time) entered \(state)#\(round)"
         case let .done(step, choice, _): return "\(time) done \(step)" + (choice.map { " \($0)" } ?? "")

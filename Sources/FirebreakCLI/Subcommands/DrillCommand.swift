@@ -73,7 +73,7 @@ struct LoadedScenario {
             event.at += base
             switch event.body {
             case let .overdue(step, due): event.body = .overdue(step: step, due: due + base)
-            case let .opened(p, t, s, b): event.body = .opened(playbook: p, title: t, severity: s, began: b.map { $0 + base })
+            case let .opened(p, t, s, b, e, sc): event.body = .opened(playbook: p, title: t, severity: s, began: b.map { $0 + base }, exercise: e, scenario: sc)
             default: break
             }
             return event
@@ -88,7 +88,11 @@ struct LoadedScenario {
         if !incident.isClosed {
             events.append(Event(at: stoppedAt, .closed(reason: "the exercise ended at \(DurationText.clock(stoppedAt))", forced: true)))
         }
-        let shifted = Self.shift(events, by: base(now: now))
+        var shifted = Self.shift(events, by: base(now: now))
+        // The log itself says it is an exercise, and of which scenario: the chain covers it.
+        if case let .opened(p, t, s, b, _, _)? = shifted.first?.body {
+            shifted[0].body = .opened(playbook: p, title: t, severity: s, began: b, exercise: true, scenario: HashChain.sha256(scenarioText))
+        }
         let engine = Engine(playbook: playbook)
         guard let snapshot = engine.replay(shifted) else { throw .internal("the exercise did not start with 'opened'") }
         let store = try Workspace(global: global).store(create: true)

@@ -421,7 +421,14 @@ struct Verify: ParsableCommand {
         if record.openedAt != folded.openedAt { fields.append("opened_at") }
         if record.closedAt != folded.closed?.at { fields.append("closed_at") }
         if record.playbookID != playbook.id { fields.append("playbook_id") }
-        if case .opened(let id, _, _, _)? = events.first?.body, id != playbook.id, !fields.contains("playbook_id") { fields.append("playbook_id") }
+        if case .opened(let id, _, _, _, let exercise, let scenario)? = events.first?.body {
+            if id != playbook.id, !fields.contains("playbook_id") { fields.append("playbook_id") }
+            // The opened event of an exercise says so, with its scenario's hash. (Exercises recorded before it did
+            // have injects in their log, which a real incident never has.)
+            if exercise, !record.isExercise { fields.append("is_exercise") }
+            if exercise, scenario != record.scenarioText.map(HashChain.sha256) { fields.append("scenario") }
+            if !exercise, record.isExercise, !events.contains(where: { $0.kind == .inject }) { fields.append("is_exercise") }
+        }
         if !fields.isEmpty {
             problems.append("\(reference): its stored \(fields.map { "'\($0)'" }.joined(separator: ", ")) do\(fields.count == 1 ? "es" : "") not match its log (the incident row was changed)")
         }
