@@ -81,14 +81,7 @@ import Testing
             process.executableURL = Firebreak.binary
             process.arguments = arguments
         }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return CommandResult(stdout: stdout, stderr: stderr, status: process.terminationStatus)
+        return try process.runCollecting()
     }
 
     func chmod(_ mode: Int, _ path: String) throws {

@@ -91,16 +91,10 @@ import Testing
         env.merge(box.env("anna")) { $1 }
         env["FB"] = Firebreak.binary.path
         process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 64)
-        #expect(stdout == "")
-        #expect(stderr == "firebreak: error: argument 3 is not valid UTF-8 text; give every argument in UTF-8\n")
+        let result = try process.runCollecting()
+        #expect(result.status == 64)
+        #expect(result.stdout == "")
+        #expect(result.stderr == "firebreak: error: argument 3 is not valid UTF-8 text; give every argument in UTF-8\n")
         let timeline = try box.run("timeline", "INC-1", "--json")
         #expect(!timeline.stdout.contains("\"note\""))
     }

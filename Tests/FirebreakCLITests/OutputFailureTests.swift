@@ -24,12 +24,7 @@ import Testing
         env["NO_COLOR"] = "1"
         process.environment = env
         process.currentDirectoryURL = Fixtures.packageRoot
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return CommandResult(stdout: "", stderr: text, status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal)
+        return try process.runCollecting()
     }
 
     @Test(arguments: [">/dev/full", ">&-"])

@@ -48,14 +48,21 @@ public enum Firebreak {
         env["TZ"] = "UTC"
         for (key, value) in environment { env[key] = value }
         process.environment = env
+        return try process.runCollecting(input: input)
+    }
+}
+
+extension Process {
+    /// Runs the process with `input` on its standard input and returns what it printed and how it
+    /// ended. Both pipes are read to the end before waiting, so a large output cannot block the child.
+    public func runCollecting(input: String? = nil) throws -> CommandResult {
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = inPipe
-        try process.run()
+        standardOutput = out
+        standardError = err
+        standardInput = inPipe
+        try run()
         if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
         try inPipe.fileHandleForWriting.close()
-        // Read both pipes fully before waiting, so a large output cannot block the child.
         let group = DispatchGroup()
         nonisolated(unsafe) var errData = Data()
         group.enter()
@@ -65,10 +72,10 @@ public enum Firebreak {
         }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
-        process.waitUntilExit()
+        waitUntilExit()
         return CommandResult(
             stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
-            status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal)
+            status: terminationStatus, crashed: terminationReason == .uncaughtSignal)
     }
 }
 
