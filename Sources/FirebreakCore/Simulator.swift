@@ -230,12 +230,8 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         for (event, words) in simulator.openingEvents { recorder.record(event, words: words, incident: incident, playbook: simulator.playbook) }
     }
 
-    /// The next instant at which something is scheduled or due, if any.
-    public var nextInstant: Int? {
-        @inline(__always) get { nextInstantDue() }
-    }
-
-    // Inlined into the loops that call it: a call would copy the whole run to pass it.
+    /// The next instant at which something is scheduled or due, if any. Inlined into the loop that
+    /// calls it: a call would copy the whole run to pass it.
     @inline(__always)
     func nextInstantDue() -> Int? {
         var next = Int.max
