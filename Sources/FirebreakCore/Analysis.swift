@@ -19,6 +19,10 @@ public struct IncidentAnalysis: Sendable, Equatable {
         public var overdue = false
         public var escalated = false
         public var isOptional = false
+        /// A standing duty (its `state` is empty): active from opening to close.
+        public var isDuty = false
+        /// Carried: it stayed active after its state was left.
+        public var carried = false
 
         public enum Status: String, Sendable {
             case onTime = "on-time", late, skipped, notDone = "not-done"
@@ -67,6 +71,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
 
     let playbook: Playbook
     var current: [Int] = []  // indices into `steps` of the current round
+    var carriedRounds: [Int] = []  // indices into `steps` of carried steps still open
+    var duties: [Int] = []  // indices into `steps` of the duties
     /// The incident as folded so far, for the facts.
     var incident: Incident?
 
@@ -99,14 +105,36 @@ public struct IncidentAnalysis: Sendable, Equatable {
         case let .opened(_, _, _, began, _, _):
             openedAt = event.at
             beganAt = began
+            let tables = playbook.tables
+            for g in tables.duties {
+                let duty = playbook.duties[g - tables.dutyBase]
+                let due = tables.stepDue[g]
+                duties.append(steps.count)
+                steps.append(StepRound(
+                    step: duty.id, state: "", round: 1, owner: duty.owner, enteredAt: event.at, deadline: due >= 0 ? event.at + due : nil,
+                    isOptional: duty.isOptional, isDuty: true))
+            }
         case let .entered(state, from, by, round):
             if let last = visits.indices.last, visits[last].leftAt == nil { visits[last].leftAt = event.at }
             visits.append(StateVisit(state: state, round: round, enteredAt: event.at, leftAt: nil, from: from, event: by))
+            let tables = playbook.tables
+            if tables.anyCarry, let incident {
+                // The steps the engine carried out of the round just left, as the folded incident has them.
+                carriedRounds.removeAll { steps[$0].doneAt != nil || steps[$0].skippedAt != nil }
+                for i in current where !carriedRounds.contains(i) {
+                    if let g = tables.stepIndex[steps[i].step], let c = incident.carriedIndex(of: Int(g)), incident.carried[c].progress.isOpen {
+                        steps[i].carried = true
+                        carriedRounds.append(i)
+                    }
+                }
+            }
             current = []
             if let index = playbook.stateIndex[state] {
                 let count = playbook.states[index].steps.count
                 for k in 0..<count {
-                    let due = playbook.tables.stepDue[Int(playbook.tables.firstStep[index]) + k]
+                    let g = Int(playbook.tables.firstStep[index]) + k
+                    if let incident, incident.isDeferred(g, tables) { continue }
+                    let due = playbook.tables.stepDue[g]
                     current.append(steps.count)
                     steps.append(StepRound(
                         step: playbook.states[index].steps[k].id, state: state, round: round, owner: playbook.states[index].steps[k].owner,
@@ -122,7 +150,7 @@ public struct IncidentAnalysis: Sendable, Equatable {
                 steps[i].outsideRole = event.outsideRole
             }
             if firstTime {
-                if let location = playbook.stepLocations[step], let milestone = playbook.states[location.state].steps[location.index].milestone,
+                if let milestone = playbook.anyStep(step)?.milestone,
                     !milestones.contains(where: { $0.name == milestone }) {
                     milestones.append((milestone, step, event.at))
                 }
@@ -153,8 +181,9 @@ public struct IncidentAnalysis: Sendable, Equatable {
         }
     }
 
+    /// The active copy of a step: a duty, a carried step, or one of the current round (as the engine finds it).
     func currentIndex(_ step: String) -> Int? {
-        current.first { steps[$0].step == step }
+        duties.first { steps[$0].step == step } ?? carriedRounds.first { steps[$0].step == step } ?? current.first { steps[$0].step == step }
     }
 
     /// Deadlines met: steps done on time out of steps with a deadline that were done, late or left open.

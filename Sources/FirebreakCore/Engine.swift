@@ -280,8 +280,7 @@ public struct Engine: Sendable {
     }
 
     func stepIndex(_ id: String) -> Int32 {
-        guard let location = playbook.stepLocations[id] else { return -1 }
-        return tables.firstStep[location.state] + Int32(location.index)
+        tables.stepIndex[id] ?? -1
     }
 
     // MARK: Moves by index
@@ -304,7 +303,7 @@ public struct Engine: Sendable {
         case let .done(g, option, note):
             try requireActive(g, incident)
             let step = Int(g)
-            for need in tables.stepNeeds[step] where incident.steps[Int(need - tables.firstStep[incident.state])].isOpen {
+            for position in tables.stepNeeds[step].indices where needOpen(position, of: step, incident) {
                 throw .needsOpen(step: g)
             }
             let options = tables.optionEvents[step]
@@ -386,12 +385,36 @@ public struct Engine: Sendable {
     @inline(__always)
     func requireActive(_ g: Int32, _ incident: Incident) throws(Rejection) {
         guard g >= 0 else { throw .unknownStep }
-        guard tables.stepState[Int(g)] == incident.state else { throw .stepNotActive }
-        switch incident.steps[Int(g - tables.firstStep[incident.state])].status {
+        guard let progress = incident.progress(of: Int(g), tables) else { throw .stepNotActive }
+        switch progress.status {
         case .open: break
         case .done: throw .stepSettled(done: true)
         case .skipped: throw .stepSettled(done: false)
         }
+    }
+
+    /// Whether need `position` of active step `g` is still open: a duty's among the duties, a carried
+    /// step's in the round it was opened in, a current step's in the current round.
+    @inline(__always)
+    func needOpen(_ position: Int, of g: Int, _ incident: Incident) -> Bool {
+        let need = Int(tables.stepNeeds[g][position])
+        if g >= tables.dutyBase { return incident.duties[need - tables.dutyBase].isOpen }
+        if tables.anyCarry, let i = incident.carriedIndex(of: g), incident.carried[i].progress.isOpen {
+            let entry = incident.carried[i]
+            if position < 64, entry.blockedNeeds & (1 << UInt64(position)) != 0 { return true }
+            guard let j = incident.carriedIndex(of: need) else { return false }
+            return incident.carried[j].progress.isOpen && incident.carried[j].round <= entry.round
+        }
+        return incident.steps[need - Int(tables.firstStep[incident.state])].isOpen
+    }
+
+    /// The steps active now, as global indices: the current state's (not those whose carried copy is
+    /// still open), then the carried ones, then the duties, each in playbook order.
+    public func activeSteps(_ incident: Incident) -> [Int] {
+        var active = tables.steps(of: incident.state).filter { !incident.isDeferred($0, tables) }
+        active += incident.carried.filter(\.progress.isOpen).map { Int($0.step) }
+        active += tables.duties
+        return active
     }
 
     /// The route `event` takes now, or why it cannot be fired; `settling` is a step of the current
@@ -435,21 +458,21 @@ public struct Engine: Sendable {
         }
         switch rejection {
         case .closed: return .incidentClosed
-        case .unknownStep: return .unknownStep(step: stepName, state: state.id, active: state.steps.map(\.id))
+        case .unknownStep: return .unknownStep(step: stepName, state: state.id, active: activeSteps(incident).map { tables.stepIDs[$0] })
         case .stepNotActive:
             let stepState = playbook.stepLocations[stepName].map { playbook.states[$0.state].id } ?? ""
-            return .stepNotActive(step: stepName, stepState: stepState, state: state.id, active: state.steps.map(\.id))
+            return .stepNotActive(step: stepName, stepState: stepState, state: state.id, active: activeSteps(incident).map { tables.stepIDs[$0] })
         case .stepSettled(let done): return .stepSettled(step: stepName, how: done ? "done" : "skipped")
         case .needsOpen(let g):
-            let base = tables.firstStep[incident.state]
-            let open = tables.stepNeeds[Int(g)].filter { incident.steps[Int($0 - base)].isOpen }.map { tables.stepIDs[Int($0)] }
+            let needs = tables.stepNeeds[Int(g)]
+            let open = needs.indices.filter { needOpen($0, of: Int(g), incident) }.map { tables.stepIDs[Int(needs[$0])] }
             return .needsOpen(step: stepName, open: open)
         case .choiceRequired:
-            return .choiceRequired(step: stepName, options: playbook.step(stepName)?.step.choices?.options ?? [])
+            return .choiceRequired(step: stepName, options: playbook.anyStep(stepName)?.choices?.options ?? [])
         case .unknownChoice:
             var choice = ""
             if case let .done(_, given?, _) = command { choice = given }
-            return .unknownChoice(step: stepName, choice: choice, options: playbook.step(stepName)?.step.choices?.options ?? [])
+            return .unknownChoice(step: stepName, choice: choice, options: playbook.anyStep(stepName)?.choices?.options ?? [])
         case .notADecision: return .notADecision(step: stepName)
         case .eventNotPossible(let event):
             var name = event >= 0 ? tables.eventNames[Int(event)] : ""
@@ -497,10 +520,19 @@ public struct Engine: Sendable {
     public func nextDue(_ incident: Incident) -> Int? {
         if incident.isClosed { return nil }
         var next = Int.max
+        for k in incident.duties.indices {
+            let due = tables.stepDue[tables.dutyBase + k]
+            if due >= 0, incident.duties[k].isOpen, !incident.duties[k].overdue { next = min(next, incident.openedAt + due) }
+        }
+        for entry in incident.carried where entry.deadline >= 0 && entry.progress.isOpen && !entry.progress.overdue {
+            next = min(next, entry.deadline)
+        }
         let base = Int(tables.firstStep[incident.state])
         for k in incident.steps.indices {
             let due = tables.stepDue[base + k]
-            if due >= 0, incident.steps[k].isOpen, !incident.steps[k].overdue { next = min(next, incident.enteredAt + due) }
+            if due >= 0, incident.steps[k].isOpen, !incident.steps[k].overdue, !incident.isDeferred(base + k, tables) {
+                next = min(next, incident.enteredAt + due)
+            }
         }
         let timer = tables.timerAfter[incident.state]
         if timer >= 0 { next = min(next, incident.enteredAt + timer) }
@@ -536,17 +568,30 @@ public struct Engine: Sendable {
         while let due = nextDue(incident), inclusive ? due <= time : due < time, incident.eventCount - start < limit {
             any = true
             let state = incident.state
+            // Overdue at this instant: duties, then carried steps, then the current state's steps, each in playbook order.
+            for k in 0..<incident.duties.count {
+                let g = tables.dutyBase + k
+                let stepDue = tables.stepDue[g]
+                guard stepDue >= 0, incident.openedAt + stepDue == due, incident.duties[k].isOpen, !incident.duties[k].overdue else { continue }
+                overdue(g, due: due, &incident, &sink)
+            }
+            var c = 0
+            while c < incident.carried.count {
+                let entry = incident.carried[c]
+                c += 1
+                guard entry.deadline == due, entry.progress.isOpen, !entry.progress.overdue else { continue }
+                overdue(Int(entry.step), due: due, &incident, &sink)
+            }
             let base = Int(tables.firstStep[state])
             for k in 0..<incident.steps.count {
                 let g = base + k
                 let stepDue = tables.stepDue[g]
-                guard stepDue >= 0, incident.enteredAt + stepDue == due, incident.steps[k].isOpen, !incident.steps[k].overdue else { continue }
-                emit(EngineEvent(at: due, .overdue(step: Int32(g), due: due)), .none, &incident, &sink)
-                let target = tables.stepEscalation[g]
-                if target >= 0 {
-                    emit(EngineEvent(at: due, role: target, .escalated(step: Int32(g), to: target)), .none, &incident, &sink)
-                }
+                guard stepDue >= 0, incident.enteredAt + stepDue == due, incident.steps[k].isOpen, !incident.steps[k].overdue,
+                    !incident.isDeferred(g, tables)
+                else { continue }
+                overdue(g, due: due, &incident, &sink)
             }
+            // (Issue 12: `update-overdue` per audience comes here, before the timers.)
             let after = tables.timerAfter[state]
             if after >= 0, incident.enteredAt + after == due {
                 let target = tables.timerTarget[state]
@@ -555,6 +600,16 @@ public struct Engine: Sendable {
             }
         }
         return any
+    }
+
+    /// A step falls overdue at `due`, and escalates when it has somewhere to go.
+    @inline(__always)
+    func overdue<S: EngineSink>(_ g: Int, due: Int, _ incident: inout Incident, _ sink: inout S) {
+        emit(EngineEvent(at: due, .overdue(step: Int32(g), due: due)), .none, &incident, &sink)
+        let target = tables.stepEscalation[g]
+        if target >= 0 {
+            emit(EngineEvent(at: due, role: target, .escalated(step: Int32(g), to: target)), .none, &incident, &sink)
+        }
     }
 
     // MARK: Folding
@@ -570,11 +625,15 @@ public struct Engine: Sendable {
             incident.severity = severity
             incident.openedAt = event.at
             incident.beganAt = began
+            incident.duties.removeAll(keepingCapacity: true)
+            incident.duties.append(contentsOf: repeatElement(StepProgress(), count: tables.stepCount - tables.dutyBase))
+            incident.carried.removeAll(keepingCapacity: true)
         case let .assigned(role):
             if role >= 0, let person = text { incident.assignments[tables.roleNames[Int(role)]] = person }
         case let .entered(state, _, _, round):
             guard state >= 0 else { return }
             let index = Int(state)
+            if tables.anyCarry { carry(&incident) }
             incident.state = index
             incident.enteredAt = event.at
             incident.round = Int(round)
@@ -582,21 +641,58 @@ public struct Engine: Sendable {
             incident.steps.removeAll(keepingCapacity: true)
             incident.steps.append(contentsOf: repeatElement(StepProgress(), count: tables.steps(of: index).count))
         case let .done(step, _):
-            guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
-            incident.steps[Int(step - tables.firstStep[incident.state])].status = .done(at: event.at)
+            settle(step, .done(at: event.at), &incident)
         case let .skipped(step):
-            guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
-            incident.steps[Int(step - tables.firstStep[incident.state])].status = .skipped(at: event.at)
+            settle(step, .skipped(at: event.at), &incident)
         case let .overdue(step, _):
-            guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
-            incident.steps[Int(step - tables.firstStep[incident.state])].overdue = true
+            guard step >= 0 else { return }
+            incident.withProgress(of: Int(step), tables) { $0.overdue = true }
         case let .escalated(step, _):
-            guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
-            incident.steps[Int(step - tables.firstStep[incident.state])].escalated = true
+            guard step >= 0 else { return }
+            incident.withProgress(of: Int(step), tables) { $0.escalated = true }
         case let .closed(forced):
             incident.closed = Incident.Closure(at: event.at, reason: text, forced: forced)
         case .fired, .note, .timer:
             break
+        }
+    }
+
+    /// Settles a step where it is active; a carried step whose state is current again settles its
+    /// round there too (no second copy was opened).
+    @inline(__always)
+    func settle(_ step: Int32, _ status: StepProgress.Status, _ incident: inout Incident) {
+        guard step >= 0 else { return }
+        let g = Int(step)
+        if tables.anyCarry, g < tables.dutyBase, let i = incident.carriedIndex(of: g) {
+            incident.carried[i].progress.status = status
+            if tables.stepState[g] == incident.state { incident.steps[g - Int(tables.firstStep[incident.state])].status = status }
+            return
+        }
+        incident.withProgress(of: g, tables) { $0.status = status }
+    }
+
+    /// Leaving the current state: its open steps with `carry: true` stay active (those whose carried
+    /// copy is still open are that copy already); carried steps settled since the last entry go.
+    func carry(_ incident: inout Incident) {
+        incident.carried.removeAll { !$0.progress.isOpen }
+        let state = incident.state
+        guard state >= 0, state < tables.isFinal.count, incident.steps.count == tables.steps(of: state).count else { return }
+        let base = Int(tables.firstStep[state])
+        for k in incident.steps.indices {
+            let g = base + k
+            guard tables.stepCarry[g], incident.steps[k].isOpen, incident.carriedIndex(of: g) == nil else { continue }
+            var blocked: UInt64 = 0
+            for (position, need) in tables.stepNeeds[g].enumerated() where position < 64 {
+                let n = Int(need) - base
+                if n >= 0, n < incident.steps.count, incident.steps[n].isOpen, !tables.stepCarry[Int(need)] { blocked |= 1 << UInt64(position) }
+            }
+            let due = tables.stepDue[g]
+            let entry = CarriedStep(
+                step: Int32(g), round: Int32(incident.round), deadline: due >= 0 ? incident.enteredAt + due : -1, blockedNeeds: blocked,
+                progress: incident.steps[k])
+            var at = incident.carried.count
+            while at > 0, incident.carried[at - 1].step > entry.step { at -= 1 }
+            incident.carried.insert(entry, at: at)
         }
     }
 
@@ -666,7 +762,7 @@ extension Playbook {
     /// refusals). Names the playbook does not have become -1, which the fold passes over.
     public func engineEvent(_ e: Event) -> (EngineEvent, EventWords)? {
         let t = tables
-        func step(_ id: String) -> Int32 { stepLocations[id].map { t.firstStep[$0.state] + Int32($0.index) } ?? -1 }
+        func step(_ id: String) -> Int32 { t.stepIndex[id] ?? -1 }
         func state(_ id: String?) -> Int32 { id.flatMap { stateIndex[$0] }.map(Int32.init) ?? -1 }
         let body: EngineEvent.Body
         var text: String?
@@ -701,5 +797,50 @@ extension Playbook {
         }
         let event = EngineEvent(at: e.at, role: e.role.flatMap { t.roleIndex[$0] } ?? -1, outsideRole: e.outsideRole, body)
         return (event, EventWords(actor: e.actor, text: text))
+    }
+}
+
+extension Incident {
+    /// Where carried step `g` is in ``carried``, if it is there.
+    @inline(__always)
+    public func carriedIndex(of g: Int) -> Int? {
+        for i in carried.indices where Int(carried[i].step) == g { return i }
+        return nil
+    }
+
+    /// Whether step `g` of the current state was not opened again because its carried copy is still open.
+    @inline(__always)
+    public func isDeferred(_ g: Int, _ tables: PlaybookTables) -> Bool {
+        guard tables.anyCarry, tables.stepCarry[g], let i = carriedIndex(of: g) else { return false }
+        return carried[i].progress.isOpen
+    }
+
+    /// The progress of step `g` where it is active (or was last settled): a duty, a carried step, or
+    /// a step of the current state; nil when it is none of these.
+    @inline(__always)
+    public func progress(of g: Int, _ tables: PlaybookTables) -> StepProgress? {
+        if g >= tables.dutyBase { return g - tables.dutyBase < duties.count ? duties[g - tables.dutyBase] : nil }
+        if tables.anyCarry, let i = carriedIndex(of: g) { return carried[i].progress }
+        guard tables.stepState[g] == state else { return nil }
+        return steps[g - Int(tables.firstStep[state])]
+    }
+
+    /// The deadline of step `g` where it is active, as ``progress(of:_:)`` finds it; nil for none.
+    public func deadline(of g: Int, _ tables: PlaybookTables) -> Int? {
+        let due = tables.stepDue[g]
+        if g >= tables.dutyBase { return due >= 0 ? openedAt + due : nil }
+        if tables.anyCarry, let i = carriedIndex(of: g) { return carried[i].deadline >= 0 ? carried[i].deadline : nil }
+        return due >= 0 ? enteredAt + due : nil
+    }
+
+    @inline(__always)
+    mutating func withProgress(of g: Int, _ tables: PlaybookTables, _ change: (inout StepProgress) -> Void) {
+        if g >= tables.dutyBase {
+            if g - tables.dutyBase < duties.count { change(&duties[g - tables.dutyBase]) }
+        } else if tables.anyCarry, let i = carriedIndex(of: g) {
+            change(&carried[i].progress)
+        } else if tables.stepState[g] == state {
+            change(&steps[g - Int(tables.firstStep[state])])
+        }
     }
 }

@@ -1,7 +1,7 @@
 /// The current state of one incident: the fold of its events.
 ///
 /// Small and independent of history length: the timeline lives in the event log.
-public struct Incident: Sendable, Equatable, Codable {
+public struct Incident: Sendable, Equatable {
     public var title: String
     public var severity: IncidentSeverity
     public var openedAt: Int
@@ -17,6 +17,11 @@ public struct Incident: Sendable, Equatable, Codable {
     public var rounds: [Int]
     /// Progress of the current state's steps, in step order.
     public var steps: [StepProgress]
+    /// Progress of the playbook's standing duties, in playbook order (one round, from opening).
+    public var duties: [StepProgress] = []
+    /// Steps with `carry: true` left open when their state was left, by global step index; settled
+    /// ones stay until the next state is entered.
+    public var carried: [CarriedStep] = []
     public var closed: Closure?
     /// Number of events folded in.
     public var eventCount: Int
@@ -31,6 +36,27 @@ public struct Incident: Sendable, Equatable, Codable {
         public var at: Int
         public var reason: String?
         public var forced: Bool
+    }
+
+    public init(
+        title: String, severity: IncidentSeverity, openedAt: Int, beganAt: Int?, assignments: [String: String], state: Int, enteredAt: Int,
+        round: Int, rounds: [Int], steps: [StepProgress], duties: [StepProgress] = [], carried: [CarriedStep] = [], closed: Closure?,
+        eventCount: Int
+    ) {
+        self.title = title
+        self.severity = severity
+        self.openedAt = openedAt
+        self.beganAt = beganAt
+        self.assignments = assignments
+        self.state = state
+        self.enteredAt = enteredAt
+        self.round = round
+        self.rounds = rounds
+        self.steps = steps
+        self.duties = duties
+        self.carried = carried
+        self.closed = closed
+        self.eventCount = eventCount
     }
 
     /// The roles a person holds, in playbook order.
@@ -56,4 +82,62 @@ public struct StepProgress: Sendable, Equatable, Codable {
     public var isSettled: Bool { !isOpen }
 
     public init() {}
+}
+
+/// A step that stays active after its state was left (`carry: true`): its global index, the round
+/// of its state it was opened in, its deadline (-1: none), and which of its `needs` (bit per position)
+/// were left open in that round without being carried: those stay open, so it can only be skipped.
+public struct CarriedStep: Sendable, Equatable, Codable {
+    public var step: Int32
+    public var round: Int32
+    public var deadline: Int
+    public var blockedNeeds: UInt64
+    public var progress: StepProgress
+
+    public init(step: Int32, round: Int32, deadline: Int, blockedNeeds: UInt64, progress: StepProgress) {
+        self.step = step
+        self.round = round
+        self.deadline = deadline
+        self.blockedNeeds = blockedNeeds
+        self.progress = progress
+    }
+}
+
+/// Snapshots stored before 1.1 have no `duties` or `carried`: both read as empty, and are written
+/// only when there are some, so an incident without them stores what it stored before.
+extension Incident: Codable {
+    enum CodingKeys: String, CodingKey {
+        case title, severity, openedAt, beganAt, assignments, state, enteredAt, round, rounds, steps, duties, carried, closed, eventCount
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            title: try c.decode(String.self, forKey: .title), severity: try c.decode(IncidentSeverity.self, forKey: .severity),
+            openedAt: try c.decode(Int.self, forKey: .openedAt), beganAt: try c.decodeIfPresent(Int.self, forKey: .beganAt),
+            assignments: try c.decode([String: String].self, forKey: .assignments), state: try c.decode(Int.self, forKey: .state),
+            enteredAt: try c.decode(Int.self, forKey: .enteredAt), round: try c.decode(Int.self, forKey: .round),
+            rounds: try c.decode([Int].self, forKey: .rounds), steps: try c.decode([StepProgress].self, forKey: .steps),
+            duties: try c.decodeIfPresent([StepProgress].self, forKey: .duties) ?? [],
+            carried: try c.decodeIfPresent([CarriedStep].self, forKey: .carried) ?? [],
+            closed: try c.decodeIfPresent(Closure.self, forKey: .closed), eventCount: try c.decode(Int.self, forKey: .eventCount))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(title, forKey: .title)
+        try c.encode(severity, forKey: .severity)
+        try c.encode(openedAt, forKey: .openedAt)
+        try c.encodeIfPresent(beganAt, forKey: .beganAt)
+        try c.encode(assignments, forKey: .assignments)
+        try c.encode(state, forKey: .state)
+        try c.encode(enteredAt, forKey: .enteredAt)
+        try c.encode(round, forKey: .round)
+        try c.encode(rounds, forKey: .rounds)
+        try c.encode(steps, forKey: .steps)
+        if !duties.isEmpty { try c.encode(duties, forKey: .duties) }
+        if !carried.isEmpty { try c.encode(carried, forKey: .carried) }
+        try c.encodeIfPresent(closed, forKey: .closed)
+        try c.encode(eventCount, forKey: .eventCount)
+    }
 }

@@ -17,6 +17,8 @@ public struct Playbook: Sendable, Equatable {
     public var states: [State]
     /// Transitions of the top-level `on`, available in every non-final state.
     public var globalTransitions: [Transition]
+    /// Standing duties: steps active from opening to close, in one round; their `needs` index other duties.
+    public var duties: [Step]
 
     public let stateIndex: [String: Int]
     public let stepLocations: [String: StepLocation]
@@ -27,7 +29,7 @@ public struct Playbook: Sendable, Equatable {
 
     public init(
         id: String, title: String, summary: String?, severity: IncidentSeverity, roles: [Role], commander: String,
-        start: Int, states: [State], globalTransitions: [Transition]
+        start: Int, states: [State], globalTransitions: [Transition], duties: [Step] = []
     ) {
         self.id = id
         self.title = title
@@ -38,6 +40,7 @@ public struct Playbook: Sendable, Equatable {
         self.start = start
         self.states = states
         self.globalTransitions = globalTransitions
+        self.duties = duties
         var stateIndex: [String: Int] = [:]
         var stepLocations: [String: StepLocation] = [:]
         for (s, state) in states.enumerated() {
@@ -48,12 +51,13 @@ public struct Playbook: Sendable, Equatable {
         self.stepLocations = stepLocations
         self.roleIndex = Dictionary(roles.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.globalTransitionIndex = Dictionary(globalTransitions.enumerated().map { ($1.event, $0) }, uniquingKeysWith: { a, _ in a })
-        self.tables = PlaybookTables(states: states, globalTransitions: globalTransitions, roles: roles, commander: commander)
+        self.tables = PlaybookTables(states: states, globalTransitions: globalTransitions, roles: roles, commander: commander, duties: duties)
     }
 
     public static func == (lhs: Playbook, rhs: Playbook) -> Bool {
         lhs.id == rhs.id && lhs.title == rhs.title && lhs.summary == rhs.summary && lhs.severity == rhs.severity && lhs.roles == rhs.roles
             && lhs.commander == rhs.commander && lhs.start == rhs.start && lhs.states == rhs.states && lhs.globalTransitions == rhs.globalTransitions
+            && lhs.duties == rhs.duties
     }
 
     public struct StepLocation: Sendable, Equatable {
@@ -68,6 +72,23 @@ public struct Playbook: Sendable, Equatable {
         let state = states[location.state]
         return (state, state.steps[location.index])
     }
+
+    /// A step of a state or a duty, by id.
+    public func anyStep(_ id: String) -> Step? {
+        guard let g = tables.stepIndex[id] else { return nil }
+        return definition(of: Int(g))
+    }
+
+    /// The step with global index `g` (see ``PlaybookTables``): a state's step or a duty.
+    public func definition(of g: Int) -> Step {
+        let dutyBase = tables.dutyBase
+        if g >= dutyBase { return duties[g - dutyBase] }
+        let state = Int(tables.stepState[g])
+        return states[state].steps[g - Int(tables.firstStep[state])]
+    }
+
+    /// Whether `id` names a standing duty.
+    public func isDuty(_ id: String) -> Bool { tables.stepIndex[id].map { Int($0) >= tables.dutyBase } ?? false }
 
     /// The transition an event takes from a state: the state's own entry wins over the top-level `on`.
     public func transition(for event: String, from state: Int) -> Transition? {
@@ -86,7 +107,7 @@ public struct Playbook: Sendable, Equatable {
 
     /// Every step id whose `milestone` is set, in file order.
     public var milestones: [(step: String, milestone: String)] {
-        states.flatMap { $0.steps.compactMap { step in step.milestone.map { (step.id, $0) } } }
+        (states.flatMap(\.steps) + duties).compactMap { step in step.milestone.map { (step.id, $0) } }
     }
 }
 
@@ -163,7 +184,7 @@ public struct Timer: Sendable, Equatable, Codable {
 }
 
 /// Something that must happen while the incident is in a state.
-public struct Step: Sendable, Equatable, Codable {
+public struct Step: Sendable, Equatable {
     public var id: String
     public var title: String
     public var owner: String
@@ -175,10 +196,15 @@ public struct Step: Sendable, Equatable, Codable {
     public var guidance: String?
     public var template: String?
     public var milestone: String?
+    /// `carry: true`: stays active when its state is left, until done, skipped or the close.
+    public var carry: Bool
+    /// `escalate:` instead of the owner role's `escalates-to`; nil: the owner's.
+    public var escalate: Escalation?
 
     public init(
         id: String, title: String, owner: String, due: Int? = nil, needs: [Int] = [], isOptional: Bool = false,
-        choices: Choices? = nil, guidance: String? = nil, template: String? = nil, milestone: String? = nil
+        choices: Choices? = nil, guidance: String? = nil, template: String? = nil, milestone: String? = nil,
+        carry: Bool = false, escalate: Escalation? = nil
     ) {
         self.id = id
         self.title = title
@@ -190,7 +216,15 @@ public struct Step: Sendable, Equatable, Codable {
         self.guidance = guidance
         self.template = template
         self.milestone = milestone
+        self.carry = carry
+        self.escalate = escalate
     }
+}
+
+/// Where an overdue step escalates when it says so itself: to a role, or nowhere.
+public enum Escalation: Sendable, Equatable, Codable {
+    case role(String)
+    case never
 }
 
 /// A decision: options that fire events, or options that are only recorded.
@@ -224,7 +258,7 @@ public enum Choices: Sendable, Equatable {
 /// A checked playbook can be stored in compiled form (a cache beside its text), so commands that
 /// read an incident need not parse YAML. Derived indexes are rebuilt by the initialisers.
 extension Playbook: Codable {
-    enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions }
+    enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions, duties }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -233,7 +267,8 @@ extension Playbook: Codable {
             summary: try c.decodeIfPresent(String.self, forKey: .summary), severity: try c.decode(IncidentSeverity.self, forKey: .severity),
             roles: try c.decode([Role].self, forKey: .roles), commander: try c.decode(String.self, forKey: .commander),
             start: try c.decode(Int.self, forKey: .start), states: try c.decode([State].self, forKey: .states),
-            globalTransitions: try c.decode([Transition].self, forKey: .globalTransitions))
+            globalTransitions: try c.decode([Transition].self, forKey: .globalTransitions),
+            duties: try c.decodeIfPresent([Step].self, forKey: .duties) ?? [])
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -247,6 +282,7 @@ extension Playbook: Codable {
         try c.encode(start, forKey: .start)
         try c.encode(states, forKey: .states)
         try c.encode(globalTransitions, forKey: .globalTransitions)
+        if !duties.isEmpty { try c.encode(duties, forKey: .duties) }
     }
 }
 
@@ -290,5 +326,37 @@ extension Choices: Codable {
         case .events(let pairs): try c.encode(pairs.map { [$0.option, $0.event] }, forKey: .events)
         case .options(let options): try c.encode(options, forKey: .options)
         }
+    }
+}
+
+/// Steps stored before 1.1 have no `carry` or `escalate`: both are read as absent.
+extension Step: Codable {
+    enum CodingKeys: String, CodingKey { case id, title, owner, due, needs, isOptional, choices, guidance, template, milestone, carry, escalate }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), title: try c.decode(String.self, forKey: .title),
+            owner: try c.decode(String.self, forKey: .owner), due: try c.decodeIfPresent(Int.self, forKey: .due),
+            needs: try c.decode([Int].self, forKey: .needs), isOptional: try c.decode(Bool.self, forKey: .isOptional),
+            choices: try c.decodeIfPresent(Choices.self, forKey: .choices), guidance: try c.decodeIfPresent(String.self, forKey: .guidance),
+            template: try c.decodeIfPresent(String.self, forKey: .template), milestone: try c.decodeIfPresent(String.self, forKey: .milestone),
+            carry: try c.decodeIfPresent(Bool.self, forKey: .carry) ?? false, escalate: try c.decodeIfPresent(Escalation.self, forKey: .escalate))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(title, forKey: .title)
+        try c.encode(owner, forKey: .owner)
+        try c.encodeIfPresent(due, forKey: .due)
+        try c.encode(needs, forKey: .needs)
+        try c.encode(isOptional, forKey: .isOptional)
+        try c.encodeIfPresent(choices, forKey: .choices)
+        try c.encodeIfPresent(guidance, forKey: .guidance)
+        try c.encodeIfPresent(template, forKey: .template)
+        try c.encodeIfPresent(milestone, forKey: .milestone)
+        if carry { try c.encode(carry, forKey: .carry) }
+        try c.encodeIfPresent(escalate, forKey: .escalate)
     }
 }

@@ -21,6 +21,7 @@ public enum PlaybookChecker {
         var roleIDs: Set<String> = []
         var stateIDs: [String: Int] = [:]
         var stepState: [String: Int] = [:]
+        var dutyIDs: Set<String> = []
         var milestones: [String: String] = [:]
 
         init(syntax: PlaybookSyntax) { self.syntax = syntax }
@@ -59,19 +60,22 @@ public enum PlaybookChecker {
                 error("commander names unknown role '\(commander.value)'\(suggestion(commander.value, roleNames)); roles are \(quotedList(roleNames))", commander.location)
             }
 
-            var seenSteps: [String: SourceLocation] = [:]
+            // Step ids are unique over the states' steps and the duties, in file order.
+            var ids: [(id: Located<String>, state: Int?)] = []
             for (index, state) in syntax.states.enumerated() {
                 checkID(state.id, "state id")
                 stateIDs[state.id.value] = index
-                for step in state.steps {
-                    guard let id = step.id else { continue }
-                    checkID(id, "step id")
-                    if let first = seenSteps[id.value] {
-                        error("duplicate step id '\(id.value)'; it is already used at line \(first.line)", id.location)
-                    } else {
-                        seenSteps[id.value] = id.location
-                        stepState[id.value] = index
-                    }
+                ids += state.steps.compactMap { $0.id.map { ($0, index) } }
+            }
+            ids += syntax.duties.compactMap { $0.id.map { ($0, nil) } }
+            var seenSteps: [String: SourceLocation] = [:]
+            for (id, state) in ids.sorted(by: { $0.id.location < $1.id.location }) {
+                checkID(id, "step id")
+                if let first = seenSteps[id.value] {
+                    error("duplicate step id '\(id.value)'; it is already used at line \(first.line)", id.location)
+                } else {
+                    seenSteps[id.value] = id.location
+                    if let state { stepState[id.value] = state } else { dutyIDs.insert(id.value) }
                 }
             }
             let stateNames = syntax.states.map(\.id.value)
@@ -93,6 +97,7 @@ public enum PlaybookChecker {
             for (index, state) in syntax.states.enumerated() {
                 checkState(state, index: index, globalEvents: globalEvents, stateNames: stateNames, roleNames: roleNames)
             }
+            checkDuties(globalEvents: globalEvents, roleNames: roleNames)
             checkGraph()
             checkTimerCycles()
         }
@@ -106,6 +111,10 @@ public enum PlaybookChecker {
             let owner = stepState[name.value]
             if owner == index { return }
             let names = state.steps.compactMap(\.id?.value)
+            if dutyIDs.contains(name.value) {
+                error("\(what) names duty '\(name.value)'; duties are active from opening to close, outside any state, so it may only name steps of state '\(state.id.value)': \(quotedList(names))", name.location)
+                return
+            }
             guard let owner else {
                 error("\(what) names unknown step '\(name.value)'\(suggestion(name.value, stepState.keys.sorted())); steps of state '\(state.id.value)' are \(quotedList(names))", name.location)
                 return
@@ -131,20 +140,10 @@ public enum PlaybookChecker {
 
             for step in state.steps {
                 let stepName = step.id?.value ?? "?"
-                if let owner = step.owner, !roleIDs.contains(owner.value) {
-                    error("step '\(stepName)' names unknown role '\(owner.value)'\(suggestion(owner.value, roleNames)); roles are \(quotedList(roleNames))", owner.location)
-                }
                 for need in step.needs {
                     checkSameState(need, state: state, index: index, what: "'needs' of step '\(stepName)'")
                 }
-                if let milestone = step.milestone {
-                    checkID(milestone, "milestone")
-                    if let first = milestones[milestone.value] {
-                        error("milestone '\(milestone.value)' is already named by step '\(first)'; a milestone marks one moment, so give each step its own name", milestone.location)
-                    } else {
-                        milestones[milestone.value] = stepName
-                    }
-                }
+                checkStep(step, roleNames: roleNames)
                 switch step.choices {
                 case .events(let pairs):
                     for pair in pairs {
@@ -160,19 +159,69 @@ public enum PlaybookChecker {
                     diagnostics.append(.warning("step '\(id.value)' has no 'due'; it can never be overdue", at: id.location))
                 }
             }
-            checkNeedsCycles(state)
+            checkNeedsCycles(state.steps)
         }
 
-        mutating func checkNeedsCycles(_ state: StateSyntax) {
-            // Steps by their index in the state; a need names a step of the same state (others are reported elsewhere).
-            let names = state.steps.map { $0.id?.value }
-            guard state.steps.contains(where: { !$0.needs.isEmpty }) else { return }
+        /// What every step is checked for, in a state or among the duties: its owner, `escalate`, milestone and `carry`.
+        mutating func checkStep(_ step: StepSyntax, roleNames: [String]) {
+            let stepName = step.id?.value ?? "?"
+            if let owner = step.owner, !roleIDs.contains(owner.value) {
+                error("step '\(stepName)' names unknown role '\(owner.value)'\(suggestion(owner.value, roleNames)); roles are \(quotedList(roleNames))", owner.location)
+            }
+            if case .role(let role)? = step.escalate, !roleIDs.contains(role.value) {
+                error("'escalate' of step '\(stepName)' names unknown role '\(role.value)'\(suggestion(role.value, roleNames)); roles are \(quotedList(roleNames)), or 'false' for no escalation", role.location)
+            }
+            if step.carry, let key = step.carryKey, case .events? = step.choices {
+                error("step '\(stepName)' cannot have 'carry: true': it is a decision whose choices fire events, and those events belong to its state", key)
+            }
+            if let milestone = step.milestone {
+                checkID(milestone, "milestone")
+                if let first = milestones[milestone.value] {
+                    error("milestone '\(milestone.value)' is already named by step '\(first)'; a milestone marks one moment, so give each step its own name", milestone.location)
+                } else {
+                    milestones[milestone.value] = stepName
+                }
+            }
+        }
+
+        /// The standing duties: their `needs` name only other duties, their decisions only top-level events.
+        mutating func checkDuties(globalEvents: Set<String>, roleNames: [String]) {
+            let names = syntax.duties.compactMap(\.id?.value)
+            for duty in syntax.duties {
+                let dutyName = duty.id?.value ?? "?"
+                for need in duty.needs where !dutyIDs.contains(need.value) {
+                    if let state = stepState[need.value] {
+                        error("'needs' of duty '\(dutyName)' names step '\(need.value)' of state '\(syntax.states[state].id.value)'; a duty may only need other duties: \(quotedList(names))", need.location)
+                    } else {
+                        error("'needs' of duty '\(dutyName)' names unknown step '\(need.value)'\(suggestion(need.value, names)); duties are \(quotedList(names))", need.location)
+                    }
+                }
+                checkStep(duty, roleNames: roleNames)
+                if case .events(let pairs) = duty.choices {
+                    for pair in pairs {
+                        checkID(pair.event, "event")
+                        if !globalEvents.contains(pair.event.value) {
+                            error("choice '\(pair.option.value)' of duty '\(dutyName)' fires event '\(pair.event.value)', which is not in the top-level 'on'; a duty belongs to no state, so its events are \(quotedList(syntax.on.map(\.event.value)))", pair.event.location)
+                        }
+                    }
+                }
+                if duty.due == nil, duty.dueKey == nil, let id = duty.id {
+                    diagnostics.append(.warning("duty '\(id.value)' has no 'due'; it can never be overdue", at: id.location))
+                }
+            }
+            checkNeedsCycles(syntax.duties)
+        }
+
+        mutating func checkNeedsCycles(_ steps: [StepSyntax]) {
+            // Steps by their index in the list; a need names a step of the same list (others are reported elsewhere).
+            let names = steps.map { $0.id?.value }
+            guard steps.contains(where: { !$0.needs.isEmpty }) else { return }
             var color = [UInt8](repeating: 0, count: names.count)  // 1 visiting, 2 done
             var reported: [String] = []
             func visit(_ step: Int, _ path: [String], _ run: inout Run) {
                 color[step] = 1
                 let name = names[step] ?? "?"
-                for need in state.steps[step].needs {
+                for need in steps[step].needs {
                     guard let target = names.firstIndex(of: need.value) else { continue }
                     if color[target] == 1 {
                         let cycle = (path.drop { $0 != need.value } + [name, need.value])
@@ -289,21 +338,31 @@ public enum PlaybookChecker {
                 }
                 return Transition(event: t.event.value, target: target, guardCondition: guardCondition)
             }
+            func indices(_ steps: [StepSyntax]) -> [String: Int] {
+                Dictionary(steps.enumerated().compactMap { i, s in s.id.map { ($0.value, i) } }, uniquingKeysWith: { a, _ in a })
+            }
+            func step(_ s: StepSyntax, _ stepIndex: [String: Int]) -> Step {
+                Step(
+                    id: s.id?.value ?? "", title: s.title ?? "", owner: s.owner?.value ?? "", due: s.due,
+                    needs: s.needs.compactMap { stepIndex[$0.value] }, isOptional: s.isOptional,
+                    choices: s.choices.map { choices in
+                        switch choices {
+                        case .events(let pairs): .events(pairs.map { ($0.option.value, $0.event.value) })
+                        case .options(let options): .options(options.map(\.value))
+                        }
+                    },
+                    guidance: s.guidance, template: s.template, milestone: s.milestone?.value, carry: s.carry,
+                    escalate: s.escalate.map { escalate in
+                        switch escalate {
+                        case .role(let role): .role(role.value)
+                        case .never: .never
+                        }
+                    })
+            }
             var states: [State] = []
             for state in syntax.states {
-                let stepIndex = Dictionary(state.steps.enumerated().compactMap { i, s in s.id.map { ($0.value, i) } }, uniquingKeysWith: { a, _ in a })
-                let steps = state.steps.map { s in
-                    Step(
-                        id: s.id?.value ?? "", title: s.title ?? "", owner: s.owner?.value ?? "", due: s.due,
-                        needs: s.needs.compactMap { stepIndex[$0.value] }, isOptional: s.isOptional,
-                        choices: s.choices.map { choices in
-                            switch choices {
-                            case .events(let pairs): .events(pairs.map { ($0.option.value, $0.event.value) })
-                            case .options(let options): .options(options.map(\.value))
-                            }
-                        },
-                        guidance: s.guidance, template: s.template, milestone: s.milestone?.value)
-                }
+                let stepIndex = indices(state.steps)
+                let steps = state.steps.map { step($0, stepIndex) }
                 states.append(
                     State(
                         id: state.id.value, title: state.title ?? state.id.value, isFinal: state.isFinal, steps: steps,
@@ -315,7 +374,8 @@ public enum PlaybookChecker {
                 id: id.value, title: syntax.title ?? id.value, summary: syntax.summary, severity: syntax.severity,
                 roles: syntax.roles.map { Role(id: $0.id.value, title: $0.title ?? $0.id.value, escalatesTo: $0.escalatesTo?.value) },
                 commander: commander.value, start: startIndex, states: states,
-                globalTransitions: syntax.on.compactMap { transition($0, stepIndex: [:]) })
+                globalTransitions: syntax.on.compactMap { transition($0, stepIndex: [:]) },
+                duties: syntax.duties.map { step($0, indices(syntax.duties)) })
         }
     }
 }

@@ -13,6 +13,8 @@ public struct PlaybookSyntax: Sendable, Equatable {
     public var start: Located<String>?
     public var states: [StateSyntax] = []
     public var on: [TransitionSyntax] = []
+    /// The standing duties: steps active from opening to close.
+    public var duties: [StepSyntax] = []
     /// Where the document starts, for problems that belong to no key.
     public var origin = SourceLocation(line: 1, column: 1)
 
@@ -73,6 +75,11 @@ public struct TimerSyntax: Sendable, Equatable {
     }
 }
 
+public enum EscalateSyntax: Sendable, Equatable {
+    case role(Located<String>)
+    case never(SourceLocation)
+}
+
 public struct StepSyntax: Sendable, Equatable {
     public enum ChoicesSyntax: Sendable, Equatable {
         case events([Pair])
@@ -102,6 +109,11 @@ public struct StepSyntax: Sendable, Equatable {
     public var guidance: String?
     public var template: String?
     public var milestone: Located<String>?
+    /// `carry: true`, with where the key is.
+    public var carry = false
+    public var carryKey: SourceLocation?
+    /// `escalate: ROLE` or `escalate: false`.
+    public var escalate: EscalateSyntax?
     /// Where the step starts.
     public var location: SourceLocation
 

@@ -2,7 +2,8 @@
 ///
 /// Every step has one global index in playbook order; the steps of state `s` are
 /// `firstStep[s]..<firstStep[s + 1]`, so the step at position `k` of its state is
-/// `firstStep[s] + k`. Every event the playbook names has an index (in the order the
+/// `firstStep[s] + k`. The standing duties follow the states' steps: duty `k` is `dutyBase + k`
+/// (its `stepState` is -1). Every event the playbook names has an index (in the order the
 /// playbook first names it), and every `on` entry is resolved once into a ``Route``.
 /// Strings stay at the edges: the engine touches none while it decides.
 public final class PlaybookTables: Sendable {
@@ -25,6 +26,12 @@ public final class PlaybookTables: Sendable {
     /// The role an overdue step escalates to; -1 for none.
     public let stepEscalation: [Int32]
     public let stepOptional: [Bool]
+    /// Per step: `carry: true`, it stays active when its state is left.
+    public let stepCarry: [Bool]
+    /// The global index of the first duty (= the number of states' steps); duties run to `stepCount`.
+    public let dutyBase: Int
+    /// Whether any step carries: when none does, nothing is ever carried.
+    public let anyCarry: Bool
     /// Per step: the event index each option fires (-1: the option fires none); empty when not a decision.
     public let optionEvents: [[Int32]]
     public let isFinal: [Bool]
@@ -42,11 +49,13 @@ public final class PlaybookTables: Sendable {
     public let commander: Int32
     /// Names, for the edges: step ids in global order, each decision's options, role ids.
     public let stepIDs: [String]
+    /// Step id → global index, duties included.
+    public let stepIndex: [String: Int32]
     public let optionNames: [[String]]
     public let roleNames: [String]
     public let roleIndex: [String: Int32]
 
-    init(states: [State], globalTransitions: [Transition], roles: [Role], commander: String) {
+    init(states: [State], globalTransitions: [Transition], roles: [Role], commander: String, duties: [Step] = []) {
         let roleIndex = Dictionary(roles.enumerated().map { ($1.id, Int32($0)) }, uniquingKeysWith: { a, _ in a })
         var eventNames: [String] = []
         var eventIndex: [String: Int32] = [:]
@@ -66,27 +75,37 @@ public final class PlaybookTables: Sendable {
         var stepOwner: [Int32] = []
         var stepEscalation: [Int32] = []
         var stepOptional: [Bool] = []
+        var stepCarry: [Bool] = []
         var optionEvents: [[Int32]] = []
+        func add(_ step: Step, state: Int32, base: Int32) {
+            stepState.append(state)
+            stepDue.append(step.due ?? -1)
+            stepNeeds.append(step.needs.map { base &+ Int32(clamping: $0) })
+            let owner = roleIndex[step.owner] ?? -1
+            stepOwner.append(owner)
+            let escalation: Int32
+            switch step.escalate {
+            case .role(let role)?: escalation = roleIndex[role] ?? -1
+            case .never?: escalation = -1
+            case nil: escalation = roles.first { $0.id == step.owner }?.escalatesTo.flatMap { roleIndex[$0] } ?? -1
+            }
+            stepEscalation.append(escalation)
+            stepOptional.append(step.isOptional)
+            stepCarry.append(step.carry)
+            switch step.choices {
+            case .events(let pairs)?: optionEvents.append(pairs.map { eventIndex[$0.event] ?? -1 })
+            case .options(let options)?: optionEvents.append([Int32](repeating: -1, count: options.count))
+            case nil: optionEvents.append([])
+            }
+        }
         for (s, state) in states.enumerated() {
             let base = Int32(stepState.count)
             firstStep.append(base)
-            for step in state.steps {
-                stepState.append(Int32(s))
-                stepDue.append(step.due ?? -1)
-                stepNeeds.append(step.needs.map { base &+ Int32(clamping: $0) })
-                let owner = roleIndex[step.owner] ?? -1
-                stepOwner.append(owner)
-                let escalation = roles.first { $0.id == step.owner }?.escalatesTo.flatMap { roleIndex[$0] } ?? -1
-                stepEscalation.append(escalation)
-                stepOptional.append(step.isOptional)
-                switch step.choices {
-                case .events(let pairs)?: optionEvents.append(pairs.map { eventIndex[$0.event] ?? -1 })
-                case .options(let options)?: optionEvents.append([Int32](repeating: -1, count: options.count))
-                case nil: optionEvents.append([])
-                }
-            }
+            for step in state.steps { add(step, state: Int32(s), base: base) }
         }
         firstStep.append(Int32(stepState.count))
+        let dutyBase = stepState.count
+        for duty in duties { add(duty, state: -1, base: Int32(dutyBase)) }
 
         var routes: [Route] = []
         func route(_ transition: Transition, from state: Int?) -> Int32 {
@@ -116,6 +135,9 @@ public final class PlaybookTables: Sendable {
         self.stepOwner = stepOwner
         self.stepEscalation = stepEscalation
         self.stepOptional = stepOptional
+        self.stepCarry = stepCarry
+        self.dutyBase = dutyBase
+        self.anyCarry = stepCarry.contains(true)
         self.optionEvents = optionEvents
         self.isFinal = states.map(\.isFinal)
         self.timerAfter = states.map { $0.timers.first?.after ?? -1 }
@@ -129,8 +151,10 @@ public final class PlaybookTables: Sendable {
         self.eventNames = eventNames
         self.eventIndex = eventIndex
         self.commander = roleIndex[commander] ?? -1
-        self.stepIDs = states.flatMap { $0.steps.map(\.id) }
-        self.optionNames = states.flatMap { $0.steps.map { $0.choices?.options ?? [] } }
+        let all = states.flatMap(\.steps) + duties
+        self.stepIDs = all.map(\.id)
+        self.stepIndex = Dictionary(all.enumerated().map { ($1.id, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+        self.optionNames = all.map { $0.choices?.options ?? [] }
         self.roleNames = roles.map(\.id)
         self.roleIndex = roleIndex
     }
@@ -147,6 +171,10 @@ public final class PlaybookTables: Sendable {
     /// The steps of a state, as global indices.
     @inline(__always)
     public func steps(of state: Int) -> Range<Int> { Int(firstStep[state])..<Int(firstStep[state + 1]) }
+
+    /// The duties, as global indices.
+    @inline(__always)
+    public var duties: Range<Int> { dutyBase..<stepCount }
 
     /// The global steps a route's guard needs settled, taken from `state`.
     @inline(__always)

@@ -11,15 +11,17 @@ public struct ExerciseFacts: Sendable, Equatable {
     /// Per step: 1 on time in every round it was active, 0 late or not done in some round, -1 never active.
     public private(set) var onTime: [Int8]
     public private(set) var closedAt: Int?
-    /// Per step: done on time in the current round.
+    /// Per step: done on time in its active (or last active) copy.
     var current: [Bool]
-    var state: Int32 = -1
+    /// Per step: a copy is active and not yet scored.
+    var live: [Bool]
 
     public init(tables: PlaybookTables) {
         firstDone = [Int](repeating: .max, count: tables.stepCount)
         firstEntered = [Int](repeating: .max, count: tables.isFinal.count)
         onTime = [Int8](repeating: -1, count: tables.stepCount)
         current = [Bool](repeating: false, count: tables.stepCount)
+        live = [Bool](repeating: false, count: tables.stepCount)
     }
 
     /// Back to no facts, keeping the buffers.
@@ -27,26 +29,36 @@ public struct ExerciseFacts: Sendable, Equatable {
         for g in firstDone.indices {
             firstDone[g] = .max
             onTime[g] = -1
+            live[g] = false
         }
         for s in firstEntered.indices { firstEntered[s] = .max }
         closedAt = nil
-        state = -1
     }
 
     @inline(__always)
     public mutating func record(_ event: EngineEvent, incident: Incident, tables: PlaybookTables) {
         switch event.body {
-        case let .entered(target, _, _, _):
+        case .opened:
+            for g in tables.duties {
+                current[g] = false
+                live[g] = true
+            }
+        case let .entered(target, from, _, _):
             guard target >= 0 else { return }
-            settleRound(tables)
-            state = target
-            for g in tables.steps(of: Int(target)) { current[g] = false }
+            // The round left is scored, but for its steps still active as carried ones.
+            if from >= 0 {
+                for g in tables.steps(of: Int(from)) where live[g] && !(tables.anyCarry && incident.carriedIndex(of: g) != nil) { score(g) }
+            }
+            for g in tables.steps(of: Int(target)) where !incident.isDeferred(g, tables) {
+                if live[g] { score(g) }
+                current[g] = false
+                live[g] = true
+            }
             if firstEntered[Int(target)] == .max { firstEntered[Int(target)] = event.at }
         case let .done(step, _):
             guard step >= 0 else { return }
             let g = Int(step)
-            let due = tables.stepDue[g]
-            current[g] = due < 0 || event.at <= incident.enteredAt + due
+            current[g] = incident.deadline(of: g, tables).map { event.at <= $0 } ?? true
             if firstDone[g] == .max { firstDone[g] = event.at }
         case .closed:
             if closedAt == nil { closedAt = event.at }
@@ -55,15 +67,16 @@ public struct ExerciseFacts: Sendable, Equatable {
         }
     }
 
-    /// Scores the current round's steps; call once when the exercise stops.
-    public mutating func finish(_ tables: PlaybookTables) { settleRound(tables) }
+    /// Scores the steps still active (the current round, carried steps, duties); call once when the exercise stops.
+    public mutating func finish(_ tables: PlaybookTables) {
+        for g in live.indices where live[g] { score(g) }
+    }
 
-    mutating func settleRound(_ tables: PlaybookTables) {
-        guard state >= 0 else { return }
-        for g in tables.steps(of: Int(state)) {
-            let ok: Int8 = current[g] ? 1 : 0
-            onTime[g] = onTime[g] == -1 ? ok : min(onTime[g], ok)
-        }
+    @inline(__always)
+    mutating func score(_ g: Int) {
+        let ok: Int8 = current[g] ? 1 : 0
+        onTime[g] = onTime[g] == -1 ? ok : min(onTime[g], ok)
+        live[g] = false
     }
 
     /// The facts of a recorded history.
@@ -94,7 +107,7 @@ public struct ScoredExpectation: Sendable, Equatable {
     public init(_ expectation: Expectation, injectAt: Int, playbook: Playbook) {
         switch expectation.condition {
         case .done(let step):
-            condition = .done(step: playbook.stepLocations[step].map { playbook.tables.firstStep[$0.state] + Int32($0.index) } ?? -1)
+            condition = .done(step: playbook.tables.stepIndex[step] ?? -1)
         case .state(let state):
             condition = .entered(state: playbook.stateIndex[state].map(Int32.init) ?? -1)
         }

@@ -479,6 +479,10 @@ extension Incident {
         }
         steps.removeAll(keepingCapacity: true)
         steps.append(contentsOf: other.steps)
+        duties.removeAll(keepingCapacity: true)
+        duties.append(contentsOf: other.duties)
+        carried.removeAll(keepingCapacity: true)
+        carried.append(contentsOf: other.carried)
         closed = other.closed
         eventCount = other.eventCount
     }

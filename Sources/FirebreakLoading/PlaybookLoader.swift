@@ -10,10 +10,10 @@ public struct PlaybookLoadResult: Sendable {
 
 /// Reads playbook YAML into a checked ``Playbook`` with positioned diagnostics.
 public enum PlaybookLoader {
-    static let topKeys = ["firebreak", "id", "title", "summary", "severity", "roles", "commander", "start", "states", "on"]
+    static let topKeys = ["firebreak", "id", "title", "summary", "severity", "roles", "commander", "start", "states", "on", "duties"]
     static let roleKeys = ["title", "escalates-to"]
     static let stateKeys = ["title", "final", "steps", "on", "after"]
-    static let stepKeys = ["id", "title", "owner", "due", "needs", "optional", "choices", "guidance", "template", "milestone"]
+    static let stepKeys = ["id", "title", "owner", "due", "needs", "optional", "choices", "guidance", "template", "milestone", "carry", "escalate"]
     static let transitionKeys = ["to", "when"]
 
     /// Loads and checks playbook text. `fileName` (without folder) enables the id/file-name warning.
@@ -70,6 +70,7 @@ public enum PlaybookLoader {
             case "start": syntax.start = reader.located(value, "'start'")
             case "states": syntax.states = states(value, &reader)
             case "on": syntax.on = transitions(value, "the top-level 'on'", &reader)
+            case "duties": syntax.duties = steps(value, state: nil, &reader)
             default: break
             }
         }
@@ -127,14 +128,17 @@ public enum PlaybookLoader {
         }
     }
 
-    static func steps(_ node: Node, state: String, _ reader: inout NodeReader) -> [StepSyntax] {
+    /// The steps of a state, or the top-level `duties` when `state` is nil.
+    static func steps(_ node: Node, state: String?, _ reader: inout NodeReader) -> [StepSyntax] {
         guard case .sequence(let sequence) = node else {
-            if !NodeReader.isNull(node) { reader.error("'steps' of state '\(state)' must be a list of steps, not \(NodeReader.describe(node))", node) }
+            let list = state.map { "'steps' of state '\($0)'" } ?? "'duties'"
+            if !NodeReader.isNull(node) { reader.error("\(list) must be a list of steps, not \(NodeReader.describe(node))", node) }
             return []
         }
         return sequence.compactMap { node in
             var step = StepSyntax(at: NodeReader.location(node))
-            let name = node["id"]?.string.map { "step '\($0)'" } ?? "a step of state '\(state)'"
+            let kind = state == nil ? "duty" : "step"
+            let name = node["id"]?.string.map { "\(kind) '\($0)'" } ?? state.map { "a step of state '\($0)'" } ?? "a duty"
             guard let fields = reader.mapping(node, name, allowed: stepKeys, required: ["id", "title", "owner"]) else { return nil }
             for (field, keyNode, value) in fields {
                 switch field {
@@ -150,6 +154,17 @@ public enum PlaybookLoader {
                 case "guidance": step.guidance = reader.text(value, "the guidance of \(name)")
                 case "template": step.template = reader.string(value, "the template of \(name)")
                 case "milestone": step.milestone = reader.located(value, "the milestone of \(name)")
+                case "carry":
+                    step.carryKey = NodeReader.location(keyNode)
+                    step.carry = reader.bool(value, "'carry' of \(name)") ?? false
+                case "escalate":
+                    if case .scalar(let scalar) = value, scalar.style == .plain, scalar.string == "false" {
+                        step.escalate = .never(NodeReader.location(value))
+                    } else if case .scalar(let scalar) = value, scalar.style == .plain, scalar.string == "true" {
+                        reader.error("'escalate' of \(name) must be a role id or false (true is what every step does without the key)", value)
+                    } else if let role = reader.located(value, "'escalate' of \(name)") {
+                        step.escalate = .role(role)
+                    }
                 default: break
                 }
             }

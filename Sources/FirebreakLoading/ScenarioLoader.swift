@@ -124,8 +124,8 @@ public enum ScenarioLoader {
         }
 
         mutating func checkStep(_ step: Located<String>) {
-            guard let playbook, playbook.stepLocations[step.value] == nil else { return }
-            let steps = playbook.states.flatMap { $0.steps.map(\.id) }
+            guard let playbook, playbook.tables.stepIndex[step.value] == nil else { return }
+            let steps = playbook.tables.stepIDs
             reader.error("unknown step '\(step.value)'\(hint(step.value, steps)); playbook '\(playbook.id)' has no such step", at: step.location)
         }
 
@@ -273,9 +273,9 @@ public enum ScenarioLoader {
             }
             switch move {
             case .done(let step, _):
-                let options = playbook?.step(step)?.step.choices?.options
+                let options = playbook?.anyStep(step)?.choices?.options
                 if let choice {
-                    if let playbook, playbook.stepLocations[step] != nil {
+                    if let playbook, playbook.tables.stepIndex[step] != nil {
                         if let options {
                             if !options.contains(choice.value) {
                                 reader.error("step '\(step)' has no option '\(choice.value)'\(hint(choice.value, options)); options are \(quotedList(options))", at: choice.location)

@@ -48,7 +48,8 @@ public struct ExerciseReport: Sendable {
         }
         out += "\nSteps\n"
         for round in outcome.analysis.steps {
-            var line = "  \(round.status.rawValue.padding(8))  \(round.step.padding(24))  \(round.state)"
+            var line = "  \(round.status.rawValue.padding(8))  \(round.step.padding(24))  \(round.isDuty ? "standing duty" : round.state)"
+            if round.carried { line += " (carried)" }
             if round.round > 1 { line += " (round \(round.round))" }
             if let deadline = round.deadline { line += ", due \(clock(deadline))" }
             if let done = round.doneAt { line += ", done \(clock(done))" }
@@ -102,7 +103,7 @@ public struct ExerciseReport: Sendable {
                     ("owner", .string(round.owner)), ("status", .string(round.status.rawValue)),
                     ("dueSeconds", .optional(round.deadline)), ("doneAtSeconds", .optional(round.doneAt)),
                     ("skippedAtSeconds", .optional(round.skippedAt)),
-                ])
+                ] + (round.isDuty ? [("duty", .bool(true))] : []) + (round.carried ? [("carried", .bool(true))] : []))
             })),
             ("pending", .array(outcome.actions.filter { $0.appliedAt == nil }.map { action in
                 .object([

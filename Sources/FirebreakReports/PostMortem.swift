@@ -153,8 +153,14 @@ public struct PostMortem: Sendable {
         return rows
     }
 
-    public func stepRows() -> [[String: String]] {
-        analysis.steps.map { round in
+    /// The steps of the phases (a carried one marked so), without the standing duties.
+    public func stepRows() -> [[String: String]] { rows(analysis.steps.filter { !$0.isDuty }) }
+
+    /// The standing duties, apart from the phases' steps.
+    public func dutyRows() -> [[String: String]] { rows(analysis.steps.filter(\.isDuty)) }
+
+    func rows(_ rounds: [IncidentAnalysis.StepRound]) -> [[String: String]] {
+        rounds.map { round in
             let result: String
             switch round.status {
             case .onTime: result = "on time"
@@ -163,7 +169,7 @@ public struct PostMortem: Sendable {
             case .notDone: result = round.isOptional ? "not done (optional)" : "**not done**"
             }
             return [
-                "state": md(round.state), "round": "\(round.round)", "step": md(round.step), "owner": md(round.owner),
+                "state": md(round.state) + (round.carried ? " (carried)" : ""), "round": "\(round.round)", "step": md(round.step), "owner": md(round.owner),
                 "person": md(round.actor ?? facts.assignments[round.owner] ?? ""),
                 "deadline": round.deadline.map(time) ?? "", "doneAt": (round.doneAt ?? round.skippedAt).map(time) ?? "",
                 "result": result + (round.outsideRole ? " (outside role)" : ""),
@@ -268,7 +274,7 @@ public struct PostMortem: Sendable {
             "facts": factRows.map { ["name": $0.0, "value": $0.1] },
             "metrics": metrics.map { ["name": $0.0, "value": $0.1] },
             "zone": zoneName, "offsetBase": analysis.beganAt != nil ? "when it began" : "when it was opened",
-            "steps": stepRows(), "decisions": decisionRows(), "hasDecisions": !analysis.decisions.isEmpty,
+            "steps": stepRows(), "duties": dutyRows(), "hasDuties": analysis.steps.contains(where: \.isDuty), "decisions": decisionRows(), "hasDecisions": !analysis.decisions.isEmpty,
             "gantt": gantt, "timelineRows": timelineRows,
         ]
         if let timeline { context["timeline"] = timeline }
@@ -413,7 +419,7 @@ public struct PostMortem: Sendable {
                     ("person", .optional(round.actor ?? facts.assignments[round.owner])), ("deadline", .optional(round.deadline.map(timeISO))),
                     ("doneAt", .optional(round.doneAt.map(timeISO))), ("skippedAt", .optional(round.skippedAt.map(timeISO))),
                     ("skipReason", .optional(round.skipReason)), ("status", .string(round.status.rawValue)), ("outsideRole", .bool(round.outsideRole)),
-                ])
+                ] + (round.isDuty ? [("duty", .bool(true))] : []) + (round.carried ? [("carried", .bool(true))] : []))
             })),
             ("decisions", .array(analysis.decisions.map { d in
                 .object([("at", .string(timeISO(d.at))), ("step", .string(d.step)), ("choice", .string(d.choice)), ("actor", .optional(d.actor)), ("role", .optional(d.role))])

@@ -38,6 +38,18 @@ public enum ReportTemplates {
         {{#steps}}
         | {{{state}}} | {{{round}}} | {{{step}}} | {{{owner}}} | {{{person}}} | {{{deadline}}} | {{{doneAt}}} | {{{result}}} |
         {{/steps}}
+        {{#hasDuties}}
+
+        ## Standing duties
+
+        Active from opening to close, apart from the phases.
+
+        | Duty | Owner | Person | Deadline | Done | Result |
+        |---|---|---|---|---|---|
+        {{#duties}}
+        | {{{step}}} | {{{owner}}} | {{{person}}} | {{{deadline}}} | {{{doneAt}}} | {{{result}}} |
+        {{/duties}}
+        {{/hasDuties}}
 
         ## Decisions
 

@@ -144,10 +144,23 @@ struct StatusView {
         var deadline: Int?
     }
 
-    var rows: [Row] {
-        let state = playbook.states[incident.state]
-        let rows = zip(state.steps, incident.steps).map { step, progress in
-            Row(step: step, progress: progress, person: incident.assignments[step.owner], deadline: step.due.map { incident.enteredAt + $0 })
+    /// Which steps a table shows: the current state's, those carried from states left, or the standing duties.
+    enum Group { case state, carried, duties }
+
+    var rows: [Row] { rows(.state) }
+
+    func rows(_ group: Group) -> [Row] {
+        let tables = playbook.tables
+        let steps: [Int]
+        switch group {
+        case .state: steps = tables.steps(of: incident.state).filter { !incident.isDeferred($0, tables) }
+        case .carried: steps = incident.carried.filter(\.progress.isOpen).map { Int($0.step) }
+        case .duties: steps = Array(tables.duties)
+        }
+        let rows = steps.compactMap { g -> Row? in
+            guard let progress = incident.progress(of: g, tables) else { return nil }
+            let step = playbook.definition(of: g)
+            return Row(step: step, progress: progress, person: incident.assignments[step.owner], deadline: incident.deadline(of: g, tables))
         }
         // Overdue open steps first, then open ones by deadline, then settled ones.
         func rank(_ row: Row) -> Int { row.progress.isOpen ? (row.progress.overdue ? 0 : 1) : 2 }
@@ -178,8 +191,10 @@ struct StatusView {
         }
         out += "state: \(state.id)\(state.title != state.id ? " — \(t(state.title))" : "")\(incident.round > 1 ? " (round \(incident.round))" : ""), entered \(Clock.compact(incident.enteredAt, now: now)) (\(Clock.relative(incident.enteredAt, from: now)))\n"
         out += "commander: \(playbook.commander) — \(t(incident.assignments[playbook.commander] ?? "unassigned"))\n"
-        if !state.steps.isEmpty {
-            out += "\nsteps:\n"
+        for (group, title) in [(Group.state, "steps"), (.carried, "carried from earlier states"), (.duties, "standing duties")] {
+            let rows = rows(group)
+            if rows.isEmpty { continue }
+            out += "\n\(title):\n"
             var table = [["", "STEP", "OWNER", "PERSON", "DEADLINE", ""]]
             for row in rows {
                 let word = statusWord(row)
@@ -214,7 +229,16 @@ struct StatusView {
             ("closed", .bool(incident.isClosed)), ("closedAt", .optional(incident.closed.map { Clock.iso($0.at) })),
             ("now", .string(Clock.iso(now))),
             ("assignments", .object(playbook.roles.compactMap { role in incident.assignments[role.id].map { (role.id, .string($0)) } })),
-            ("steps", .array(incident.isClosed ? [] : rows.map { row in
+            ("steps", .array(incident.isClosed ? [] : rows.map(stepJSON))),
+        ] + (playbook.tables.anyCarry ? [("carried", .array(incident.isClosed ? [] : rows(.carried).map(stepJSON)))] : [])
+          + (playbook.duties.isEmpty ? [] : [("duties", .array(incident.isClosed ? [] : rows(.duties).map(stepJSON)))]) + [
+            ("possibleEvents", .array(engine.possibleEvents(incident).map { event in
+                .object([("event", .string(event.event)), ("to", .string(event.to)), ("waitingFor", .array(event.waitingFor.map(JSONValue.string)))])
+            })),
+        ])
+    }
+
+    func stepJSON(_ row: Row) -> JSONValue {
                 .object([
                     ("id", .string(row.step.id)), ("title", .string(row.step.title)), ("owner", .string(row.step.owner)),
                     ("person", .optional(row.person)), ("optional", .bool(row.step.isOptional)),
@@ -223,11 +247,6 @@ struct StatusView {
                     ("deadline", .optional(row.deadline.map(Clock.iso))),
                     ("secondsLeft", .optional(row.deadline.map { $0 - now })),
                 ])
-            })),
-            ("possibleEvents", .array(engine.possibleEvents(incident).map { event in
-                .object([("event", .string(event.event)), ("to", .string(event.to)), ("waitingFor", .array(event.waitingFor.map(JSONValue.string)))])
-            })),
-        ])
     }
 }
 

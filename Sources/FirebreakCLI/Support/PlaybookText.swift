@@ -12,14 +12,20 @@ enum PlaybookText {
         for role in playbook.roles {
             out += "  \(role.id)  \(t(role.title))" + (role.escalatesTo.map { "  (escalates to \($0))" } ?? "") + "\n"
         }
-        for (index, state) in playbook.states.enumerated() {
-            out += "\n" + Terminal.paint("State \(state.id)", .bold) + (state.title != state.id ? " — \(t(state.title))" : "") + (state.isFinal ? " (final)" : "") + "\n"
-            for step in state.steps {
+        func describe(_ step: Step, among steps: [Step], dueFrom: String = "") -> String {
+            var out = ""
+            do {
                 var line = "  - \(step.id): \(t(step.title))  [owner \(step.owner)"
-                if let due = step.due { line += ", due \(DurationText.format(due))" }
+                if let due = step.due { line += ", due \(DurationText.format(due))\(dueFrom)" }
                 if step.isOptional { line += ", optional" }
+                if step.carry { line += ", carried" }
+                switch step.escalate {
+                case .role(let role)?: line += ", escalates to \(role)"
+                case .never?: line += ", never escalates"
+                case nil: break
+                }
                 line += "]"
-                if !step.needs.isEmpty { line += "  needs \(step.needs.map { state.steps[$0].id }.joined(separator: ", "))" }
+                if !step.needs.isEmpty { line += "  needs \(step.needs.map { steps[$0].id }.joined(separator: ", "))" }
                 out += line + "\n"
                 if let choices = step.choices {
                     switch choices {
@@ -33,6 +39,15 @@ enum PlaybookText {
                     out += "      template:\n" + Terminal.sanitize(template).split(separator: "\n", omittingEmptySubsequences: false).map { "        \($0)" }.joined(separator: "\n") + "\n"
                 }
             }
+            return out
+        }
+        if !playbook.duties.isEmpty {
+            out += "\n" + Terminal.paint("Standing duties", .bold) + " (active from opening to close)\n"
+            for duty in playbook.duties { out += describe(duty, among: playbook.duties, dueFrom: " from opening") }
+        }
+        for (index, state) in playbook.states.enumerated() {
+            out += "\n" + Terminal.paint("State \(state.id)", .bold) + (state.title != state.id ? " — \(t(state.title))" : "") + (state.isFinal ? " (final)" : "") + "\n"
+            for step in state.steps { out += describe(step, among: state.steps) }
             for transition in playbook.events(from: index) {
                 var guardText = ""
                 switch transition.guardCondition {
