@@ -36,8 +36,8 @@ public struct Event: Sendable, Equatable {
         case escalated(step: String, to: String)
         case timer(state: String, after: Int, to: String)
         case closed(reason: String?, forced: Bool)
-        /// An exercise inject delivered to the players.
-        case inject(id: String?, from: String?, text: String)
+        /// An exercise inject delivered to the players; `reach`: how many people the story reaches then.
+        case inject(id: String?, from: String?, text: String, reach: Int? = nil)
         /// An action the engine refused during an exercise.
         case refused(action: String, reason: String)
     }
@@ -88,7 +88,10 @@ extension Event.Body {
         case let .escalated(step, to): [("step", .string(step)), ("to", .string(to))]
         case let .timer(state, after, to): [("state", .string(state)), ("after", .int(after)), ("to", .string(to))]
         case let .closed(reason, forced): [("reason", reason.map(FieldValue.string) ?? .null), ("forced", .bool(forced))]
-        case let .inject(id, from, text): [("inject", id.map(FieldValue.string) ?? .null), ("from", from.map(FieldValue.string) ?? .null), ("text", .string(text))]
+        case let .inject(id, from, text, reach):
+            [("inject", id.map(FieldValue.string) ?? .null), ("from", from.map(FieldValue.string) ?? .null), ("text", .string(text))]
+                // Only injects with a reach carry it, so others are stored as before.
+                + (reach.map { [("reach", FieldValue.int($0))] } ?? [])
         case let .refused(action, reason): [("action", .string(action)), ("reason", .string(reason))]
         }
     }
@@ -132,7 +135,7 @@ extension Event.Body {
             self = .closed(reason: s("reason"), forced: fields["forced"]?.bool ?? false)
         case .inject:
             guard let t = s("text") else { return nil }
-            self = .inject(id: s("inject"), from: s("from"), text: t)
+            self = .inject(id: s("inject"), from: s("from"), text: t, reach: i("reach"))
         case .refused:
             guard let a = s("action"), let r = s("reason") else { return nil }
             self = .refused(action: a, reason: r)

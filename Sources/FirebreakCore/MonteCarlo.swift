@@ -60,14 +60,29 @@ public struct MonteCarlo: Sendable {
         return delays
     }
 
-    /// Draws run `index`'s delays; `zeroed[i]` true sets action i's delay to zero (its draw is still made).
-    func draw(run index: Int, zeroing zeroed: [Bool]?, into delays: UnsafeMutableBufferPointer<Int>) {
+    /// Draws run `index`'s delays, then (when the scenario has windows) where in its window each inject
+    /// arrives, from the run's own generator; `zeroed[i]` true sets action i's delay to zero (its draw is
+    /// still made). Windows are drawn after the delays, so a scenario without windows draws as before.
+    func draw(run index: Int, zeroing zeroed: [Bool]?, into delays: UnsafeMutableBufferPointer<Int>, windows: UnsafeMutableBufferPointer<Int>? = nil) {
         var generator = SplitMix64.forRun(seed: seed, index: index)
         for i in limits.indices {
             let limit = limits[i]
             let draw = limit > 0 ? Int(generator.next() % UInt64(limit + 1)) : 0
             delays[i] = zeroed?[i] == true ? 0 : draw
         }
+        guard let windows, simulator.hasWindows else { return }
+        for i in windows.indices {
+            let window = simulator.injectWindow[i]
+            windows[i] = window > 0 ? Int(generator.next() % UInt64(window + 1)) : 0
+        }
+    }
+
+    /// Where in its window each inject arrives in run `index` (seconds after its `at`).
+    public func windows(run index: Int) -> [Int] {
+        var delays = [Int](repeating: 0, count: limits.count)
+        var windows = [Int](repeating: 0, count: simulator.injectAt.count)
+        delays.withUnsafeMutableBufferPointer { d in windows.withUnsafeMutableBufferPointer { draw(run: index, zeroing: nil, into: d, windows: $0) } }
+        return windows
     }
 
     /// Run `index`, with `role`'s delays set to zero when given.
@@ -141,18 +156,22 @@ public struct MonteCarlo: Sendable {
         let carlo: MonteCarlo
         let zeroed: [Bool]?
         var delays: [Int]
+        var windows: [Int]
         var exercise: ExerciseRun<NoLog>
 
         init(_ carlo: MonteCarlo, zeroing role: String?) {
             self.carlo = carlo
             zeroed = role.map { role in carlo.roles.map { $0 == role } }
             delays = [Int](repeating: 0, count: carlo.limits.count)
+            windows = [Int](repeating: 0, count: carlo.simulator.injectAt.count)
             exercise = ExerciseRun(carlo.simulator, log: NoLog())
         }
 
         mutating func play(_ index: Int) {
-            delays.withUnsafeMutableBufferPointer { carlo.draw(run: index, zeroing: zeroed, into: $0) }
-            delays.withUnsafeBufferPointer { exercise.restart(delays: $0) }
+            let carlo = carlo
+            let zeroed = zeroed
+            delays.withUnsafeMutableBufferPointer { d in windows.withUnsafeMutableBufferPointer { carlo.draw(run: index, zeroing: zeroed, into: d, windows: $0) } }
+            delays.withUnsafeBufferPointer { d in windows.withUnsafeBufferPointer { exercise.restart(delays: d, windows: $0) } }
             exercise.playToEnd()
         }
     }

@@ -58,14 +58,26 @@ public struct Inject: Sendable, Equatable {
     public var text: String
     public var fire: String?
     public var expectations: [Expectation]
+    /// `drill stats` delivers it at a uniform draw from `[at, at + window]` (seconds); `drill run` at `at`.
+    public var window: Int?
+    /// A step the outside world completes when the inject is delivered (done by `from`), before `fire`.
+    public var done: String?
+    /// How many people the story reaches at that moment.
+    public var reach: Int?
 
-    public init(id: String? = nil, at: Int, from: String? = nil, text: String, fire: String? = nil, expectations: [Expectation] = []) {
+    public init(
+        id: String? = nil, at: Int, from: String? = nil, text: String, fire: String? = nil, expectations: [Expectation] = [],
+        window: Int? = nil, done: String? = nil, reach: Int? = nil
+    ) {
         self.id = id
         self.at = at
         self.from = from
         self.text = text
         self.fire = fire
         self.expectations = expectations
+        self.window = window
+        self.done = done
+        self.reach = reach
     }
 }
 
@@ -101,16 +113,23 @@ public struct Expectation: Sendable, Equatable {
     }
 }
 
-/// The inject delivered the moment an expectation is missed.
+/// The inject delivered when an expectation is missed: at its deadline, or `after` that.
 public struct Contingency: Sendable, Equatable {
     public var from: String?
     public var text: String
     public var fire: String?
+    /// Seconds after the missed deadline (0: at it).
+    public var after: Int
+    public var done: String?
+    public var reach: Int?
 
-    public init(from: String? = nil, text: String, fire: String? = nil) {
+    public init(from: String? = nil, text: String, fire: String? = nil, after: Int = 0, done: String? = nil, reach: Int? = nil) {
         self.from = from
         self.text = text
         self.fire = fire
+        self.after = after
+        self.done = done
+        self.reach = reach
     }
 }
 

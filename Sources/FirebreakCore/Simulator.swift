@@ -18,17 +18,23 @@ public final class Simulator: Sendable {
     /// What every run starts from: the opened incident and its events (none depends on the delays).
     let opening: Incident
     let openingEvents: [(EngineEvent, EventWords)]
-    /// Injects in delivery order, with the event each fires (-2 none, -1 one the playbook does not have).
-    let injectOrder: [Int]
+    /// Per inject (file order): when the script has it, its window (0: none), the step it completes and
+    /// the event it fires (-2 none, -1 one the playbook does not have).
     let injectAt: [Int]
+    let injectWindow: [Int]
+    let injectDone: [Int32]
     let injectFire: [Int32]
+    /// Whether any inject has a window: only then are windows drawn, and delivery times differ per run.
+    public let hasWindows: Bool
     /// Per action (file order): when the script has it.
     let actionAt: [Int]
-    /// Expectations in file order, and where each came from.
+    /// Expectations in file order, where each came from, and its `within` (deadline = delivery + within).
     let expectations: [ScoredExpectation]
     let expectationSource: [(inject: Int, index: Int)]
-    /// Contingencies in deadline order: when, which expectation (file order), the event it fires (as for injects).
-    let deadlines: [(at: Int, expectation: Int, fire: Int32)]
+    let expectationWithin: [Int]
+    /// Contingencies (expectation order): which expectation, how long after its missed deadline, what it
+    /// completes and fires (as for injects).
+    let contingencies: [(expectation: Int, after: Int, done: Int32, fire: Int32)]
 
     public init(scenario: Scenario, playbook: Playbook) {
         self.scenario = scenario
@@ -50,26 +56,34 @@ public final class Simulator: Sendable {
             sink: &opening)
         self.opening = incident ?? engine.replay([Event(at: 0, .opened(playbook: playbook.id, title: scenario.title, severity: .medium, began: nil))])!
         self.openingEvents = opening.events
-        self.injectOrder = Array(scenario.injects.indices).sorted { (scenario.injects[$0].at, $0) < (scenario.injects[$1].at, $1) }
-        self.injectAt = injectOrder.map { scenario.injects[$0].at }
+        let tables = playbook.tables
+        func event(_ name: String?) -> Int32 { name.map { tables.eventIndex[$0] ?? -1 } ?? -2 }
+        func step(_ name: String?) -> Int32 { name.map { tables.stepIndex[$0] ?? -1 } ?? -2 }
+        self.injectAt = scenario.injects.map(\.at)
+        self.injectWindow = scenario.injects.map { max(0, $0.window ?? 0) }
+        self.injectDone = scenario.injects.map { step($0.done) }
+        self.injectFire = scenario.injects.map { event($0.fire) }
+        self.hasWindows = injectWindow.contains { $0 > 0 }
         self.actionAt = scenario.actions.map(\.at)
-        self.injectFire = injectOrder.map { i in scenario.injects[i].fire.map { playbook.tables.eventIndex[$0] ?? -1 } ?? -2 }
         var expectations: [ScoredExpectation] = []
         var sources: [(inject: Int, index: Int)] = []
-        var deadlines: [(at: Int, expectation: Int, fire: Int32)] = []
+        var within: [Int] = []
+        var contingencies: [(expectation: Int, after: Int, done: Int32, fire: Int32)] = []
         for (i, inject) in scenario.injects.enumerated() {
             for (j, expectation) in inject.expectations.enumerated() {
                 let scored = ScoredExpectation(expectation, injectAt: inject.at, playbook: playbook)
                 if let contingency = expectation.contingency {
-                    deadlines.append((scored.deadline, expectations.count, contingency.fire.map { playbook.tables.eventIndex[$0] ?? -1 } ?? -2))
+                    contingencies.append((expectations.count, contingency.after, step(contingency.done), event(contingency.fire)))
                 }
                 expectations.append(scored)
                 sources.append((i, j))
+                within.append(expectation.within)
             }
         }
         self.expectations = expectations
         self.expectationSource = sources
-        self.deadlines = deadlines.sorted { ($0.at, $0.expectation) < ($1.at, $1.expectation) }
+        self.expectationWithin = within
+        self.contingencies = contingencies
     }
 
     /// Keeps the opening's engine events.
@@ -111,10 +125,11 @@ public final class Simulator: Sendable {
         public var lastRefusal: String? { refusal?.message }
     }
 
-    /// Runs the exercise with `delays[i]` (seconds) added to action i, keeping every event.
-    public func run(delays: [Int]? = nil) -> Outcome {
+    /// Runs the exercise with `delays[i]` (seconds) added to action i and inject i delivered
+    /// `windows[i]` after its `at` (none: at `at`, as `drill run` does), keeping every event.
+    public func run(delays: [Int]? = nil, windows: [Int]? = nil) -> Outcome {
         var exercise = Exercise(self, log: ExerciseLog(playbook: playbook))
-        exercise.restart(delays: delays ?? [])
+        exercise.restart(delays: delays ?? [], windows: windows)
         exercise.advance(to: scenario.end)
         return exercise.outcome()
     }
@@ -183,6 +198,14 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     var nextInject = 0
     var nextDeadline = 0
     var delivered: [Bool]  // per expectation: its contingency was delivered
+    /// This run's delivery time of each inject (file order), and the injects in delivery order.
+    var injectAt: [Int]
+    var injectOrder: [Int]
+    /// This run's deadline of each expectation (file order): delivery + within.
+    public private(set) var deadline: [Int]
+    /// This run's delivery time of each contingency (deadline + after), and the contingencies in that order.
+    var contingencyAt: [Int]
+    var contingencyOrder: [Int]
     public private(set) var now = 0
     var narratedLimit = false
 
@@ -198,24 +221,58 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         refusals = Log.keepsRecord ? [Refusal?](repeating: nil, count: count) : []
         pending.reserveCapacity(count)
         delivered = [Bool](repeating: false, count: simulator.expectations.count)
+        injectAt = simulator.injectAt
+        injectOrder = Array(simulator.injectAt.indices)
+        deadline = simulator.expectations.map(\.deadline)
+        contingencyAt = simulator.contingencies.map { simulator.expectations[$0.expectation].deadline + $0.after }
+        contingencyOrder = Array(simulator.contingencies.indices)
+        schedule(windows: nil)
     }
 
-    /// Starts again from T+0 with `delays[i]` (seconds, at least 0) added to action i; the log is kept as it is.
-    public mutating func restart(delays: [Int]) {
-        delays.withUnsafeBufferPointer { restart(delays: $0) }
+    /// Works out when each inject arrives (`at`, plus `windows[i]` when given), the deadlines measured
+    /// from those moments, and the order in which injects and contingencies come.
+    mutating func schedule(windows: UnsafeBufferPointer<Int>?) {
+        for i in injectAt.indices {
+            injectAt[i] = simulator.injectAt[i] + (windows.map { i < $0.count ? min(max(0, $0[i]), simulator.injectWindow[i]) : 0 } ?? 0)
+        }
+        for e in deadline.indices { deadline[e] = injectAt[simulator.expectationSource[e].inject] + simulator.expectationWithin[e] }
+        for c in contingencyAt.indices {
+            let plan = simulator.contingencies[c]
+            contingencyAt[c] = deadline[plan.expectation] + plan.after
+        }
+        // Insertion sorts by (time, file order): a handful of entries, nearly sorted.
+        Self.sort(&injectOrder, by: injectAt)
+        Self.sort(&contingencyOrder, by: contingencyAt)
     }
 
-    mutating func restart(delays: UnsafeBufferPointer<Int>) {
-        for i in scheduled.indices { scheduled[i] = simulator.actionAt[i] + (i < delays.count ? max(0, delays[i]) : 0) }
-        // Insertion sort by (time, file order): a handful of actions, nearly sorted.
-        for i in actionOrder.indices {
+    @inline(__always)
+    static func sort(_ order: inout [Int], by time: [Int]) {
+        for i in order.indices {
             var j = i
-            while j > 0, scheduled[actionOrder[j - 1]] > scheduled[i] {
-                actionOrder[j] = actionOrder[j - 1]
+            while j > 0, time[order[j - 1]] > time[i] {
+                order[j] = order[j - 1]
                 j -= 1
             }
-            actionOrder[j] = i
+            order[j] = i
         }
+    }
+
+    /// Starts again from T+0 with `delays[i]` (seconds, at least 0) added to action i, and inject i
+    /// delivered `windows[i]` after its `at` (within its window); the log is kept as it is.
+    public mutating func restart(delays: [Int], windows: [Int]? = nil) {
+        delays.withUnsafeBufferPointer { delays in
+            if let windows {
+                windows.withUnsafeBufferPointer { restart(delays: delays, windows: $0) }
+            } else {
+                restart(delays: delays, windows: nil)
+            }
+        }
+    }
+
+    mutating func restart(delays: UnsafeBufferPointer<Int>, windows: UnsafeBufferPointer<Int>?) {
+        for i in scheduled.indices { scheduled[i] = simulator.actionAt[i] + (i < delays.count ? max(0, delays[i]) : 0) }
+        Self.sort(&actionOrder, by: scheduled)
+        if simulator.hasWindows { schedule(windows: windows) }
         for i in appliedAt.indices { appliedAt[i] = -1 }
         for i in refusals.indices { refusals[i] = nil }
         for i in delivered.indices { delivered[i] = false }
@@ -235,16 +292,16 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     @inline(__always)
     func nextInstantDue() -> Int? {
         var next = Int.max
-        if nextInject < simulator.injectAt.count { next = min(next, simulator.injectAt[nextInject]) }
+        if nextInject < injectOrder.count { next = min(next, injectAt[injectOrder[nextInject]]) }
         if nextAction < actionOrder.count { next = min(next, scheduled[actionOrder[nextAction]]) }
-        if nextDeadline < simulator.deadlines.count { next = min(next, simulator.deadlines[nextDeadline].at) }
+        if nextDeadline < contingencyOrder.count { next = min(next, contingencyAt[contingencyOrder[nextDeadline]]) }
         if let due = engine.nextDue(incident) { next = min(next, due) }
         return next == Int.max ? nil : next
     }
 
     /// When the next scheduled inject arrives, if any.
     public var nextInjectAt: Int? {
-        nextInject < simulator.injectAt.count ? simulator.injectAt[nextInject] : nil
+        nextInject < injectOrder.count ? injectAt[injectOrder[nextInject]] : nil
     }
 
     /// Whether the exercise is over: the incident closed or the clock reached `end`.
@@ -285,12 +342,11 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     /// One instant: injects, actions, contingencies, then time-driven events.
     mutating func instant(_ t: Int) {
         // 1. Scheduled injects.
-        while nextInject < simulator.injectAt.count, simulator.injectAt[nextInject] == t {
-            let index = simulator.injectOrder[nextInject]
-            let fire = simulator.injectFire[nextInject]
+        while nextInject < injectOrder.count, injectAt[injectOrder[nextInject]] == t {
+            let index = injectOrder[nextInject]
             nextInject += 1
             guard !incident.isClosed else { continue }
-            deliver(inject: index, contingency: -1, fire: fire, at: t)
+            deliver(inject: index, contingency: -1, done: simulator.injectDone[index], fire: simulator.injectFire[index], at: t)
         }
         // 2. Actions.
         while nextAction < actionOrder.count, scheduled[actionOrder[nextAction]] == t {
@@ -309,13 +365,15 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
                 pending[j] = index
             }
         }
-        // 3. Contingency injects of expectations missed now.
-        while nextDeadline < simulator.deadlines.count, simulator.deadlines[nextDeadline].at == t {
-            let (_, e, fire) = simulator.deadlines[nextDeadline]
+        // 3. Contingency injects of expectations missed, at their deadline or `after` it: the miss is judged
+        //    at the deadline (a first done or entry never moves, so judging it later gives the same answer).
+        while nextDeadline < contingencyOrder.count, contingencyAt[contingencyOrder[nextDeadline]] == t {
+            let plan = simulator.contingencies[contingencyOrder[nextDeadline]]
+            let e = plan.expectation
             nextDeadline += 1
-            guard !incident.isClosed, !Scorer.met(simulator.expectations[e], recorder.facts, by: t) else { continue }
+            guard !incident.isClosed, !Scorer.met(simulator.expectations[e], recorder.facts, by: deadline[e]) else { continue }
             delivered[e] = true
-            deliver(inject: simulator.expectationSource[e].inject, contingency: simulator.expectationSource[e].index, fire: fire, at: t)
+            deliver(inject: simulator.expectationSource[e].inject, contingency: simulator.expectationSource[e].index, done: plan.done, fire: plan.fire, at: t)
         }
         // 4. Time-driven events.
         guard !incident.isClosed else { return }
@@ -323,13 +381,30 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     }
 
     /// Delivers an inject (or the contingency of its expectation `contingency`, -1 for the inject
-    /// itself): its narration, then its event, fired by the outside world in no role.
-    mutating func deliver(inject index: Int, contingency: Int, fire: Int32, at t: Int) {
+    /// itself): its narration, then the step it completes (done by its `from`), then its event, fired
+    /// by the outside world in no role. Either refused is recorded `refused` and not tried again.
+    mutating func deliver(inject index: Int, contingency: Int, done: Int32, fire: Int32, at t: Int) {
+        var from: String?
         if Log.keepsRecord {
             let inject = simulator.scenario.injects[index]
-            let from = contingency < 0 ? inject.from : inject.expectations[contingency].contingency?.from
-            let text = contingency < 0 ? inject.text : inject.expectations[contingency].contingency?.text ?? ""
-            recorder.narrate(Event(at: t, actor: from, .inject(id: inject.id, from: from, text: text)))
+            let other = contingency < 0 ? nil : inject.expectations[contingency].contingency
+            from = contingency < 0 ? inject.from : other?.from
+            let text = contingency < 0 ? inject.text : other?.text ?? ""
+            let reach = contingency < 0 ? inject.reach : other?.reach
+            recorder.narrate(Event(at: t, actor: from, .inject(id: inject.id, from: from, text: text, reach: reach)))
+        }
+        if done != -2 {
+            do {
+                try engine.perform(.done(step: done, option: -1, note: nil), by: from, at: t, on: &incident, sink: &recorder)
+                retryPending(at: t)
+            } catch {
+                if Log.keepsRecord {
+                    let inject = simulator.scenario.injects[index]
+                    let named = (contingency < 0 ? inject.done : inject.expectations[contingency].contingency?.done) ?? ""
+                    let reason = engine.refusal(error, for: .done(step: named), by: from, in: incident).message
+                    recorder.narrate(Event(at: t, .refused(action: "inject completes '\(named)'", reason: reason)))
+                }
+            }
         }
         guard fire != -2 else { return }
         do {
@@ -383,7 +458,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     func count(into tally: inout MonteCarlo.Tally) {
         tally.runs += 1
         let facts = recorder.facts
-        for e in simulator.expectations.indices where Scorer.met(simulator.expectations[e], facts) { tally.met[e] += 1 }
+        for e in simulator.expectations.indices where Scorer.met(simulator.expectations[e], facts, by: deadline[e]) { tally.met[e] += 1 }
         for g in facts.onTime.indices where facts.onTime[g] >= 0 {
             tally.active[g] += 1
             if facts.onTime[g] == 1 { tally.onTime[g] += 1 }
@@ -392,7 +467,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     }
 
     /// Whether expectation `e` (file order) was met by its deadline.
-    func met(_ e: Int) -> Bool { Scorer.met(simulator.expectations[e], facts) }
+    func met(_ e: Int) -> Bool { Scorer.met(simulator.expectations[e], facts, by: deadline[e]) }
 
     public func outcome() -> Simulator.Outcome where Log == ExerciseLog {
         var facts = facts
@@ -402,8 +477,8 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
             let (i, j) = simulator.expectationSource[e]
             let at = Scorer.happened(expectation, facts)
             results.append(Simulator.ExpectationResult(
-                inject: i, index: j, expectation: scenario.injects[i].expectations[j], deadline: expectation.deadline,
-                met: at.map { $0 <= expectation.deadline } ?? false, happenedAt: at, contingencyDelivered: delivered[e]))
+                inject: i, index: j, expectation: scenario.injects[i].expectations[j], deadline: deadline[e],
+                met: at.map { $0 <= deadline[e] } ?? false, happenedAt: at, contingencyDelivered: delivered[e]))
         }
         let actions = scenario.actions.indices.map { i in
             Simulator.ActionResult(

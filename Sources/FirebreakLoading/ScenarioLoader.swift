@@ -10,9 +10,9 @@ public struct ScenarioLoadResult: Sendable {
 /// Reads scenario YAML and checks it against its playbook, with positioned diagnostics.
 public enum ScenarioLoader {
     static let topKeys = ["firebreak", "id", "title", "playbook", "severity", "start", "cast", "injects", "actions", "variability", "end"]
-    static let injectKeys = ["id", "at", "from", "text", "fire", "expect"]
+    static let injectKeys = ["id", "at", "from", "text", "fire", "expect", "window", "done", "reach"]
     static let expectKeys = ["done", "state", "within", "else"]
-    static let contingencyKeys = ["from", "text", "fire"]
+    static let contingencyKeys = ["from", "text", "fire", "after", "done", "reach"]
     static let actionKeys = ["at", "by", "done", "choice", "skip", "reason", "fire", "note"]
 
     /// Whether YAML text is a scenario rather than a playbook (it names a `playbook` or has `injects`).
@@ -177,6 +177,9 @@ public enum ScenarioLoader {
                         checkEvent(event)
                         inject.fire = event.value
                     }
+                case "window": inject.window = reader.duration(value, "'window' of \(name)")
+                case "done": inject.done = readInjectDone(value, "'done' of \(name)")
+                case "reach": inject.reach = readReach(value, "'reach' of \(name)")
                 case "expect":
                     guard case .sequence(let sequence) = value else {
                         reader.error("'expect' of \(name) must be a list of expectations", value)
@@ -187,6 +190,22 @@ public enum ScenarioLoader {
                 }
             }
             return valid ? inject : nil
+        }
+
+        /// A step the outside world completes: it must exist, and cannot be a decision (an inject does not choose).
+        mutating func readInjectDone(_ node: Node, _ what: String) -> String? {
+            guard let step = reader.located(node, what) else { return nil }
+            checkStep(step)
+            if let options = playbook?.anyStep(step.value)?.choices?.options {
+                reader.error("\(what) names decision step '\(step.value)'; an inject completes a step but cannot choose among \(quotedList(options))", at: step.location)
+            }
+            return step.value
+        }
+
+        mutating func readReach(_ node: Node, _ what: String) -> Int? {
+            guard let reach = reader.int(node, what) else { return nil }
+            if reach.value < 0 { reader.error("\(what) must be 0 or more people, not \(reach.value)", at: reach.location) }
+            return reach.value
         }
 
         mutating func readExpectation(_ node: Node, _ inject: String) -> Expectation? {
@@ -226,6 +245,9 @@ public enum ScenarioLoader {
                                 checkEvent(event)
                                 result.fire = event.value
                             }
+                        case "after": result.after = reader.duration(v, "'after' of the 'else'") ?? 0
+                        case "done": result.done = readInjectDone(v, "'done' of the 'else'")
+                        case "reach": result.reach = readReach(v, "'reach' of the 'else'")
                         default: break
                         }
                     }

@@ -31,9 +31,9 @@ public enum EventText {
         case let .timer(state, after, to): return "timer: \(DurationText.format(after)) in '\(state)' → '\(to)'"
         case let .closed(reason, forced):
             return forced ? "force-closed: \(reason ?? "")" : "closed"
-        case let .inject(id, _, text):  // `from` is shown as the actor
+        case let .inject(id, _, text, reach):  // `from` is shown as the actor
             let name = id.map { " '\($0)'" } ?? ""
-            return "inject\(name): \(text)"
+            return "inject\(name): \(text)" + (reach.map { " (reach \($0))" } ?? "")
         case let .refused(action, reason): return "refused \(action): \(reason)"
         }
     }

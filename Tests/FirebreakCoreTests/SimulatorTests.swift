@@ -120,7 +120,7 @@ private func trace(_ events: some Sequence<Event>) -> [String] {
         case let .escalated(step, to): return "\(time) escalated \(step) \(to)"
         case let .timer(state, _, to): return "\(time) timer \(state) \(to)"
         case .closed: return "\(time) closed"
-        case let .inject(id, _, text): return "\(time) inject \(id ?? "-") \(text)"
+        case let .inject(id, _, text, _): return "\(time) inject \(id ?? "-") \(text)"
         case let .refused(action, _): return "\(time) refused \(action)"
         }
     }
