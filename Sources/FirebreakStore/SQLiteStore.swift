@@ -75,6 +75,18 @@ public final class SQLiteStore: IncidentStore, Sendable {
             }
         }
         do {
+            writer = try Self.open(path, configuration)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw Self.translate(error, doing: "open the database", path: path)
+        }
+    }
+
+    /// The file as a pool, migrated; read-only where the file is, or as it is where its folder is.
+    static func open(_ path: String, _ configuration: Configuration) throws -> any DatabaseWriter {
+        var configuration = configuration
+        do {
             var pool: DatabasePool
             do {
                 pool = try DatabasePool(path: path, configuration: configuration)
@@ -85,17 +97,34 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 configuration.readonly = true
                 pool = try DatabasePool(path: path, configuration: configuration)
             }
-            writer = pool
-            // Reads first: most commands find the schema current and need no write lock to learn it.
-            // Anything else, a failed read included (another process may be creating the schema
-            // this instant), is settled by `migrate`, with the write lock held.
-            let applied = try? pool.read { db in try Self.migrator.appliedIdentifiers(db) }
-            if applied != Set(Self.migrations.map(\.identifier)) { try Self.migrate(pool, path: path) }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw Self.translate(error, doing: "open the database", path: path)
+            try migrateIfNeeded(pool, path: path)
+            return pool
+        } catch let error as DatabaseError
+            where [.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode) && isInReadOnlyFolderWithoutWAL(path)
+        {
+            // SQLite could not create the -wal and -shm it needs even to read. None exists, so no
+            // process can have written here since the file was last closed cleanly (it could not
+            // have made a -wal either): the file holds everything, and is read as it is, unchanged.
+            configuration.readonly = true
+            let escaped = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+            let queue = try DatabaseQueue(path: "file:\(escaped)?immutable=1", configuration: configuration)
+            try migrateIfNeeded(queue, path: path)
+            return queue
         }
+    }
+
+    /// Reads first: most commands find the schema current and need no write lock to learn it.
+    /// Anything else, a failed read included (another process may be creating the schema this
+    /// instant), is settled by `migrate`, with the write lock held.
+    static func migrateIfNeeded(_ writer: any DatabaseWriter, path: String) throws {
+        let applied = try? writer.read { db in try Self.migrator.appliedIdentifiers(db) }
+        if applied != Set(Self.migrations.map(\.identifier)) { try Self.migrate(writer, path: path) }
+    }
+
+    /// A database in a folder this process cannot write, with no `-wal` or `-shm` beside it.
+    static func isInReadOnlyFolderWithoutWAL(_ path: String) -> Bool {
+        let folder = (path as NSString).deletingLastPathComponent
+        return access(folder.isEmpty ? "." : folder, W_OK) != 0 && access(path + "-wal", F_OK) != 0 && access(path + "-shm", F_OK) != 0
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -229,7 +258,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
         if access(folder.isEmpty ? "." : folder, W_OK) != 0, access(path + "-shm", F_OK) != 0 || access(path + "-wal", F_OK) != 0 {
             return .cannotOpen(
                 path: path,
-                reason: "its folder '\(folder.isEmpty ? "." : folder)' is not writable, and SQLite must create '\((path as NSString).lastPathComponent)-wal' and '-shm' there, to read as well as to write")
+                reason: "its folder '\(folder.isEmpty ? "." : folder)' is not writable, and SQLite must create '\((path as NSString).lastPathComponent)-wal' and '-shm' there to write (a read opens the file as it is)")
         }
         return nil
     }
