@@ -4,7 +4,8 @@ public enum Command: Sendable, Equatable {
     case done(step: String, choice: String? = nil, note: String? = nil)
     case skip(step: String, reason: String)
     case fire(event: String)
-    case note(text: String)
+    /// A note, about a step when `step` is given (without settling it).
+    case note(text: String, step: String? = nil)
     /// Force-close from any state; commander only.
     case close(reason: String)
 }
@@ -16,7 +17,8 @@ public enum Move: Sendable, Equatable {
     case done(step: Int32, option: Int32, note: String?)
     case skip(step: Int32, reason: String)
     case fire(event: Int32)
-    case note(text: String)
+    /// `step`: the step the note is about, -1 for none.
+    case note(text: String, step: Int32 = -1)
     case close(reason: String)
 }
 
@@ -109,7 +111,8 @@ public struct EngineEvent: Sendable, Equatable {
         case done(step: Int32, option: Int32)
         case skipped(step: Int32)
         case fired(event: Int32)
-        case note
+        /// `step`: the step the note is about, -1 for none.
+        case note(step: Int32)
         case overdue(step: Int32, due: Int)
         case escalated(step: Int32, to: Int32)
         case timer(state: Int32, after: Int, to: Int32)
@@ -274,7 +277,7 @@ public struct Engine: Sendable {
             return .done(step: g, option: option, note: note)
         case let .skip(step, reason): return .skip(step: stepIndex(step), reason: reason)
         case let .fire(event): return .fire(event: tables.eventIndex[event] ?? -1)
-        case let .note(text): return .note(text: text)
+        case let .note(text, step): return .note(text: text, step: step.map { stepIndex($0) } ?? -1)
         case let .close(reason): return .close(reason: reason)
         }
     }
@@ -353,10 +356,10 @@ public struct Engine: Sendable {
             emit(EngineEvent(at: at, role: role, .fired(event: event)), words(recorded, nil), &incident, &sink)
             enter(tables.routes[route].target, from: Int32(incident.state), by: event, at: at, actor: recorded, &incident, &sink)
 
-        case let .note(text):
+        case let .note(text, step):
             guard !text.isEmpty else { throw .emptyText }
             let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
-            emit(EngineEvent(at: at, role: role, .note), words(recorded, S.keepsRecord ? text : nil), &incident, &sink)
+            emit(EngineEvent(at: at, role: role, .note(step: max(-1, step))), words(recorded, S.keepsRecord ? text : nil), &incident, &sink)
 
         case let .close(reason):
             try requireCommander(actor, incident)
@@ -754,7 +757,7 @@ extension Playbook {
             body = .done(step: t.stepIDs[Int(step)], choice: option >= 0 ? t.optionNames[Int(step)][Int(option)] : nil, note: words.text)
         case let .skipped(step): body = .skipped(step: t.stepIDs[Int(step)], reason: text)
         case let .fired(event): body = .fired(event: t.eventNames[Int(event)])
-        case .note: body = .note(text: text)
+        case let .note(step): body = .note(text: text, step: step >= 0 ? t.stepIDs[Int(step)] : nil)
         case let .overdue(step, due): body = .overdue(step: t.stepIDs[Int(step)], due: due)
         case let .escalated(step, to): body = .escalated(step: t.stepIDs[Int(step)], to: t.roleNames[Int(to)])
         case let .timer(s, after, to): body = .timer(state: states[Int(s)].id, after: after, to: states[Int(to)].id)
@@ -789,8 +792,8 @@ extension Playbook {
             body = .skipped(step: step(id))
             text = reason
         case let .fired(event): body = .fired(event: t.eventIndex[event] ?? -1)
-        case let .note(note):
-            body = .note
+        case let .note(note, about):
+            body = .note(step: about.map(step) ?? -1)
             text = note
         case let .overdue(id, due): body = .overdue(step: step(id), due: due)
         case let .escalated(id, to): body = .escalated(step: step(id), to: t.roleIndex[to] ?? -1)

@@ -31,7 +31,8 @@ public struct Event: Sendable, Equatable {
         case done(step: String, choice: String?, note: String?)
         case skipped(step: String, reason: String)
         case fired(event: String)
-        case note(text: String)
+        /// `step`: the step the note is about (an exercise's `{ note: T, step: S }`), when given.
+        case note(text: String, step: String? = nil)
         case overdue(step: String, due: Int)
         case escalated(step: String, to: String)
         case timer(state: String, after: Int, to: String)
@@ -83,7 +84,7 @@ extension Event.Body {
             [("step", .string(step)), ("choice", choice.map(FieldValue.string) ?? .null), ("note", note.map(FieldValue.string) ?? .null)]
         case let .skipped(step, reason): [("step", .string(step)), ("reason", .string(reason))]
         case let .fired(event): [("event", .string(event))]
-        case let .note(text): [("text", .string(text))]
+        case let .note(text, step): [("text", .string(text))] + (step.map { [("step", FieldValue.string($0))] } ?? [])
         case let .overdue(step, due): [("step", .string(step)), ("due", .int(due))]
         case let .escalated(step, to): [("step", .string(step)), ("to", .string(to))]
         case let .timer(state, after, to): [("state", .string(state)), ("after", .int(after)), ("to", .string(to))]
@@ -121,7 +122,7 @@ extension Event.Body {
             self = .fired(event: e)
         case .note:
             guard let t = s("text") else { return nil }
-            self = .note(text: t)
+            self = .note(text: t, step: s("step"))
         case .overdue:
             guard let st = s("step"), let d = i("due") else { return nil }
             self = .overdue(step: st, due: d)

@@ -86,11 +86,17 @@ public struct Expectation: Sendable, Equatable {
     public enum Condition: Sendable, Equatable {
         case done(step: String)
         case state(String)
+        /// The incident never enters the state during the exercise (scored at the end).
+        case never(state: String)
+        /// `step` is done, and `other` was not done earlier than it (scored at the end).
+        case before(step: String, other: String)
 
         public var kind: String {
             switch self {
             case .done: "done"
             case .state: "state"
+            case .never: "never"
+            case .before: "before"
             }
         }
 
@@ -98,6 +104,16 @@ public struct Expectation: Sendable, Equatable {
             switch self {
             case .done(let step): step
             case .state(let state): state
+            case .never(let state): state
+            case .before(let step, _): step
+            }
+        }
+
+        /// Scored at the end rather than by a deadline: `never` and `before`.
+        public var isScoredAtEnd: Bool {
+            switch self {
+            case .never, .before: true
+            case .done, .state: false
             }
         }
     }
@@ -143,7 +159,7 @@ public struct Action: Sendable, Equatable {
         case done(step: String, choice: String?)
         case skip(step: String, reason: String)
         case fire(event: String)
-        case note(text: String)
+        case note(text: String, step: String? = nil)
     }
 
     public init(at: Int, by: String, _ move: Move) {
@@ -157,7 +173,7 @@ public struct Action: Sendable, Equatable {
         case let .done(step, choice): .done(step: step, choice: choice)
         case let .skip(step, reason): .skip(step: step, reason: reason)
         case let .fire(event): .fire(event: event)
-        case let .note(text): .note(text: text)
+        case let .note(text, step): .note(text: text, step: step)
         }
     }
 
@@ -167,7 +183,7 @@ public struct Action: Sendable, Equatable {
         case let .done(step, choice): choice.map { "done \(step) (\($0))" } ?? "done \(step)"
         case let .skip(step, _): "skip \(step)"
         case let .fire(event): "fire \(event)"
-        case .note: "note"
+        case let .note(_, step): step.map { "note on \($0)" } ?? "note"
         }
     }
 }

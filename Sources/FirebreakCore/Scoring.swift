@@ -98,10 +98,12 @@ public struct ScoredExpectation: Sendable, Equatable {
     public enum Condition: Sendable, Equatable {
         case done(step: Int32)
         case entered(state: Int32)
+        case never(state: Int32)
+        case before(step: Int32, other: Int32)
     }
 
     public var condition: Condition
-    /// Seconds from T+0.
+    /// Seconds from T+0; `Int.max` for what is scored at the end (`never`, `before`).
     public var deadline: Int
 
     public init(_ expectation: Expectation, injectAt: Int, playbook: Playbook) {
@@ -110,27 +112,43 @@ public struct ScoredExpectation: Sendable, Equatable {
             condition = .done(step: playbook.tables.stepIndex[step] ?? -1)
         case .state(let state):
             condition = .entered(state: playbook.stateIndex[state].map(Int32.init) ?? -1)
+        case .never(let state):
+            condition = .never(state: playbook.stateIndex[state].map(Int32.init) ?? -1)
+        case let .before(step, other):
+            condition = .before(step: playbook.tables.stepIndex[step] ?? -1, other: playbook.tables.stepIndex[other] ?? -1)
         }
-        deadline = injectAt + expectation.within
+        deadline = expectation.condition.isScoredAtEnd ? .max : injectAt + expectation.within
     }
 }
 
 /// Scores expectations against an exercise's facts: the one place that says when an expectation is met.
 public enum Scorer {
-    /// When the expectation's condition came true (also when late); nil when it never did.
+    /// When the expectation's condition came true (also when late); nil when it never did. For `never`,
+    /// when the state was entered (it broke then); for `before`, when A was done (also when B came first).
     @inline(__always)
     public static func happened(_ expectation: ScoredExpectation, _ facts: ExerciseFacts) -> Int? {
         let at: Int
         switch expectation.condition {
-        case .done(let step): at = step >= 0 ? facts.firstDone[Int(step)] : .max
-        case .entered(let state): at = state >= 0 ? facts.firstEntered[Int(state)] : .max
+        case .done(let step), .before(let step, _): at = step >= 0 ? facts.firstDone[Int(step)] : .max
+        case .entered(let state), .never(let state): at = state >= 0 ? facts.firstEntered[Int(state)] : .max
         }
         return at == .max ? nil : at
     }
 
     /// Met: the condition came true at or before `deadline` (earlier than the inject counts too).
+    /// `never`: the state was never entered (entering the start state at T+0 counts); `before`: A is
+    /// done and B was not done earlier than A (each step's earliest done, over all rounds; the same
+    /// instant is met; B never done is met).
     @inline(__always)
     public static func met(_ expectation: ScoredExpectation, _ facts: ExerciseFacts, by deadline: Int? = nil) -> Bool {
-        happened(expectation, facts).map { $0 <= (deadline ?? expectation.deadline) } ?? false
+        switch expectation.condition {
+        case .never(let state):
+            return state < 0 || facts.firstEntered[Int(state)] == .max
+        case let .before(step, other):
+            guard step >= 0, facts.firstDone[Int(step)] != .max else { return false }
+            return other < 0 || facts.firstDone[Int(other)] >= facts.firstDone[Int(step)]
+        case .done, .entered:
+            return happened(expectation, facts).map { $0 <= (deadline ?? expectation.deadline) } ?? false
+        }
     }
 }

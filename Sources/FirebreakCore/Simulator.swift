@@ -235,7 +235,9 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         for i in injectAt.indices {
             injectAt[i] = simulator.injectAt[i] + (windows.map { i < $0.count ? min(max(0, $0[i]), simulator.injectWindow[i]) : 0 } ?? 0)
         }
-        for e in deadline.indices { deadline[e] = injectAt[simulator.expectationSource[e].inject] + simulator.expectationWithin[e] }
+        for e in deadline.indices where simulator.expectations[e].deadline != .max {
+            deadline[e] = injectAt[simulator.expectationSource[e].inject] + simulator.expectationWithin[e]
+        }
         for c in contingencyAt.indices {
             let plan = simulator.contingencies[c]
             contingencyAt[c] = deadline[plan.expectation] + plan.after
@@ -478,7 +480,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
             let at = Scorer.happened(expectation, facts)
             results.append(Simulator.ExpectationResult(
                 inject: i, index: j, expectation: scenario.injects[i].expectations[j], deadline: deadline[e],
-                met: at.map { $0 <= deadline[e] } ?? false, happenedAt: at, contingencyDelivered: delivered[e]))
+                met: Scorer.met(expectation, facts, by: deadline[e]), happenedAt: at, contingencyDelivered: delivered[e]))
         }
         let actions = scenario.actions.indices.map { i in
             Simulator.ActionResult(

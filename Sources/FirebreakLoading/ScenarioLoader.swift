@@ -11,9 +11,9 @@ public struct ScenarioLoadResult: Sendable {
 public enum ScenarioLoader {
     static let topKeys = ["firebreak", "id", "title", "playbook", "severity", "start", "cast", "injects", "actions", "variability", "end"]
     static let injectKeys = ["id", "at", "from", "text", "fire", "expect", "window", "done", "reach"]
-    static let expectKeys = ["done", "state", "within", "else"]
+    static let expectKeys = ["done", "state", "within", "else", "never", "before"]
     static let contingencyKeys = ["from", "text", "fire", "after", "done", "reach"]
-    static let actionKeys = ["at", "by", "done", "choice", "skip", "reason", "fire", "note"]
+    static let actionKeys = ["at", "by", "done", "choice", "skip", "reason", "fire", "note", "step"]
 
     /// Whether YAML text is a scenario rather than a playbook (it names a `playbook` or has `injects`).
     public static func looksLikeScenario(_ text: String) -> Bool {
@@ -210,28 +210,46 @@ public enum ScenarioLoader {
 
         mutating func readExpectation(_ node: Node, _ inject: String) -> Expectation? {
             let what = "an expectation of \(inject)"
-            guard let fields = reader.mapping(node, what, allowed: ScenarioLoader.expectKeys, required: ["within"]) else { return nil }
+            guard let fields = reader.mapping(node, what, allowed: ScenarioLoader.expectKeys) else { return nil }
             var condition: Expectation.Condition?
             var within: Int?
             var contingency: Contingency?
-            let targets = fields.filter { $0.key == "done" || $0.key == "state" }
+            let targets = fields.filter { ["done", "state", "never"].contains($0.key) }
             if targets.count != 1 {
-                reader.error("\(what) needs exactly one of 'done: STEP' or 'state: STATE'", node)
+                reader.error("\(what) needs exactly one of 'done: STEP', 'state: STATE' or 'never: STATE'", node)
             }
-            for (key, _, value) in fields {
+            let atEnd = fields.contains { $0.key == "never" || $0.key == "before" }
+            if !atEnd, !fields.contains(where: { $0.key == "within" }) {
+                reader.error("\(what) is missing required key 'within'", node)
+            }
+            var before: Located<String>?
+            for (key, keyNode, value) in fields {
                 switch key {
                 case "done":
                     if let step = reader.located(value, "'done' of \(what)") {
                         checkStep(step)
                         condition = .done(step: step.value)
                     }
-                case "state":
-                    if let state = reader.located(value, "'state' of \(what)") {
+                case "state", "never":
+                    if let state = reader.located(value, "'\(key)' of \(what)") {
                         checkState(state)
-                        condition = .state(state.value)
+                        condition = key == "state" ? .state(state.value) : .never(state: state.value)
                     }
-                case "within": within = reader.duration(value, "'within' of \(what)", allowZero: true)
+                case "before":
+                    if let step = reader.located(value, "'before' of \(what)") {
+                        checkStep(step)
+                        before = step
+                    }
+                case "within":
+                    if atEnd {
+                        reader.error("'within' does not go with '\(fields.contains { $0.key == "never" } ? "never" : "before")': it is scored at the end of the exercise", at: NodeReader.location(keyNode))
+                    }
+                    within = reader.duration(value, "'within' of \(what)", allowZero: true)
                 case "else":
+                    if atEnd {
+                        reader.error("'else' does not go with '\(fields.contains { $0.key == "never" } ? "never" : "before")': it is scored at the end, so there is no moment to deliver a contingency", at: NodeReader.location(keyNode))
+                        continue
+                    }
                     guard let entries = reader.mapping(value, "the 'else' of \(what)", allowed: ScenarioLoader.contingencyKeys, required: ["text"]) else { continue }
                     var result = Contingency(text: "")
                     var ok = true
@@ -255,7 +273,16 @@ public enum ScenarioLoader {
                 default: break
                 }
             }
-            guard targets.count == 1, let condition, let within else { return nil }
+            if let before {
+                guard case .done(let step)? = condition else {
+                    reader.error("'before' goes with 'done': { done: A, before: B } expects A done no later than B", at: before.location)
+                    return nil
+                }
+                condition = .before(step: step, other: before.value)
+            }
+            guard targets.count == 1, let condition else { return nil }
+            if condition.isScoredAtEnd { return Expectation(condition, within: 0) }
+            guard let within else { return nil }
             return Expectation(condition, within: within, contingency: contingency)
         }
 
@@ -267,7 +294,7 @@ public enum ScenarioLoader {
                 return nil
             }
             var at: Int?, by: String?, move: Action.Move?
-            var choice: Located<String>?, reason: String?
+            var choice: Located<String>?, reason: String?, about: Located<String>?
             for (key, _, value) in fields {
                 switch key {
                 case "at": at = reader.duration(value, "'at' of the action", allowZero: true)
@@ -290,7 +317,18 @@ public enum ScenarioLoader {
                     }
                 case "note":
                     if let text = reader.text(value, "the note of the action") { move = .note(text: text) }
+                case "step":
+                    if let step = reader.located(value, "'step' of the action") {
+                        checkStep(step)
+                        about = step
+                    }
                 default: break
+                }
+            }
+            if let about {
+                switch move {
+                case .note?: break
+                default: reader.error("'step' goes with 'note': { note: TEXT, step: STEP } is a note about a step", at: about.location)
                 }
             }
             switch move {
@@ -321,6 +359,7 @@ public enum ScenarioLoader {
             case .fire, .note:
                 if let choice { reader.error("'choice' goes with 'done'", at: choice.location) }
                 if reason != nil { reader.error("'reason' goes with 'skip'", node) }
+                if case .note(let text, _)? = move, let about { move = .note(text: text, step: about.value) }
             case nil: return nil
             }
             guard let at, let by, let move else { return nil }

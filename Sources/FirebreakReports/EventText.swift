@@ -25,7 +25,7 @@ public enum EventText {
             return text
         case let .skipped(step, reason): return "skipped '\(step)': \(reason)"
         case let .fired(name): return "fired '\(name)'"
-        case let .note(text): return "note: \(text)"
+        case let .note(text, step): return "note" + (step.map { " on '\($0)'" } ?? "") + ": \(text)"
         case let .overdue(step, due): return "'\(step)' overdue (due \(clock(due)))"
         case let .escalated(step, to): return "'\(step)' escalated to '\(to)'"
         case let .timer(state, after, to): return "timer: \(DurationText.format(after)) in '\(state)' → '\(to)'"

@@ -18,7 +18,14 @@ public struct ExerciseReport: Sendable {
         switch expectation.condition {
         case .done(let step): "done '\(step)' within \(DurationText.format(expectation.within))"
         case .state(let state): "in state '\(state)' within \(DurationText.format(expectation.within))"
+        case .never(let state): "never in state '\(state)'"
+        case let .before(step, other): "done '\(step)' before '\(other)'"
         }
+    }
+
+    /// B of `{ done: A, before: B }`.
+    static func other(_ expectation: Expectation) -> String? {
+        if case .before(_, let other) = expectation.condition { other } else { nil }
     }
 
     public func injectName(_ index: Int) -> String {
@@ -41,7 +48,17 @@ public struct ExerciseReport: Sendable {
         out += "\nExpectations: \(expectationsMet) of \(outcome.expectations.count) met\n"
         for result in outcome.expectations {
             let word = result.met ? "met   " : "MISSED"
-            var line = "  \(word)  \(injectName(result.inject)): \(Self.describe(result.expectation)), by \(clock(result.deadline))"
+            var line = "  \(word)  \(injectName(result.inject)): \(Self.describe(result.expectation))"
+            switch result.expectation.condition {
+            case .never:
+                out += line + (result.happenedAt.map { " — entered at \(clock($0))" } ?? "") + "\n"
+                continue
+            case .before(_, let other):
+                if let at = result.happenedAt { line += result.met ? " — at \(clock(at))" : " — at \(clock(at)), but '\(other)' was done first" }
+                out += line + (result.happenedAt == nil ? " — never" : "") + "\n"
+                continue
+            case .done, .state: line += ", by \(clock(result.deadline))"
+            }
             if let at = result.happenedAt { line += result.met ? " — at \(clock(at))" : " — late, at \(clock(at))" } else if !result.met { line += " — never" }
             if result.contingencyDelivered { line += " (contingency delivered)" }
             out += line + "\n"
@@ -90,12 +107,12 @@ public struct ExerciseReport: Sendable {
             ("expectations", .array(outcome.expectations.map { result in
                 .object([
                     ("inject", .string(injectName(result.inject))), ("kind", .string(result.expectation.condition.kind)),
-                    ("target", .string(result.expectation.condition.target)), ("withinSeconds", .int(result.expectation.within)),
-                    ("deadlineSeconds", .int(result.deadline)), ("met", .bool(result.met)),
+                    ("target", .string(result.expectation.condition.target)), ("withinSeconds", result.expectation.condition.isScoredAtEnd ? .null : .int(result.expectation.within)),
+                    ("deadlineSeconds", result.deadline == .max ? .null : .int(result.deadline)), ("met", .bool(result.met)),
                     ("metAtSeconds", result.met ? .optional(result.happenedAt) : .null),
                     ("happenedAtSeconds", .optional(result.happenedAt)),
                     ("contingencyDelivered", .bool(result.contingencyDelivered)),
-                ])
+                ] + (Self.other(result.expectation).map { [("before", .string($0))] } ?? []))
             })),
             ("steps", .array(outcome.analysis.steps.map { round in
                 .object([

@@ -231,7 +231,11 @@ public struct PostMortem: Sendable {
         var improvements: [String] = []
         for objective in objectives {
             let text = "\(md(objective.inject)): \(md(ExerciseReport.describe(objective.expectation)))"
-            if objective.met {
+            if case .never = objective.expectation.condition {
+                if objective.met { strengths.append("\(text) — kept") } else { improvements.append("\(text) — missed: entered at \(tplus(objective.happenedAt ?? 0))") }
+            } else if case .before = objective.expectation.condition, !objective.met {
+                improvements.append("\(text) — missed" + (objective.happenedAt.map { ": the other step was done first (this one at \(tplus($0)))" } ?? ": never done"))
+            } else if objective.met {
                 strengths.append("\(text) — met at \(tplus(objective.happenedAt ?? objective.deadline))")
             } else if let at = objective.happenedAt {
                 improvements.append("\(text) — missed: late, at \(tplus(at)) (deadline \(tplus(objective.deadline)))")
@@ -256,7 +260,7 @@ public struct PostMortem: Sendable {
             "objectives": objectives.map { objective -> [String: String] in
                 [
                     "inject": md(objective.inject), "objective": md(ExerciseReport.describe(objective.expectation)),
-                    "deadline": tplus(objective.deadline), "result": objective.met ? "met" : "**missed**",
+                    "deadline": objective.deadline == .max ? "at the end" : tplus(objective.deadline), "result": objective.met ? "met" : "**missed**",
                     "when": objective.happenedAt.map(tplus) ?? "never",
                 ]
             },
@@ -435,7 +439,7 @@ public struct PostMortem: Sendable {
         if let exercise {
             tail.append(("objectives", .array(objectives.map { o in
                 .object([("inject", .string(o.inject)), ("kind", .string(o.expectation.condition.kind)), ("target", .string(o.expectation.condition.target)),
-                         ("deadline", .string(timeISO(o.deadline))), ("met", .bool(o.met)), ("happenedAt", .optional(o.happenedAt.map(timeISO)))])
+                         ("deadline", o.deadline == .max ? .null : .string(timeISO(o.deadline))), ("met", .bool(o.met)), ("happenedAt", .optional(o.happenedAt.map(timeISO)))])
             })))
             tail.append(("scenario", .string(exercise.scenario.id)))
         }

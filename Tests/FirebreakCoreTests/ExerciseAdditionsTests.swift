@@ -197,6 +197,85 @@ private func played(_ outcome: Simulator.Outcome) -> [String] {
     }
 }
 
+/// `never` and `before` expectations, and notes about a step.
+@Suite struct NeverBeforeTests {
+    static func outcome(_ actions: String, expect: String) throws -> Simulator.Outcome {
+        try simulator("""
+            injects:
+              - id: start
+                at: 0m
+                text: Start
+                expect:
+            \(expect)
+            actions:
+            \(actions)
+            end: 2h
+            """).run()
+    }
+
+    @Test func neverIsMetWhenTheStateIsNeverEnteredAndMissedWhenItIs() throws {
+        let kept = try Self.outcome("  - { at: 1m, by: lead, done: check }", expect: "      - { never: review }")
+        #expect(kept.expectations.map(\.met) == [true])
+        #expect(kept.expectations.map(\.happenedAt) == [nil])
+        let broken = try Self.outcome("  - { at: 30m, by: lead, fire: worsen }", expect: "      - { never: review }")
+        #expect(broken.expectations.map(\.met) == [false])
+        #expect(broken.expectations.map(\.happenedAt) == [30 * 60])
+        // Entering the start state at T+0 counts as entering it.
+        #expect(try Self.outcome("  - { at: 1m, by: lead, note: hi }", expect: "      - { never: open }").expectations.map(\.met) == [false])
+    }
+
+    @Test func beforeIsMetMissedAndMetWhenTheOtherStepIsNeverDone() throws {
+        let expect = "      - { done: check, before: decide }"
+        let met = try Self.outcome("  - { at: 5m, by: lead, done: check }\n  - { at: 6m, by: lead, done: decide, choice: a }", expect: expect)
+        #expect(met.expectations.map(\.met) == [true])
+        #expect(met.expectations.map(\.happenedAt) == [5 * 60])
+        let sameInstant = try Self.outcome("  - { at: 5m, by: lead, done: decide, choice: a }\n  - { at: 5m, by: lead, done: check }", expect: expect)
+        #expect(sameInstant.expectations.map(\.met) == [true])
+        let missed = try Self.outcome("  - { at: 5m, by: lead, done: decide, choice: a }\n  - { at: 6m, by: lead, done: check }", expect: expect)
+        #expect(missed.expectations.map(\.met) == [false])
+        #expect(missed.expectations.map(\.happenedAt) == [6 * 60])
+        let otherNeverDone = try Self.outcome("  - { at: 5m, by: lead, done: check }", expect: expect)
+        #expect(otherNeverDone.expectations.map(\.met) == [true])
+        // A skip is not a done: A skipped is missed, B skipped does not count against A.
+        let skipped = try Self.outcome("  - { at: 5m, by: lead, skip: check, reason: no time }", expect: expect)
+        #expect(skipped.expectations.map(\.met) == [false])
+        #expect(skipped.expectations.map(\.happenedAt) == [nil])
+    }
+
+    @Test func neverAndBeforeAreCountedInStatsRunByRun() throws {
+        let sim = try simulator("""
+            injects:
+              - { at: 0m, text: Start, expect: [{ never: review }, { done: check, before: decide }] }
+            actions:
+              - { at: 5m, by: lead, done: check }
+              - { at: 5m, by: boss, done: decide, choice: a }
+              - { at: 30m, by: boss, fire: worsen }
+            variability: { boss: 1h, lead: 10m }
+            end: 1h
+            """)
+        let carlo = MonteCarlo(simulator: sim, seed: 11)
+        let tally = carlo.tally(0..<300)
+        let runs = (0..<300).map { carlo.run($0).met }
+        #expect(tally.met == [runs.filter { $0[0] }.count, runs.filter { $0[1] }.count])
+        #expect(tally.met[0] > 0 && tally.met[0] < 300 && tally.met[1] > 0 && tally.met[1] < 300)
+    }
+
+    @Test func aNoteAboutAStepIsRecordedWithItAndNeverSettlesIt() throws {
+        let outcome = try simulator("""
+            injects:
+              - { at: 0m, text: Start }
+            actions:
+              - { at: 5m, by: lead, note: "called the employee, no answer", step: check }
+            end: 20m
+            """).run()
+        #expect(outcome.events.contains(Event(at: 300, actor: "lead", role: "lead", .note(text: "called the employee, no answer", step: "check"))))
+        #expect(outcome.analysis.steps.first { $0.step == "check" }?.status == .notDone)
+        #expect(outcome.actions.map(\.action.summary) == ["note on check"])
+        #expect(Event.Body.note(text: "x", step: "check").fields.map(\.0) == ["text", "step"])
+        #expect(Event.Body.note(text: "x").fields.map(\.0) == ["text"])
+    }
+}
+
 /// The scenario diagnostics of the 1.1 keys, each at its node.
 @Suite struct ScenarioAdditionsDiagnosticsTests {
     static func diagnostics(_ body: String) throws -> [String] {
@@ -217,6 +296,20 @@ private func played(_ outcome: Simulator.Outcome) -> [String] {
          "6:82: error: 'after' of the 'else' '1x' is not a duration"),
         ("injects:\n  - { at: 0m, text: T, expect: [{ done: act, within: 5m, else: { text: X, at: 1m } }] }",
          "6:75: error: unknown key 'at' in the 'else' of an expectation of an inject; known keys are 'from', 'text', 'fire', 'after', 'done', 'reach'"),
+        ("injects:\n  - { at: 0m, text: T, expect: [{ never: reveiw }] }",
+         "6:42: error: unknown state 'reveiw' (did you mean 'review'?)"),
+        ("injects:\n  - { at: 0m, text: T, expect: [{ never: review, within: 5m }] }",
+         "6:50: error: 'within' does not go with 'never': it is scored at the end of the exercise"),
+        ("injects:\n  - { at: 0m, text: T, expect: [{ done: check, before: act, else: { text: X } }] }",
+         "6:61: error: 'else' does not go with 'before': it is scored at the end, so there is no moment to deliver a contingency"),
+        ("injects:\n  - { at: 0m, text: T, expect: [{ state: review, before: act }] }",
+         "6:58: error: 'before' goes with 'done': { done: A, before: B } expects A done no later than B"),
+        ("injects:\n  - { at: 0m, text: T, expect: [{ done: check }] }",
+         "6:33: error: an expectation of an inject is missing required key 'within'"),
+        ("injects:\n  - { at: 0m, text: T }\nactions:\n  - { at: 0m, by: lead, fire: worsen, step: check }",
+         "8:45: error: 'step' goes with 'note': { note: TEXT, step: STEP } is a note about a step"),
+        ("injects:\n  - { at: 0m, text: T }\nactions:\n  - { at: 0m, by: lead, note: hello, step: chek }",
+         "8:44: error: unknown step 'chek' (did you mean 'check'?)"),
     ])
     func eachNewKeyIsCheckedAtItsNode(body: String, expected: String) throws {
         let found = try Self.diagnostics(body)

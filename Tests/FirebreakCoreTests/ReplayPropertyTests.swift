@@ -309,7 +309,7 @@ enum PlaybookRules {
                 } else if !(state.isFinal && previous.kind == .entered) {
                     fail("closed without entering a final state")
                 }
-            case .note(let text):
+            case .note(let text, _):
                 if text.isEmpty { fail("an empty note") }
             case .inject, .refused:
                 fail("an exercise event in an incident")

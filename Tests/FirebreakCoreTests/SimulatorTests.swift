@@ -115,7 +115,7 @@ private func trace(_ events: some Sequence<Event>) -> [String] {
         case let .done(step, choice, _): return "\(time) done \(step)" + (choice.map { " \($0)" } ?? "")
         case let .skipped(step, _): return "\(time) skipped \(step)"
         case let .fired(name): return "\(time) fired \(name)"
-        case let .note(text): return "\(time) note \(text)"
+        case let .note(text, _): return "\(time) note \(text)"
         case let .overdue(step, _): return "\(time) overdue \(step)"
         case let .escalated(step, to): return "\(time) escalated \(step) \(to)"
         case let .timer(state, _, to): return "\(time) timer \(state) \(to)"

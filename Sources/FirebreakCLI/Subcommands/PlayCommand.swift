@@ -120,14 +120,27 @@ struct PlaySession {
             guard parts.count >= 2 else { buffer.append("error: done STEP [CHOICE]"); return true }
             let step = parts[1]
             let choice = parts.count > 2 ? parts[2] : nil
-            let role = playbook.step(step)?.step.owner ?? playbook.commander
-            act(.done(step: step, choice: choice), by: role)
+            guard let definition = known(step: step) else { return true }
+            if let choice {
+                // A choice the playbook does not have is a typo too; a missing one is the team's to fix.
+                let options = definition.choices?.options ?? []
+                guard options.contains(choice) else {
+                    typo("step '\(step)' has " + (options.isEmpty ? "no choices" : "no option '\(choice)'\(hint(choice, options)); options are \(quotedList(options))"))
+                    return true
+                }
+            }
+            act(.done(step: step, choice: choice), by: definition.owner)
         case "skip":
             guard parts.count >= 3 else { buffer.append("error: skip STEP REASON"); return true }
-            let role = playbook.step(parts[1])?.step.owner ?? playbook.commander
-            act(.skip(step: parts[1], reason: parts[2]), by: role)
+            guard let definition = known(step: parts[1]) else { return true }
+            act(.skip(step: parts[1], reason: parts[2]), by: definition.owner)
         case "fire":
             guard parts.count == 2 else { buffer.append("error: fire EVENT"); return true }
+            let events = playbook.tables.eventNames
+            guard events.contains(parts[1]) else {
+                typo("no event '\(Terminal.oneLine(parts[1]))'\(hint(parts[1], events)) in playbook '\(playbook.id)'; events are \(quotedList(events))")
+                return true
+            }
             act(.fire(event: parts[1]), by: playbook.commander)
         case "note":
             guard !rest.isEmpty else { buffer.append("error: note TEXT"); return true }
@@ -136,6 +149,24 @@ struct PlaySession {
             buffer.append("error: unknown command '\(Terminal.oneLine(parts[0]))'; type 'help'")
         }
         return true
+    }
+
+    /// A name the playbook does not have is the facilitator's typo, not the team's move: answered with
+    /// the valid names, and neither recorded nor scored.
+    mutating func typo(_ message: String) {
+        buffer.append("not recorded (typo?): \(message)")
+    }
+
+    func hint(_ name: String, _ candidates: [String]) -> String {
+        Identifier.suggestion(for: name, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+    }
+
+    /// The step named, or nil after answering the typo.
+    mutating func known(step: String) -> Step? {
+        if let definition = playbook.anyStep(step) { return definition }
+        let steps = playbook.tables.stepIDs
+        typo("no step '\(Terminal.oneLine(step))'\(hint(step, steps)) in playbook '\(playbook.id)'; steps are \(quotedList(steps))")
+        return nil
     }
 
     mutating func act(_ command: Command, by role: String) {
@@ -151,7 +182,11 @@ struct PlaySession {
         let incident = exercise.incident
         let state = playbook.states[incident.state]
         var lines = ["\(DurationText.clock(exercise.now)) state '\(state.id)'\(incident.isClosed ? " (closed)" : "")"]
-        for (step, progress) in zip(state.steps, incident.steps) where !incident.isClosed {
+        let engine = Engine(playbook: playbook)
+        let tables = playbook.tables
+        for g in incident.isClosed ? [] : engine.activeSteps(incident) {
+            guard let progress = incident.progress(of: g, tables) else { continue }
+            let step = playbook.definition(of: g)
             let word: String
             switch progress.status {
             case .open: word = progress.overdue ? "OVERDUE" : "open"
@@ -159,11 +194,12 @@ struct PlaySession {
             case .skipped: word = "skipped"
             }
             var line = "  \(word) \(step.id) (\(step.owner))"
-            if let due = step.due { line += " due \(DurationText.clock(incident.enteredAt + due))" }
+            if g >= tables.dutyBase { line += " [duty]" } else if tables.stepState[g] != incident.state { line += " [carried]" }
+            if let due = incident.deadline(of: g, tables) { line += " due \(DurationText.clock(due))" }
             if let options = step.choices?.options { line += " choices: \(options.joined(separator: ", "))" }
             lines.append(line)
         }
-        let events = Engine(playbook: playbook).possibleEvents(incident)
+        let events = engine.possibleEvents(incident)
         if !events.isEmpty { lines.append("  events: " + events.map(\.event).joined(separator: ", ")) }
         if let next = exercise.nextInjectAt { lines.append("  next inject at \(DurationText.clock(next))") }
         return lines.joined(separator: "\n")
