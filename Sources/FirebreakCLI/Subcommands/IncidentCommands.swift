@@ -326,42 +326,73 @@ struct Timeline: AsyncParsableCommand {
     func run() async throws {
         let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let now = Clock.now()
-        var stored: [StoredEvent]
-        // The log as it stood when the record was read, so pending events never repeat a stored number.
-        do { stored = try await store.events(of: record.number, through: record.lastSeq).collect() } catch { throw Workspace.translate(error) }
-        // Time-driven events not stored yet are shown too, as pending.
+        // Time-driven events not stored yet are shown too, as pending, numbered after the stored log.
         var current = record.snapshot
-        let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit)
-        var seq = record.lastSeq
-        let pendingStart = stored.count
-        for event in pending {
-            seq += 1
-            stored.append(StoredEvent(incident: record.number, seq: seq, recordedAt: now, event: event, hash: ""))
+        let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit).enumerated().map { index, event in
+            StoredEvent(incident: record.number, seq: record.lastSeq + 1 + index, recordedAt: now, event: event, hash: "")
+        }
+        // The log is read a page at a time (as it stood when the record was read, so pending events
+        // never repeat a stored number) and written as it is read: memory does not grow with the log.
+        func each(_ body: (StoredEvent, _ isStored: Bool) -> Void) async throws(FirebreakError) {
+            do {
+                for try await item in store.events(of: record.number, through: record.lastSeq) { body(item, true) }
+            } catch {
+                throw Workspace.translate(error)
+            }
+            for item in pending { body(item, false) }
+        }
+        var out = ""
+        func flush(_ force: Bool = false) {
+            if force || out.utf8.count >= 1 << 16 {
+                Terminal.write(out)
+                out = ""
+            }
         }
         if json {
-            Terminal.out(JSONValue.array(stored.enumerated().map { index, item in
-                .object([
+            var first = true
+            try await each { item, isStored in
+                out += first ? "[\n  " : ",\n  "
+                first = false
+                JSONValue.object([
                     ("seq", .int(item.seq)), ("at", .string(Clock.iso(item.event.at))), ("recordedAt", .string(Clock.iso(item.recordedAt))),
                     ("actor", .optional(item.event.actor)), ("role", .optional(item.event.role)), ("outsideRole", .bool(item.event.outsideRole)),
-                    ("stored", .bool(index < pendingStart)),
+                    ("stored", .bool(isStored)),
                 ] + EventText.jsonFields(item.event).map { key, value in
                     if key == "began" || key == "due", case .int(let seconds) = value { return (key, .string(Clock.iso(seconds))) }
                     return (key, value)
-                })
-            }).rendered())
+                }).append(to: &out, indent: 1)
+                flush()
+            }
+            out += first ? "[]\n" : "\n]\n"
+            flush(true)
             return
         }
-        var rows = [["#", "AT", "WHO", "WHAT"]]
-        for (index, item) in stored.enumerated() {
+        func row(_ item: StoredEvent, _ isStored: Bool) -> [String] {
             var who = item.event.actor.map(Terminal.oneLine) ?? "firebreak"
             if let role = item.event.role { who += " (\(role))" }
             if item.event.outsideRole { who += " [outside role]" }
             var what = Terminal.oneLine(EventText.describe(item.event) { Clock.compact($0, now: now) })
             if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += "  [logged \(Clock.compact(item.recordedAt, now: now))]" }
-            if index >= pendingStart { what += "  [not stored yet]" }
-            rows.append(["\(item.seq)", Clock.compact(item.event.at, now: now), who, what])
+            if !isStored { what += "  [not stored yet]" }
+            return ["\(item.seq)", Clock.compact(item.event.at, now: now), who, what]
         }
-        Terminal.out(TextTable.render(rows))
+        // Two passes, as a table needs: the widths of the columns, then the rows.
+        let header = ["#", "AT", "WHO", "WHAT"]
+        var widths = header.map(\.count)
+        try await each { item, isStored in
+            for (i, cell) in row(item, isStored).enumerated().dropLast() { widths[i] = max(widths[i], cell.count) }
+        }
+        var lines = 0
+        func write(_ cells: [String]) {
+            if lines > 0 { out += "\n" }
+            lines += 1
+            out += TextTable.line(cells, widths: widths)
+            flush()
+        }
+        write(header)
+        try await each { item, isStored in write(row(item, isStored)) }
+        out += "\n"
+        flush(true)
     }
 }
 
