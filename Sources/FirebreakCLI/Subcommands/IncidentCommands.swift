@@ -117,12 +117,14 @@ struct Status: ParsableCommand {
     @Flag(help: "JSON for scripts.") var json = false
 
     func run() throws {
-        let (_, record, playbook) = try Workspace(global: global).load(incident)
+        let workspace = Workspace(global: global)
+        let (_, record, playbook) = try workspace.load(incident)
         let now = Clock.now()
         let engine = Engine(playbook: playbook)
         var current = record.snapshot
         let pending = engine.advance(&current, to: now, limit: Engine.timeDrivenLimit)
-        let view = StatusView(reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count)
+        var view = StatusView(reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count)
+        view.informs = try StatementCommand.log(record, workspace: workspace, playbook: playbook).informs
         Terminal.out(json ? view.json().rendered() : view.text())
     }
 }
@@ -136,6 +138,29 @@ struct StatusView {
     let engine: Engine
     let now: Int
     let pendingEvents: Int
+    var informs: [InformRecord] = []
+
+    /// Unpublished statements: id, audience, version, approver roles still to approve (with holders), warnings.
+    var waitingStatements: [(id: String, audience: String, version: Int, missing: [(role: String, holder: String?)], warnings: [String])] {
+        guard let comms = incident.comms else { return [] }
+        return comms.statements.indices.compactMap { s in
+            let statement = comms.statements[s]
+            guard !statement.isPublished else { return nil }
+            let id = StatementID.name(s)
+            let audience = playbook.audiences[statement.audience]
+            let missing = engine.approverHolders(of: s, incident).filter { role in
+                !statement.approvedBy.contains(playbook.tables.roleIndex[role.role] ?? -1)
+            }
+            let warnings = TextCheck.findings(statement.text, avoid: audience.avoid).map { $0.message(statement: id, audience: audience.id) }
+            return (id, audience.id, statement.version, missing, warnings)
+        }
+    }
+
+    /// Per audience with an update due: when.
+    var nextUpdates: [(audience: String, due: Int)] {
+        guard let comms = incident.comms, !incident.isClosed else { return [] }
+        return comms.nextUpdate.indices.compactMap { a in comms.nextUpdate[a] >= 0 ? (playbook.audiences[a].id, comms.nextUpdate[a]) : nil }
+    }
 
     struct Row {
         var step: Step
@@ -194,6 +219,26 @@ struct StatusView {
             }
             out += TextTable.render(table).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
         }
+        let statements = waitingStatements
+        if !statements.isEmpty {
+            out += "\nstatements waiting:\n"
+            for statement in statements {
+                let waiting = statement.missing.isEmpty
+                    ? "approved, ready to publish"
+                    : "waiting for approval from " + statement.missing.map { "\($0.role) (\(t($0.holder ?? "unassigned")))" }.joined(separator: ", ")
+                out += "  \(statement.id) to \(statement.audience), version \(statement.version): \(waiting)\n"
+                for warning in statement.warnings { out += "    warning: \(t(warning))\n" }
+            }
+        }
+        for update in nextUpdates {
+            out += "\nnext update to \(update.audience) due \(Clock.compact(update.due, now: now)) (\(Clock.relative(update.due, from: now)))\n"
+        }
+        if !informs.isEmpty {
+            out += "\ninformed:\n"
+            for inform in informs {
+                out += "  \(t(inform.who))" + (inform.via.map { " via \(t($0))" } ?? "") + " \(Clock.compact(inform.at, now: now)) by \(t(inform.actor ?? "?"))\n"
+            }
+        }
         let events = engine.possibleEvents(incident)
         if !events.isEmpty {
             out += "\npossible events:\n"
@@ -223,6 +268,17 @@ struct StatusView {
                     ("deadline", .optional(row.deadline.map(Clock.iso))),
                     ("secondsLeft", .optional(row.deadline.map { $0 - now })),
                 ])
+            })),
+            ("statementsWaiting", .array(waitingStatements.map { statement in
+                .object([
+                    ("id", .string(statement.id)), ("audience", .string(statement.audience)), ("version", .int(statement.version)),
+                    ("waitingFor", .array(statement.missing.map { .object([("role", .string($0.role)), ("person", .optional($0.holder))]) })),
+                    ("warnings", .array(statement.warnings.map(JSONValue.string))),
+                ])
+            })),
+            ("nextUpdates", .array(nextUpdates.map { .object([("audience", .string($0.audience)), ("due", .string(Clock.iso($0.due)))]) })),
+            ("informed", .array(informs.map { inform in
+                .object([("who", .string(inform.who)), ("via", .optional(inform.via)), ("at", .string(Clock.iso(inform.at))), ("by", .optional(inform.actor))])
             })),
             ("possibleEvents", .array(engine.possibleEvents(incident).map { event in
                 .object([("event", .string(event.event)), ("to", .string(event.to)), ("waitingFor", .array(event.waitingFor.map(JSONValue.string)))])
