@@ -124,7 +124,14 @@ struct Status: ParsableCommand {
         var current = record.snapshot
         let pending = engine.advance(&current, to: now, limit: Engine.timeDrivenLimit)
         var view = StatusView(reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count)
-        view.informs = try StatementCommand.log(record, workspace: workspace, playbook: playbook).informs
+        // Statements and informs as the log tells them, with the time-driven events not stored yet.
+        var log = try StatementCommand.log(record, workspace: workspace, playbook: playbook)
+        for event in pending { log.add(event, playbook: playbook) }
+        view.informs = log.informs
+        // An update missed since the last publication to its audience is still to be made.
+        view.missedUpdates = log.missedUpdates.filter { missed in
+            !log.statements.contains { $0.audience == missed.audience && ($0.published?.at ?? .min) > missed.due }
+        }
         Terminal.out(json ? view.json().rendered() : view.text())
     }
 }
@@ -139,6 +146,7 @@ struct StatusView {
     let now: Int
     let pendingEvents: Int
     var informs: [InformRecord] = []
+    var missedUpdates: [(audience: String, due: Int)] = []
 
     /// Unpublished statements: id, audience, version, approver roles still to approve (with holders), warnings.
     var waitingStatements: [(id: String, audience: String, version: Int, missing: [(role: String, holder: String?)], warnings: [String])] {
@@ -233,6 +241,9 @@ struct StatusView {
         for update in nextUpdates {
             out += "\nnext update to \(update.audience) due \(Clock.compact(update.due, now: now)) (\(Clock.relative(update.due, from: now)))\n"
         }
+        for missed in missedUpdates {
+            out += "\n" + Terminal.paint("update to \(missed.audience) OVERDUE", .red) + " since \(Clock.compact(missed.due, now: now)) (\(Clock.relative(missed.due, from: now)))\n"
+        }
         if !informs.isEmpty {
             out += "\ninformed:\n"
             for inform in informs {
@@ -277,6 +288,7 @@ struct StatusView {
                 ])
             })),
             ("nextUpdates", .array(nextUpdates.map { .object([("audience", .string($0.audience)), ("due", .string(Clock.iso($0.due)))]) })),
+            ("overdueUpdates", .array(missedUpdates.map { .object([("audience", .string($0.audience)), ("due", .string(Clock.iso($0.due)))]) })),
             ("informed", .array(informs.map { inform in
                 .object([("who", .string(inform.who)), ("via", .optional(inform.via)), ("at", .string(Clock.iso(inform.at))), ("by", .optional(inform.actor))])
             })),
