@@ -15,7 +15,7 @@ func printRecorded(_ stored: [StoredEvent], reference: String) {
     }
 }
 
-struct Open: ParsableCommand {
+struct Open: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "open", abstract: "Open an incident from a playbook; prints its id, e.g. INC-7.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The playbook id.") var playbook: String
@@ -32,7 +32,7 @@ struct Open: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let (playbook, text, _) = try global.library.load(self.playbook)
         let actor = try global.actor()
         let now = Clock.now()
@@ -55,10 +55,10 @@ struct Open: ParsableCommand {
         }
         var (incident, events) = opened
         do { events += try engine.advanceOrRefuse(&incident, to: now) } catch { throw FirebreakError.refused(error.message) }
-        let store = try Workspace(global: global).store(create: true)
+        let store = try await Workspace(global: global).store(create: true)
         let number: Int
         do {
-            number = try store.create(
+            number = try await store.create(
                 NewIncident(
                     playbookID: playbook.id, playbookText: text, playbookHash: HashChain.sha256(text), isExercise: false, events: events,
                     snapshot: incident, compiledPlaybook: Workspace.compiled(playbook)),
@@ -73,17 +73,17 @@ struct Open: ParsableCommand {
 
 extension IncidentSeverity: ExpressibleByArgument {}
 
-struct ListIncidents: ParsableCommand {
+struct ListIncidents: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List open incidents (all with --all).")
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Closed incidents too.") var all = false
     @Flag(help: "Recorded exercises too.") var exercises = false
     @Flag(help: "JSON for scripts.") var json = false
 
-    func run() throws {
-        let store = try Workspace(global: global).store()
+    func run() async throws {
+        let store = try await Workspace(global: global).store()
         let records: [IncidentSummary]
-        do { records = try store.list(includeClosed: all, exercises: exercises) } catch { throw Workspace.translate(error) }
+        do { records = try await store.list(includeClosed: all, exercises: exercises) } catch { throw Workspace.translate(error) }
         if json {
             Terminal.out(JSONValue.array(records.map { record in
                 .object([
@@ -110,22 +110,21 @@ struct ListIncidents: ParsableCommand {
     }
 }
 
-struct Status: ParsableCommand {
+struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "State, active steps with owner, person, deadline, overdue; possible events.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Flag(help: "JSON for scripts.") var json = false
 
-    func run() throws {
-        let workspace = Workspace(global: global)
-        let (_, record, playbook) = try workspace.load(incident)
+    func run() async throws {
+        let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let now = Clock.now()
         let engine = Engine(playbook: playbook)
         var current = record.snapshot
         let pending = engine.advance(&current, to: now, limit: Engine.timeDrivenLimit)
         var view = StatusView(reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count)
         // Statements and informs as the log tells them, with the time-driven events not stored yet.
-        var log = try StatementCommand.log(record, workspace: workspace, playbook: playbook)
+        var log = try await StatementCommand.log(record, store: store, playbook: playbook)
         for event in pending { log.add(event, playbook: playbook) }
         view.informs = log.informs
         // An update missed since the last publication to its audience is still to be made.
@@ -299,19 +298,19 @@ struct StatusView {
     }
 }
 
-struct Assign: ParsableCommand {
+struct Assign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "assign", abstract: "Give a role to a person (commander only).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Argument(help: "The role id.") var role: String
     @Argument(help: "The person.") var person: String
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: nil, .assign(role: role, person: person))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: nil, .assign(role: role, person: person))
     }
 }
 
-struct Done: ParsableCommand {
+struct Done: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "done", abstract: "Record a step as done (a decision needs --choice).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
@@ -320,12 +319,12 @@ struct Done: ParsableCommand {
     @Option(parsing: .unconditional, help: "When it was done (default now).") var at: String?
     @Option(help: "A note kept with the step.") var note: String?
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: at, .done(step: step, choice: choice, note: note))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: at, .done(step: step, choice: choice, note: note))
     }
 }
 
-struct Skip: ParsableCommand {
+struct Skip: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "skip", abstract: "Record a step as skipped, with a reason.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
@@ -337,24 +336,24 @@ struct Skip: ParsableCommand {
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason may not be empty") }
     }
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: at, .skip(step: step, reason: reason))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: at, .skip(step: step, reason: reason))
     }
 }
 
-struct Fire: ParsableCommand {
+struct Fire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fire", abstract: "Fire an event (a transition of the playbook).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Argument(help: "The event.") var event: String
     @Option(parsing: .unconditional, help: "When it happened (default now).") var at: String?
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: at, .fire(event: event))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: at, .fire(event: event))
     }
 }
 
-struct Note: ParsableCommand {
+struct Note: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to the timeline.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
@@ -365,12 +364,12 @@ struct Note: ParsableCommand {
         if text.isEmpty { throw ValidationError("the note may not be empty") }
     }
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: at, .note(text: text))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: at, .note(text: text))
     }
 }
 
-struct Close: ParsableCommand {
+struct Close: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "close", abstract: "Force-close an incident from any state (commander only).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
@@ -380,23 +379,23 @@ struct Close: ParsableCommand {
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason may not be empty") }
     }
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: nil, .close(reason: reason))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: nil, .close(reason: reason))
     }
 }
 
-struct Timeline: ParsableCommand {
+struct Timeline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "timeline", abstract: "Every event of an incident, in order.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Flag(help: "JSON for scripts.") var json = false
 
-    func run() throws {
-        let (store, record, playbook) = try Workspace(global: global).load(incident)
+    func run() async throws {
+        let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let now = Clock.now()
         var stored: [StoredEvent]
         // The log as it stood when the record was read, so pending events never repeat a stored number.
-        do { stored = try store.events(of: record.number, through: record.lastSeq) } catch { throw Workspace.translate(error) }
+        do { stored = try await store.events(of: record.number, through: record.lastSeq).collect() } catch { throw Workspace.translate(error) }
         // Time-driven events not stored yet are shown too, as pending.
         var current = record.snapshot
         let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit)
@@ -433,26 +432,30 @@ struct Timeline: ParsableCommand {
     }
 }
 
-struct Verify: ParsableCommand {
+struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check the hash chain, sequence numbers and database integrity.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "One incident (default all).") var incident: String?
 
-    func run() throws {
+    func run() async throws {
         let number = try incident.map { (ref: String) throws(FirebreakError) in try Workspace.number(ref) }
-        let store = try Workspace(global: global).store()
+        let store = try await Workspace(global: global).store()
         var report: VerifyReport
-        do { report = try store.verify(number) } catch { throw Workspace.translate(error) }
+        do { report = try await store.verify(number) } catch { throw Workspace.translate(error) }
         // The projection (what `status` and `list` show) must be the fold of the log: a changed snapshot or
         // incident row is damage too. Each incident is read on its own, so one damaged row hides no other.
         let numbers: [Int]
-        do { numbers = try number.map { [$0] } ?? store.incidentNumbers() } catch { throw Workspace.translate(any: error) }
+        do {
+            if let number { numbers = [number] } else { numbers = try await store.incidentNumbers() }
+        } catch {
+            throw Workspace.translate(error)
+        }
         for number in numbers {
             do {
-                guard let record = try store.incident(number) else { continue }
-                report.problems += try Self.projectionProblems(record, store: store)
+                guard let record = try await store.incident(number) else { continue }
+                report.problems += try await Self.projectionProblems(record, store: store)
             } catch {
-                report.problems.append(Workspace.translate(any: error).errorDescription ?? "INC-\(number) cannot be read")
+                report.problems.append(Workspace.translate(error).errorDescription ?? "INC-\(number) cannot be read")
             }
         }
         if report.isClean {
@@ -464,18 +467,19 @@ struct Verify: ParsableCommand {
     }
 
     /// Where the stored projection of an incident (its row and snapshot) differs from the fold of its log.
-    static func projectionProblems(_ record: IncidentRecord, store: SQLiteStore) throws -> [String] {
+    /// The compiled playbook is proved equal to its text by compiling the text again and comparing.
+    static func projectionProblems(_ record: IncidentRecord, store: any IncidentStore) async throws(StoreError) -> [String] {
         let reference = record.reference
-        guard let text = try store.playbookText(hash: record.playbookHash) else { return [] }  // the store's own check names it
-        guard let playbook = PlaybookLoader.load(text).playbook else {
+        guard let stored = try await store.playbook(hash: record.playbookHash) else { return [] }  // the store's own check names it
+        guard let playbook = PlaybookLoader.load(stored.text).playbook else {
             return ["\(reference): its stored playbook text does not load"]
         }
         var problems: [String] = []
-        if let compiled = try store.compiledPlaybook(hash: record.playbookHash), Workspace.decode(compiled) != playbook {
+        if let compiled = stored.compiled, Workspace.decode(compiled) != playbook {
             problems.append("\(reference): the compiled copy of its playbook does not match the playbook's text")
         }
         // The log as it stood when the record was read: a writer appending meanwhile is no damage.
-        guard let events = try? store.events(of: record.number, through: record.lastSeq).map(\.event) else { return problems }  // named by the chain check
+        guard let events = try? await store.events(of: record.number, through: record.lastSeq).collect().map(\.event) else { return problems }  // named by the chain check
         guard let folded = Engine(playbook: playbook).replay(events) else {
             return problems + ["\(reference): its log does not start with 'opened'"]
         }

@@ -4,7 +4,7 @@ import FirebreakReports
 import FirebreakStore
 import Foundation
 
-struct StatementCommand: ParsableCommand {
+struct StatementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "statement", abstract: "Draft, revise, approve, reject and publish statements to an audience.",
         subcommands: [Draft.self, Revise.self, Approve.self, Reject.self, Publish.self, ListStatements.self, Show.self])
@@ -15,14 +15,14 @@ struct StatementCommand: ParsableCommand {
     }
 
     /// Prints the warnings of the statement an event drafted, or of the version given a verdict, to standard error.
-    static func printWarnings(_ stored: [StoredEvent], playbook: Playbook, record: IncidentRecord, workspace: Workspace) throws(FirebreakError) {
+    static func printWarnings(_ stored: [StoredEvent], playbook: Playbook, record: IncidentRecord, workspace: Workspace) async throws(FirebreakError) {
         for item in stored {
             switch item.event.body {
             case let .drafted(id, audience, _, text):
                 for line in warnings(text, statement: id, audience: audience, playbook: playbook) { Terminal.error("firebreak: warning: \(Terminal.oneLine(line))") }
             case let .approved(id, _, _), let .rejected(id, _, _, _):
                 // The approver sees what the version they judged says.
-                let log = try StatementCommand.log(record, workspace: workspace, playbook: playbook)
+                let log = try await StatementCommand.log(record, store: try await workspace.store(), playbook: playbook)
                 if let statement = log.statements.first(where: { $0.id == id }), let current = statement.current {
                     for line in warnings(current.text, statement: id, audience: statement.audience, playbook: playbook) {
                         Terminal.error("firebreak: warning: \(Terminal.oneLine(line))")
@@ -34,12 +34,13 @@ struct StatementCommand: ParsableCommand {
     }
 
     /// The statements and informs of an incident, from its stored events.
-    static func log(_ record: IncidentRecord, workspace: Workspace, playbook: Playbook) throws(FirebreakError) -> CommunicationsLog {
-        let store = try workspace.store()
-        let stored: [StoredEvent]
-        do { stored = try store.events(of: record.number, through: Int.max) } catch { throw Workspace.translate(error) }
+    static func log(_ record: IncidentRecord, store: any IncidentStore, playbook: Playbook) async throws(FirebreakError) -> CommunicationsLog {
         var log = CommunicationsLog()
-        for item in stored { log.add(item.event, playbook: playbook) }
+        do {
+            for try await item in store.events(of: record.number, through: record.lastSeq) { log.add(item.event, playbook: playbook) }
+        } catch {
+            throw Workspace.translate(error)
+        }
         return log
     }
 
@@ -57,7 +58,7 @@ struct StatementTextOptions: ParsableArguments {
 }
 
 extension StatementCommand {
-    struct Draft: ParsableCommand {
+    struct Draft: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "draft", abstract: "Draft a new statement to an audience; prints its id, e.g. S1, and any warnings.")
         @OptionGroup var global: GlobalOptions
@@ -72,11 +73,11 @@ extension StatementCommand {
             if given != 1 { throw ValidationError("give exactly one of --text, --file and --from-step") }
         }
 
-        func run() throws {
+        func run() async throws {
             let workspace = Workspace(global: global)
             let text: String
             if let fromStep {
-                let (_, _, playbook) = try workspace.load(incident)
+                let (_, _, playbook) = try await workspace.load(incident)
                 guard let (_, step) = playbook.step(fromStep) else {
                     throw FirebreakError.usage("no step '\(fromStep)' in this playbook; steps with a template are \(quotedList(playbook.templateSteps))")
                 }
@@ -87,16 +88,16 @@ extension StatementCommand {
             } else {
                 text = try StatementCommand.text(source.text, file: source.file)
             }
-            let (record, stored) = try workspace.record(incident, at: at, .draft(audience: audience, text: text))
-            let (_, _, playbook) = try workspace.load(incident)
+            let (record, stored) = try await workspace.record(incident, at: at, .draft(audience: audience, text: text))
+            let (_, _, playbook) = try await workspace.load(incident)
             for item in stored {
                 if case let .drafted(id, _, _, _) = item.event.body { Terminal.out(id) }
             }
-            try StatementCommand.printWarnings(stored, playbook: playbook, record: record, workspace: workspace)
+            try await StatementCommand.printWarnings(stored, playbook: playbook, record: record, workspace: workspace)
         }
     }
 
-    struct Revise: ParsableCommand {
+    struct Revise: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "revise", abstract: "A new version of an unpublished statement; every earlier approval lapses.")
         @OptionGroup var global: GlobalOptions
@@ -109,17 +110,17 @@ extension StatementCommand {
             if (source.text != nil) == (source.file != nil) { throw ValidationError("give exactly one of --text and --file") }
         }
 
-        func run() throws {
+        func run() async throws {
             let workspace = Workspace(global: global)
             let text = try StatementCommand.text(source.text, file: source.file)
-            let (record, stored) = try workspace.record(incident, at: at, .revise(statement: .id(statement), text: text))
+            let (record, stored) = try await workspace.record(incident, at: at, .revise(statement: .id(statement), text: text))
             printRecorded(stored, reference: record.reference)
-            let (_, _, playbook) = try workspace.load(incident)
-            try StatementCommand.printWarnings(stored, playbook: playbook, record: record, workspace: workspace)
+            let (_, _, playbook) = try await workspace.load(incident)
+            try await StatementCommand.printWarnings(stored, playbook: playbook, record: record, workspace: workspace)
         }
     }
 
-    struct Approve: ParsableCommand {
+    struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "approve", abstract: "Approve the current version of a statement, in an approver role you hold.")
         @OptionGroup var global: GlobalOptions
@@ -127,16 +128,16 @@ extension StatementCommand {
         @Argument(help: "The statement, e.g. S1.") var statement: String
         @Option(parsing: .unconditional, help: "When it was approved (default now).") var at: String?
 
-        func run() throws {
+        func run() async throws {
             let workspace = Workspace(global: global)
-            let (record, stored) = try workspace.record(incident, at: at, .approve(statement: .id(statement)))
+            let (record, stored) = try await workspace.record(incident, at: at, .approve(statement: .id(statement)))
             printRecorded(stored, reference: record.reference)
-            let (_, _, playbook) = try workspace.load(incident)
-            try StatementCommand.printWarnings(stored, playbook: playbook, record: record, workspace: workspace)
+            let (_, _, playbook) = try await workspace.load(incident)
+            try await StatementCommand.printWarnings(stored, playbook: playbook, record: record, workspace: workspace)
         }
     }
 
-    struct Reject: ParsableCommand {
+    struct Reject: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reject", abstract: "Reject the current version of a statement, with a reason; it needs a revision.")
         @OptionGroup var global: GlobalOptions
@@ -149,14 +150,14 @@ extension StatementCommand {
             if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason may not be empty") }
         }
 
-        func run() throws {
+        func run() async throws {
             let workspace = Workspace(global: global)
-            let (record, stored) = try workspace.record(incident, at: at, .reject(statement: .id(statement), reason: reason))
+            let (record, stored) = try await workspace.record(incident, at: at, .reject(statement: .id(statement), reason: reason))
             printRecorded(stored, reference: record.reference)
         }
     }
 
-    struct Publish: ParsableCommand {
+    struct Publish: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "publish", abstract: "Publish a statement every approver approved; its text can no longer change.")
         @OptionGroup var global: GlobalOptions
@@ -165,24 +166,24 @@ extension StatementCommand {
         @Option(help: "Where it was published (website, press release, X).") var channel: String?
         @Option(parsing: .unconditional, help: "When it was published (default now).") var at: String?
 
-        func run() throws {
+        func run() async throws {
             let workspace = Workspace(global: global)
-            let (record, stored) = try workspace.record(incident, at: at, .publish(statement: .id(statement), channel: channel))
+            let (record, stored) = try await workspace.record(incident, at: at, .publish(statement: .id(statement), channel: channel))
             printRecorded(stored, reference: record.reference)
         }
     }
 
-    struct ListStatements: ParsableCommand {
+    struct ListStatements: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "Every statement: audience, version, state, approvals still needed, warnings.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The incident, e.g. INC-7.") var incident: String
         @Flag(help: "JSON for scripts.") var json = false
 
-        func run() throws {
+        func run() async throws {
             let workspace = Workspace(global: global)
-            let (_, record, playbook) = try workspace.load(incident)
-            let log = try StatementCommand.log(record, workspace: workspace, playbook: playbook)
+            let (store, record, playbook) = try await workspace.load(incident)
+            let log = try await StatementCommand.log(record, store: store, playbook: playbook)
             let views = log.statements.map { StatementView(history: $0, playbook: playbook, incident: record.snapshot) }
             if json {
                 Terminal.out(JSONValue.array(views.map { $0.json(full: false) }).rendered())
@@ -204,7 +205,7 @@ extension StatementCommand {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show", abstract: "A statement's current text, its versions, approvals and checks.")
         @OptionGroup var global: GlobalOptions
@@ -212,10 +213,10 @@ extension StatementCommand {
         @Argument(help: "The statement, e.g. S1.") var statement: String
         @Flag(help: "JSON for scripts.") var json = false
 
-        func run() throws {
+        func run() async throws {
             let workspace = Workspace(global: global)
-            let (_, record, playbook) = try workspace.load(incident)
-            let log = try StatementCommand.log(record, workspace: workspace, playbook: playbook)
+            let (store, record, playbook) = try await workspace.load(incident)
+            let log = try await StatementCommand.log(record, store: store, playbook: playbook)
             let wanted = StatementID.index(statement).map(StatementID.name)
             guard let history = log.statements.first(where: { $0.id == wanted }) else {
                 throw FirebreakError.missing(Refusal.unknownStatement(statement: Terminal.oneLine(statement), statements: log.statements.map(\.id)).message)
@@ -309,7 +310,7 @@ struct StatementView {
     }
 }
 
-struct Inform: ParsableCommand {
+struct Inform: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inform", abstract: "Record that someone was told; completes the steps that inform them.")
     @OptionGroup var global: GlobalOptions
@@ -323,7 +324,7 @@ struct Inform: ParsableCommand {
         if who.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("who was informed may not be empty") }
     }
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: at, .inform(who: who, via: via, note: note))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: at, .inform(who: who, via: via, note: note))
     }
 }
