@@ -18,8 +18,9 @@ public enum EventText {
                 text += by.map { " from '\(from)' by '\($0)'" } ?? " from '\(from)' by timer"
             }
             return text
-        case let .done(step, choice, note):
+        case let .done(step, choice, note, via):
             var text = "done '\(step)'"
+            if let via { text += via == "inform" ? " by the inform" : " by publishing \(via)" }
             if let choice { text += " with choice '\(choice)'" }
             if let note { text += ": \(note)" }
             return text
@@ -31,6 +32,16 @@ public enum EventText {
         case let .timer(state, after, to): return "timer: \(DurationText.format(after)) in '\(state)' → '\(to)'"
         case let .closed(reason, forced):
             return forced ? "force-closed: \(reason ?? "")" : "closed"
+        case let .drafted(statement, audience, version, _):
+            return version == 1 ? "drafted \(statement) for '\(audience)'" : "revised \(statement) for '\(audience)': version \(version)"
+        case let .approved(statement, version, approver): return "'\(approver)' approved \(statement) version \(version)"
+        case let .rejected(statement, version, approver, reason): return "'\(approver)' rejected \(statement) version \(version): \(reason)"
+        case let .published(statement, version, audience, channel):
+            return "published \(statement) version \(version) to '\(audience)'" + (channel.map { " via \($0)" } ?? "")
+        case let .updateOverdue(audience, due): return "update to '\(audience)' overdue (due \(clock(due)))"
+        case let .escalatedUpdate(audience, to): return "update to '\(audience)' escalated to '\(to)'"
+        case let .informed(who, via, note):
+            return "informed \(who)" + (via.map { " via \($0)" } ?? "") + (note.map { ": \($0)" } ?? "")
         case let .inject(id, _, text):  // `from` is shown as the actor
             let name = id.map { " '\($0)'" } ?? ""
             return "inject\(name): \(text)"

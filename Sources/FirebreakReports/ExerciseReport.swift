@@ -18,6 +18,8 @@ public struct ExerciseReport: Sendable {
         switch expectation.condition {
         case .done(let step): "done '\(step)' within \(DurationText.format(expectation.within))"
         case .state(let state): "in state '\(state)' within \(DurationText.format(expectation.within))"
+        case .published(let audience): "published to '\(audience)' within \(DurationText.format(expectation.within))"
+        case .informed(let who): "informed \(who) within \(DurationText.format(expectation.within))"
         }
     }
 

@@ -191,6 +191,117 @@ public struct PostMortem: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    // MARK: Communications
+
+    /// Whether the report has a Communications section: the playbook names audiences, or something was said or told.
+    public var hasCommunications: Bool { !facts.playbook.audiences.isEmpty || !analysis.communications.isEmpty }
+
+    func person(_ actor: String?) -> String { md(actor ?? "?") }
+
+    /// The Communications section, escaped Markdown: per audience each statement with its versions, verdicts (and
+    /// how long each took), publication and full published text; the cadence kept or missed; everyone informed.
+    public var communications: String {
+        let log = analysis.communications
+        let playbook = facts.playbook
+        var out: [String] = []
+        var audiences = playbook.audiences.map(\.id)
+        for statement in log.statements where !audiences.contains(statement.audience) { audiences.append(statement.audience) }
+        for id in audiences {
+            let audience = playbook.audience(id)
+            let statements = log.statements.filter { $0.audience == id }
+            out.append("### \(md(audience?.title ?? id)) (\(md(id)))")
+            out.append("")
+            var about: [String] = []
+            if let approvers = audience?.approvers { about.append(approvers.isEmpty ? "no approval needed" : "approved by \(approvers.map(md).joined(separator: ", "))") }
+            if let cadence = audience?.cadence { about.append("an update at least every \(DurationText.format(cadence))") }
+            if !about.isEmpty { out.append("*" + about.joined(separator: "; ") + ".*"); out.append("") }
+            if statements.isEmpty {
+                out.append("No statement was drafted.")
+                out.append("")
+                continue
+            }
+            out.append("| Statement | Version | Drafted | Verdicts | Published |")
+            out.append("|---|---|---|---|---|")
+            for statement in statements {
+                for version in statement.versions {
+                    let verdicts = statement.verdicts.filter { $0.version == version.version }.map { v in
+                        "\(v.approved ? "approved" : "**rejected**") by \(md(v.approver)) (\(person(v.actor))) after \(duration(v.at - version.at))"
+                            + (v.reason.map { ": \(md($0))" } ?? "")
+                    }
+                    let published = statement.published.flatMap { p in
+                        p.version == version.version ? "\(time(p.at))" + (p.channel.map { " via \(md($0))" } ?? "") + " by \(person(p.actor))" : nil
+                    }
+                    out.append(Markdown.row([
+                        md(statement.id), "\(version.version)", "\(time(version.at)) by \(person(version.actor))",
+                        verdicts.isEmpty ? "none" : verdicts.joined(separator: "; "), published ?? "",
+                    ]))
+                }
+            }
+            out.append("")
+            for statement in statements {
+                guard let published = statement.published, let text = statement.versions.first(where: { $0.version == published.version })?.text else {
+                    out.append("\(md(statement.id)) was not published" + (statement.current.map { " (last version \($0.version))" } ?? "") + ".")
+                    out.append("")
+                    continue
+                }
+                var line = "\(md(statement.id)) as published (version \(published.version), \(time(published.at))"
+                line += statement.completed.isEmpty ? ")" : "; completed \(statement.completed.map(md).joined(separator: ", ")))"
+                out.append(line + ":")
+                out.append("")
+                for textLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                    let escaped = md(String(textLine))
+                    out.append(escaped.isEmpty ? ">" : "> " + escaped)
+                }
+                out.append("")
+            }
+            if let cadence = audience?.cadence {
+                let publications = statements.compactMap(\.published).map(\.at).sorted()
+                var cadenceLines: [String] = []
+                for (i, at) in publications.enumerated() {
+                    let due = at + cadence
+                    let next = i + 1 < publications.count ? publications[i + 1] : nil
+                    if let next, next <= due {
+                        cadenceLines.append("- update due \(time(due)): kept (next publication \(time(next)))")
+                    } else if let closed = analysis.closedAt, closed < due, next == nil {
+                        cadenceLines.append("- update due \(time(due)): not needed, closed \(time(closed))")
+                    } else if let next {
+                        cadenceLines.append("- update due \(time(due)): **missed**, next publication \(time(next)), \(duration(next - due)) late")
+                    } else if due <= (analysis.closedAt ?? facts.now) || log.missedUpdates.contains(where: { $0.audience == id && $0.due == due }) {
+                        cadenceLines.append("- update due \(time(due)): **missed**, no further publication")
+                    } else {
+                        cadenceLines.append("- update due \(time(due)): not yet due")
+                    }
+                }
+                if !cadenceLines.isEmpty {
+                    out.append("Cadence:")
+                    out.append("")
+                    out += cadenceLines
+                    out.append("")
+                }
+            }
+        }
+        if !log.doneWithoutText.isEmpty {
+            out.append("Statement steps done without a statement in Firebreak (no text recorded): "
+                + log.doneWithoutText.map { "\(md($0.step)) at \(time($0.at))" }.joined(separator: ", ") + ".")
+            out.append("")
+        }
+        out.append("### Informed")
+        out.append("")
+        if log.informs.isEmpty {
+            out.append("Nobody was recorded as informed.")
+        } else {
+            out.append("| Time | Who | Via | By | Note |")
+            out.append("|---|---|---|---|---|")
+            for inform in log.informs {
+                out.append(Markdown.row([
+                    time(inform.at), md(inform.who), md(inform.via ?? ""), person(inform.actor) + (inform.role.map { " (\(md($0)))" } ?? ""),
+                    md(inform.note ?? "") + (inform.completed.isEmpty ? "" : (inform.note == nil ? "" : "; ") + "completed \(inform.completed.map(md).joined(separator: ", "))"),
+                ]))
+            }
+        }
+        return out.joined(separator: "\n")
+    }
+
     // MARK: Exercise
 
     public struct Objective: Sendable {
@@ -270,6 +381,7 @@ public struct PostMortem: Sendable {
             "zone": zoneName, "offsetBase": analysis.beganAt != nil ? "when it began" : "when it was opened",
             "steps": stepRows(), "decisions": decisionRows(), "hasDecisions": !analysis.decisions.isEmpty,
             "gantt": gantt, "timelineRows": timelineRows,
+            "hasCommunications": hasCommunications, "communications": communications,
         ]
         if let timeline { context["timeline"] = timeline }
         if let exercise = exerciseContext() { context["exercise"] = exercise }
@@ -426,6 +538,7 @@ public struct PostMortem: Sendable {
                 .object([("name", .string(m.name)), ("step", .string(m.step)), ("at", .string(timeISO(m.at)))])
             })),
         ]
+        if hasCommunications { tail.append(("communications", communicationsJSON)) }
         if let exercise {
             tail.append(("objectives", .array(objectives.map { o in
                 .object([("inject", .string(o.inject)), ("kind", .string(o.expectation.condition.kind)), ("target", .string(o.expectation.condition.target)),
@@ -439,6 +552,38 @@ public struct PostMortem: Sendable {
             rest += ": " + value.rendered(pretty: false) + (index < tail.count - 1 ? ",\n" : "\n")
         }
         try write(rest + "}\n")
+    }
+
+    /// The Communications section's data, unescaped.
+    var communicationsJSON: JSONValue {
+        let log = analysis.communications
+        return .object([
+            ("statements", .array(log.statements.map { s in
+                .object([
+                    ("id", .string(s.id)), ("audience", .string(s.audience)),
+                    ("versions", .array(s.versions.map { v in
+                        .object([("version", .int(v.version)), ("text", .string(v.text)), ("at", .string(timeISO(v.at))), ("by", .optional(v.actor))])
+                    })),
+                    ("verdicts", .array(s.verdicts.map { v in
+                        .object([
+                            ("version", .int(v.version)), ("approver", .string(v.approver)), ("approved", .bool(v.approved)), ("reason", .optional(v.reason)),
+                            ("at", .string(timeISO(v.at))), ("by", .optional(v.actor)),
+                            ("afterSeconds", .optional(s.draftedAt(version: v.version).map { v.at - $0 })),
+                        ])
+                    })),
+                    ("published", s.published.map { p in
+                        .object([("version", .int(p.version)), ("at", .string(timeISO(p.at))), ("channel", .optional(p.channel)), ("by", .optional(p.actor))])
+                    } ?? .null),
+                    ("completedSteps", .array(s.completed.map(JSONValue.string))),
+                ])
+            })),
+            ("missedUpdates", .array(log.missedUpdates.map { .object([("audience", .string($0.audience)), ("due", .string(timeISO($0.due)))]) })),
+            ("informed", .array(log.informs.map { i in
+                .object([("who", .string(i.who)), ("via", .optional(i.via)), ("note", .optional(i.note)), ("at", .string(timeISO(i.at))),
+                         ("by", .optional(i.actor)), ("completedSteps", .array(i.completed.map(JSONValue.string)))])
+            })),
+            ("doneWithoutText", .array(log.doneWithoutText.map { .object([("step", .string($0.step)), ("at", .string(timeISO($0.at)))]) })),
+        ])
     }
 
     func timeISO(_ seconds: Int) -> String { WallClock.format(seconds, offset: facts.zoneOffset) }

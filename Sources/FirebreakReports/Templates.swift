@@ -51,6 +51,12 @@ public enum ReportTemplates {
         {{^hasDecisions}}
         No decision was recorded.
         {{/hasDecisions}}
+        {{#hasCommunications}}
+
+        ## Communications
+
+        {{{communications}}}
+        {{/hasCommunications}}
 
         ## States over time
 

@@ -273,7 +273,17 @@ struct StatsView {
             let (low, high) = Statistics.wilson(met, n)
             rows.append(["  " + name(result), percent(Double(met) / Double(n)), "[\(percent(low)), \(percent(high))]"])
         }
-        out += TextTable.render(rows) + "\n\nSteps on time (share of runs in which the step was active)\n"
+        out += TextTable.render(rows) + "\n"
+        let publications = summary.expectations.indices.compactMap { e in summary.publication[e].map { (summary.expectations[e].result, $0) } }
+        if !publications.isEmpty {
+            out += "\nTime from the inject to the first publication after it (median over runs with one)\n"
+            rows = publications.map { result, figure in
+                ["  " + name(result), figure.median.map { DurationText.format(max(60, $0 / 60 * 60)) } ?? "-",
+                 figure.without == 0 ? "published in every run" : "none in \(figure.without) of \(n) runs"]
+            }
+            out += TextTable.render(rows) + "\n"
+        }
+        out += "\nSteps on time (share of runs in which the step was active)\n"
         rows = summary.steps.map { step in
             ["  " + step.id, percent(Double(step.onTime) / Double(step.active)), "active in \(percent(Double(step.active) / Double(n))) of runs"]
         }
@@ -301,13 +311,19 @@ struct StatsView {
         let closes = summary.closeTimes
         return .object([
             ("scenario", .string(scenario.id)), ("runs", .int(n)), ("seed", .string(String(seed))),
-            ("expectations", .array(summary.expectations.map { result, met in
+            ("expectations", .array(summary.expectations.indices.map { e in
+                let (result, met) = summary.expectations[e]
                 let (low, high) = Statistics.wilson(met, n)
-                return .object([
+                var fields: [(String, JSONValue)] = [
                     ("inject", .string(scenario.injects[result.inject].id ?? "inject \(result.inject + 1)")),
                     ("kind", .string(result.expectation.condition.kind)), ("target", .string(result.expectation.condition.target)),
                     ("met", .int(met)), ("share", .double(Double(met) / Double(n))), ("low", .double(low)), ("high", .double(high)),
-                ])
+                ]
+                if let figure = summary.publication[e] {
+                    fields.append(("firstPublicationMedianSeconds", .optional(figure.median)))
+                    fields.append(("runsWithoutPublication", .int(figure.without)))
+                }
+                return .object(fields)
             })),
             ("steps", .array(summary.steps.map { step in
                 .object([("id", .string(step.id)), ("activeRuns", .int(step.active)), ("onTimeRuns", .int(step.onTime)),
