@@ -74,7 +74,9 @@ import Testing
         let result = try Firebreak.run(["playbook", "list"])
         #expect(result.status == 0)
         let ids = result.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: " ")[0]) }
-        #expect(ids == ["confidential-disclosure", "leaked-product-photo", "offensive-post", "online-discussion", "premature-speculation"])
+        #expect(ids == [
+            "leaked-product-photo", "offensive-post", "online-discussion", "personal-data-breach", "premature-speculation", "price-sensitive-leak",
+        ])
     }
 
     @Test func graphDrawsStatesTransitionsTimersAndFinalStates() throws {
@@ -93,7 +95,7 @@ import Testing
     @Test func unknownPlaybookIsExit66WithTheKnownOnes() throws {
         let result = try Firebreak.run(["playbook", "show", "nope"])
         #expect(result.status == 66)
-        #expect(result.stderr.hasPrefix("firebreak: error: no playbook 'nope' in 'Playbooks'; playbooks there are 'confidential-disclosure', "))
+        #expect(result.stderr.hasPrefix("firebreak: error: no playbook 'nope' in 'Playbooks'; playbooks there are 'leaked-product-photo', "))
     }
 
     @Test func usageErrorIsExit64() throws {
