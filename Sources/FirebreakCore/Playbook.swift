@@ -3,6 +3,12 @@ public enum IncidentSeverity: String, Sendable, Equatable, Codable, CaseIterable
     case low, medium, high, critical
 }
 
+/// The language of a playbook's texts, and of the reports, `status`, `timeline` and exercise
+/// output made for its incidents (unless a command's `--lang` says otherwise).
+public enum Language: String, Sendable, Equatable, Codable, CaseIterable {
+    case en, nl
+}
+
 /// A checked playbook: the state machine for one kind of incident.
 ///
 /// Built only by ``PlaybookChecker``, so every reference in it is known to resolve.
@@ -17,6 +23,8 @@ public struct Playbook: Sendable, Equatable {
     public var states: [State]
     /// Transitions of the top-level `on`, available in every non-final state.
     public var globalTransitions: [Transition]
+    /// `language:`, English unless the file says otherwise.
+    public var language: Language = .en
 
     public let stateIndex: [String: Int]
     public let stepLocations: [String: StepLocation]
@@ -54,6 +62,7 @@ public struct Playbook: Sendable, Equatable {
     public static func == (lhs: Playbook, rhs: Playbook) -> Bool {
         lhs.id == rhs.id && lhs.title == rhs.title && lhs.summary == rhs.summary && lhs.severity == rhs.severity && lhs.roles == rhs.roles
             && lhs.commander == rhs.commander && lhs.start == rhs.start && lhs.states == rhs.states && lhs.globalTransitions == rhs.globalTransitions
+            && lhs.language == rhs.language
     }
 
     public struct StepLocation: Sendable, Equatable {
@@ -224,7 +233,7 @@ public enum Choices: Sendable, Equatable {
 /// A checked playbook can be stored in compiled form (a cache beside its text), so commands that
 /// read an incident need not parse YAML. Derived indexes are rebuilt by the initialisers.
 extension Playbook: Codable {
-    enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions }
+    enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions, language }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -234,6 +243,8 @@ extension Playbook: Codable {
             roles: try c.decode([Role].self, forKey: .roles), commander: try c.decode(String.self, forKey: .commander),
             start: try c.decode(Int.self, forKey: .start), states: try c.decode([State].self, forKey: .states),
             globalTransitions: try c.decode([Transition].self, forKey: .globalTransitions))
+        // Absent in caches written before 1.1: English.
+        language = try c.decodeIfPresent(Language.self, forKey: .language) ?? .en
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -247,6 +258,7 @@ extension Playbook: Codable {
         try c.encode(start, forKey: .start)
         try c.encode(states, forKey: .states)
         try c.encode(globalTransitions, forKey: .globalTransitions)
+        if language != .en { try c.encode(language, forKey: .language) }
     }
 }
 

@@ -311,11 +311,13 @@ public enum PlaybookChecker {
                         timers: state.after.compactMap { t in t.target.flatMap { stateIDs[$0.value] }.map { Timer(after: t.after.value, target: $0) } }
                             .sorted { $0.after < $1.after }))
             }
-            return Playbook(
+            var playbook = Playbook(
                 id: id.value, title: syntax.title ?? id.value, summary: syntax.summary, severity: syntax.severity,
                 roles: syntax.roles.map { Role(id: $0.id.value, title: $0.title ?? $0.id.value, escalatesTo: $0.escalatesTo?.value) },
                 commander: commander.value, start: startIndex, states: states,
                 globalTransitions: syntax.on.compactMap { transition($0, stepIndex: [:]) })
+            playbook.language = syntax.language
+            return playbook
         }
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct DrillCommandTests {
     static let scenarios = [
-        "song-contest-tweet", "carbon-monoxide-speculation", "prelaunch-photo", "heated-thread", "leaked-figures", "arrears-video",
+        "song-contest-tweet", "carbon-monoxide-speculation", "prelaunch-photo", "heated-thread", "leaked-figures", "arrears-video", "adios-amigos-tweet",
     ]
 
     @Test(arguments: scenarios)

@@ -322,10 +322,12 @@ struct Timeline: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Flag(help: "JSON for scripts.") var json = false
+    @Option(help: "Words in en or nl (default: the playbook's language); JSON is the same in both.") var lang: Language?
 
     func run() throws {
         let (store, record, playbook) = try Workspace(global: global).load(incident)
         let now = Clock.now()
+        let t = Messages.for(lang ?? playbook.language)
         var stored: [StoredEvent]
         // The log as it stood when the record was read, so pending events never repeat a stored number.
         do { stored = try store.events(of: record.number, through: record.lastSeq) } catch { throw Workspace.translate(error) }
@@ -351,14 +353,14 @@ struct Timeline: ParsableCommand {
             }).rendered())
             return
         }
-        var rows = [["#", "AT", "WHO", "WHAT"]]
+        var rows = [["#", t("cli.timeline.at"), t("cli.timeline.who"), t("cli.timeline.what")]]
         for (index, item) in stored.enumerated() {
-            var who = item.event.actor.map(Terminal.oneLine) ?? "firebreak"
+            var who = item.event.actor.map(Terminal.oneLine) ?? t("cli.system")
             if let role = item.event.role { who += " (\(role))" }
-            if item.event.outsideRole { who += " [outside role]" }
-            var what = Terminal.oneLine(EventText.describe(item.event) { Clock.compact($0, now: now) })
-            if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += "  [logged \(Clock.compact(item.recordedAt, now: now))]" }
-            if index >= pendingStart { what += "  [not stored yet]" }
+            if item.event.outsideRole { who += t("drill.outsideRole") }
+            var what = Terminal.oneLine(EventText.describe(item.event, clock: { Clock.compact($0, now: now) }, t))
+            if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += t("cli.logged", ["time": Clock.compact(item.recordedAt, now: now)]) }
+            if index >= pendingStart { what += t("cli.notStored") }
             rows.append(["\(item.seq)", Clock.compact(item.event.at, now: now), who, what])
         }
         Terminal.out(TextTable.render(rows))
