@@ -7,7 +7,8 @@ import Foundation
 struct Workspace {
     let global: GlobalOptions
 
-    func store(create: Bool = false) throws(FirebreakError) -> SQLiteStore {
+    /// The store `--db` names; `create` makes a new SQLite file when there is none.
+    func store(create: Bool = false) async throws(FirebreakError) -> any IncidentStore {
         do {
             return try SQLiteStore(path: global.databasePath, create: create)
         } catch {
@@ -68,22 +69,16 @@ struct Workspace {
         }
     }
 
-    func load(_ reference: String) throws(FirebreakError) -> (store: SQLiteStore, record: IncidentRecord, playbook: Playbook) {
+    func load(_ reference: String) async throws(FirebreakError) -> (store: any IncidentStore, record: IncidentRecord, playbook: Playbook) {
         let number = try Self.number(reference)
-        let store = try store()
+        let store = try await store()
         let record: IncidentRecord?
-        do { record = try store.incident(number) } catch { throw Self.translate(error) }
-        guard let record else { throw .missing("no incident INC-\(number) in '\(global.databasePath)'") }
-        let text: String?
-        let compiled: Data?
-        do {
-            compiled = try store.compiledPlaybook(hash: record.playbookHash)
-            text = try store.playbookText(hash: record.playbookHash)
-        } catch {
-            throw Self.translate(error)
-        }
-        guard let text else { throw .io("\(record.reference) is damaged in the database: its playbook is missing; run 'firebreak verify'") }
-        let playbook = try Self.playbook(StoredPlaybook(text: text, compiled: compiled), of: record)
+        do { record = try await store.incident(number) } catch { throw Self.translate(error) }
+        guard let record else { throw .missing("no incident INC-\(number) in '\(store.location)'") }
+        let stored: StoredPlaybook?
+        do { stored = try await store.playbook(hash: record.playbookHash) } catch { throw Self.translate(error) }
+        guard let stored else { throw .io("\(record.reference) is damaged in the database: its playbook is missing; run 'firebreak verify'") }
+        let playbook = try Self.playbook(stored, of: record)
         try Self.check(record, against: playbook)
         return (store, record, playbook)
     }
@@ -109,20 +104,21 @@ struct Workspace {
     }
 
     /// Records a move and prints the events it produced, one line each.
-    func recordAndPrint(_ reference: String, at atText: String? = nil, _ command: Command) throws(FirebreakError) {
-        let (record, stored) = try record(reference, at: atText, command)
+    func recordAndPrint(_ reference: String, at atText: String? = nil, _ command: Command) async throws(FirebreakError) {
+        let (record, stored) = try await record(reference, at: atText, command)
         printRecorded(stored, reference: record.reference)
     }
 
     /// Records a move on an incident in one transaction: time-driven events due before it, the
     /// move and what it causes, then the time-driven events due up to now.
-    func record(_ reference: String, at atText: String?, _ command: Command) throws(FirebreakError) -> (IncidentRecord, [StoredEvent]) {
+    func record(_ reference: String, at atText: String?, _ command: Command) async throws(FirebreakError) -> (IncidentRecord, [StoredEvent]) {
         let number = try Self.number(reference)
         let actor = try global.actor()
-        let store = try store()
+        let store = try await store()
         var recordUsed: IncidentRecord?
+        let stored: [StoredEvent]
         do {
-            let stored = try store.append(to: number) { record, stored in
+            stored = try await store.append(to: number) { (record, stored) throws(FirebreakError) -> Decision in
                 // "Now" is read with the write lock held: another writer may have changed the incident while this one waited.
                 let now = Clock.now()
                 let playbook = try Self.playbook(stored, of: record)
@@ -131,22 +127,27 @@ struct Workspace {
                 let at = try Self.time(atText, now: now, openedAt: record.openedAt)
                 let engine = Engine(playbook: playbook)
                 var incident = record.snapshot
-                var events = try engine.advanceOrRefuse(&incident, to: at, inclusive: false)
-                if case .note = command {} else if at < incident.enteredAt, !incident.isClosed {
-                    throw FirebreakError.usage(
-                        "--at \(Clock.iso(at)) is before the incident entered state '\(playbook.states[incident.state].id)' (\(Clock.iso(incident.enteredAt))); its steps and events were not possible then")
+                do {
+                    var events = try engine.advanceOrRefuse(&incident, to: at, inclusive: false)
+                    if case .note = command {} else if at < incident.enteredAt, !incident.isClosed {
+                        throw FirebreakError.usage(
+                            "--at \(Clock.iso(at)) is before the incident entered state '\(playbook.states[incident.state].id)' (\(Clock.iso(incident.enteredAt))); its steps and events were not possible then")
+                    }
+                    try engine.perform(command, by: actor, at: at, on: &incident, events: &events)
+                    events += try engine.advanceOrRefuse(&incident, to: now, inclusive: true)
+                    return Decision(events: events, snapshot: incident, recordedAt: now)
+                } catch {
+                    throw Self.translate(any: error)
                 }
-                try engine.perform(command, by: actor, at: at, on: &incident, events: &events)
-                events += try engine.advanceOrRefuse(&incident, to: now, inclusive: true)
-                return Decision(events: events, snapshot: incident, recordedAt: now)
             }
-            guard let recordUsed else { throw FirebreakError.internal("no record") }
-            return (recordUsed, stored)
         } catch {
-            if case .noIncident = error as? StoreError {
-                throw .missing("no incident INC-\(number) in '\(global.databasePath)'")
+            switch error {
+            case .store(.noIncident): throw .missing("no incident INC-\(number) in '\(store.location)'")
+            case .store(let error): throw Self.translate(error)
+            case .decision(let error): throw error
             }
-            throw Self.translate(any: error)
         }
+        guard let recordUsed else { throw .internal("no record") }
+        return (recordUsed, stored)
     }
 }
