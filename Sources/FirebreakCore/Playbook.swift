@@ -3,6 +3,12 @@ public enum IncidentSeverity: String, Sendable, Equatable, Codable, CaseIterable
     case low, medium, high, critical
 }
 
+/// The language of a playbook's texts, and of the reports, `status`, `timeline` and exercise
+/// output made for its incidents (unless a command's `--lang` says otherwise).
+public enum Language: String, Sendable, Equatable, Codable, CaseIterable {
+    case en, nl
+}
+
 /// A checked playbook: the state machine for one kind of incident.
 ///
 /// Built only by ``PlaybookChecker``, so every reference in it is known to resolve.
@@ -19,6 +25,8 @@ public struct Playbook: Sendable, Equatable {
     public var globalTransitions: [Transition]
     /// Who statements are for (`audiences:`), in file order.
     public var audiences: [Audience]
+    /// `language:`, English unless the file says otherwise.
+    public var language: Language = .en
 
     public let stateIndex: [String: Int]
     public let stepLocations: [String: StepLocation]
@@ -57,7 +65,7 @@ public struct Playbook: Sendable, Equatable {
     public static func == (lhs: Playbook, rhs: Playbook) -> Bool {
         lhs.id == rhs.id && lhs.title == rhs.title && lhs.summary == rhs.summary && lhs.severity == rhs.severity && lhs.roles == rhs.roles
             && lhs.commander == rhs.commander && lhs.start == rhs.start && lhs.states == rhs.states && lhs.globalTransitions == rhs.globalTransitions
-            && lhs.audiences == rhs.audiences
+            && lhs.audiences == rhs.audiences && lhs.language == rhs.language
     }
 
     public struct StepLocation: Sendable, Equatable {
@@ -258,7 +266,7 @@ public enum Choices: Sendable, Equatable {
 /// A checked playbook can be stored in compiled form (a cache beside its text), so commands that
 /// read an incident need not parse YAML. Derived indexes are rebuilt by the initialisers.
 extension Playbook: Codable {
-    enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions, audiences }
+    enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions, audiences, language }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -269,6 +277,8 @@ extension Playbook: Codable {
             start: try c.decode(Int.self, forKey: .start), states: try c.decode([State].self, forKey: .states),
             globalTransitions: try c.decode([Transition].self, forKey: .globalTransitions),
             audiences: try c.decodeIfPresent([Audience].self, forKey: .audiences) ?? [])
+        // Absent in caches written before 1.1: English.
+        language = try c.decodeIfPresent(Language.self, forKey: .language) ?? .en
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -283,6 +293,7 @@ extension Playbook: Codable {
         try c.encode(states, forKey: .states)
         try c.encode(globalTransitions, forKey: .globalTransitions)
         if !audiences.isEmpty { try c.encode(audiences, forKey: .audiences) }
+        if language != .en { try c.encode(language, forKey: .language) }
     }
 }
 

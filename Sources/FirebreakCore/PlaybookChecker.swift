@@ -369,7 +369,7 @@ public enum PlaybookChecker {
                         timers: state.after.compactMap { t in t.target.flatMap { stateIDs[$0.value] }.map { Timer(after: t.after.value, target: $0) } }
                             .sorted { $0.after < $1.after }))
             }
-            return Playbook(
+            var playbook = Playbook(
                 id: id.value, title: syntax.title ?? id.value, summary: syntax.summary, severity: syntax.severity,
                 roles: syntax.roles.map { Role(id: $0.id.value, title: $0.title ?? $0.id.value, escalatesTo: $0.escalatesTo?.value) },
                 commander: commander.value, start: startIndex, states: states,
@@ -379,6 +379,8 @@ public enum PlaybookChecker {
                     for approver in a.approvers where !approvers.contains(approver.value) { approvers.append(approver.value) }
                     return Audience(id: a.id.value, title: a.title, approvers: approvers, cadence: a.cadence, avoid: a.avoid)
                 })
+            playbook.language = syntax.language
+            return playbook
         }
     }
 }

@@ -8,6 +8,7 @@ public struct PlaybookSyntax: Sendable, Equatable {
     public var title: String?
     public var summary: String?
     public var severity: IncidentSeverity = .medium
+    public var language: Language = .en
     public var roles: [RoleSyntax] = []
     public var commander: Located<String>?
     public var start: Located<String>?

@@ -10,7 +10,7 @@ public struct PlaybookLoadResult: Sendable {
 
 /// Reads playbook YAML into a checked ``Playbook`` with positioned diagnostics.
 public enum PlaybookLoader {
-    static let topKeys = ["firebreak", "id", "title", "summary", "severity", "roles", "commander", "start", "states", "on", "audiences"]
+    static let topKeys = ["firebreak", "id", "title", "summary", "severity", "language", "roles", "commander", "start", "states", "on", "audiences"]
     static let audienceKeys = ["title", "approvers", "cadence", "avoid"]
     static let roleKeys = ["title", "escalates-to"]
     static let stateKeys = ["title", "final", "steps", "on", "after"]
@@ -66,6 +66,7 @@ public enum PlaybookLoader {
             case "title": syntax.title = reader.string(value, "'title'")
             case "summary": syntax.summary = reader.text(value, "'summary'")
             case "severity": syntax.severity = severity(value, &reader) ?? .medium
+            case "language": syntax.language = language(value, &reader) ?? .en
             case "roles": syntax.roles = roles(value, &reader)
             case "commander": syntax.commander = reader.located(value, "'commander'")
             case "start": syntax.start = reader.located(value, "'start'")
@@ -85,6 +86,15 @@ public enum PlaybookLoader {
             return nil
         }
         return severity
+    }
+
+    static func language(_ node: Node, _ reader: inout NodeReader) -> Language? {
+        guard let text = reader.string(node, "'language'") else { return nil }
+        guard let language = Language(rawValue: text) else {
+            reader.error("unknown language '\(text)'; use 'en' or 'nl'", node)
+            return nil
+        }
+        return language
     }
 
     static func roles(_ node: Node, _ reader: inout NodeReader) -> [RoleSyntax] {

@@ -389,10 +389,12 @@ struct Timeline: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Flag(help: "JSON for scripts.") var json = false
+    @Option(help: "Words in en or nl (default: the playbook's language); JSON is the same in both.") var lang: Language?
 
     func run() async throws {
         let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let now = Clock.now()
+        let t = Messages.for(lang ?? playbook.language)
         // Time-driven events not stored yet are shown too, as pending, numbered after the stored log.
         var current = record.snapshot
         let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit).enumerated().map { index, event in
@@ -435,16 +437,16 @@ struct Timeline: AsyncParsableCommand {
             return
         }
         func row(_ item: StoredEvent, _ isStored: Bool) -> [String] {
-            var who = item.event.actor.map(Terminal.oneLine) ?? "firebreak"
+            var who = item.event.actor.map(Terminal.oneLine) ?? t("cli.system")
             if let role = item.event.role { who += " (\(role))" }
-            if item.event.outsideRole { who += " [outside role]" }
-            var what = Terminal.oneLine(EventText.describe(item.event) { Clock.compact($0, now: now) })
-            if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += "  [logged \(Clock.compact(item.recordedAt, now: now))]" }
-            if !isStored { what += "  [not stored yet]" }
+            if item.event.outsideRole { who += t("drill.outsideRole") }
+            var what = Terminal.oneLine(EventText.describe(item.event, clock: { Clock.compact($0, now: now) }, t))
+            if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += t("cli.logged", ["time": Clock.compact(item.recordedAt, now: now)]) }
+            if !isStored { what += t("cli.notStored") }
             return ["\(item.seq)", Clock.compact(item.event.at, now: now), who, what]
         }
         // Two passes, as a table needs: the widths of the columns, then the rows.
-        let header = ["#", "AT", "WHO", "WHAT"]
+        let header = ["#", t("cli.timeline.at"), t("cli.timeline.who"), t("cli.timeline.what")]
         var widths = header.map(\.count)
         try await each { item, isStored in
             for (i, cell) in row(item, isStored).enumerated().dropLast() { widths[i] = max(widths[i], cell.count) }
