@@ -74,7 +74,7 @@ import Testing
         let result = try Firebreak.run(["playbook", "list"])
         #expect(result.status == 0)
         let ids = result.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: " ")[0]) }
-        #expect(ids == ["confidential-disclosure", "leaked-product-photo", "offensive-post", "online-discussion", "premature-speculation"])
+        #expect(ids == ["confidential-disclosure", "leaked-product-photo", "offensive-post", "online-discussion", "photo-shoot-leak", "premature-speculation"])
     }
 
     @Test func graphDrawsStatesTransitionsTimersAndFinalStates() throws {
