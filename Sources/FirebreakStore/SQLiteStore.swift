@@ -438,6 +438,21 @@ public final class SQLiteStore: IncidentStore, Sendable {
         return value
     }
 
+    /// A column by its index in the statement (no lookup by name: `list` reads 10,000 rows), named for messages.
+    static func column<T: DatabaseValueConvertible>(_ row: Row, at index: Int, _ name: String, _ number: Int?, as type: T.Type = T.self) throws -> T {
+        guard let value = T.fromDatabaseValue(row[index] as DatabaseValue) else {
+            throw StoreError.damaged(incident: number, what: "its stored '\(name)'")
+        }
+        return value
+    }
+
+    static func optionalColumn<T: DatabaseValueConvertible>(_ row: Row, at index: Int, _ name: String, _ number: Int?) throws -> T? {
+        let value = row[index] as DatabaseValue
+        if value.isNull { return nil }
+        guard let converted = T.fromDatabaseValue(value) else { throw StoreError.damaged(incident: number, what: "its stored '\(name)'") }
+        return converted
+    }
+
     static func optionalColumn<T: DatabaseValueConvertible>(_ row: Row, _ name: String, _ number: Int?) throws -> T? {
         let value = row[name] as DatabaseValue
         if value.isNull { return nil }
@@ -533,22 +548,26 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     SELECT number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at
                     FROM incident \(filter) ORDER BY number
                     """
-                return try Row.fetchAll(db, sql: sql).map(Self.summary)
+                var summaries: [IncidentSummary] = []
+                let rows = try Row.fetchCursor(db, sql: sql)
+                while let row = try rows.next() { summaries.append(try Self.summary(row)) }
+                return summaries
             }
         }
     }
 
+    /// A row of `list`'s SELECT: number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at.
     static func summary(_ row: Row) throws -> IncidentSummary {
-        guard let number = Int.fromDatabaseValue(row["number"] as DatabaseValue) else {
+        guard let number = Int.fromDatabaseValue(row[0] as DatabaseValue) else {
             throw StoreError.damaged(incident: nil, what: "an incident's number")
         }
-        let title: Data = try column(row, "title", number)
-        let severityText: String = try column(row, "severity", number)
+        let title: Data = try column(row, at: 3, "title", number)
+        let severityText: String = try column(row, at: 4, "severity", number)
         guard let severity = IncidentSeverity(rawValue: severityText) else { throw StoreError.damaged(incident: number, what: "its stored 'severity'") }
         return IncidentSummary(
-            number: number, playbookID: try column(row, "playbook_id", number), isExercise: try column(row, "is_exercise", number),
-            title: String(decoding: title, as: UTF8.self), severity: severity, state: try column(row, "state", number),
-            openedAt: try column(row, "opened_at", number), closedAt: try optionalColumn(row, "closed_at", number))
+            number: number, playbookID: try column(row, at: 1, "playbook_id", number), isExercise: try column(row, at: 2, "is_exercise", number),
+            title: String(decoding: title, as: UTF8.self), severity: severity, state: try column(row, at: 5, "state", number),
+            openedAt: try column(row, at: 6, "opened_at", number), closedAt: try optionalColumn(row, at: 7, "closed_at", number))
     }
 
     // MARK: Verifying
@@ -569,6 +588,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 let rows = try Row.fetchAll(db, sql: number == nil ? "SELECT * FROM incident ORDER BY number" : "SELECT * FROM incident WHERE number = ?",
                                             arguments: number == nil ? [] : [number])
                 if let number, rows.isEmpty { throw StoreError.noIncident(number: number) }
+                var playbookProblems: [String: String?] = [:]
                 for row in rows {
                     report.checkedIncidents += 1
                     guard let incidentNumber = Int.fromDatabaseValue(row["number"] as DatabaseValue) else {
@@ -582,13 +602,17 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         report.problems.append("INC-\(incidentNumber): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
                         continue
                     }
-                    if let text = try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [playbookHash]) {
-                        if HashChain.sha256(String(decoding: text, as: UTF8.self)) != playbookHash {
-                            report.problems.append("INC-\(incidentNumber): the stored playbook text does not match its hash")
-                        }
+                    // Each stored playbook is hashed once, however many incidents were opened from it.
+                    let playbookProblem: String?
+                    if let known = playbookProblems[playbookHash] {
+                        playbookProblem = known
+                    } else if let text = try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [playbookHash]) {
+                        playbookProblem = HashChain.sha256(String(decoding: text, as: UTF8.self)) != playbookHash ? "the stored playbook text does not match its hash" : nil
                     } else {
-                        report.problems.append("INC-\(incidentNumber): its playbook text is missing")
+                        playbookProblem = "its playbook text is missing"
                     }
+                    playbookProblems[playbookHash] = .some(playbookProblem)
+                    if let playbookProblem { report.problems.append("INC-\(incidentNumber): \(playbookProblem)") }
                     var check = HashChain.Check(incident: incidentNumber, playbookHash: playbookHash)
                     let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq", arguments: [incidentNumber])
                     while let eventRow = try cursor.next() {

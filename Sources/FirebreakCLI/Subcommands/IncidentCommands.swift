@@ -393,42 +393,73 @@ struct Timeline: AsyncParsableCommand {
     func run() async throws {
         let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let now = Clock.now()
-        var stored: [StoredEvent]
-        // The log as it stood when the record was read, so pending events never repeat a stored number.
-        do { stored = try await store.events(of: record.number, through: record.lastSeq).collect() } catch { throw Workspace.translate(error) }
-        // Time-driven events not stored yet are shown too, as pending.
+        // Time-driven events not stored yet are shown too, as pending, numbered after the stored log.
         var current = record.snapshot
-        let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit)
-        var seq = record.lastSeq
-        let pendingStart = stored.count
-        for event in pending {
-            seq += 1
-            stored.append(StoredEvent(incident: record.number, seq: seq, recordedAt: now, event: event, hash: ""))
+        let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit).enumerated().map { index, event in
+            StoredEvent(incident: record.number, seq: record.lastSeq + 1 + index, recordedAt: now, event: event, hash: "")
+        }
+        // The log is read a page at a time (as it stood when the record was read, so pending events
+        // never repeat a stored number) and written as it is read: memory does not grow with the log.
+        func each(_ body: (StoredEvent, _ isStored: Bool) -> Void) async throws(FirebreakError) {
+            do {
+                for try await item in store.events(of: record.number, through: record.lastSeq) { body(item, true) }
+            } catch {
+                throw Workspace.translate(error)
+            }
+            for item in pending { body(item, false) }
+        }
+        var out = ""
+        func flush(_ force: Bool = false) {
+            if force || out.utf8.count >= 1 << 16 {
+                Terminal.write(out)
+                out = ""
+            }
         }
         if json {
-            Terminal.out(JSONValue.array(stored.enumerated().map { index, item in
-                .object([
+            var first = true
+            try await each { item, isStored in
+                out += first ? "[\n  " : ",\n  "
+                first = false
+                JSONValue.object([
                     ("seq", .int(item.seq)), ("at", .string(Clock.iso(item.event.at))), ("recordedAt", .string(Clock.iso(item.recordedAt))),
                     ("actor", .optional(item.event.actor)), ("role", .optional(item.event.role)), ("outsideRole", .bool(item.event.outsideRole)),
-                    ("stored", .bool(index < pendingStart)),
+                    ("stored", .bool(isStored)),
                 ] + EventText.jsonFields(item.event).map { key, value in
                     if key == "began" || key == "due", case .int(let seconds) = value { return (key, .string(Clock.iso(seconds))) }
                     return (key, value)
-                })
-            }).rendered())
+                }).append(to: &out, indent: 1)
+                flush()
+            }
+            out += first ? "[]\n" : "\n]\n"
+            flush(true)
             return
         }
-        var rows = [["#", "AT", "WHO", "WHAT"]]
-        for (index, item) in stored.enumerated() {
+        func row(_ item: StoredEvent, _ isStored: Bool) -> [String] {
             var who = item.event.actor.map(Terminal.oneLine) ?? "firebreak"
             if let role = item.event.role { who += " (\(role))" }
             if item.event.outsideRole { who += " [outside role]" }
             var what = Terminal.oneLine(EventText.describe(item.event) { Clock.compact($0, now: now) })
             if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += "  [logged \(Clock.compact(item.recordedAt, now: now))]" }
-            if index >= pendingStart { what += "  [not stored yet]" }
-            rows.append(["\(item.seq)", Clock.compact(item.event.at, now: now), who, what])
+            if !isStored { what += "  [not stored yet]" }
+            return ["\(item.seq)", Clock.compact(item.event.at, now: now), who, what]
         }
-        Terminal.out(TextTable.render(rows))
+        // Two passes, as a table needs: the widths of the columns, then the rows.
+        let header = ["#", "AT", "WHO", "WHAT"]
+        var widths = header.map(\.count)
+        try await each { item, isStored in
+            for (i, cell) in row(item, isStored).enumerated().dropLast() { widths[i] = max(widths[i], cell.count) }
+        }
+        var lines = 0
+        func write(_ cells: [String]) {
+            if lines > 0 { out += "\n" }
+            lines += 1
+            out += TextTable.line(cells, widths: widths)
+            flush()
+        }
+        write(header)
+        try await each { item, isStored in write(row(item, isStored)) }
+        out += "\n"
+        flush(true)
     }
 }
 
@@ -450,10 +481,11 @@ struct Verify: AsyncParsableCommand {
         } catch {
             throw Workspace.translate(error)
         }
+        var playbooks = Playbooks()
         for number in numbers {
             do {
                 guard let record = try await store.incident(number) else { continue }
-                report.problems += try await Self.projectionProblems(record, store: store)
+                report.problems += try await Self.projectionProblems(record, store: store, playbooks: &playbooks)
             } catch {
                 report.problems.append(Workspace.translate(error).errorDescription ?? "INC-\(number) cannot be read")
             }
@@ -466,23 +498,60 @@ struct Verify: AsyncParsableCommand {
         throw FirebreakError.failed("verify failed")
     }
 
+    /// The stored playbooks met so far in one verify, each loaded and compared with its compiled
+    /// copy once, however many incidents were opened from it.
+    struct Playbooks {
+        enum Loaded { case playbook(Playbook, compiledMatches: Bool), doesNotLoad, missing }
+        var byHash: [String: Loaded] = [:]
+
+        mutating func load(_ hash: String, from store: any IncidentStore) async throws(StoreError) -> Loaded {
+            if let loaded = byHash[hash] { return loaded }
+            let loaded: Loaded
+            if let stored = try await store.playbook(hash: hash) {
+                if let playbook = PlaybookLoader.load(stored.text).playbook {
+                    loaded = .playbook(playbook, compiledMatches: stored.compiled.map { Workspace.decode($0) == playbook } ?? true)
+                } else {
+                    loaded = .doesNotLoad
+                }
+            } else {
+                loaded = .missing
+            }
+            byHash[hash] = loaded
+            return loaded
+        }
+    }
+
     /// Where the stored projection of an incident (its row and snapshot) differs from the fold of its log.
     /// The compiled playbook is proved equal to its text by compiling the text again and comparing.
-    static func projectionProblems(_ record: IncidentRecord, store: any IncidentStore) async throws(StoreError) -> [String] {
+    /// The log is folded as it is read, a page at a time: memory does not grow with the log.
+    static func projectionProblems(_ record: IncidentRecord, store: any IncidentStore, playbooks: inout Playbooks) async throws(StoreError) -> [String] {
         let reference = record.reference
-        guard let stored = try await store.playbook(hash: record.playbookHash) else { return [] }  // the store's own check names it
-        guard let playbook = PlaybookLoader.load(stored.text).playbook else {
-            return ["\(reference): its stored playbook text does not load"]
-        }
+        let playbook: Playbook
         var problems: [String] = []
-        if let compiled = stored.compiled, Workspace.decode(compiled) != playbook {
-            problems.append("\(reference): the compiled copy of its playbook does not match the playbook's text")
+        switch try await playbooks.load(record.playbookHash, from: store) {
+        case .missing: return []  // the store's own check names it
+        case .doesNotLoad: return ["\(reference): its stored playbook text does not load"]
+        case .playbook(let loaded, let compiledMatches):
+            playbook = loaded
+            if !compiledMatches { problems.append("\(reference): the compiled copy of its playbook does not match the playbook's text") }
         }
         // The log as it stood when the record was read: a writer appending meanwhile is no damage.
-        guard let events = try? await store.events(of: record.number, through: record.lastSeq).collect().map(\.event) else { return problems }  // named by the chain check
-        guard let folded = Engine(playbook: playbook).replay(events) else {
-            return problems + ["\(reference): its log does not start with 'opened'"]
+        let engine = Engine(playbook: playbook)
+        var folded: Incident?
+        var opened: Event?
+        var hasInjects = false
+        do {
+            for try await stored in store.events(of: record.number, through: record.lastSeq) {
+                guard engine.replay(stored.event, into: &folded) else {
+                    return problems + ["\(reference): its log does not start with 'opened'"]
+                }
+                if opened == nil { opened = stored.event }
+                if stored.event.kind == .inject { hasInjects = true }
+            }
+        } catch {
+            return problems  // named by the chain check
         }
+        guard let folded else { return problems + ["\(reference): its log does not start with 'opened'"] }
         if folded != record.snapshot {
             problems.append("\(reference): its stored state does not match the fold of its events (the projection was changed)")
         }
@@ -493,13 +562,13 @@ struct Verify: AsyncParsableCommand {
         if record.openedAt != folded.openedAt { fields.append("opened_at") }
         if record.closedAt != folded.closed?.at { fields.append("closed_at") }
         if record.playbookID != playbook.id { fields.append("playbook_id") }
-        if case .opened(let id, _, _, _, let exercise, let scenario)? = events.first?.body {
+        if case .opened(let id, _, _, _, let exercise, let scenario)? = opened?.body {
             if id != playbook.id, !fields.contains("playbook_id") { fields.append("playbook_id") }
             // The opened event of an exercise says so, with its scenario's hash. (Exercises recorded before it did
             // have injects in their log, which a real incident never has.)
             if exercise, !record.isExercise { fields.append("is_exercise") }
             if exercise, scenario != record.scenarioText.map(HashChain.sha256) { fields.append("scenario") }
-            if !exercise, record.isExercise, !events.contains(where: { $0.kind == .inject }) { fields.append("is_exercise") }
+            if !exercise, record.isExercise, !hasInjects { fields.append("is_exercise") }
         }
         if !fields.isEmpty {
             problems.append("\(reference): its stored \(fields.map { "'\($0)'" }.joined(separator: ", ")) do\(fields.count == 1 ? "es" : "") not match its log (the incident row was changed)")
