@@ -78,8 +78,8 @@ import Testing
         #expect(result.status == 0)
         let ids = result.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: " ")[0]) }
         #expect(ids == [
-            "hateful-post-dismissal", "leaked-product-photo", "offensive-post", "official-account-post", "online-discussion", "partner-misstep",
-            "personal-data-breach", "premature-speculation", "price-sensitive-leak",
+            "executive-market-post", "hateful-post-dismissal", "leaked-product-photo", "offensive-post", "official-account-post", "online-discussion",
+            "partner-misstep", "personal-data-breach", "premature-speculation", "price-sensitive-leak",
         ])
     }
 
