@@ -60,6 +60,8 @@ let package = Package(
         .target(
             name: "FirebreakReports",
             dependencies: ["FirebreakCore", .product(name: "Mustache", package: "swift-mustache")],
+            // The message catalogues a translator edits, compiled into the binary (see docs/design.md, "Languages").
+            resources: [.embedInCode("Resources/messages.en.json"), .embedInCode("Resources/messages.nl.json")],
             swiftSettings: swiftSettings
         ),
         .target(
