@@ -68,6 +68,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
     public var overdueCount = 0
     public var escalationCount = 0
     public var eventCount = 0
+    /// Statements, informs and missed updates.
+    public var communications = CommunicationsLog()
 
     let playbook: Playbook
     var current: [Int] = []  // indices into `steps` of the current round
@@ -99,8 +101,9 @@ public struct IncidentAnalysis: Sendable, Equatable {
             engine.fold(event, into: &incident!)
         }
         let firstTime: Bool
-        if case .done(let step, _)? = compact?.body, step >= 0 { firstTime = facts.firstDone[Int(step)] == .max } else { firstTime = false }
+        if case .done(let step, _, _)? = compact?.body, step >= 0 { firstTime = facts.firstDone[Int(step)] == .max } else { firstTime = false }
         if let compact, let incident { facts.record(compact, incident: incident, tables: playbook.tables) }
+        communications.add(event, playbook: playbook)
         switch event.body {
         case let .opened(_, _, _, began, _, _):
             openedAt = event.at
@@ -141,7 +144,7 @@ public struct IncidentAnalysis: Sendable, Equatable {
                         enteredAt: event.at, deadline: due >= 0 ? event.at + due : nil, isOptional: playbook.states[index].steps[k].isOptional))
                 }
             }
-        case let .done(step, choice, _):
+        case let .done(step, choice, _, _):
             if firstActionAt == nil { firstActionAt = event.at }
             if let i = currentIndex(step) {
                 steps[i].doneAt = event.at
@@ -176,7 +179,9 @@ public struct IncidentAnalysis: Sendable, Equatable {
             closedAt = event.at
             if let last = visits.indices.last, visits[last].leftAt == nil { visits[last].leftAt = event.at }
             if forced { forcedClose = (reason ?? "", event.actor) }
-        case .assigned, .timer, .inject, .refused:
+        case .escalatedUpdate:
+            escalationCount += 1
+        case .assigned, .timer, .inject, .refused, .drafted, .approved, .rejected, .published, .updateOverdue, .informed:
             break
         }
     }

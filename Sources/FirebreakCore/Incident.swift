@@ -25,6 +25,8 @@ public struct Incident: Sendable, Equatable {
     public var closed: Closure?
     /// Number of events folded in.
     public var eventCount: Int
+    /// Statements and update cadences; nil until the first statement (and so absent from older snapshots).
+    public var comms: Communications? = nil
 
     public var isClosed: Bool {
         @inline(__always) get {
@@ -103,11 +105,11 @@ public struct CarriedStep: Sendable, Equatable, Codable {
     }
 }
 
-/// Snapshots stored before 1.1 have no `duties` or `carried`: both read as empty, and are written
+/// Snapshots stored before 1.1 have no `duties`, `carried` or `comms`: they read as empty (nil), and are written
 /// only when there are some, so an incident without them stores what it stored before.
 extension Incident: Codable {
     enum CodingKeys: String, CodingKey {
-        case title, severity, openedAt, beganAt, assignments, state, enteredAt, round, rounds, steps, duties, carried, closed, eventCount
+        case title, severity, openedAt, beganAt, assignments, state, enteredAt, round, rounds, steps, duties, carried, closed, eventCount, comms
     }
 
     public init(from decoder: any Decoder) throws {
@@ -121,6 +123,7 @@ extension Incident: Codable {
             duties: try c.decodeIfPresent([StepProgress].self, forKey: .duties) ?? [],
             carried: try c.decodeIfPresent([CarriedStep].self, forKey: .carried) ?? [],
             closed: try c.decodeIfPresent(Closure.self, forKey: .closed), eventCount: try c.decode(Int.self, forKey: .eventCount))
+        comms = try c.decodeIfPresent(Communications.self, forKey: .comms)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -139,5 +142,6 @@ extension Incident: Codable {
         if !carried.isEmpty { try c.encode(carried, forKey: .carried) }
         try c.encodeIfPresent(closed, forKey: .closed)
         try c.encode(eventCount, forKey: .eventCount)
+        try c.encodeIfPresent(comms, forKey: .comms)
     }
 }

@@ -3,6 +3,12 @@ public enum IncidentSeverity: String, Sendable, Equatable, Codable, CaseIterable
     case low, medium, high, critical
 }
 
+/// The language of a playbook's texts, and of the reports, `status`, `timeline` and exercise
+/// output made for its incidents (unless a command's `--lang` says otherwise).
+public enum Language: String, Sendable, Equatable, Codable, CaseIterable {
+    case en, nl
+}
+
 /// A checked playbook: the state machine for one kind of incident.
 ///
 /// Built only by ``PlaybookChecker``, so every reference in it is known to resolve.
@@ -19,6 +25,10 @@ public struct Playbook: Sendable, Equatable {
     public var globalTransitions: [Transition]
     /// Standing duties: steps active from opening to close, in one round; their `needs` index other duties.
     public var duties: [Step]
+    /// Who statements are for (`audiences:`), in file order.
+    public var audiences: [Audience]
+    /// `language:`, English unless the file says otherwise.
+    public var language: Language = .en
 
     public let stateIndex: [String: Int]
     public let stepLocations: [String: StepLocation]
@@ -29,7 +39,7 @@ public struct Playbook: Sendable, Equatable {
 
     public init(
         id: String, title: String, summary: String?, severity: IncidentSeverity, roles: [Role], commander: String,
-        start: Int, states: [State], globalTransitions: [Transition], duties: [Step] = []
+        start: Int, states: [State], globalTransitions: [Transition], duties: [Step] = [], audiences: [Audience] = []
     ) {
         self.id = id
         self.title = title
@@ -41,6 +51,7 @@ public struct Playbook: Sendable, Equatable {
         self.states = states
         self.globalTransitions = globalTransitions
         self.duties = duties
+        self.audiences = audiences
         var stateIndex: [String: Int] = [:]
         var stepLocations: [String: StepLocation] = [:]
         for (s, state) in states.enumerated() {
@@ -51,13 +62,14 @@ public struct Playbook: Sendable, Equatable {
         self.stepLocations = stepLocations
         self.roleIndex = Dictionary(roles.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.globalTransitionIndex = Dictionary(globalTransitions.enumerated().map { ($1.event, $0) }, uniquingKeysWith: { a, _ in a })
-        self.tables = PlaybookTables(states: states, globalTransitions: globalTransitions, roles: roles, commander: commander, duties: duties)
+        self.tables = PlaybookTables(
+            states: states, globalTransitions: globalTransitions, roles: roles, commander: commander, duties: duties, audiences: audiences)
     }
 
     public static func == (lhs: Playbook, rhs: Playbook) -> Bool {
         lhs.id == rhs.id && lhs.title == rhs.title && lhs.summary == rhs.summary && lhs.severity == rhs.severity && lhs.roles == rhs.roles
             && lhs.commander == rhs.commander && lhs.start == rhs.start && lhs.states == rhs.states && lhs.globalTransitions == rhs.globalTransitions
-            && lhs.duties == rhs.duties
+            && lhs.duties == rhs.duties && lhs.audiences == rhs.audiences && lhs.language == rhs.language
     }
 
     public struct StepLocation: Sendable, Equatable {
@@ -66,6 +78,9 @@ public struct Playbook: Sendable, Equatable {
     }
 
     public func role(_ id: String) -> Role? { roleIndex[id].map { roles[$0] } }
+
+    /// The audience with this id.
+    public func audience(_ id: String) -> Audience? { audiences.first { $0.id == id } }
 
     public func step(_ id: String) -> (state: State, step: Step)? {
         guard let location = stepLocations[id] else { return nil }
@@ -121,6 +136,26 @@ public struct Role: Sendable, Equatable, Codable {
         self.id = id
         self.title = title
         self.escalatesTo = escalatesTo
+    }
+}
+
+/// Who a statement is for: its approver roles, how often it is updated, words to avoid.
+public struct Audience: Sendable, Equatable, Codable {
+    public var id: String
+    public var title: String
+    /// Role ids; every one must approve a version before it is published.
+    public var approvers: [String]
+    /// Seconds: after each publication the next update is due within it.
+    public var cadence: Int?
+    /// Words or phrases a draft for this audience should not contain.
+    public var avoid: [String]
+
+    public init(id: String, title: String? = nil, approvers: [String] = [], cadence: Int? = nil, avoid: [String] = []) {
+        self.id = id
+        self.title = title ?? id
+        self.approvers = approvers
+        self.cadence = cadence
+        self.avoid = avoid
     }
 }
 
@@ -200,11 +235,15 @@ public struct Step: Sendable, Equatable {
     public var carry: Bool
     /// `escalate:` instead of the owner role's `escalates-to`; nil: the owner's.
     public var escalate: Escalation?
+    /// `statement: AUDIENCE`: publishing a statement to that audience completes the step.
+    public var statement: String?
+    /// `informs: WHO`: recording that WHO was informed completes the step.
+    public var informs: String?
 
     public init(
         id: String, title: String, owner: String, due: Int? = nil, needs: [Int] = [], isOptional: Bool = false,
         choices: Choices? = nil, guidance: String? = nil, template: String? = nil, milestone: String? = nil,
-        carry: Bool = false, escalate: Escalation? = nil
+        carry: Bool = false, escalate: Escalation? = nil, statement: String? = nil, informs: String? = nil
     ) {
         self.id = id
         self.title = title
@@ -218,6 +257,8 @@ public struct Step: Sendable, Equatable {
         self.milestone = milestone
         self.carry = carry
         self.escalate = escalate
+        self.statement = statement
+        self.informs = informs
     }
 }
 
@@ -258,7 +299,7 @@ public enum Choices: Sendable, Equatable {
 /// A checked playbook can be stored in compiled form (a cache beside its text), so commands that
 /// read an incident need not parse YAML. Derived indexes are rebuilt by the initialisers.
 extension Playbook: Codable {
-    enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions, duties }
+    enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions, duties, audiences, language }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -268,7 +309,10 @@ extension Playbook: Codable {
             roles: try c.decode([Role].self, forKey: .roles), commander: try c.decode(String.self, forKey: .commander),
             start: try c.decode(Int.self, forKey: .start), states: try c.decode([State].self, forKey: .states),
             globalTransitions: try c.decode([Transition].self, forKey: .globalTransitions),
-            duties: try c.decodeIfPresent([Step].self, forKey: .duties) ?? [])
+            duties: try c.decodeIfPresent([Step].self, forKey: .duties) ?? [],
+            audiences: try c.decodeIfPresent([Audience].self, forKey: .audiences) ?? [])
+        // Absent in caches written before 1.1: English.
+        language = try c.decodeIfPresent(Language.self, forKey: .language) ?? .en
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -283,6 +327,8 @@ extension Playbook: Codable {
         try c.encode(states, forKey: .states)
         try c.encode(globalTransitions, forKey: .globalTransitions)
         if !duties.isEmpty { try c.encode(duties, forKey: .duties) }
+        if !audiences.isEmpty { try c.encode(audiences, forKey: .audiences) }
+        if language != .en { try c.encode(language, forKey: .language) }
     }
 }
 
@@ -331,7 +377,7 @@ extension Choices: Codable {
 
 /// Steps stored before 1.1 have no `carry` or `escalate`: both are read as absent.
 extension Step: Codable {
-    enum CodingKeys: String, CodingKey { case id, title, owner, due, needs, isOptional, choices, guidance, template, milestone, carry, escalate }
+    enum CodingKeys: String, CodingKey { case id, title, owner, due, needs, isOptional, choices, guidance, template, milestone, carry, escalate, statement, informs }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -341,7 +387,8 @@ extension Step: Codable {
             needs: try c.decode([Int].self, forKey: .needs), isOptional: try c.decode(Bool.self, forKey: .isOptional),
             choices: try c.decodeIfPresent(Choices.self, forKey: .choices), guidance: try c.decodeIfPresent(String.self, forKey: .guidance),
             template: try c.decodeIfPresent(String.self, forKey: .template), milestone: try c.decodeIfPresent(String.self, forKey: .milestone),
-            carry: try c.decodeIfPresent(Bool.self, forKey: .carry) ?? false, escalate: try c.decodeIfPresent(Escalation.self, forKey: .escalate))
+            carry: try c.decodeIfPresent(Bool.self, forKey: .carry) ?? false, escalate: try c.decodeIfPresent(Escalation.self, forKey: .escalate),
+            statement: try c.decodeIfPresent(String.self, forKey: .statement), informs: try c.decodeIfPresent(String.self, forKey: .informs))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -358,5 +405,7 @@ extension Step: Codable {
         try c.encodeIfPresent(milestone, forKey: .milestone)
         if carry { try c.encode(carry, forKey: .carry) }
         try c.encodeIfPresent(escalate, forKey: .escalate)
+        try c.encodeIfPresent(statement, forKey: .statement)
+        try c.encodeIfPresent(informs, forKey: .informs)
     }
 }

@@ -23,6 +23,9 @@ public enum PlaybookChecker {
         var stepState: [String: Int] = [:]
         var dutyIDs: Set<String> = []
         var milestones: [String: String] = [:]
+        var audienceIDs: Set<String> = []
+        /// Audiences a step names, for the warning about an audience no step names.
+        var namedAudiences: Set<String> = []
 
         init(syntax: PlaybookSyntax) { self.syntax = syntax }
 
@@ -59,6 +62,8 @@ public enum PlaybookChecker {
             if let commander = syntax.commander, !roleIDs.contains(commander.value) {
                 error("commander names unknown role '\(commander.value)'\(suggestion(commander.value, roleNames)); roles are \(quotedList(roleNames))", commander.location)
             }
+
+            checkAudiences(roleNames)
 
             // Step ids are unique over the states' steps and the duties, in file order.
             var ids: [(id: Located<String>, state: Int?)] = []
@@ -100,6 +105,57 @@ public enum PlaybookChecker {
             checkDuties(globalEvents: globalEvents, roleNames: roleNames)
             checkGraph()
             checkTimerCycles()
+            for audience in syntax.audiences where !namedAudiences.contains(audience.id.value) {
+                diagnostics.append(.warning(
+                    "audience '\(audience.id.value)' is named by no step; tie a step to it with 'statement: \(audience.id.value)', or remove it",
+                    at: audience.id.location))
+            }
+        }
+
+        mutating func checkAudiences(_ roleNames: [String]) {
+            var seen: [String: SourceLocation] = [:]
+            for audience in syntax.audiences {
+                checkID(audience.id, "audience id")
+                if let first = seen[audience.id.value] {
+                    error("duplicate audience '\(audience.id.value)'; it is already defined at line \(first.line)", audience.id.location)
+                } else {
+                    seen[audience.id.value] = audience.id.location
+                }
+                audienceIDs.insert(audience.id.value)
+                for approver in audience.approvers where !roleIDs.contains(approver.value) {
+                    error("audience '\(audience.id.value)' names unknown role '\(approver.value)' as approver\(suggestion(approver.value, roleNames)); roles are \(quotedList(roleNames))", approver.location)
+                }
+            }
+        }
+
+        /// `statement` and `informs` of a step: a known audience, not both, not on a decision.
+        mutating func checkCommunication(_ step: StepSyntax) {
+            let stepName = step.id?.value ?? "?"
+            if let audience = step.statement {
+                namedAudiences.insert(audience.value)
+                let names = syntax.audiences.map(\.id.value)
+                if !audienceIDs.contains(audience.value) {
+                    let known = names.isEmpty ? "the playbook has no 'audiences'" : "audiences are \(quotedList(names))"
+                    error("step '\(stepName)' names unknown audience '\(audience.value)'\(suggestion(audience.value, names)); \(known)", audience.location)
+                } else if syntax.severity == .high || syntax.severity == .critical,
+                    syntax.audiences.first(where: { $0.id.value == audience.value })?.approvers.isEmpty == true {
+                    diagnostics.append(.warning(
+                        "statement step '\(stepName)' goes to audience '\(audience.value)', which has no approvers, in a playbook of severity '\(syntax.severity.rawValue)'; give the audience 'approvers'",
+                        at: audience.location))
+                }
+                if step.choices != nil {
+                    error("step '\(stepName)' has both 'choices' and 'statement'; a statement step is completed by publishing, so make the decision a step of its own", audience.location)
+                }
+            }
+            if let who = step.informs {
+                checkID(who, "'informs'")
+                if step.statement != nil {
+                    error("step '\(stepName)' has both 'statement' and 'informs'; make them two steps", who.location)
+                }
+                if step.choices != nil {
+                    error("step '\(stepName)' has both 'choices' and 'informs'; an inform step is completed by 'inform', so make the decision a step of its own", who.location)
+                }
+            }
         }
 
         mutating func checkTarget(_ target: Located<String>?, _ stateNames: [String]) {
@@ -174,6 +230,7 @@ public enum PlaybookChecker {
             if step.carry, let key = step.carryKey, case .events? = step.choices {
                 error("step '\(stepName)' cannot have 'carry: true': it is a decision whose choices fire events, and those events belong to its state", key)
             }
+            checkCommunication(step)
             if let milestone = step.milestone {
                 checkID(milestone, "milestone")
                 if let first = milestones[milestone.value] {
@@ -357,7 +414,7 @@ public enum PlaybookChecker {
                         case .role(let role): .role(role.value)
                         case .never: .never
                         }
-                    })
+                    }, statement: s.statement?.value, informs: s.informs?.value)
             }
             var states: [State] = []
             for state in syntax.states {
@@ -370,12 +427,19 @@ public enum PlaybookChecker {
                         timers: state.after.compactMap { t in t.target.flatMap { stateIDs[$0.value] }.map { Timer(after: t.after.value, target: $0) } }
                             .sorted { $0.after < $1.after }))
             }
-            return Playbook(
+            var playbook = Playbook(
                 id: id.value, title: syntax.title ?? id.value, summary: syntax.summary, severity: syntax.severity,
                 roles: syntax.roles.map { Role(id: $0.id.value, title: $0.title ?? $0.id.value, escalatesTo: $0.escalatesTo?.value) },
                 commander: commander.value, start: startIndex, states: states,
                 globalTransitions: syntax.on.compactMap { transition($0, stepIndex: [:]) },
-                duties: syntax.duties.map { step($0, indices(syntax.duties)) })
+                duties: syntax.duties.map { step($0, indices(syntax.duties)) },
+                audiences: syntax.audiences.map { a in
+                    var approvers: [String] = []
+                    for approver in a.approvers where !approvers.contains(approver.value) { approvers.append(approver.value) }
+                    return Audience(id: a.id.value, title: a.title, approvers: approvers, cadence: a.cadence, avoid: a.avoid)
+                })
+            playbook.language = syntax.language
+            return playbook
         }
     }
 }

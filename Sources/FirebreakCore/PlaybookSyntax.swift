@@ -8,6 +8,7 @@ public struct PlaybookSyntax: Sendable, Equatable {
     public var title: String?
     public var summary: String?
     public var severity: IncidentSeverity = .medium
+    public var language: Language = .en
     public var roles: [RoleSyntax] = []
     public var commander: Located<String>?
     public var start: Located<String>?
@@ -15,6 +16,8 @@ public struct PlaybookSyntax: Sendable, Equatable {
     public var on: [TransitionSyntax] = []
     /// The standing duties: steps active from opening to close.
     public var duties: [StepSyntax] = []
+    /// The `audiences:` entries, in file order.
+    public var audiences: [AudienceSyntax] = []
     /// Where the document starts, for problems that belong to no key.
     public var origin = SourceLocation(line: 1, column: 1)
 
@@ -31,6 +34,17 @@ public struct RoleSyntax: Sendable, Equatable {
         self.title = title
         self.escalatesTo = escalatesTo
     }
+}
+
+/// An entry of `audiences:`: who a statement is for, who approves it, how often it is updated.
+public struct AudienceSyntax: Sendable, Equatable {
+    public var id: Located<String>
+    public var title: String?
+    public var approvers: [Located<String>] = []
+    public var cadence: Int?
+    public var avoid: [String] = []
+
+    public init(id: Located<String>) { self.id = id }
 }
 
 public struct StateSyntax: Sendable, Equatable {
@@ -114,6 +128,10 @@ public struct StepSyntax: Sendable, Equatable {
     public var carryKey: SourceLocation?
     /// `escalate: ROLE` or `escalate: false`.
     public var escalate: EscalateSyntax?
+    /// `statement: AUDIENCE`: publishing to that audience completes the step.
+    public var statement: Located<String>?
+    /// `informs: WHO`: recording `inform WHO` completes the step.
+    public var informs: Located<String>?
     /// Where the step starts.
     public var location: SourceLocation
 

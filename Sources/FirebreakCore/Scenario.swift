@@ -90,6 +90,10 @@ public struct Expectation: Sendable, Equatable {
         case never(state: String)
         /// `step` is done, and `other` was not done earlier than it (scored at the end).
         case before(step: String, other: String)
+        /// A statement to the audience is published.
+        case published(audience: String)
+        /// `inform` of WHO is recorded.
+        case informed(who: String)
 
         public var kind: String {
             switch self {
@@ -97,6 +101,8 @@ public struct Expectation: Sendable, Equatable {
             case .state: "state"
             case .never: "never"
             case .before: "before"
+            case .published: "published"
+            case .informed: "informed"
             }
         }
 
@@ -106,6 +112,8 @@ public struct Expectation: Sendable, Equatable {
             case .state(let state): state
             case .never(let state): state
             case .before(let step, _): step
+            case .published(let audience): audience
+            case .informed(let who): who
             }
         }
 
@@ -113,7 +121,7 @@ public struct Expectation: Sendable, Equatable {
         public var isScoredAtEnd: Bool {
             switch self {
             case .never, .before: true
-            case .done, .state: false
+            case .done, .state, .published, .informed: false
             }
         }
     }
@@ -160,6 +168,14 @@ public struct Action: Sendable, Equatable {
         case skip(step: String, reason: String)
         case fire(event: String)
         case note(text: String, step: String? = nil)
+        /// `text` nil: the template of the audience's statement step in the current state, else a stand-in.
+        case draft(audience: String, text: String?)
+        /// A new version of the audience's latest unpublished statement.
+        case revise(audience: String, text: String)
+        case approve(audience: String)
+        case reject(audience: String, reason: String)
+        case publish(audience: String)
+        case inform(who: String, via: String?)
     }
 
     public init(at: Int, by: String, _ move: Move) {
@@ -174,6 +190,12 @@ public struct Action: Sendable, Equatable {
         case let .skip(step, reason): .skip(step: step, reason: reason)
         case let .fire(event): .fire(event: event)
         case let .note(text, step): .note(text: text, step: step)
+        case let .draft(audience, text): .draft(audience: audience, text: text)
+        case let .revise(audience, text): .revise(statement: .latest(audience: audience), text: text)
+        case let .approve(audience): .approve(statement: .latest(audience: audience), role: by)
+        case let .reject(audience, reason): .reject(statement: .latest(audience: audience), reason: reason, role: by)
+        case let .publish(audience): .publish(statement: .latest(audience: audience))
+        case let .inform(who, via): .inform(who: who, via: via)
         }
     }
 
@@ -184,6 +206,12 @@ public struct Action: Sendable, Equatable {
         case let .skip(step, _): "skip \(step)"
         case let .fire(event): "fire \(event)"
         case let .note(_, step): step.map { "note on \($0)" } ?? "note"
+        case let .draft(audience, _): "draft \(audience)"
+        case let .revise(audience, _): "revise \(audience)"
+        case let .approve(audience): "approve \(audience)"
+        case let .reject(audience, _): "reject \(audience)"
+        case let .publish(audience): "publish \(audience)"
+        case let .inform(who, _): "inform \(who)"
         }
     }
 }

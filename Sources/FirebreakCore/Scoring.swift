@@ -11,12 +11,20 @@ public struct ExerciseFacts: Sendable, Equatable {
     /// Per step: 1 on time in every round it was active, 0 late or not done in some round, -1 never active.
     public private(set) var onTime: [Int8]
     public private(set) var closedAt: Int?
+    /// Per audience: when a statement to it was first published (`Int.max`: never), and every publication in order.
+    public private(set) var firstPublished: [Int]
+    public private(set) var publications: [[Int]]
+    /// Per inform name (the playbook's `informs` ids, then any more the scenario names): when first informed.
+    public private(set) var firstInformed: [Int]
     /// Per step: done on time in its active (or last active) copy.
     var current: [Bool]
     /// Per step: a copy is active and not yet scored.
     var live: [Bool]
 
-    public init(tables: PlaybookTables) {
+    public init(tables: PlaybookTables, informNames: Int? = nil) {
+        firstPublished = [Int](repeating: .max, count: tables.audienceNames.count)
+        publications = [[Int]](repeating: [], count: tables.audienceNames.count)
+        firstInformed = [Int](repeating: .max, count: informNames ?? tables.informNames.count)
         firstDone = [Int](repeating: .max, count: tables.stepCount)
         firstEntered = [Int](repeating: .max, count: tables.isFinal.count)
         onTime = [Int8](repeating: -1, count: tables.stepCount)
@@ -32,6 +40,11 @@ public struct ExerciseFacts: Sendable, Equatable {
             live[g] = false
         }
         for s in firstEntered.indices { firstEntered[s] = .max }
+        for a in firstPublished.indices {
+            firstPublished[a] = .max
+            publications[a].removeAll(keepingCapacity: true)
+        }
+        for w in firstInformed.indices { firstInformed[w] = .max }
         closedAt = nil
     }
 
@@ -55,13 +68,20 @@ public struct ExerciseFacts: Sendable, Equatable {
                 live[g] = true
             }
             if firstEntered[Int(target)] == .max { firstEntered[Int(target)] = event.at }
-        case let .done(step, _):
+        case let .done(step, _, _):
             guard step >= 0 else { return }
             let g = Int(step)
             current[g] = incident.deadline(of: g, tables).map { event.at <= $0 } ?? true
             if firstDone[g] == .max { firstDone[g] = event.at }
         case .closed:
             if closedAt == nil { closedAt = event.at }
+        case let .published(_, _, audience):
+            guard audience >= 0, Int(audience) < firstPublished.count else { return }
+            if firstPublished[Int(audience)] == .max { firstPublished[Int(audience)] = event.at }
+            publications[Int(audience)].append(event.at)
+        case let .informed(who):
+            guard who >= 0, Int(who) < firstInformed.count else { return }
+            if firstInformed[Int(who)] == .max { firstInformed[Int(who)] = event.at }
         default:
             break
         }
@@ -100,13 +120,20 @@ public struct ScoredExpectation: Sendable, Equatable {
         case entered(state: Int32)
         case never(state: Int32)
         case before(step: Int32, other: Int32)
+        case published(audience: Int32)
+        /// An index among the inform names (see ``ExerciseFacts/firstInformed``).
+        case informed(who: Int32)
     }
 
     public var condition: Condition
     /// Seconds from T+0; `Int.max` for what is scored at the end (`never`, `before`).
     public var deadline: Int
+    /// When its inject came.
+    public var injectAt: Int
 
-    public init(_ expectation: Expectation, injectAt: Int, playbook: Playbook) {
+    /// `informNames`: the names informs are counted under (default: the playbook's `informs` ids).
+    public init(_ expectation: Expectation, injectAt: Int, playbook: Playbook, informNames: [String]? = nil) {
+        self.injectAt = injectAt
         switch expectation.condition {
         case .done(let step):
             condition = .done(step: playbook.tables.stepIndex[step] ?? -1)
@@ -116,6 +143,10 @@ public struct ScoredExpectation: Sendable, Equatable {
             condition = .never(state: playbook.stateIndex[state].map(Int32.init) ?? -1)
         case let .before(step, other):
             condition = .before(step: playbook.tables.stepIndex[step] ?? -1, other: playbook.tables.stepIndex[other] ?? -1)
+        case .published(let audience):
+            condition = .published(audience: playbook.tables.audienceIndex[audience] ?? -1)
+        case .informed(let who):
+            condition = .informed(who: (informNames ?? playbook.tables.informNames).firstIndex(of: who).map(Int32.init) ?? -1)
         }
         deadline = expectation.condition.isScoredAtEnd ? .max : injectAt + expectation.within
     }
@@ -131,8 +162,18 @@ public enum Scorer {
         switch expectation.condition {
         case .done(let step), .before(let step, _): at = step >= 0 ? facts.firstDone[Int(step)] : .max
         case .entered(let state), .never(let state): at = state >= 0 ? facts.firstEntered[Int(state)] : .max
+        case .published(let audience): at = audience >= 0 ? facts.firstPublished[Int(audience)] : .max
+        case .informed(let who): at = who >= 0 && Int(who) < facts.firstInformed.count ? facts.firstInformed[Int(who)] : .max
         }
         return at == .max ? nil : at
+    }
+
+    /// For a `published` expectation: seconds from its inject to the first publication to its audience at
+    /// or after the inject; nil when there was none (or for another kind of expectation).
+    public static func publicationDelay(_ expectation: ScoredExpectation, _ facts: ExerciseFacts) -> Int? {
+        guard case .published(let audience) = expectation.condition, audience >= 0 else { return nil }
+        for at in facts.publications[Int(audience)] where at >= expectation.injectAt { return at - expectation.injectAt }
+        return nil
     }
 
     /// Met: the condition came true at or before `deadline` (earlier than the inject counts too).
@@ -147,7 +188,7 @@ public enum Scorer {
         case let .before(step, other):
             guard step >= 0, facts.firstDone[Int(step)] != .max else { return false }
             return other < 0 || facts.firstDone[Int(other)] >= facts.firstDone[Int(step)]
-        case .done, .entered:
+        case .done, .entered, .published, .informed:
             return happened(expectation, facts).map { $0 <= (deadline ?? expectation.deadline) } ?? false
         }
     }

@@ -14,18 +14,21 @@ import Testing
         #expect(opened.stderr == "")
     }
 
-    @Test func walkAnIncidentToItsEndWithSeveralPeople() throws {
-        let box = try Sandbox()
+    @Test(arguments: StoreKind.tested)
+    func walkAnIncidentToItsEndWithSeveralPeople(_ store: StoreKind) throws {
+        let box = try Sandbox(store)
         defer { box.cleanup() }
         try openIncident(box)
         var result = try box.run("done", "INC-1", "capture-post", as: "sem", now: "2026-05-16T23:14:00+02:00")
         #expect(result.status == 0)
         #expect(result.stdout == "INC-1 #6 21:14  done 'capture-post'\n")
+        result = try box.run("done", "INC-1", "holding-line", as: "sem", now: "2026-05-16T23:16:00+02:00")
+        #expect(result.stdout == "INC-1 #7 21:16  done 'holding-line'\n")
         result = try box.run("done", "INC-1", "assess-post", "--choice", "escalate", now: "2026-05-16T23:20:00+02:00")
         #expect(result.stdout == """
-            INC-1 #7 21:20  done 'assess-post' with choice 'escalate'
-            INC-1 #8 21:20  fired 'escalate'
-            INC-1 #9 21:20  entered 'distance' from 'triage' by 'escalate'
+            INC-1 #8 21:20  done 'assess-post' with choice 'escalate'
+            INC-1 #9 21:20  fired 'escalate'
+            INC-1 #10 21:20  entered 'distance' from 'triage' by 'escalate'
 
             """)
         // Status at 23:55: notify-director (due 30m after 23:20) is overdue and shown first.
@@ -44,7 +47,7 @@ import Testing
         // Walk to the end.
         for (person, args, time) in [
             ("anna", ["done", "INC-1", "notify-director"], "23:57"), ("ruben", ["done", "INC-1", "request-deletion"], "23:58"),
-            ("anna", ["done", "INC-1", "distancing-statement"], "23:59"), ("anna", ["fire", "INC-1", "distanced"], "23:59"),
+            ("ruben", ["done", "INC-1", "reach-insulted-person"], "23:58"), ("anna", ["done", "INC-1", "distancing-statement"], "23:59"), ("anna", ["fire", "INC-1", "distanced"], "23:59"),
         ] {
             let r = try Firebreak.run(args, environment: box.env(person, now: "2026-05-16T\(time):00+02:00"))
             #expect(r.status == 0, "\(args): \(r.stderr)")
@@ -67,19 +70,20 @@ import Testing
         #expect(result.stdout.hasPrefix("ok: 1 incident, "))
     }
 
-    @Test(arguments: [
+    @Test(arguments: StoreKind.tested, [
         (["done", "INC-1", "capture-post", "--choice", "x"], 1, "firebreak: error: step 'capture-post' is not a decision; it takes no choice\n"),
-        (["done", "INC-1", "assess-post", "--choice", "escalate"], 1, "firebreak: error: step 'assess-post' needs 'capture-post' done or skipped first\n"),
+        (["done", "INC-1", "assess-post", "--choice", "escalate"], 1, "firebreak: error: step 'assess-post' needs 'capture-post', 'holding-line' done or skipped first\n"),
         (["fire", "INC-1", "resolved"], 1, "firebreak: error: event 'resolved' is not possible in state 'triage'; possible events are 'escalate', 'dismiss', 'story-published'\n"),
-        (["done", "INC-1", "lessons-learned"], 1, "firebreak: error: step 'lessons-learned' belongs to state 'aftercare', but the incident is in state 'triage'; active steps are 'capture-post', 'assess-post'\n"),
+        (["done", "INC-1", "lessons-learned"], 1, "firebreak: error: step 'lessons-learned' belongs to state 'aftercare', but the incident is in state 'triage'; active steps are 'capture-post', 'holding-line', 'assess-post'\n"),
         (["status", "INC-9"], 66, "firebreak: error: no incident INC-9 in '%DB%'\n"),
         (["status", "nine"], 64, "firebreak: error: 'nine' is not an incident id; incident ids look like INC-7\n"),
         (["note", "INC-1", "x", "--at", "tomorrow"], 64, "firebreak: error: --at 'tomorrow' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM local, or -15m\n"),
         (["note", "INC-1", "x", "--at", "2026-05-16T23:40:00+02:00"], 64, "firebreak: error: --at 2026-05-16T21:40:00Z is in the future; it records when something already happened\n"),
         (["note", "INC-1", "x", "--at", "-1h"], 64, "firebreak: error: --at 2026-05-16T20:30:00Z is before the incident opened (2026-05-16T21:10:00Z)\n"),
     ] as [([String], Int32, String)])
-    func refusalsAndMisuseHaveTheirExitCodeAndOneLine(arguments: [String], status: Int32, message: String) throws {
-        let box = try Sandbox()
+    func refusalsAndMisuseHaveTheirExitCodeAndOneLine(store: StoreKind, testCase: ([String], Int32, String)) throws {
+        let (arguments, status, message) = testCase
+        let box = try Sandbox(store)
         defer { box.cleanup() }
         try openIncident(box)
         let result = try Firebreak.run(arguments, environment: box.env("anna"))
@@ -88,8 +92,9 @@ import Testing
         #expect(result.stdout == "")
     }
 
-    @Test func onlyTheCommanderMayCloseOrAssign() throws {
-        let box = try Sandbox()
+    @Test(arguments: StoreKind.tested)
+    func onlyTheCommanderMayCloseOrAssign(_ store: StoreKind) throws {
+        let box = try Sandbox(store)
         defer { box.cleanup() }
         try openIncident(box)
         var result = try box.run("close", "INC-1", "--reason", "done", as: "sem")
@@ -105,8 +110,9 @@ import Testing
         #expect(result.status == 0)
     }
 
-    @Test func openerGivesCommandAwayWithAssign() throws {
-        let box = try Sandbox()
+    @Test(arguments: StoreKind.tested)
+    func openerGivesCommandAwayWithAssign(_ store: StoreKind) throws {
+        let box = try Sandbox(store)
         defer { box.cleanup() }
         let result = try box.run("open", "offensive-post", "--title", "T", "--assign", "comms-lead=marieke", as: "anna")
         #expect(result.status == 0)
@@ -115,8 +121,9 @@ import Testing
         #expect((json["assignments"] as? [String: String])?["comms-lead"] == "marieke")
     }
 
-    @Test func backdatedMoveKeepsBothTimes() throws {
-        let box = try Sandbox()
+    @Test(arguments: StoreKind.tested)
+    func backdatedMoveKeepsBothTimes(_ store: StoreKind) throws {
+        let box = try Sandbox(store)
         defer { box.cleanup() }
         try openIncident(box)
         try box.run("done", "INC-1", "capture-post", "--at", "-15m", as: "sem", now: "2026-05-16T23:40:00+02:00")

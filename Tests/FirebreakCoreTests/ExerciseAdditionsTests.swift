@@ -51,7 +51,7 @@ private func played(_ outcome: Simulator.Outcome) -> [String] {
         let time = DurationText.format(event.at)
         switch event.body {
         case let .entered(state, _, _, round): return "\(time) entered \(state)#\(round)"
-        case let .done(step, _, _): return "\(time) done \(step) by \(event.actor ?? "-")" + (event.outsideRole ? " (outside role)" : "")
+        case let .done(step, _, _, _): return "\(time) done \(step) by \(event.actor ?? "-")" + (event.outsideRole ? " (outside role)" : "")
         case let .fired(name): return "\(time) fired \(name)"
         case let .overdue(step, _): return "\(time) overdue \(step)"
         case let .escalated(step, to): return "\(time) escalated \(step) \(to)"

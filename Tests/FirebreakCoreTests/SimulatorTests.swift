@@ -112,7 +112,7 @@ private func trace(_ events: some Sequence<Event>) -> [String] {
         case let .opened(playbook, _, _, _, _, _): return "\(time) opened \(playbook)"
         case let .assigned(role, person): return "\(time) assigned \(role) \(person)"
         case let .entered(state, _, _, round): return "\(time) entered \(state)#\(round)"
-        case let .done(step, choice, _): return "\(time) done \(step)" + (choice.map { " \($0)" } ?? "")
+        case let .done(step, choice, _, via): return "\(time) done \(step)" + (choice.map { " \($0)" } ?? "") + (via.map { " via \($0)" } ?? "")
         case let .skipped(step, _): return "\(time) skipped \(step)"
         case let .fired(name): return "\(time) fired \(name)"
         case let .note(text, _): return "\(time) note \(text)"
@@ -122,6 +122,13 @@ private func trace(_ events: some Sequence<Event>) -> [String] {
         case .closed: return "\(time) closed"
         case let .inject(id, _, text, _): return "\(time) inject \(id ?? "-") \(text)"
         case let .refused(action, _): return "\(time) refused \(action)"
+        case let .drafted(statement, audience, version, _): return "\(time) drafted \(statement) \(audience) v\(version)"
+        case let .approved(statement, version, approver): return "\(time) approved \(statement) v\(version) \(approver)"
+        case let .rejected(statement, version, approver, _): return "\(time) rejected \(statement) v\(version) \(approver)"
+        case let .published(statement, version, audience, _): return "\(time) published \(statement) v\(version) \(audience)"
+        case let .updateOverdue(audience, _): return "\(time) update-overdue \(audience)"
+        case let .escalatedUpdate(audience, to): return "\(time) escalated update \(audience) \(to)"
+        case let .informed(who, _, _): return "\(time) informed \(who)"
         }
     }
 }
