@@ -9,7 +9,7 @@ public struct Firebreak: ParsableCommand {
         version: "1.0.0",
         subcommands: [
             PlaybookCommand.self, Open.self, ListIncidents.self, Status.self, Assign.self, Done.self, Skip.self, Fire.self,
-            Note.self, Close.self, Timeline.self, Verify.self, Export.self, Drill.self,
+            Note.self, Close.self, Reopen.self, Retract.self, Timeline.self, Verify.self, Export.self, Drill.self,
         ]
     )
 

@@ -148,7 +148,19 @@ public struct IncidentAnalysis: Sendable, Equatable {
             closedAt = event.at
             if let last = visits.indices.last, visits[last].leftAt == nil { visits[last].leftAt = event.at }
             if forced { forcedClose = (reason ?? "", event.actor) }
-        case .assigned, .timer, .inject, .refused:
+        case .reopened:
+            closedAt = nil
+            forcedClose = nil
+        case let .retracted(_, _, step, reopened):
+            if reopened, let step, let i = currentIndex(step) {
+                steps[i].doneAt = nil
+                steps[i].skippedAt = nil
+                steps[i].skipReason = nil
+                steps[i].choice = nil
+                steps[i].actor = nil
+                steps[i].outsideRole = false
+            }
+        case .assigned, .deputy, .timer, .inject, .refused:
             break
         }
     }

@@ -8,6 +8,9 @@ public struct Incident: Sendable, Equatable, Codable {
     public var beganAt: Int?
     /// role id → person holding it.
     public var assignments: [String: String]
+    /// role id → the deputies of the role, in the order they were assigned; `nil` until the first deputy
+    /// (so snapshots stored before deputies existed still equal the fold of their log).
+    public var deputies: [String: [String]]? = nil
     /// Index of the current state in the playbook.
     public var state: Int
     public var enteredAt: Int
@@ -36,6 +39,14 @@ public struct Incident: Sendable, Equatable, Codable {
     /// The roles a person holds, in playbook order.
     public func roles(of person: String, in playbook: Playbook) -> [String] {
         playbook.roles.map(\.id).filter { assignments[$0] == person }
+    }
+
+    /// The deputies of a role, in the order they were assigned.
+    public func deputies(of role: String) -> [String] { deputies?[role] ?? [] }
+
+    /// Whether a person holds a role or deputises for it.
+    public func acts(in role: String, _ person: String) -> Bool {
+        assignments[role] == person || deputies?[role]?.contains(person) == true
     }
 }
 

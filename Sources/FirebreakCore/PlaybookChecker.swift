@@ -82,6 +82,7 @@ public enum PlaybookChecker {
             for transition in syntax.on {
                 checkID(transition.event, "event")
                 checkTarget(transition.target, stateNames)
+                checkBy(transition, roleNames)
                 switch transition.guardCondition {
                 case .steps(_, let location):
                     error("a top-level 'on' guard may only be 'all-done': it applies in every state, whose steps differ", location)
@@ -100,6 +101,12 @@ public enum PlaybookChecker {
         mutating func checkTarget(_ target: Located<String>?, _ stateNames: [String]) {
             guard let target, stateIDs[target.value] == nil else { return }
             error("unknown state '\(target.value)'\(suggestion(target.value, stateNames)); states are \(quotedList(stateNames))", target.location)
+        }
+
+        mutating func checkBy(_ transition: TransitionSyntax, _ roleNames: [String]) {
+            for role in transition.by ?? [] where !roleIDs.contains(role.value) {
+                error("'by' of '\(transition.event.value)' names unknown role '\(role.value)'\(suggestion(role.value, roleNames)); roles are \(quotedList(roleNames))", role.location)
+            }
         }
 
         mutating func checkSameState(_ name: Located<String>, state: StateSyntax, index: Int, what: String) {
@@ -123,6 +130,7 @@ public enum PlaybookChecker {
             for transition in state.on {
                 checkID(transition.event, "event")
                 checkTarget(transition.target, stateNames)
+                checkBy(transition, roleNames)
                 if case .steps(let names, _) = transition.guardCondition {
                     for name in names { checkSameState(name, state: state, index: index, what: "guard of '\(transition.event.value)'") }
                 }
@@ -287,7 +295,7 @@ public enum PlaybookChecker {
                 case .allDone: guardCondition = .allDone
                 case .steps(let names, _): guardCondition = .steps(names.compactMap { stepIndex[$0.value] })
                 }
-                return Transition(event: t.event.value, target: target, guardCondition: guardCondition)
+                return Transition(event: t.event.value, target: target, guardCondition: guardCondition, by: t.by?.map(\.value))
             }
             var states: [State] = []
             for state in syntax.states {

@@ -50,6 +50,8 @@ public struct ExerciseFacts: Sendable, Equatable {
             if firstDone[g] == .max { firstDone[g] = event.at }
         case .closed:
             if closedAt == nil { closedAt = event.at }
+        case let .retracted(_, step, reopen):
+            if reopen, step >= 0 { current[Int(step)] = false }
         default:
             break
         }

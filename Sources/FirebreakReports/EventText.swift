@@ -11,6 +11,10 @@ public enum EventText {
             if let began { text += ", began \(clock(began))" }
             return text
         case let .assigned(role, person): return "assigned role '\(role)' to \(person)"
+        case let .deputy(role, person): return "made \(person) a deputy of role '\(role)'"
+        case let .reopened(reason): return "reopened: \(reason)"
+        case let .retracted(seq, reason, step, reopened):
+            return "retracted #\(seq): \(reason)" + (reopened ? " (step '\(step ?? "")' is open again)" : "")
         case let .entered(state, from, by, round):
             var text = "entered '\(state)'"
             if round > 1 { text += " (round \(round))" }
