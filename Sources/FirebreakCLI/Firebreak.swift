@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// The `firebreak` command: incident response for reputational incidents.
-public struct Firebreak: ParsableCommand {
+public struct Firebreak: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "firebreak",
         abstract: "Incident response for reputational incidents: playbooks, incidents, tabletop exercises.",
@@ -18,11 +18,11 @@ public struct Firebreak: ParsableCommand {
     public init() {}
 
     /// Runs the command line in this process and exits with the code of its outcome.
-    public static func runMain() -> Never {
+    public static func runMain() async -> Never {
         // A closed pipe on standard output is an error to report, not a signal that kills us mid-write.
         signal(SIGPIPE, SIG_IGN)
         guard let arguments = processArguments() else { Foundation.exit(64) }
-        Foundation.exit(main(arguments))
+        Foundation.exit(await main(arguments))
     }
 
     /// The arguments as the shell gave them; an argument that is not UTF-8 is refused (exit 64)
@@ -41,12 +41,16 @@ public struct Firebreak: ParsableCommand {
 
     /// Runs one command line against ``Console/current`` and returns its exit code: what the binary
     /// does, callable in-process (tests, another front end).
-    public static func main(_ arguments: [String]) -> Int32 {
+    public static func main(_ arguments: [String]) async -> Int32 {
         let console = Console.current
         var code: Int32
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
             code = 0
         } catch let error as FirebreakError {
             if case .failed = error {} else { Terminal.error("firebreak: error: \(Terminal.oneLine(error.errorDescription ?? ""))") }

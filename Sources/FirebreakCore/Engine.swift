@@ -856,17 +856,22 @@ public struct Engine: Sendable {
     /// Rebuilds an incident from its events; `nil` when they do not start with `opened`.
     public func replay(_ events: some Sequence<Event>) -> Incident? {
         var incident: Incident?
-        for event in events {
-            if incident == nil {
-                guard case .opened = event.body else { return nil }
-                incident = Incident(
-                    title: "", severity: .medium, openedAt: event.at, beganAt: nil, assignments: [:], state: playbook.start,
-                    enteredAt: event.at, round: 0, rounds: [Int](repeating: 0, count: playbook.states.count), steps: [],
-                    closed: nil, eventCount: 0)
-            }
-            fold(event, into: &incident!)
-        }
+        for event in events where !replay(event, into: &incident) { return nil }
         return incident
+    }
+
+    /// One event of a replay, for logs read a piece at a time: `incident` starts `nil` and is
+    /// made by the `opened` event; `false` (and nothing changed) when the first event is not one.
+    public func replay(_ event: Event, into incident: inout Incident?) -> Bool {
+        if incident == nil {
+            guard case .opened = event.body else { return false }
+            incident = Incident(
+                title: "", severity: .medium, openedAt: event.at, beganAt: nil, assignments: [:], state: playbook.start,
+                enteredAt: event.at, round: 0, rounds: [Int](repeating: 0, count: playbook.states.count), steps: [],
+                closed: nil, eventCount: 0)
+        }
+        fold(event, into: &incident!)
+        return true
     }
 
     /// The state a closed incident closed from, read from its log: the state it was force-closed in,

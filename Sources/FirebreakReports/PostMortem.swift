@@ -304,16 +304,16 @@ public struct PostMortem: Sendable {
         case limit(String)
     }
 
-    /// Renders Markdown, streaming timeline rows from `events` into `write`.
+    /// Renders Markdown, streaming timeline rows from `events` (which may read a store as it goes) into `write`.
     /// With a user's `template`, the timeline is also given as a list (`timeline`).
     public func renderMarkdown(
-        template: String?, events: ((TimelineItem) throws -> Void) throws -> Void, write: @escaping (String) throws -> Void
-    ) throws {
+        template: String?, events: ((TimelineItem) throws -> Void) async throws -> Void, write: @escaping (String) throws -> Void
+    ) async throws {
         if let template {
             if let problem = TemplateLimits.problem(in: template) { throw RenderError.limit(problem) }
             var rows: [[String: String]] = []
             var text = ""
-            try events { item in
+            try await events { item in
                 rows.append(timelineCells(item))
                 text += timelineRow(item) + "\n"
             }
@@ -346,7 +346,7 @@ public struct PostMortem: Sendable {
         try write(headText)
         var first = true
         var buffer = ""
-        try events { item in
+        try await events { item in
             if !first { buffer += "\n" }
             first = false
             buffer += timelineRow(item)
@@ -362,7 +362,7 @@ public struct PostMortem: Sendable {
     }
 
     /// The same data as one JSON document, with the timeline streamed.
-    public func renderJSON(events: ((TimelineItem) throws -> Void) throws -> Void, write: @escaping (String) throws -> Void) throws {
+    public func renderJSON(events: ((TimelineItem) throws -> Void) async throws -> Void, write: @escaping (String) throws -> Void) async throws {
         let playbook = facts.playbook
         let head: [(String, JSONValue)] = [
             ("report", .string(facts.isExercise ? "after-action" : "post-mortem")),
@@ -389,7 +389,7 @@ public struct PostMortem: Sendable {
         try write(out)
         var first = true
         var buffer = ""
-        try events { item in
+        try await events { item in
             let event = item.event
             let value = JSONValue.object([
                 ("seq", .int(item.seq)), ("at", .string(timeISO(event.at))), ("recordedAt", .string(timeISO(item.recordedAt))),

@@ -70,28 +70,137 @@ public struct IncidentSummary: Sendable, Equatable {
     public var reference: String { "INC-\(number)" }
 }
 
-/// What the engine needs from persistence. SQLite now; a shared PostgreSQL store can follow.
+/// What the application needs from persistence, whatever keeps it: an SQLite file
+/// (``SQLiteStore``), memory (``MemoryStore``, for tests), or a database server.
+///
+/// Every method is `async` so a backend may wait on a network, and throws only ``StoreError``
+/// (``append(to:_:)`` also passes on what its `decide` threw, typed: ``AppendError``). Stored data
+/// is untrusted: a value that cannot be read back is ``StoreError/damaged(incident:what:)`` or
+/// ``StoreError/corruptEvent(incident:seq:)``, never a trap.
+///
+/// Every backend numbers and hashes events through ``HashChain/Tip`` and checks its log
+/// through ``HashChain/Check``: the chain is the same whatever stores it.
 public protocol IncidentStore: Sendable {
-    /// Stores a new incident, its playbook text and its first events in one transaction; returns its number.
-    func create(_ new: NewIncident, recordedAt: Int) throws(StoreError) -> Int
+    /// Where the incidents are kept, for messages: a file path, or a server without its password.
+    var location: String { get }
 
-    /// Runs `decide` on the incident's current record and stored playbook in one write
-    /// transaction (after the write lock is taken, so "now" can be read inside it) and appends
-    /// the events it returns, with the new snapshot. Returns the stored events.
-    func append(to number: Int, _ decide: (IncidentRecord, StoredPlaybook) throws -> Decision) throws -> [StoredEvent]
+    /// Stores a new incident, its playbook (text and compiled copy) and its first events in one
+    /// transaction; returns its number.
+    func create(_ new: NewIncident, recordedAt: Int) async throws(StoreError) -> Int
 
-    func incident(_ number: Int) throws(StoreError) -> IncidentRecord?
-    func playbookText(hash: String) throws(StoreError) -> String?
-    /// The events of an incident in order; `through` a sequence number, the log as it stood when a record with that `lastSeq` was read.
-    func events(of number: Int, through last: Int?) throws(StoreError) -> [StoredEvent]
-    func forEachEvent(of number: Int, through last: Int?, _ body: (StoredEvent) throws -> Void) throws
-    func list(includeClosed: Bool, exercises: Bool) throws(StoreError) -> [IncidentSummary]
-    func verify(_ number: Int?) throws(StoreError) -> VerifyReport
+    /// One write on one incident, as a transaction that runs `decide`: the store reads the
+    /// incident's current record and stored playbook, `decide` returns the events to append and
+    /// the snapshot they fold to, and the store appends them and updates the projection together.
+    ///
+    /// No other writer can append to the same incident between the read and the append, so
+    /// sequence numbers stay gapless and the chain unbroken, and `decide` may read "now" itself
+    /// (it runs after any wait for another writer). This transaction shape was chosen over an
+    /// optimistic append on the last sequence number because a decision depends on the whole
+    /// current state (a refusal, time-driven events due): retrying would run the engine again
+    /// anyway, and a lock is what SQLite (`BEGIN IMMEDIATE`) and PostgreSQL (`SELECT … FOR UPDATE`
+    /// on the incident's row) give cheaply. Keep `decide` short: it holds that lock.
+    ///
+    /// A `decide` that returns no events writes nothing. What it throws ends the transaction
+    /// with nothing written and comes back as ``AppendError/decision(_:)``.
+    func append<Refusal: Error>(
+        to number: Int, _ decide: (IncidentRecord, StoredPlaybook) throws(Refusal) -> Decision
+    ) async throws(AppendError<Refusal>) -> [StoredEvent]
+
+    /// The incident's header, projection and snapshot; `nil` when there is no such incident.
+    func incident(_ number: Int) async throws(StoreError) -> IncidentRecord?
+
+    /// A stored playbook by the SHA-256 of its text: the text and its compiled copy.
+    func playbook(hash: String) async throws(StoreError) -> StoredPlaybook?
+
+    /// One page of an incident's events, in order: those after sequence number `after`, up to
+    /// `through` when given, at most `limit`. ``events(of:through:)`` reads a whole log page by page.
+    func events(of number: Int, after: Int, through last: Int?, limit: Int) async throws(StoreError) -> [StoredEvent]
+
+    /// Every incident's number, in order.
+    func incidentNumbers() async throws(StoreError) -> [Int]
+
+    /// The incidents' headers, without their snapshots (which `list` does not show).
+    func list(includeClosed: Bool, exercises: Bool) async throws(StoreError) -> [IncidentSummary]
+
+    /// Checks the stored logs: sequence numbers, the hash chain, each stored playbook text against
+    /// its hash, and what the backend itself can check (SQLite's integrity check, the triggers that
+    /// keep events append-only). `nil` checks every incident. Whether the compiled playbook and the
+    /// projection match the text and the log needs the loader and the engine: the application's
+    /// `verify` adds that.
+    func verify(_ number: Int?) async throws(StoreError) -> VerifyReport
+}
+
+extension IncidentStore {
+    /// An incident's events in order, read page by page as they are consumed: memory stays flat
+    /// however long the log. Pass `through: record.lastSeq` to read the log as it stood when
+    /// `record` was read (events never change, and a record and the events up to its last
+    /// sequence number are written in one transaction), however many writers append meanwhile.
+    public func events(of number: Int, through last: Int? = nil) -> StoredEvents {
+        StoredEvents(store: self, incident: number, through: last)
+    }
+}
+
+/// An incident's stored events as an `AsyncSequence` that reads its store a page at a time.
+public struct StoredEvents: AsyncSequence, Sendable {
+    public typealias Element = StoredEvent
+    public typealias Failure = StoreError
+
+    let store: any IncidentStore
+    let incident: Int
+    let through: Int?
+    /// Events read per page.
+    public static let pageSize = 512
+
+    public func makeAsyncIterator() -> Iterator { Iterator(events: self) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        public typealias Element = StoredEvent
+        public typealias Failure = StoreError
+
+        let events: StoredEvents
+        var page: [StoredEvent] = []
+        var index = 0
+        var after = 0
+        var finished = false
+
+        init(events: StoredEvents) { self.events = events }
+
+        public mutating func next() async throws(StoreError) -> StoredEvent? {
+            try await next(isolation: nil)
+        }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(StoreError) -> StoredEvent? {
+            if index == page.count {
+                if finished { return nil }
+                page = try await events.store.events(of: events.incident, after: after, through: events.through, limit: StoredEvents.pageSize)
+                index = 0
+                if page.count < StoredEvents.pageSize { finished = true }
+                guard let last = page.last else { return nil }
+                after = last.seq
+            }
+            index += 1
+            return page[index - 1]
+        }
+    }
+
+    /// Every event in one array: for tests and small logs only (it holds them all).
+    public func collect() async throws(StoreError) -> [StoredEvent] {
+        var result: [StoredEvent] = []
+        var iterator = makeAsyncIterator()
+        while let event = try await iterator.next() { result.append(event) }
+        return result
+    }
+}
+
+/// Why ``IncidentStore/append(to:_:)`` wrote nothing: the store failed, or `decide` refused.
+public enum AppendError<Refusal: Error>: Error {
+    case store(StoreError)
+    case decision(Refusal)
 }
 
 /// A playbook as stored with the incidents opened from it: its text (covered by its hash) and
 /// the compiled copy, a cache that reads prefer and `verify` checks against the text.
-public struct StoredPlaybook: Sendable {
+public struct StoredPlaybook: Sendable, Equatable {
     public var text: String
     public var compiled: Data?
 
@@ -174,6 +283,8 @@ public enum StoreError: Error, Equatable, Sendable {
     case damaged(incident: Int?, what: String)
     /// The log holds events the incident does not record (rows added behind Firebreak's back).
     case damagedLog(incident: Int)
+    /// A database server could not be reached or went away.
+    case unavailable(server: String, reason: String)
 
     public var message: String {
         switch self {
@@ -191,6 +302,7 @@ public enum StoreError: Error, Equatable, Sendable {
         case let .corruptEvent(incident, seq): "event \(seq) of INC-\(incident) cannot be read; run 'firebreak verify INC-\(incident)'"
         case let .damaged(incident?, what): "INC-\(incident) is damaged in the database: \(what) cannot be read; run 'firebreak verify INC-\(incident)'"
         case let .damaged(nil, what): "the database is damaged: \(what) cannot be read; run 'firebreak verify'"
+        case let .unavailable(server, reason): "the database server \(server) is unavailable: \(reason)"
         case let .damagedLog(incident): "INC-\(incident)'s log is damaged: it holds events the incident does not record, so nothing more can be added; run 'firebreak verify INC-\(incident)'"
         }
     }

@@ -5,17 +5,35 @@ import GRDBSQLite
 
 /// The incident store on one SQLite file (GRDB), safe for several processes at once.
 ///
-/// WAL mode with `synchronous = FULL`: a command that reported success has its events on
+/// A file is opened as a `DatabasePool` (WAL): reads run on their own connections and never
+/// queue behind a writer. `synchronous = FULL`: a command that reported success has its events on
 /// disk, also after a crash or power loss. Every write is one `BEGIN IMMEDIATE` transaction
-/// that appends the events and updates the incident's projection together.
+/// that appends the events and updates the incident's projection together; the write lock it
+/// takes is what keeps two writers of one incident from interleaving.
+///
+/// The SQLite calls are short and local, so the async methods make them directly rather than
+/// hopping to GRDB's queues.
 public final class SQLiteStore: IncidentStore, Sendable {
-    let queue: DatabaseQueue
+    let writer: any DatabaseWriter
     public let path: String
+    public var location: String { path }
 
     /// How long a write waits for another process before giving up with ``StoreError/busy(doing:)``.
     public static let busyTimeout: TimeInterval = 30
 
-    /// Opens the database; `create` makes the file (owner-only) and its folders when missing.
+    /// A store over a connection made elsewhere (a `DatabaseQueue` in memory, for tests): the
+    /// schema is brought up to date here.
+    public init(writer: any DatabaseWriter, location: String = ":memory:") throws(StoreError) {
+        self.writer = writer
+        path = location
+        do {
+            try Self.migrate(writer, path: location)
+        } catch {
+            throw Self.translate(error, doing: "open the database", path: location)
+        }
+    }
+
+    /// Opens the database file; `create` makes the file (owner-only) and its folders when missing.
     public init(path: String, create: Bool) throws(StoreError) {
         self.path = path
         let manager = FileManager.default
@@ -41,9 +59,11 @@ public final class SQLiteStore: IncidentStore, Sendable {
         configuration.prepareDatabase { db in
             // Another program's database is refused before anything is written to it, WAL mode included.
             if try !Self.isFirebreakOrEmpty(db) { throw StoreError.foreignDatabase(path: path) }
+            if db.configuration.readonly { return }
             // WAL is a property of the file: set once, when the file is new (or was made elsewhere without it).
             // Switching needs the file to itself, and SQLite answers "busy" at once rather than
-            // wait (its busy timeout does not apply), so the first users of a new file wait here.
+            // wait (its busy timeout does not apply), so the first users of a new file wait here
+            // (before the pool's own switch, which would fail at once).
             let deadline = ContinuousClock.now + .seconds(Self.busyTimeout)
             while try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
                 do {
@@ -53,20 +73,58 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     usleep(5_000)
                 }
             }
-            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            // Reads first: most commands find the schema current and need no write lock to learn it.
-            // Anything else, a failed read included (another process may be creating the schema
-            // this instant), is settled by `migrate`, with the write lock held.
-            let applied = try? queue.read { db in try Self.migrator.appliedIdentifiers(db) }
-            if applied != Set(Self.migrations.map(\.identifier)) { try Self.migrate(queue, path: path) }
+            writer = try Self.open(path, configuration)
         } catch let error as StoreError {
             throw error
         } catch {
             throw Self.translate(error, doing: "open the database", path: path)
         }
+    }
+
+    /// The file as a pool, migrated; read-only where the file is, or as it is where its folder is.
+    static func open(_ path: String, _ configuration: Configuration) throws -> any DatabaseWriter {
+        var configuration = configuration
+        do {
+            var pool: DatabasePool
+            do {
+                pool = try DatabasePool(path: path, configuration: configuration)
+                // The pool sets NORMAL when it sets up WAL; Firebreak promises FULL (see above).
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY && access(path, W_OK) != 0 {
+                // A read-only file can still be read: every connection read-only, writes refused as read-only.
+                configuration.readonly = true
+                pool = try DatabasePool(path: path, configuration: configuration)
+            }
+            try migrateIfNeeded(pool, path: path)
+            return pool
+        } catch let error as DatabaseError
+            where [.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode) && isInReadOnlyFolderWithoutWAL(path)
+        {
+            // SQLite could not create the -wal and -shm it needs even to read. None exists, so no
+            // process can have written here since the file was last closed cleanly (it could not
+            // have made a -wal either): the file holds everything, and is read as it is, unchanged.
+            configuration.readonly = true
+            let escaped = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+            let queue = try DatabaseQueue(path: "file:\(escaped)?immutable=1", configuration: configuration)
+            try migrateIfNeeded(queue, path: path)
+            return queue
+        }
+    }
+
+    /// Reads first: most commands find the schema current and need no write lock to learn it.
+    /// Anything else, a failed read included (another process may be creating the schema this
+    /// instant), is settled by `migrate`, with the write lock held.
+    static func migrateIfNeeded(_ writer: any DatabaseWriter, path: String) throws {
+        let applied = try? writer.read { db in try Self.migrator.appliedIdentifiers(db) }
+        if applied != Set(Self.migrations.map(\.identifier)) { try Self.migrate(writer, path: path) }
+    }
+
+    /// A database in a folder this process cannot write, with no `-wal` or `-shm` beside it.
+    static func isInReadOnlyFolderWithoutWAL(_ path: String) -> Bool {
+        let folder = (path as NSString).deletingLastPathComponent
+        return access(folder.isEmpty ? "." : folder, W_OK) != 0 && access(path + "-wal", F_OK) != 0 && access(path + "-shm", F_OK) != 0
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -92,8 +150,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
     /// (GRDB's `migrate` reads what was applied before it takes the lock, so two processes both
     /// ran the first migration and one failed.) Applied migrations are recorded in GRDB's
     /// `grdb_migrations`, so ``migrator`` still tells what was applied.
-    static func migrate(_ queue: DatabaseQueue, path: String) throws {
-        try queue.writeWithoutTransaction { db in
+    static func migrate(_ writer: any DatabaseWriter, path: String) throws {
+        try writer.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
                 if try !isFirebreakOrEmpty(db) { throw StoreError.foreignDatabase(path: path) }
                 try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
@@ -200,7 +258,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
         if access(folder.isEmpty ? "." : folder, W_OK) != 0, access(path + "-shm", F_OK) != 0 || access(path + "-wal", F_OK) != 0 {
             return .cannotOpen(
                 path: path,
-                reason: "its folder '\(folder.isEmpty ? "." : folder)' is not writable, and SQLite must create '\((path as NSString).lastPathComponent)-wal' and '-shm' there, to read as well as to write")
+                reason: "its folder '\(folder.isEmpty ? "." : folder)' is not writable, and SQLite must create '\((path as NSString).lastPathComponent)-wal' and '-shm' there to write (a read opens the file as it is)")
         }
         return nil
     }
@@ -223,9 +281,9 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     static func encodeSnapshot(_ incident: Incident) throws -> Data { try encoder.encode(incident) }
 
-    public func create(_ new: NewIncident, recordedAt: Int) throws(StoreError) -> Int {
+    public func create(_ new: NewIncident, recordedAt: Int) async throws(StoreError) -> Int {
         try wrap("open the incident") {
-            try queue.writeWithoutTransaction { db in
+            try writer.writeWithoutTransaction { db in
                 var number = 0
                 try db.inTransaction(.immediate) {
                     // SQLite says "full" when AUTOINCREMENT has no number left; that is not the disk.
@@ -255,9 +313,19 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
     }
 
-    public func append(to number: Int, _ decide: (IncidentRecord, StoredPlaybook) throws -> Decision) throws -> [StoredEvent] {
+    public func append<Refusal: Error>(
+        to number: Int, _ decide: (IncidentRecord, StoredPlaybook) throws(Refusal) -> Decision
+    ) async throws(AppendError<Refusal>) -> [StoredEvent] {
+        try appendNow(to: number, decide)
+    }
+
+    /// The append, on the calling thread: GRDB's synchronous write (its async one wants a `Sendable` `decide`).
+    func appendNow<Refusal: Error>(
+        to number: Int, _ decide: (IncidentRecord, StoredPlaybook) throws(Refusal) -> Decision
+    ) throws(AppendError<Refusal>) -> [StoredEvent] {
+        var refusal: Refusal?
         do {
-            return try queue.writeWithoutTransaction { db in
+            return try writer.writeWithoutTransaction { db in
                 var stored: [StoredEvent] = []
                 try db.inTransaction(.immediate) {
                     guard let record = try Self.record(db, number) else { throw StoreError.noIncident(number: number) }
@@ -267,18 +335,29 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         throw StoreError.damaged(incident: number, what: "its playbook")
                     }
                     let compiled = Data.fromDatabaseValue(row["compiled"] as DatabaseValue)
-                    let decision = try decide(record, StoredPlaybook(text: String(decoding: text, as: UTF8.self), compiled: compiled))
+                    let decision: Decision
+                    do throws(Refusal) {
+                        decision = try decide(record, StoredPlaybook(text: String(decoding: text, as: UTF8.self), compiled: compiled))
+                    } catch {
+                        refusal = error
+                        return .rollback
+                    }
                     if decision.events.isEmpty { return .rollback }
                     stored = try self.insert(
                         decision.events, after: record, snapshot: decision.snapshot, stateName: nil, recordedAt: decision.recordedAt, db)
                     return .commit
                 }
+                if let refusal { throw AppendError<Refusal>.decision(refusal) }
                 return stored
             }
+        } catch let error as AppendError<Refusal> {
+            throw error
         } catch let error as DatabaseError {
             // An event row already holds the next sequence number: rows were added behind Firebreak's back.
-            if error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY { throw StoreError.damagedLog(incident: number) }
-            throw Self.translate(error, doing: "record on INC-\(number)", path: path)
+            if error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY { throw .store(.damagedLog(incident: number)) }
+            throw .store(Self.translate(error, doing: "record on INC-\(number)", path: path))
+        } catch {
+            throw .store(Self.translate(error, doing: "record on INC-\(number)", path: path))
         }
     }
 
@@ -288,24 +367,19 @@ public final class SQLiteStore: IncidentStore, Sendable {
             INSERT INTO event (incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        var seq = record.lastSeq
-        var hash = record.lastHash
+        var tip = HashChain.Tip(seq: record.lastSeq, hash: record.lastHash)
         var stored: [StoredEvent] = []
         stored.reserveCapacity(events.count)
         var state = record.state
         for event in events {
-            seq += 1
-            var item = StoredEvent(incident: record.number, seq: seq, recordedAt: recordedAt, event: event, hash: "")
-            let data = item.data
-            item.hash = HashChain.link(previous: hash, item, data: data)
-            hash = item.hash
+            let (item, data) = tip.append(event, incident: record.number, recordedAt: recordedAt)
             try Self.insertRow(statement.sqliteStatement, item, data: data, db)
             if case .entered(let name, _, _, _) = event.body { state = name }
             stored.append(item)
         }
         try db.execute(
             sql: "UPDATE incident SET state = ?, closed_at = ?, last_seq = ?, last_hash = ?, snapshot = ?, title = ?, severity = ? WHERE number = ?",
-            arguments: [stateName ?? state, snapshot.closed?.at, seq, hash, try Self.encodeSnapshot(snapshot),
+            arguments: [stateName ?? state, snapshot.closed?.at, tip.seq, tip.hash, try Self.encodeSnapshot(snapshot),
                         Data(snapshot.title.utf8), snapshot.severity.rawValue, record.number])
         return stored
     }
@@ -364,6 +438,21 @@ public final class SQLiteStore: IncidentStore, Sendable {
         return value
     }
 
+    /// A column by its index in the statement (no lookup by name: `list` reads 10,000 rows), named for messages.
+    static func column<T: DatabaseValueConvertible>(_ row: Row, at index: Int, _ name: String, _ number: Int?, as type: T.Type = T.self) throws -> T {
+        guard let value = T.fromDatabaseValue(row[index] as DatabaseValue) else {
+            throw StoreError.damaged(incident: number, what: "its stored '\(name)'")
+        }
+        return value
+    }
+
+    static func optionalColumn<T: DatabaseValueConvertible>(_ row: Row, at index: Int, _ name: String, _ number: Int?) throws -> T? {
+        let value = row[index] as DatabaseValue
+        if value.isNull { return nil }
+        guard let converted = T.fromDatabaseValue(value) else { throw StoreError.damaged(incident: number, what: "its stored '\(name)'") }
+        return converted
+    }
+
     static func optionalColumn<T: DatabaseValueConvertible>(_ row: Row, _ name: String, _ number: Int?) throws -> T? {
         let value = row[name] as DatabaseValue
         if value.isNull { return nil }
@@ -394,21 +483,19 @@ public final class SQLiteStore: IncidentStore, Sendable {
             lastHash: try column(row, "last_hash", number), snapshot: snapshot, scenarioText: scenario.map { String(decoding: $0, as: UTF8.self) })
     }
 
-    public func incident(_ number: Int) throws(StoreError) -> IncidentRecord? {
-        try wrap("read INC-\(number)") { try queue.read { db in try Self.record(db, number) } }
+    public func incident(_ number: Int) async throws(StoreError) -> IncidentRecord? {
+        try wrap("read INC-\(number)") { try writer.read { db in try Self.record(db, number) } }
     }
 
-    /// The compiled form stored with a playbook's text, when there is one.
-    public func compiledPlaybook(hash: String) throws(StoreError) -> Data? {
+    public func playbook(hash: String) async throws(StoreError) -> StoredPlaybook? {
         try wrap("read a stored playbook") {
-            try queue.read { db in try Data.fetchOne(db, sql: "SELECT compiled FROM playbook WHERE hash = ?", arguments: [hash]) }
-        }
-    }
-
-    public func playbookText(hash: String) throws(StoreError) -> String? {
-        try wrap("read a stored playbook") {
-            try queue.read { db in
-                try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [hash]).map { String(decoding: $0, as: UTF8.self) }
+            try writer.read { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT text, compiled FROM playbook WHERE hash = ?", arguments: [hash]) else { return nil }
+                guard let text = Data.fromDatabaseValue(row["text"] as DatabaseValue) else {
+                    throw StoreError.damaged(incident: nil, what: "the text of playbook \(hash.prefix(12))")
+                }
+                let compiled = row["compiled"] as DatabaseValue
+                return StoredPlaybook(text: String(decoding: text, as: UTF8.self), compiled: compiled.isNull ? nil : Data.fromDatabaseValue(compiled))
             }
         }
     }
@@ -432,40 +519,27 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     static let eventColumns = "incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash"
 
-    /// The events of an incident, in order; with `through`, only those up to that sequence number.
-    public func events(of number: Int, through last: Int? = nil) throws(StoreError) -> [StoredEvent] {
-        var result: [StoredEvent] = []
-        do {
-            try forEachEvent(of: number, through: last) { result.append($0) }
-        } catch {
-            throw Self.translate(error, doing: "read the events of INC-\(number)", path: path)
-        }
-        return result
-    }
-
-    /// Streams the events of an incident in order, without holding them all.
-    ///
-    /// Pass `through: record.lastSeq` to read the log as it stood when `record` was read: the
-    /// incident row is written in the same transaction as its events and events never change, so
-    /// the record and the events up to its last sequence number are one consistent view, however
-    /// many writers append meanwhile.
-    public func forEachEvent(of number: Int, through last: Int? = nil, _ body: (StoredEvent) throws -> Void) throws {
-        try queue.read { db in
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? AND seq <= ? ORDER BY seq", arguments: [number, last ?? Int.max])
-            while let row = try rows.next() { try body(try Self.storedEvent(row)) }
+    public func events(of number: Int, after: Int, through last: Int?, limit: Int) async throws(StoreError) -> [StoredEvent] {
+        try wrap("read the events of INC-\(number)") {
+            try writer.read { db in
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                    arguments: [number, after, last ?? Int.max, limit])
+                var page: [StoredEvent] = []
+                while let row = try rows.next() { page.append(try Self.storedEvent(row)) }
+                return page
+            }
         }
     }
 
-    /// Every incident's number, in order.
-    public func incidentNumbers() throws(StoreError) -> [Int] {
-        try wrap("list incidents") { try queue.read { db in try Int.fetchAll(db, sql: "SELECT number FROM incident ORDER BY number") } }
+    public func incidentNumbers() async throws(StoreError) -> [Int] {
+        try wrap("list incidents") { try writer.read { db in try Int.fetchAll(db, sql: "SELECT number FROM incident ORDER BY number") } }
     }
 
     /// The incidents' headers, without their snapshots (which `list` does not show).
-    public func list(includeClosed: Bool, exercises: Bool) throws(StoreError) -> [IncidentSummary] {
+    public func list(includeClosed: Bool, exercises: Bool) async throws(StoreError) -> [IncidentSummary] {
         try wrap("list incidents") {
-            try queue.read { db in
+            try writer.read { db in
                 var conditions: [String] = []
                 if !includeClosed { conditions.append("closed_at IS NULL") }
                 if !exercises { conditions.append("is_exercise = 0") }
@@ -474,29 +548,33 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     SELECT number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at
                     FROM incident \(filter) ORDER BY number
                     """
-                return try Row.fetchAll(db, sql: sql).map(Self.summary)
+                var summaries: [IncidentSummary] = []
+                let rows = try Row.fetchCursor(db, sql: sql)
+                while let row = try rows.next() { summaries.append(try Self.summary(row)) }
+                return summaries
             }
         }
     }
 
+    /// A row of `list`'s SELECT: number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at.
     static func summary(_ row: Row) throws -> IncidentSummary {
-        guard let number = Int.fromDatabaseValue(row["number"] as DatabaseValue) else {
+        guard let number = Int.fromDatabaseValue(row[0] as DatabaseValue) else {
             throw StoreError.damaged(incident: nil, what: "an incident's number")
         }
-        let title: Data = try column(row, "title", number)
-        let severityText: String = try column(row, "severity", number)
+        let title: Data = try column(row, at: 3, "title", number)
+        let severityText: String = try column(row, at: 4, "severity", number)
         guard let severity = IncidentSeverity(rawValue: severityText) else { throw StoreError.damaged(incident: number, what: "its stored 'severity'") }
         return IncidentSummary(
-            number: number, playbookID: try column(row, "playbook_id", number), isExercise: try column(row, "is_exercise", number),
-            title: String(decoding: title, as: UTF8.self), severity: severity, state: try column(row, "state", number),
-            openedAt: try column(row, "opened_at", number), closedAt: try optionalColumn(row, "closed_at", number))
+            number: number, playbookID: try column(row, at: 1, "playbook_id", number), isExercise: try column(row, at: 2, "is_exercise", number),
+            title: String(decoding: title, as: UTF8.self), severity: severity, state: try column(row, at: 5, "state", number),
+            openedAt: try column(row, at: 6, "opened_at", number), closedAt: try optionalColumn(row, at: 7, "closed_at", number))
     }
 
     // MARK: Verifying
 
-    public func verify(_ number: Int?) throws(StoreError) -> VerifyReport {
+    public func verify(_ number: Int?) async throws(StoreError) -> VerifyReport {
         try wrap("verify the database") {
-            try queue.read { db in
+            try writer.read { db in
                 var report = VerifyReport()
                 // The whole file's own check belongs to a whole-database verify; one incident's costs what its log costs.
                 if number == nil {
@@ -510,6 +588,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 let rows = try Row.fetchAll(db, sql: number == nil ? "SELECT * FROM incident ORDER BY number" : "SELECT * FROM incident WHERE number = ?",
                                             arguments: number == nil ? [] : [number])
                 if let number, rows.isEmpty { throw StoreError.noIncident(number: number) }
+                var playbookProblems: [String: String?] = [:]
                 for row in rows {
                     report.checkedIncidents += 1
                     guard let incidentNumber = Int.fromDatabaseValue(row["number"] as DatabaseValue) else {
@@ -523,55 +602,30 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         report.problems.append("INC-\(incidentNumber): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
                         continue
                     }
-                    if let text = try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [playbookHash]) {
-                        if HashChain.sha256(String(decoding: text, as: UTF8.self)) != playbookHash {
-                            report.problems.append("INC-\(incidentNumber): the stored playbook text does not match its hash")
-                        }
+                    // Each stored playbook is hashed once, however many incidents were opened from it.
+                    let playbookProblem: String?
+                    if let known = playbookProblems[playbookHash] {
+                        playbookProblem = known
+                    } else if let text = try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [playbookHash]) {
+                        playbookProblem = HashChain.sha256(String(decoding: text, as: UTF8.self)) != playbookHash ? "the stored playbook text does not match its hash" : nil
                     } else {
-                        report.problems.append("INC-\(incidentNumber): its playbook text is missing")
+                        playbookProblem = "its playbook text is missing"
                     }
-                    var previous = playbookHash
-                    var expectedSeq = 1
-                    var failed = false
+                    playbookProblems[playbookHash] = .some(playbookProblem)
+                    if let playbookProblem { report.problems.append("INC-\(incidentNumber): \(playbookProblem)") }
+                    var check = HashChain.Check(incident: incidentNumber, playbookHash: playbookHash)
                     let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq", arguments: [incidentNumber])
                     while let eventRow = try cursor.next() {
                         report.checkedEvents += 1
-                        if failed { continue }
-                        guard let seq = Int.fromDatabaseValue(eventRow[1] as DatabaseValue) else {
-                            report.problems.append("INC-\(incidentNumber): the number of the event after \(expectedSeq - 1) cannot be read")
-                            failed = true
-                            continue
-                        }
-                        if seq != expectedSeq {
-                            report.problems.append("INC-\(incidentNumber): event \(expectedSeq) is missing (the next stored is \(seq))")
-                            failed = true
-                            continue
-                        }
-                        guard let stored = try? Self.storedEvent(eventRow) else {
-                            report.problems.append("INC-\(incidentNumber): event \(seq) cannot be read")
-                            failed = true
-                            continue
-                        }
-                        let data = Data.fromDatabaseValue(eventRow[8] as DatabaseValue) ?? Data()
-                        if HashChain.link(previous: previous, stored, data: String(decoding: data, as: UTF8.self)) != stored.hash {
-                            report.problems.append("INC-\(incidentNumber): event \(seq) (\(stored.event.kind.rawValue)) does not match its hash: it was changed after it was recorded")
-                            failed = true
-                            continue
-                        }
-                        previous = stored.hash
-                        expectedSeq += 1
+                        if check.failed { continue }
+                        let data = Data.fromDatabaseValue(eventRow[8] as DatabaseValue).map { String(decoding: $0, as: UTF8.self) }
+                        check.next(seq: Int.fromDatabaseValue(eventRow[1] as DatabaseValue), event: try? Self.storedEvent(eventRow), data: data)
                     }
-                    if !failed {
-                        if expectedSeq - 1 != lastSeq {
-                            report.problems.append("INC-\(incidentNumber): \(expectedSeq - 1) events are stored but \(lastSeq) were recorded: events are missing")
-                        } else if previous != lastHash {
-                            report.problems.append("INC-\(incidentNumber): the last event's hash does not match the incident's")
-                        }
-                    }
+                    check.finish(lastSeq: lastSeq, lastHash: lastHash)
+                    report.problems += check.problems
                 }
                 return report
             }
         }
     }
 }
-

@@ -1,3 +1,3 @@
 import FirebreakCLI
 
-Firebreak.runMain()
+await Firebreak.runMain()

@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test(.enabled(if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
-    func aReadOnlyFolderOrShmIsNamedAndAReadOnlyDatabaseCanBeRead() throws {
+    func aReadOnlyFolderOrDatabaseCanBeReadAndWritesNameWhatIsReadOnly() throws {
         let folder = try TemporaryFolder()
         defer {
             try? chmod(0o755, folder.url.path)
@@ -105,24 +105,31 @@ import Testing
         }
         #expect(try run(["list"], db: db).status == 0)
 
-        // A folder SQLite cannot create the -wal and -shm in: for reads and writes, the folder is named.
+        // A folder SQLite cannot create the -wal and -shm in: reads take the file as it is (nobody can
+        // have written without a -wal), writes name the folder, and nothing is created there.
         try chmod(0o555, folder.url.path)
-        let folderMessage = "firebreak: error: cannot open the database '\(db)': its folder '\(folder.url.path)' is not writable, and SQLite must create 'fb.sqlite-wal' and '-shm' there, to read as well as to write\n"
-        for arguments in [["list"], ["note", "INC-1", "x"]] {
-            let result = try run(arguments, db: db)
-            #expect(result.status == 74, "\(arguments)")
-            #expect(result.stderr == folderMessage, "\(arguments)")
+        let before = try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted()
+        let list = try run(["list"], db: db)
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("INC-1"))
+        for arguments in [["status", "INC-1"], ["timeline", "INC-1"], ["verify"], ["export", "INC-1", "--format", "json"]] {
+            let read = try run(arguments, db: db)
+            #expect(read.status == 0, "\(arguments): \(read.stderr)")
         }
+        let note = try run(["note", "INC-1", "x"], db: db)
+        #expect(note.status == 74)
+        #expect(note.stderr == "firebreak: error: cannot open the database '\(db)': its folder '\(folder.url.path)' is not writable, and SQLite must create 'fb.sqlite-wal' and '-shm' there to write (a read opens the file as it is)\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == before)
         try chmod(0o755, folder.url.path)
 
         // A read-only database: reads work, writes say the database is read-only.
         try chmod(0o444, db)
-        let list = try run(["list"], db: db)
-        #expect(list.status == 0)
-        #expect(list.stdout.contains("INC-1"))
-        let note = try run(["note", "INC-1", "x"], db: db)
-        #expect(note.status == 74)
-        #expect(note.stderr == "firebreak: error: the database '\(db)' is read-only; check its permissions\n")
+        let readOnlyList = try run(["list"], db: db)
+        #expect(readOnlyList.status == 0)
+        #expect(readOnlyList.stdout.contains("INC-1"))
+        let readOnlyNote = try run(["note", "INC-1", "x"], db: db)
+        #expect(readOnlyNote.status == 74)
+        #expect(readOnlyNote.stderr == "firebreak: error: the database '\(db)' is read-only; check its permissions\n")
 
         // That read left a read-only -shm (SQLite gives it the database's mode); once the database is
         // writable again, the -shm is named, and removing it is enough.

@@ -57,7 +57,7 @@ enum Firebreak {
         for (key, value) in environment { env[key] = value }
         let capture = Console.Capture()
         let console = Console.capturing(environment: env, input: input, into: capture)
-        let status = Console.$current.withValue(console) { FirebreakCLI.Firebreak.main(arguments) }
+        let status = Console.$current.withValue(console) { BlockingRun.run { await FirebreakCLI.Firebreak.main(arguments) } }
         return CommandResult(stdout: capture.out, stderr: capture.error, status: status)
     }
 
@@ -69,5 +69,60 @@ enum Firebreak {
         _ arguments: [String], environment: [String: String] = [:], input: String? = nil, directory: URL? = nil
     ) throws -> CommandResult {
         try FirebreakTestSupport.Firebreak.run(arguments, environment: environment, input: input, directory: directory)
+    }
+}
+
+/// Runs async code to completion on the calling thread, so the many synchronous CLI tests can run
+/// the async command line in-process. The work is a task that prefers an executor the calling
+/// thread drains itself: it never waits for a thread of the shared pool (which parallel tests,
+/// each blocked here, could all be holding) and inherits the caller's task-locals (the ``Console``).
+enum BlockingRun {
+    final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+        private let condition = NSCondition()
+        private var jobs: [UnownedJob] = []
+        private var finished = false
+
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            condition.lock()
+            jobs.append(job)
+            condition.signal()
+            condition.unlock()
+        }
+
+        func finish() {
+            condition.lock()
+            finished = true
+            condition.signal()
+            condition.unlock()
+        }
+
+        /// Runs jobs on this thread until ``finish()``.
+        func drain() {
+            while true {
+                condition.lock()
+                while jobs.isEmpty && !finished { condition.wait() }
+                if jobs.isEmpty {
+                    condition.unlock()
+                    return
+                }
+                let job = jobs.removeFirst()
+                condition.unlock()
+                job.runSynchronously(on: asUnownedTaskExecutor())
+            }
+        }
+    }
+
+    final class Box<T>: @unchecked Sendable { var value: T?; init() {} }
+
+    static func run<T>(_ body: @escaping @Sendable () async -> T) -> T {
+        let executor = ThreadExecutor()
+        let box = Box<T>()
+        Task(executorPreference: executor) {
+            box.value = await body()
+            executor.finish()
+        }
+        executor.drain()
+        return box.value!
     }
 }

@@ -23,10 +23,10 @@ import Testing
     }
 
     /// Renders; the output, or the error thrown.
-    static func render(_ template: String, _ report: PostMortem, _ items: [TimelineItem]) -> Result<String, PostMortem.RenderError> {
+    static func render(_ template: String, _ report: PostMortem, _ items: [TimelineItem]) async -> Result<String, PostMortem.RenderError> {
         var output = ""
         do {
-            try report.renderMarkdown(template: template, events: { body in for item in items { try body(item) } }, write: { output += $0 })
+            try await report.renderMarkdown(template: template, events: { body in for item in items { try body(item) } }, write: { output += $0 })
             return .success(output)
         } catch let error as PostMortem.RenderError {
             return .failure(error)
@@ -36,16 +36,16 @@ import Testing
         }
     }
 
-    @Test func deepNestingIsRefusedBeforeParsing() throws {
+    @Test func deepNestingIsRefusedBeforeParsing() async throws {
         let template = String(repeating: "{{#a}}", count: 3_000) + String(repeating: "{{/a}}", count: 3_000)
         let expected = "the template nests sections more than 16 deep at line 1, column 97"
         #expect(TemplateLimits.problem(in: template) == expected)
         let (report, items) = try Self.report(notes: 1)
-        #expect(Self.render(template, report, items) == .failure(.limit(expected)))
+        #expect(await Self.render(template, report, items) == .failure(.limit(expected)))
         // Sixteen levels are fine.
         let sixteen = String(repeating: "{{#a}}", count: 16) + "x" + String(repeating: "{{/a}}", count: 16)
         #expect(TemplateLimits.problem(in: sixteen) == nil)
-        #expect(Self.render(sixteen, report, items) == .success(""))
+        #expect(await Self.render(sixteen, report, items) == .success(""))
     }
 
     @Test(arguments: [
@@ -54,31 +54,31 @@ import Testing
         ("{{=<% %>=}}<%#timeline%><%#timeline%>x<%/timeline%><%/timeline%>", 1, 25),
         ("{{#timeline}}{{#reversed(timeline)}}x{{/reversed(timeline)}}{{/timeline}}", 1, 14),
     ])
-    func aTimelineInsideATimelineIsRefused(template: String, line: Int, column: Int) throws {
+    func aTimelineInsideATimelineIsRefused(template: String, line: Int, column: Int) async throws {
         let expected = "the template has a 'timeline' section inside a 'timeline' section at line \(line), column \(column); the timeline can be listed, not repeated per event"
         #expect(TemplateLimits.problem(in: template) == expected)
         let (report, items) = try Self.report()
         let started = Date()
-        #expect(Self.render(template, report, items) == .failure(.limit(expected)))
+        #expect(await Self.render(template, report, items) == .failure(.limit(expected)))
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
-    @Test func aTimelineAfterATimelineIsFine() {
+    @Test func aTimelineAfterATimelineIsFine() async {
         #expect(TemplateLimits.problem(in: "{{#timeline}}a{{/timeline}}{{^timeline}}none{{/timeline}}{{#timeline}}b{{/timeline}}") == nil)
     }
 
-    @Test func aLargeTemplateIsRefused() throws {
+    @Test func aLargeTemplateIsRefused() async throws {
         let template = String(repeating: "# heading\n", count: 30_000)
         #expect(TemplateLimits.problem(in: template) == "the template is larger than 256 KiB; a report template is a small text file")
     }
 
     /// A small template that repeats the timeline a few thousand times would write hundreds of megabytes.
-    @Test func aTemplateThatWouldWriteTooMuchIsRefusedBeforeRendering() throws {
+    @Test func aTemplateThatWouldWriteTooMuchIsRefusedBeforeRendering() async throws {
         let template = String(repeating: "{{#timeline}}{{{time}}} {{{what}}}\n{{/timeline}}", count: 3_000)
         #expect(TemplateLimits.problem(in: template) == nil)
         let (report, items) = try Self.report()
         let started = Date()
-        let result = Self.render(template, report, items)
+        let result = await Self.render(template, report, items)
         #expect(Date().timeIntervalSince(started) < 5)
         guard case .failure(.limit(let message)) = result else {
             Issue.record("expected a limit, got \(result)")
@@ -96,7 +96,7 @@ import Testing
 
     /// Random templates of sections, variables, comments and text: each renders within its bound and the
     /// output limit, or is refused with a message; none crashes.
-    @Test func randomTemplatesRenderWithinTheirBoundOrAreRefused() throws {
+    @Test func randomTemplatesRenderWithinTheirBoundOrAreRefused() async throws {
         let (report, items) = try Self.report(notes: 40)
         let context = report.context(timeline: items.map(report.timelineCells), timelineRows: items.map(report.timelineRow).joined(separator: "\n"))
         let names = ["timeline", "steps", "metrics", "facts", "decisions", "hasDecisions", "exercise", "what", "who", "name", "value", "nosuch", ".", "gantt", "timelineRows"]
@@ -118,7 +118,7 @@ import Testing
                 }
             }
             if Bool.random(using: &random) { while let last = open.popLast() { template += "{{/\(last)}}" } }
-            switch Self.render(template, report, items) {
+            switch await Self.render(template, report, items) {
             case .success(let output):
                 rendered += 1
                 #expect(Double(output.utf8.count) <= TemplateLimits.outputBound(of: template, context: context), "\(template)")

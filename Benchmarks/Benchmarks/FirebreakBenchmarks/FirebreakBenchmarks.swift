@@ -37,10 +37,10 @@ let benchmarks: @Sendable () -> Void = {
         let store = try SQLiteStore(path: path, create: true)
         let opened = Array(hundredK.prefix(3))
         guard let snapshot = engine.replay(opened) else { return }
-        let number = try store.create(NewIncident(playbookID: "big", playbookText: bigText, playbookHash: HashChain.sha256(bigText), isExercise: false, events: opened, snapshot: snapshot), recordedAt: 0)
+        let number = try await store.create(NewIncident(playbookID: "big", playbookText: bigText, playbookHash: HashChain.sha256(bigText), isExercise: false, events: opened, snapshot: snapshot), recordedAt: 0)
         let rest = Array(hundredK.dropFirst(3))
         benchmark.startMeasurement()
-        _ = try store.append(to: number) { _, _ in Decision(events: rest, snapshot: snapshot, recordedAt: 1) }
+        _ = try await store.append(to: number) { _, _ in Decision(events: rest, snapshot: snapshot, recordedAt: 1) }
         benchmark.stopMeasurement()
     }
     Benchmark("SQLite C API: insert the same 100k rows (one transaction, baseline)", configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .kilo, maxIterations: 5)) { benchmark in

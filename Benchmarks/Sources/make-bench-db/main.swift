@@ -21,6 +21,6 @@ for i in 0..<incidents {
     let count = i == 0 ? big : per
     let (_, events) = BenchmarkFixtures.events(count: count, playbook: playbook, at: now - 3_600 - count)
     guard let snapshot = Engine(playbook: playbook).replay(events) else { exit(70) }
-    _ = try store.create(NewIncident(playbookID: playbook.id, playbookText: text, playbookHash: hash, isExercise: false, events: events, snapshot: snapshot, compiledPlaybook: compiled), recordedAt: now)
+    _ = try await store.create(NewIncident(playbookID: playbook.id, playbookText: text, playbookHash: hash, isExercise: false, events: events, snapshot: snapshot, compiledPlaybook: compiled), recordedAt: now)
 }
 print("made \(arguments[1]): \(incidents) incidents")

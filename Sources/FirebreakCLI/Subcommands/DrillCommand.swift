@@ -82,7 +82,7 @@ struct LoadedScenario {
 
     /// Stores an exercise as an incident marked as an exercise; T+0 is the scenario's start, or now.
     /// An exercise that did not close is closed where it stopped, so no real-time timer runs on it later.
-    func record(_ events: [Event], incident: Incident, stoppedAt: Int, global: GlobalOptions) throws(FirebreakError) -> Int {
+    func record(_ events: [Event], incident: Incident, stoppedAt: Int, global: GlobalOptions) async throws(FirebreakError) -> Int {
         let now = Clock.now()
         var events = events
         if !incident.isClosed {
@@ -95,9 +95,9 @@ struct LoadedScenario {
         }
         let engine = Engine(playbook: playbook)
         guard let snapshot = engine.replay(shifted) else { throw .internal("the exercise did not start with 'opened'") }
-        let store = try Workspace(global: global).store(create: true)
+        let store = try await Workspace(global: global).store(create: true)
         do {
-            return try store.create(
+            return try await store.create(
                 NewIncident(playbookID: playbook.id, playbookText: playbookText, playbookHash: HashChain.sha256(playbookText), isExercise: true, events: shifted, snapshot: snapshot,
                             scenarioText: scenarioText, compiledPlaybook: Workspace.compiled(playbook)),
                 recordedAt: now)
@@ -107,7 +107,7 @@ struct LoadedScenario {
     }
 }
 
-struct RunDrill: ParsableCommand {
+struct RunDrill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a scenario's scripted moves and score them.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "A scenario file, or the id of one in ./Scenarios.") var scenario: String
@@ -123,7 +123,7 @@ struct RunDrill: ParsableCommand {
         if force && report == nil { throw ValidationError("--force goes with --report FILE") }
     }
 
-    func run() throws {
+    func run() async throws {
         // The report's path is checked before anything is recorded: a bad path must not leave a recorded exercise behind.
         let target = try report.map { (path: String) throws(FirebreakError) in
             try ReportFile.check(path, option: "--report", database: global.databasePath, force: force)
@@ -134,11 +134,11 @@ struct RunDrill: ParsableCommand {
         let view = ExerciseReport(scenario: loaded.scenario, playbook: loaded.playbook, outcome: outcome)
         Terminal.out(json ? view.json().rendered() : view.text(oneLine: Terminal.oneLine))
         if record {
-            let number = try loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
+            let number = try await loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
             Terminal.error("recorded as INC-\(number) (an exercise)")
         }
         if let target {
-            try ReportOutput.writeExercise(loaded: loaded, outcome: outcome, to: target, templateText: templateText)
+            try await ReportOutput.writeExercise(loaded: loaded, outcome: outcome, to: target, templateText: templateText)
         }
         if strict && view.expectationsMet < outcome.expectations.count {
             Terminal.error("firebreak: \(outcome.expectations.count - view.expectationsMet) expectation(s) missed")

@@ -5,7 +5,7 @@ import FirebreakReports
 import FirebreakStore
 import Foundation
 
-struct Export: ParsableCommand {
+struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export an incident or recorded exercise as a Markdown post-mortem or JSON.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
@@ -21,25 +21,25 @@ struct Export: ParsableCommand {
         if force && output == nil { throw ValidationError("--force goes with --output FILE") }
     }
 
-    func run() throws {
+    func run() async throws {
         let target = try output.map { (path: String) throws(FirebreakError) in
             try ReportFile.check(path, option: "--output", database: global.databasePath, force: force)
         }
-        let (store, record, playbook) = try Workspace(global: global).load(incident)
+        let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.readTemplate(path) }
         let now = Clock.now()
         // Pass 1: the facts, streamed.
         var analysis = IncidentAnalysis(playbook: playbook)
         var refused: [(at: Int, by: String, action: String, reason: String)] = []
         do {
-            try store.forEachEvent(of: record.number, through: record.lastSeq) { item in
+            for try await item in store.events(of: record.number, through: record.lastSeq) {
                 analysis.add(item.event)
                 if case let .refused(action, reason) = item.event.body {
                     refused.append((item.event.at, item.event.role ?? item.event.actor ?? "?", action, reason))
                 }
             }
         } catch {
-            throw Workspace.translate(any: error)
+            throw Workspace.translate(error)
         }
         var exercise: ExerciseContext?
         var zone = Clock.offset(at: record.openedAt)
@@ -57,15 +57,15 @@ struct Export: ParsableCommand {
                 zoneOffset: zone, now: now),
             analysis: analysis, exercise: exercise)
         // Pass 2: the timeline, streamed to the output.
-        let events: ((TimelineItem) throws -> Void) throws -> Void = { body in
-            try store.forEachEvent(of: record.number, through: record.lastSeq) { item in
+        let events: ((TimelineItem) throws -> Void) async throws -> Void = { body in
+            for try await item in store.events(of: record.number, through: record.lastSeq) {
                 try body(TimelineItem(seq: item.seq, recordedAt: item.recordedAt, event: item.event))
             }
         }
-        try ReportOutput.write(to: target) { write in
+        try await ReportOutput.write(to: target) { write in
             switch format {
-            case .markdown: try report.renderMarkdown(template: templateText, events: events, write: write)
-            case .json: try report.renderJSON(events: events, write: write)
+            case .markdown: try await report.renderMarkdown(template: templateText, events: events, write: write)
+            case .json: try await report.renderJSON(events: events, write: write)
             }
         }
     }
@@ -73,11 +73,11 @@ struct Export: ParsableCommand {
 
 /// Writes a report to a file (all or nothing: see ``ReportFile``) or to standard output.
 enum ReportOutput {
-    static func write(to target: ReportFile?, _ body: (@escaping (String) throws -> Void) throws -> Void) throws {
+    static func write(to target: ReportFile?, _ body: (@escaping (String) throws -> Void) async throws -> Void) async throws {
         guard let target else {
             let console = Console.current
             do {
-                try body { text in
+                try await body { text in
                     console.out(text)
                     if let failure = console.failedOutput { throw FirebreakError.io("could not write the report to standard output: \(failure)") }
                 }
@@ -87,7 +87,7 @@ enum ReportOutput {
             return
         }
         do {
-            try target.write(body)
+            try await target.write(body)
         } catch {
             throw Self.translate(error)
         }
@@ -104,7 +104,7 @@ enum ReportOutput {
     }
 
     /// `drill run --report FILE`: the after-action report of a scripted run.
-    static func writeExercise(loaded: LoadedScenario, outcome: Simulator.Outcome, to target: ReportFile, templateText: String?) throws {
+    static func writeExercise(loaded: LoadedScenario, outcome: Simulator.Outcome, to target: ReportFile, templateText: String?) async throws {
         let now = Clock.now()
         let base = loaded.base(now: now)
         let events = LoadedScenario.shift(outcome.events, by: base)
@@ -120,8 +120,8 @@ enum ReportOutput {
                 severity: outcome.incident.severity, assignments: outcome.incident.assignments,
                 zoneOffset: loaded.scenario.start?.offset ?? Clock.offset(at: base), now: now),
             analysis: analysis, exercise: ExerciseContext(scenario: loaded.scenario, base: base, unapplied: unapplied, unappliedAreRefusals: false))
-        try write(to: target) { write in
-            try report.renderMarkdown(template: templateText, events: { body in
+        try await write(to: target) { write in
+            try await report.renderMarkdown(template: templateText, events: { body in
                 for (index, event) in events.enumerated() { try body(TimelineItem(seq: index + 1, recordedAt: event.at, event: event)) }
             }, write: write)
         }

@@ -15,7 +15,7 @@ func printRecorded(_ stored: [StoredEvent], reference: String) {
     }
 }
 
-struct Open: ParsableCommand {
+struct Open: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "open", abstract: "Open an incident from a playbook; prints its id, e.g. INC-7.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The playbook id.") var playbook: String
@@ -32,7 +32,7 @@ struct Open: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let (playbook, text, _) = try global.library.load(self.playbook)
         let actor = try global.actor()
         let now = Clock.now()
@@ -55,10 +55,10 @@ struct Open: ParsableCommand {
         }
         var (incident, events) = opened
         do { events += try engine.advanceOrRefuse(&incident, to: now) } catch { throw FirebreakError.refused(error.message) }
-        let store = try Workspace(global: global).store(create: true)
+        let store = try await Workspace(global: global).store(create: true)
         let number: Int
         do {
-            number = try store.create(
+            number = try await store.create(
                 NewIncident(
                     playbookID: playbook.id, playbookText: text, playbookHash: HashChain.sha256(text), isExercise: false, events: events,
                     snapshot: incident, compiledPlaybook: Workspace.compiled(playbook)),
@@ -73,17 +73,17 @@ struct Open: ParsableCommand {
 
 extension IncidentSeverity: ExpressibleByArgument {}
 
-struct ListIncidents: ParsableCommand {
+struct ListIncidents: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List open incidents (all with --all).")
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Closed incidents too.") var all = false
     @Flag(help: "Recorded exercises too.") var exercises = false
     @Flag(help: "JSON for scripts.") var json = false
 
-    func run() throws {
-        let store = try Workspace(global: global).store()
+    func run() async throws {
+        let store = try await Workspace(global: global).store()
         let records: [IncidentSummary]
-        do { records = try store.list(includeClosed: all, exercises: exercises) } catch { throw Workspace.translate(error) }
+        do { records = try await store.list(includeClosed: all, exercises: exercises) } catch { throw Workspace.translate(error) }
         if json {
             Terminal.out(JSONValue.array(records.map { record in
                 .object([
@@ -110,14 +110,14 @@ struct ListIncidents: ParsableCommand {
     }
 }
 
-struct Status: ParsableCommand {
+struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "State, active steps with owner, person, deadline, overdue; possible events.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Flag(help: "JSON for scripts.") var json = false
 
-    func run() throws {
-        let (_, record, playbook) = try Workspace(global: global).load(incident)
+    func run() async throws {
+        let (_, record, playbook) = try await Workspace(global: global).load(incident)
         let now = Clock.now()
         let engine = Engine(playbook: playbook)
         var current = record.snapshot
@@ -231,7 +231,7 @@ struct StatusView {
     }
 }
 
-struct Assign: ParsableCommand {
+struct Assign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assign", abstract: "Give a role to a person, or add a deputy (commander; for the commander role also its escalates-to role).")
     @OptionGroup var global: GlobalOptions
@@ -240,12 +240,12 @@ struct Assign: ParsableCommand {
     @Argument(help: "The person.") var person: String
     @Flag(help: "Add a deputy instead of replacing the holder.") var deputy = false
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: nil, deputy ? .deputy(role: role, person: person) : .assign(role: role, person: person))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: nil, deputy ? .deputy(role: role, person: person) : .assign(role: role, person: person))
     }
 }
 
-struct Reopen: ParsableCommand {
+struct Reopen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reopen", abstract: "Open a closed incident again, in the state it closed from (commander or its escalates-to role).")
     @OptionGroup var global: GlobalOptions
@@ -256,18 +256,18 @@ struct Reopen: ParsableCommand {
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason may not be empty") }
     }
 
-    func run() throws {
+    func run() async throws {
         let workspace = Workspace(global: global)
-        let (record, playbook, events) = try workspace.log(incident)
+        let (record, playbook, events) = try await workspace.log(incident)
         guard record.snapshot.isClosed else { throw FirebreakError.refused(Refusal.notClosed.message) }
         guard let state = Engine(playbook: playbook).stateClosedFrom(events.map(\.event)) else {
             throw FirebreakError.io("\(record.reference) is closed but its log has no close; run 'firebreak verify \(record.reference)'")
         }
-        try workspace.recordAndPrint(incident, at: nil, .reopen(reason: reason, state: state), readThrough: record.lastSeq)
+        try await workspace.recordAndPrint(incident, at: nil, .reopen(reason: reason, state: state), readThrough: record.lastSeq)
     }
 }
 
-struct Retract: ParsableCommand {
+struct Retract: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retract",
         abstract: "Declare an entry a mistake: a note, done or skip (its step opens again while its state is current); the entry stays in the log, marked retracted.")
@@ -286,17 +286,17 @@ struct Retract: ParsableCommand {
         return Int(digits).flatMap { $0 > 0 && digits.allSatisfy(\.isASCII) ? $0 : nil }
     }
 
-    func run() throws {
+    func run() async throws {
         let workspace = Workspace(global: global)
-        let (record, playbook, events) = try workspace.log(incident)
+        let (record, playbook, events) = try await workspace.log(incident)
         guard let number, let entry = Engine(playbook: playbook).retractable(number, in: events.lazy.map { ($0.seq, $0.event) }) else {
             throw FirebreakError.usage("\(record.reference) has no entry #\(Terminal.oneLine(seq)); its entries are #1 to #\(record.lastSeq)")
         }
-        try workspace.recordAndPrint(incident, at: nil, .retract(entry, reason: reason), readThrough: record.lastSeq)
+        try await workspace.recordAndPrint(incident, at: nil, .retract(entry, reason: reason), readThrough: record.lastSeq)
     }
 }
 
-struct Done: ParsableCommand {
+struct Done: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "done", abstract: "Record a step as done (a decision needs --choice).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
@@ -305,12 +305,12 @@ struct Done: ParsableCommand {
     @Option(parsing: .unconditional, help: "When it was done (default now).") var at: String?
     @Option(help: "A note kept with the step.") var note: String?
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: at, .done(step: step, choice: choice, note: note))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: at, .done(step: step, choice: choice, note: note))
     }
 }
 
-struct Skip: ParsableCommand {
+struct Skip: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "skip", abstract: "Record a step as skipped, with a reason.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
@@ -322,24 +322,24 @@ struct Skip: ParsableCommand {
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason may not be empty") }
     }
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: at, .skip(step: step, reason: reason))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: at, .skip(step: step, reason: reason))
     }
 }
 
-struct Fire: ParsableCommand {
+struct Fire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fire", abstract: "Fire an event (a transition of the playbook).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Argument(help: "The event.") var event: String
     @Option(parsing: .unconditional, help: "When it happened (default now).") var at: String?
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: at, .fire(event: event))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: at, .fire(event: event))
     }
 }
 
-struct Note: ParsableCommand {
+struct Note: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to the timeline.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
@@ -350,12 +350,12 @@ struct Note: ParsableCommand {
         if text.isEmpty { throw ValidationError("the note may not be empty") }
     }
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: at, .note(text: text))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: at, .note(text: text))
     }
 }
 
-struct Close: ParsableCommand {
+struct Close: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "close", abstract: "Force-close an incident from any state (commander only).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
@@ -365,23 +365,23 @@ struct Close: ParsableCommand {
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason may not be empty") }
     }
 
-    func run() throws {
-        try Workspace(global: global).recordAndPrint(incident, at: nil, .close(reason: reason))
+    func run() async throws {
+        try await Workspace(global: global).recordAndPrint(incident, at: nil, .close(reason: reason))
     }
 }
 
-struct Timeline: ParsableCommand {
+struct Timeline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "timeline", abstract: "Every event of an incident, in order.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Flag(help: "JSON for scripts.") var json = false
 
-    func run() throws {
-        let (store, record, playbook) = try Workspace(global: global).load(incident)
+    func run() async throws {
+        let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let now = Clock.now()
         var stored: [StoredEvent]
         // The log as it stood when the record was read, so pending events never repeat a stored number.
-        do { stored = try store.events(of: record.number, through: record.lastSeq) } catch { throw Workspace.translate(error) }
+        do { stored = try await store.events(of: record.number, through: record.lastSeq).collect() } catch { throw Workspace.translate(error) }
         // Time-driven events not stored yet are shown too, as pending.
         var current = record.snapshot
         let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit)
@@ -418,26 +418,31 @@ struct Timeline: ParsableCommand {
     }
 }
 
-struct Verify: ParsableCommand {
+struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check the hash chain, sequence numbers and database integrity.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "One incident (default all).") var incident: String?
 
-    func run() throws {
+    func run() async throws {
         let number = try incident.map { (ref: String) throws(FirebreakError) in try Workspace.number(ref) }
-        let store = try Workspace(global: global).store()
+        let store = try await Workspace(global: global).store()
         var report: VerifyReport
-        do { report = try store.verify(number) } catch { throw Workspace.translate(error) }
+        do { report = try await store.verify(number) } catch { throw Workspace.translate(error) }
         // The projection (what `status` and `list` show) must be the fold of the log: a changed snapshot or
         // incident row is damage too. Each incident is read on its own, so one damaged row hides no other.
         let numbers: [Int]
-        do { numbers = try number.map { [$0] } ?? store.incidentNumbers() } catch { throw Workspace.translate(any: error) }
+        do {
+            if let number { numbers = [number] } else { numbers = try await store.incidentNumbers() }
+        } catch {
+            throw Workspace.translate(error)
+        }
+        var playbooks = Playbooks()
         for number in numbers {
             do {
-                guard let record = try store.incident(number) else { continue }
-                report.problems += try Self.projectionProblems(record, store: store)
+                guard let record = try await store.incident(number) else { continue }
+                report.problems += try await Self.projectionProblems(record, store: store, playbooks: &playbooks)
             } catch {
-                report.problems.append(Workspace.translate(any: error).errorDescription ?? "INC-\(number) cannot be read")
+                report.problems.append(Workspace.translate(error).errorDescription ?? "INC-\(number) cannot be read")
             }
         }
         if report.isClean {
@@ -448,22 +453,60 @@ struct Verify: ParsableCommand {
         throw FirebreakError.failed("verify failed")
     }
 
-    /// Where the stored projection of an incident (its row and snapshot) differs from the fold of its log.
-    static func projectionProblems(_ record: IncidentRecord, store: SQLiteStore) throws -> [String] {
-        let reference = record.reference
-        guard let text = try store.playbookText(hash: record.playbookHash) else { return [] }  // the store's own check names it
-        guard let playbook = PlaybookLoader.load(text).playbook else {
-            return ["\(reference): its stored playbook text does not load"]
+    /// The stored playbooks met so far in one verify, each loaded and compared with its compiled
+    /// copy once, however many incidents were opened from it.
+    struct Playbooks {
+        enum Loaded { case playbook(Playbook, compiledMatches: Bool), doesNotLoad, missing }
+        var byHash: [String: Loaded] = [:]
+
+        mutating func load(_ hash: String, from store: any IncidentStore) async throws(StoreError) -> Loaded {
+            if let loaded = byHash[hash] { return loaded }
+            let loaded: Loaded
+            if let stored = try await store.playbook(hash: hash) {
+                if let playbook = PlaybookLoader.load(stored.text).playbook {
+                    loaded = .playbook(playbook, compiledMatches: stored.compiled.map { Workspace.decode($0) == playbook } ?? true)
+                } else {
+                    loaded = .doesNotLoad
+                }
+            } else {
+                loaded = .missing
+            }
+            byHash[hash] = loaded
+            return loaded
         }
+    }
+
+    /// Where the stored projection of an incident (its row and snapshot) differs from the fold of its log.
+    /// The compiled playbook is proved equal to its text by compiling the text again and comparing.
+    /// The log is folded as it is read, a page at a time: memory does not grow with the log.
+    static func projectionProblems(_ record: IncidentRecord, store: any IncidentStore, playbooks: inout Playbooks) async throws(StoreError) -> [String] {
+        let reference = record.reference
+        let playbook: Playbook
         var problems: [String] = []
-        if let compiled = try store.compiledPlaybook(hash: record.playbookHash), Workspace.decode(compiled) != playbook {
-            problems.append("\(reference): the compiled copy of its playbook does not match the playbook's text")
+        switch try await playbooks.load(record.playbookHash, from: store) {
+        case .missing: return []  // the store's own check names it
+        case .doesNotLoad: return ["\(reference): its stored playbook text does not load"]
+        case .playbook(let loaded, let compiledMatches):
+            playbook = loaded
+            if !compiledMatches { problems.append("\(reference): the compiled copy of its playbook does not match the playbook's text") }
         }
         // The log as it stood when the record was read: a writer appending meanwhile is no damage.
-        guard let events = try? store.events(of: record.number, through: record.lastSeq).map(\.event) else { return problems }  // named by the chain check
-        guard let folded = Engine(playbook: playbook).replay(events) else {
-            return problems + ["\(reference): its log does not start with 'opened'"]
+        let engine = Engine(playbook: playbook)
+        var folded: Incident?
+        var opened: Event?
+        var hasInjects = false
+        do {
+            for try await stored in store.events(of: record.number, through: record.lastSeq) {
+                guard engine.replay(stored.event, into: &folded) else {
+                    return problems + ["\(reference): its log does not start with 'opened'"]
+                }
+                if opened == nil { opened = stored.event }
+                if stored.event.kind == .inject { hasInjects = true }
+            }
+        } catch {
+            return problems  // named by the chain check
         }
+        guard let folded else { return problems + ["\(reference): its log does not start with 'opened'"] }
         if folded != record.snapshot {
             problems.append("\(reference): its stored state does not match the fold of its events (the projection was changed)")
         }
@@ -474,13 +517,13 @@ struct Verify: ParsableCommand {
         if record.openedAt != folded.openedAt { fields.append("opened_at") }
         if record.closedAt != folded.closed?.at { fields.append("closed_at") }
         if record.playbookID != playbook.id { fields.append("playbook_id") }
-        if case .opened(let id, _, _, _, let exercise, let scenario)? = events.first?.body {
+        if case .opened(let id, _, _, _, let exercise, let scenario)? = opened?.body {
             if id != playbook.id, !fields.contains("playbook_id") { fields.append("playbook_id") }
             // The opened event of an exercise says so, with its scenario's hash. (Exercises recorded before it did
             // have injects in their log, which a real incident never has.)
             if exercise, !record.isExercise { fields.append("is_exercise") }
             if exercise, scenario != record.scenarioText.map(HashChain.sha256) { fields.append("scenario") }
-            if !exercise, record.isExercise, !events.contains(where: { $0.kind == .inject }) { fields.append("is_exercise") }
+            if !exercise, record.isExercise, !hasInjects { fields.append("is_exercise") }
         }
         if !fields.isEmpty {
             problems.append("\(reference): its stored \(fields.map { "'\($0)'" }.joined(separator: ", ")) do\(fields.count == 1 ? "es" : "") not match its log (the incident row was changed)")

@@ -4,7 +4,7 @@ import FirebreakReports
 import Foundation
 
 /// `drill play`: a facilitator's console. Reads commands from standard input (a terminal or a pipe).
-struct Play: ParsableCommand {
+struct Play: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "play", 
         abstract: "Play a scenario live: injects arrive on a virtual clock, the facilitator types what the team does.",
         discussion: """
@@ -15,7 +15,7 @@ struct Play: ParsableCommand {
     @Argument(help: "A scenario file, or the id of one in ./Scenarios.") var scenario: String
     @Flag(help: "Do not store the exercise in the database.") var noRecord = false
 
-    func run() throws {
+    func run() async throws {
         let loaded = try LoadedScenario.load(scenario, global: global)
         let simulator = Simulator(scenario: loaded.scenario, playbook: loaded.playbook)
         var session = PlaySession(exercise: simulator.live(), scenario: loaded.scenario, playbook: loaded.playbook)
@@ -36,7 +36,7 @@ struct Play: ParsableCommand {
         let report = ExerciseReport(scenario: loaded.scenario, playbook: loaded.playbook, outcome: outcome)
         Terminal.out("\n" + Self.score(report))
         if !noRecord {
-            let number = try loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
+            let number = try await loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
             Terminal.out("recorded as INC-\(number) (an exercise)")
         }
     }

@@ -41,10 +41,13 @@ enum Files {
         if let kind = notRegular(info) { throw .invalidFiles("'\(path)' is \(kind), not a regular file") }
         let tooLarge = "'\(path)' is larger than \(limitText); \(kind) is a small text file"
         if Int(info.st_size) > limit { throw .invalidFiles(tooLarge) }
-        var data = Data(count: limit + 1)
+        // Read up to one byte past the limit (a file may grow after fstat); the buffer starts at the
+        // size fstat gave and grows only for such a file.
+        var bytes = [UInt8](repeating: 0, count: min(limit + 1, max(Int(info.st_size) + 1, 4096)))
         var count = 0
-        while count < data.count {
-            let read = data.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + count, $0.count - count) }
+        while count <= limit {
+            if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: min(limit + 1, bytes.count * 2) - bytes.count)) }
+            let read = bytes.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + count, $0.count - count) }
             if read < 0 {
                 if errno == EINTR { continue }
                 throw .io("cannot read '\(path)': \(String(cString: strerror(errno)))")
@@ -53,13 +56,16 @@ enum Files {
             count += read
         }
         if count > limit { throw .invalidFiles(tooLarge) }
-        data.count = count
-        if data.contains(0) { throw .invalidFiles("'\(path)' contains a NUL byte; it is not a text file") }
-        // A UTF-8 byte-order mark (some Windows editors write one) is not part of the text.
-        if data.starts(with: [0xEF, 0xBB, 0xBF]) { data.removeFirst(3) }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw .invalidFiles("'\(path)' is not UTF-8 text")
+        let text: String? = try bytes.withUnsafeBufferPointer { (buffer) throws(FirebreakError) -> String? in
+            var content = UnsafeBufferPointer(rebasing: buffer[..<count])
+            if content.contains(0) {
+                throw .invalidFiles("'\(path)' contains a NUL byte; it is not a text file")
+            }
+            // A UTF-8 byte-order mark (some Windows editors write one) is not part of the text.
+            if content.starts(with: [0xEF, 0xBB, 0xBF]) { content = UnsafeBufferPointer(rebasing: content[3...]) }
+            return String(validating: content, as: UTF8.self)
         }
+        guard let text else { throw .invalidFiles("'\(path)' is not UTF-8 text") }
         return text
     }
 

@@ -126,7 +126,7 @@ struct ReportFile {
     /// Writes the report: to a temporary file in the same folder (removed on failure and when the
     /// process is interrupted or terminated), flushed to disk, renamed over the path, and the folder
     /// flushed so the rename survives a crash.
-    func write(_ body: (@escaping (String) throws -> Void) throws -> Void) throws {
+    func write(_ body: (@escaping (String) throws -> Void) async throws -> Void) async throws {
         let folder = Self.folder(of: path)
         let temporary = (folder as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).tmp")
         let shown = "\(option) '\(Terminal.oneLine(path))'"
@@ -144,7 +144,7 @@ struct ReportFile {
         guard fd >= 0 else { throw failure("cannot create a temporary file in '\(Terminal.oneLine(folder))'") }
         var open = true
         do {
-            try body { text in
+            try await body { text in
                 var text = text
                 try text.withUTF8 { bytes in
                     var done = 0

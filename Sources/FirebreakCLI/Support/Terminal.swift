@@ -41,6 +41,7 @@ enum Terminal {
 
     /// Removes control characters (escape sequences included) from untrusted text shown on a terminal.
     static func sanitize(_ text: String) -> String {
+        if isPlainASCII(text, allowingLineBreaks: true) { return text }
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             if scalar == "\n" || scalar == "\t" { result.append(scalar); continue }
@@ -54,8 +55,16 @@ enum Terminal {
         return String(result)
     }
 
+    /// Printable ASCII (and newlines and tabs when allowed): most text, shown as it is without a second look.
+    static func isPlainASCII(_ text: String, allowingLineBreaks: Bool) -> Bool {
+        text.utf8.allSatisfy { byte in
+            (byte >= 0x20 && byte < 0x7F) || (allowingLineBreaks && (byte == 0x0A || byte == 0x09))
+        }
+    }
+
     /// One line of untrusted text: newlines shown as `⏎`.
     static func oneLine(_ text: String) -> String {
-        sanitize(text).replacingOccurrences(of: "\n", with: " ⏎ ")
+        if isPlainASCII(text, allowingLineBreaks: false) { return text }
+        return sanitize(text).replacingOccurrences(of: "\n", with: " ⏎ ")
     }
 }

@@ -7,7 +7,8 @@ import Foundation
 struct Workspace {
     let global: GlobalOptions
 
-    func store(create: Bool = false) throws(FirebreakError) -> SQLiteStore {
+    /// The store `--db` names; `create` makes a new SQLite file when there is none.
+    func store(create: Bool = false) async throws(FirebreakError) -> any IncidentStore {
         do {
             return try SQLiteStore(path: global.databasePath, create: create)
         } catch {
@@ -68,22 +69,16 @@ struct Workspace {
         }
     }
 
-    func load(_ reference: String) throws(FirebreakError) -> (store: SQLiteStore, record: IncidentRecord, playbook: Playbook) {
+    func load(_ reference: String) async throws(FirebreakError) -> (store: any IncidentStore, record: IncidentRecord, playbook: Playbook) {
         let number = try Self.number(reference)
-        let store = try store()
+        let store = try await store()
         let record: IncidentRecord?
-        do { record = try store.incident(number) } catch { throw Self.translate(error) }
-        guard let record else { throw .missing("no incident INC-\(number) in '\(global.databasePath)'") }
-        let text: String?
-        let compiled: Data?
-        do {
-            compiled = try store.compiledPlaybook(hash: record.playbookHash)
-            text = try store.playbookText(hash: record.playbookHash)
-        } catch {
-            throw Self.translate(error)
-        }
-        guard let text else { throw .io("\(record.reference) is damaged in the database: its playbook is missing; run 'firebreak verify'") }
-        let playbook = try Self.playbook(StoredPlaybook(text: text, compiled: compiled), of: record)
+        do { record = try await store.incident(number) } catch { throw Self.translate(error) }
+        guard let record else { throw .missing("no incident INC-\(number) in '\(store.location)'") }
+        let stored: StoredPlaybook?
+        do { stored = try await store.playbook(hash: record.playbookHash) } catch { throw Self.translate(error) }
+        guard let stored else { throw .io("\(record.reference) is damaged in the database: its playbook is missing; run 'firebreak verify'") }
+        let playbook = try Self.playbook(stored, of: record)
         try Self.check(record, against: playbook)
         return (store, record, playbook)
     }
@@ -115,18 +110,18 @@ struct Workspace {
     }
 
     /// An incident's stored log, as it stands now, with the sequence number of its last entry.
-    func log(_ reference: String) throws(FirebreakError) -> (record: IncidentRecord, playbook: Playbook, events: [StoredEvent]) {
-        let (store, record, playbook) = try load(reference)
+    func log(_ reference: String) async throws(FirebreakError) -> (record: IncidentRecord, playbook: Playbook, events: [StoredEvent]) {
+        let (store, record, playbook) = try await load(reference)
         do {
-            return (record, playbook, try store.events(of: record.number, through: record.lastSeq))
+            return (record, playbook, try await store.events(of: record.number, through: record.lastSeq).collect())
         } catch {
             throw Self.translate(error)
         }
     }
 
     /// Records a move and prints the events it produced, one line each.
-    func recordAndPrint(_ reference: String, at atText: String? = nil, _ command: Command, readThrough lastSeq: Int? = nil) throws(FirebreakError) {
-        let (record, stored) = try record(reference, at: atText, command, readThrough: lastSeq)
+    func recordAndPrint(_ reference: String, at atText: String? = nil, _ command: Command, readThrough lastSeq: Int? = nil) async throws(FirebreakError) {
+        let (record, stored) = try await record(reference, at: atText, command, readThrough: lastSeq)
         printRecorded(stored, reference: record.reference)
     }
 
@@ -134,13 +129,14 @@ struct Workspace {
     /// move and what it causes, then the time-driven events due up to now. `lastSeq`: the command
     /// was made from the log read through that entry; should another write have come since, it is
     /// refused as busy (run it again) rather than applied to a log it was not made from.
-    func record(_ reference: String, at atText: String?, _ command: Command, readThrough lastSeq: Int? = nil) throws(FirebreakError) -> (IncidentRecord, [StoredEvent]) {
+    func record(_ reference: String, at atText: String?, _ command: Command, readThrough lastSeq: Int? = nil) async throws(FirebreakError) -> (IncidentRecord, [StoredEvent]) {
         let number = try Self.number(reference)
         let actor = try global.actor()
-        let store = try store()
+        let store = try await store()
         var recordUsed: IncidentRecord?
+        let stored: [StoredEvent]
         do {
-            let stored = try store.append(to: number) { record, stored in
+            stored = try await store.append(to: number) { (record, stored) throws(FirebreakError) -> Decision in
                 // "Now" is read with the write lock held: another writer may have changed the incident while this one waited.
                 let now = Clock.now()
                 let playbook = try Self.playbook(stored, of: record)
@@ -152,28 +148,33 @@ struct Workspace {
                 let at = try Self.time(atText, now: now, openedAt: record.openedAt, began: record.snapshot.beganAt)
                 let engine = Engine(playbook: playbook)
                 var incident = record.snapshot
-                var events = try engine.advanceOrRefuse(&incident, to: at, inclusive: false)
-                // Before the opening (down to `began`), the start state's first round counts as entered.
-                let openingRound = incident.state == playbook.start && incident.round == 1 && incident.enteredAt == incident.openedAt
-                if case .note = command {} else if at < incident.enteredAt, !incident.isClosed, !openingRound {
-                    throw FirebreakError.usage(
-                        "--at \(Clock.iso(at)) is before the incident entered state '\(playbook.states[incident.state].id)' (\(Clock.iso(incident.enteredAt))); its steps and events were not possible then")
-                }
-                do throws(Refusal) {
-                    try engine.perform(command, by: actor, at: at, on: &incident, events: &events)
+                do {
+                    var events = try engine.advanceOrRefuse(&incident, to: at, inclusive: false)
+                    // Before the opening (down to `began`), the start state's first round counts as entered.
+                    let openingRound = incident.state == playbook.start && incident.round == 1 && incident.enteredAt == incident.openedAt
+                    if case .note = command {} else if at < incident.enteredAt, !incident.isClosed, !openingRound {
+                        throw FirebreakError.usage(
+                            "--at \(Clock.iso(at)) is before the incident entered state '\(playbook.states[incident.state].id)' (\(Clock.iso(incident.enteredAt))); its steps and events were not possible then")
+                    }
+                    do throws(Refusal) {
+                        try engine.perform(command, by: actor, at: at, on: &incident, events: &events)
+                    } catch {
+                        throw error.naming(record.reference)
+                    }
+                    events += try engine.advanceOrRefuse(&incident, to: now, inclusive: true)
+                    return Decision(events: events, snapshot: incident, recordedAt: now)
                 } catch {
-                    throw error.naming(record.reference)
+                    throw Self.translate(any: error)
                 }
-                events += try engine.advanceOrRefuse(&incident, to: now, inclusive: true)
-                return Decision(events: events, snapshot: incident, recordedAt: now)
             }
-            guard let recordUsed else { throw FirebreakError.internal("no record") }
-            return (recordUsed, stored)
         } catch {
-            if case .noIncident = error as? StoreError {
-                throw .missing("no incident INC-\(number) in '\(global.databasePath)'")
+            switch error {
+            case .store(.noIncident): throw .missing("no incident INC-\(number) in '\(store.location)'")
+            case .store(let error): throw Self.translate(error)
+            case .decision(let error): throw error
             }
-            throw Self.translate(any: error)
         }
+        guard let recordUsed else { throw .internal("no record") }
+        return (recordUsed, stored)
     }
 }
