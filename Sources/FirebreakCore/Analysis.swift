@@ -17,6 +17,9 @@ public struct IncidentAnalysis: Sendable, Equatable {
         public var actor: String?
         public var outsideRole = false
         public var overdue = false
+        /// Who held or deputised for the owner role when the step fell overdue (the holder first):
+        /// the overdue and its escalation are theirs, whoever holds the role later.
+        public var overdueUnder: [String] = []
         public var escalated = false
         public var isOptional = false
 
@@ -49,6 +52,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
     }
 
     public var steps: [StepRound] = []
+    /// Everyone who held a role or deputised for it during the incident, in the order they were given it.
+    public var roleHolders: [(role: String, person: String, deputy: Bool, at: Int)] = []
     public var visits: [StateVisit] = []
     public var decisions: [Decision] = []
     /// milestone name → first time reached.
@@ -140,7 +145,13 @@ public struct IncidentAnalysis: Sendable, Equatable {
             if firstActionAt == nil, event.actor != nil { firstActionAt = event.at }
         case let .overdue(step, _):
             overdueCount += 1
-            if let i = currentIndex(step) { steps[i].overdue = true }
+            if let i = currentIndex(step) {
+                steps[i].overdue = true
+                if let incident {
+                    let owner = steps[i].owner
+                    steps[i].overdueUnder = [incident.assignments[owner]].compactMap { $0 } + incident.deputies(of: owner)
+                }
+            }
         case let .escalated(step, _):
             escalationCount += 1
             if let i = currentIndex(step) { steps[i].escalated = true }
@@ -160,7 +171,11 @@ public struct IncidentAnalysis: Sendable, Equatable {
                 steps[i].actor = nil
                 steps[i].outsideRole = false
             }
-        case .assigned, .deputy, .timer, .inject, .refused:
+        case let .assigned(role, person):
+            if !roleHolders.contains(where: { $0.role == role && $0.person == person && !$0.deputy }) { roleHolders.append((role, person, false, event.at)) }
+        case let .deputy(role, person):
+            roleHolders.append((role, person, true, event.at))
+        case .timer, .inject, .refused:
             break
         }
     }

@@ -166,4 +166,25 @@ import Testing
         #expect(result.status == 64)
         #expect(result.stderr == "firebreak: error: --at 2026-05-16T21:09:00Z is before the incident opened (2026-05-16T21:10:00Z)\n")
     }
+
+    @Test func aReportAttributesAnOverdueToWhoeverHeldTheRoleThenAndListsEveryHolder() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try openIncident(box)
+        // capture-post (social, due 23:25) falls overdue under sem and his deputy lou; kim takes over and does it late.
+        try box.run("assign", "INC-1", "social", "lou", "--deputy", now: "2026-05-16T23:20:00+02:00")
+        try box.run("assign", "INC-1", "social", "kim", now: "2026-05-16T23:30:00+02:00")
+        try box.run("done", "INC-1", "capture-post", as: "kim", now: "2026-05-16T23:31:00+02:00")
+        let result = try box.run("export", "INC-1", now: "2026-05-16T23:32:00+02:00")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("| triage | 1 | capture-post | social | kim; overdue under sem, lou | 2026-05-16 21:25:00 | 2026-05-16 21:31:00 | **late** |"))
+        #expect(result.stdout.contains("| People | comms-lead: anna; social: sem, then kim (deputy lou); director: dirk |"))
+        let json = try box.run("export", "INC-1", "--format", "json", now: "2026-05-16T23:32:00+02:00")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let steps = try #require(report["steps"] as? [[String: Any]])
+        #expect(steps.first { $0["step"] as? String == "capture-post" }?["overdueUnder"] as? [String] == ["sem", "lou"])
+        let holders = try #require(report["roleHolders"] as? [[String: Any]])
+        #expect(holders.map { "\($0["role"]!)=\($0["person"]!)\($0["deputy"] as? Bool == true ? " (deputy)" : "")" }
+            == ["comms-lead=anna", "social=sem", "director=dirk", "social=lou (deputy)", "social=kim"])
+    }
 }
