@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "FirebreakCore", swiftSettings: swiftSettings),
@@ -43,14 +47,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "FirebreakPostgres",
+            dependencies: [
+                "FirebreakCore", "FirebreakStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "FirebreakReports",
             dependencies: ["FirebreakCore", .product(name: "Mustache", package: "swift-mustache")],
+            // The message catalogues a translator edits, compiled into the binary (see docs/design.md, "Languages").
+            resources: [.embedInCode("Resources/messages.en.json"), .embedInCode("Resources/messages.nl.json")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "FirebreakCLI",
             dependencies: [
-                "FirebreakCore", "FirebreakLoading", "FirebreakStore", "FirebreakReports",
+                "FirebreakCore", "FirebreakLoading", "FirebreakStore", "FirebreakPostgres", "FirebreakReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -65,7 +82,7 @@ let package = Package(
         .testTarget(name: "FirebreakLoadingTests", dependencies: ["FirebreakLoading", "FirebreakTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FirebreakStoreTests",
-            dependencies: ["FirebreakStore", "FirebreakLoading", "FirebreakTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FirebreakStore", "FirebreakPostgres", "FirebreakLoading", "FirebreakTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

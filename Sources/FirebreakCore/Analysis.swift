@@ -69,6 +69,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
     public var overdueCount = 0
     public var escalationCount = 0
     public var eventCount = 0
+    /// Statements, informs and missed updates.
+    public var communications = CommunicationsLog()
 
     let playbook: Playbook
     var current: [Int] = []  // indices into `steps` of the current round
@@ -98,8 +100,9 @@ public struct IncidentAnalysis: Sendable, Equatable {
             engine.fold(event, into: &incident!)
         }
         let firstTime: Bool
-        if case .done(let step, _)? = compact?.body, step >= 0 { firstTime = facts.firstDone[Int(step)] == .max } else { firstTime = false }
+        if case .done(let step, _, _)? = compact?.body, step >= 0 { firstTime = facts.firstDone[Int(step)] == .max } else { firstTime = false }
         if let compact, let incident { facts.record(compact, incident: incident, tables: playbook.tables) }
+        communications.add(event, playbook: playbook)
         switch event.body {
         case let .opened(_, _, _, began, _, _):
             openedAt = event.at
@@ -118,7 +121,7 @@ public struct IncidentAnalysis: Sendable, Equatable {
                         enteredAt: event.at, deadline: due >= 0 ? event.at + due : nil, isOptional: playbook.states[index].steps[k].isOptional))
                 }
             }
-        case let .done(step, choice, _):
+        case let .done(step, choice, _, _):
             if firstActionAt == nil { firstActionAt = event.at }
             if let i = currentIndex(step) {
                 steps[i].doneAt = event.at
@@ -175,7 +178,9 @@ public struct IncidentAnalysis: Sendable, Equatable {
             if !roleHolders.contains(where: { $0.role == role && $0.person == person && !$0.deputy }) { roleHolders.append((role, person, false, event.at)) }
         case let .deputy(role, person):
             roleHolders.append((role, person, true, event.at))
-        case .timer, .inject, .refused:
+        case .escalatedUpdate:
+            escalationCount += 1
+        case .timer, .inject, .refused, .drafted, .approved, .rejected, .published, .updateOverdue, .informed:
             break
         }
     }

@@ -7,6 +7,17 @@ public enum Command: Sendable, Equatable {
     case note(text: String)
     /// Force-close from any state; commander only.
     case close(reason: String)
+    /// A new statement to an audience; `text` nil (exercises): the template of the audience's statement
+    /// step in the current state, else a stand-in without placeholders.
+    case draft(audience: String, text: String?)
+    /// A new version of an unpublished statement; every earlier approval lapses.
+    case revise(statement: StatementName, text: String)
+    /// A verdict by an approver role: `role` is the acting role (exercises); nil works it out from the roles the person holds.
+    case approve(statement: StatementName, role: String? = nil)
+    case reject(statement: StatementName, reason: String, role: String? = nil)
+    case publish(statement: StatementName, channel: String? = nil)
+    /// Someone was told; completes the steps that `informs` them.
+    case inform(who: String, via: String? = nil, note: String? = nil)
     /// Add a deputy to a role: someone who acts in it besides its holder.
     case deputy(role: String, person: String)
     /// Open a closed incident again, in `state`: the state it closed from (see ``Engine/stateClosedFrom(_:)``).
@@ -45,6 +56,14 @@ public enum Move: Sendable, Equatable {
     case reopen(reason: String, state: Int32)
     /// `step`: the step of a retracted done or skip (-1: none).
     case retract(RetractedEntry, step: Int32, reason: String)
+    case draft(audience: Int32, text: String?)
+    case revise(statement: StatementRef, text: String)
+    /// `role`: the acting approver role; -1 to work it out from the roles the actor holds; -2 a role the playbook does not have.
+    case approve(statement: StatementRef, role: Int32)
+    case reject(statement: StatementRef, role: Int32, reason: String)
+    case publish(statement: StatementRef, channel: String?)
+    /// `index`: WHO's index among the names steps `informs` (-1: none of them); exercises may number more.
+    case inform(who: String, index: Int32, via: String?, note: String?)
 }
 
 /// Why the engine refused a move, by index: cheap to make, so a scheduler can try a move again and
@@ -73,6 +92,17 @@ public enum Rejection: Error, Sendable, Equatable {
     case notRetractable
     case notYourEntry
     case alreadyActs
+    case unknownAudience
+    case unknownStatement
+    /// The audience has no unpublished statement.
+    case noDraft(audience: Int32)
+    case statementPublished(statement: Int32)
+    /// The actor (or acting role) is no approver of the statement's audience.
+    case notApprover(statement: Int32)
+    /// `role` already gave its verdict on the current version.
+    case verdictGiven(statement: Int32, role: Int32)
+    case approvalsMissing(statement: Int32)
+    case placeholders(statement: Int32)
 }
 
 /// A move the engine refused, saying what was asked, in which state, and what is possible instead.
@@ -110,6 +140,18 @@ public enum Refusal: Error, Equatable, Sendable {
     case notRetractable(seq: Int, kind: String)
     case notYourEntry(seq: Int, recordedBy: String, person: String, commanderRole: String, holder: String?)
     case alreadyActs(role: String, person: String, how: String)
+    case unknownAudience(audience: String, audiences: [String])
+    case unknownStatement(statement: String, statements: [String])
+    case noDraft(audience: String)
+    case statementPublished(statement: String, audience: String)
+    /// `approvers`: each approver role with the person holding it.
+    case notApprover(statement: String, person: String, approvers: [(role: String, holder: String?)])
+    case verdictGiven(statement: String, role: String, version: Int, approved: Bool)
+    /// `missing`: the approver roles still to approve, with their holders; `rejectedBy` roles that rejected this version.
+    case approvalsMissing(statement: String, missing: [(role: String, holder: String?)], approvedBy: [String], rejectedBy: [String])
+    case placeholders(statement: String, placeholders: [String])
+
+    public static func == (lhs: Refusal, rhs: Refusal) -> Bool { lhs.message == rhs.message }
 
     public var message: String {
         switch self {
@@ -158,8 +200,46 @@ public enum Refusal: Error, Equatable, Sendable {
             "no role '\(role)' in this playbook; roles are \(quotedList(roles))"
         case let .emptyText(what):
             "\(what) may not be empty"
+        case let .unknownAudience(audience, audiences):
+            audiences.isEmpty
+                ? "no audience '\(audience)': this playbook has no 'audiences', so it has no statements"
+                : "no audience '\(audience)' in this playbook; audiences are \(quotedList(audiences))"
+        case let .unknownStatement(statement, statements):
+            statements.isEmpty
+                ? "no statement '\(statement)': this incident has no statements yet; draft one with 'statement draft'"
+                : "no statement '\(statement)'; statements are \(quotedList(statements))"
+        case let .noDraft(audience):
+            "audience '\(audience)' has no unpublished statement; draft one first"
+        case let .statementPublished(statement, audience):
+            "\(statement) is published and can no longer change; a further message to '\(audience)' is a new statement ('statement draft')"
+        case let .notApprover(statement, person, approvers):
+            approvers.isEmpty
+                ? "\(statement) needs no approval: its audience has no approvers; it can be published"
+                : "'\(person)' may not give a verdict on \(statement): its approvers are \(Refusal.holders(approvers))"
+        case let .verdictGiven(statement, role, version, approved):
+            approved
+                ? "'\(role)' already approved version \(version) of \(statement); a role gives one verdict per version"
+                : "'\(role)' rejected version \(version) of \(statement); it needs a revision ('statement revise') before it can be approved"
+        case let .approvalsMissing(statement, missing, approvedBy, rejectedBy):
+            "\(statement) needs approval from \(Refusal.holders(missing)); approved by \(approvedBy.isEmpty ? "nobody yet" : Refusal.andList(approvedBy.map { "'\($0)'" }))"
+                + (rejectedBy.isEmpty ? "" : "; rejected by \(Refusal.andList(rejectedBy.map { "'\($0)'" })), so it needs a revision first")
+        case let .placeholders(statement, placeholders):
+            "\(statement) still has \(placeholders.count == 1 ? "a placeholder" : "placeholders") \(quotedList(placeholders)); fill \(placeholders.count == 1 ? "it" : "them") in with 'statement revise' before publishing"
         case let .runawayTimers(limit):
             "more than \(limit) time-driven events (timers, overdue steps) fall due before this moment: the playbook's timers keep moving the incident with nobody acting; close it with 'firebreak close INC --reason TEXT', and see 'firebreak playbook check' for the loop"
+        }
+    }
+
+    /// `'legal' (held by Noor) and 'director' (held by Marieke)`.
+    static func holders(_ roles: [(role: String, holder: String?)]) -> String {
+        andList(roles.map { "'\($0.role)' (held by \($0.holder ?? "nobody"))" })
+    }
+
+    static func andList(_ items: [String]) -> String {
+        switch items.count {
+        case 0: ""
+        case 1: items[0]
+        default: items.dropLast().joined(separator: ", ") + " and " + items.last!
         }
     }
 }
@@ -184,7 +264,8 @@ public struct EngineEvent: Sendable, Equatable {
         case retracted(seq: Int, step: Int32, reopen: Bool)
         /// `from` and `event` are -1 when opening; `event` is -1 for a timer.
         case entered(state: Int32, from: Int32, event: Int32, round: Int32)
-        case done(step: Int32, option: Int32)
+        /// `via`: -1 a `done`; a statement's index when its publication completed the step; -2 an inform.
+        case done(step: Int32, option: Int32, via: Int32 = -1)
         case skipped(step: Int32)
         case fired(event: Int32)
         case note
@@ -192,6 +273,17 @@ public struct EngineEvent: Sendable, Equatable {
         case escalated(step: Int32, to: Int32)
         case timer(state: Int32, after: Int, to: Int32)
         case closed(forced: Bool)
+        /// The text is the event's words' text.
+        case drafted(statement: Int32, audience: Int32, version: Int32)
+        case approved(statement: Int32, version: Int32, role: Int32)
+        /// The reason is the words' text.
+        case rejected(statement: Int32, version: Int32, role: Int32)
+        /// The channel is the words' text.
+        case published(statement: Int32, version: Int32, audience: Int32)
+        case updateOverdue(audience: Int32, due: Int)
+        case escalatedUpdate(audience: Int32, to: Int32)
+        /// WHO is the words' text; `who` its index among the names steps `informs` (-1: none).
+        case informed(who: Int32)
     }
 
     @inline(__always)
@@ -209,11 +301,16 @@ public struct EngineEvent: Sendable, Equatable {
 public struct EventWords: Sendable, Equatable {
     public var actor: String?
     public var text: String?
+    /// How someone was informed, and the note that goes with it (`inform` only).
+    public var via: String?
+    public var note: String?
 
     @inline(__always)
-    public init(actor: String? = nil, text: String? = nil) {
+    public init(actor: String? = nil, text: String? = nil, via: String? = nil, note: String? = nil) {
         self.actor = actor
         self.text = text
+        self.via = via
+        self.note = note
     }
 
     public static let none = EventWords()
@@ -359,10 +456,25 @@ public struct Engine: Sendable {
         case let .retract(entry, reason):
             var step: Int32 = -1
             switch entry.event.body {
-            case let .done(id, _, _), let .skipped(id, _): step = stepIndex(id)
+            case let .done(id, _, _, _), let .skipped(id, _): step = stepIndex(id)
             default: break
             }
             return .retract(entry, step: step, reason: reason)
+        case let .draft(audience, text): return .draft(audience: tables.audienceIndex[audience] ?? -1, text: text)
+        case let .revise(statement, text): return .revise(statement: ref(statement), text: text)
+        case let .approve(statement, role): return .approve(statement: ref(statement), role: role.map { tables.roleIndex[$0] ?? -2 } ?? -1)
+        case let .reject(statement, reason, role):
+            return .reject(statement: ref(statement), role: role.map { tables.roleIndex[$0] ?? -2 } ?? -1, reason: reason)
+        case let .publish(statement, channel): return .publish(statement: ref(statement), channel: channel)
+        case let .inform(who, via, note):
+            return .inform(who: who, index: tables.informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
+        }
+    }
+
+    func ref(_ name: StatementName) -> StatementRef {
+        switch name {
+        case .id(let id): .number(StatementID.index(id).map { Int32(clamping: $0) } ?? -1)
+        case .latest(let audience): .latest(audience: tables.audienceIndex[audience] ?? -1)
         }
     }
 
@@ -496,6 +608,137 @@ public struct Engine: Sendable {
             }
             let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             emit(EngineEvent(at: at, role: role, .retracted(seq: entry.seq, step: step, reopen: reopen)), EventWords(actor: actor, text: reason), &incident, &sink)
+        case let .draft(audience, given):
+            guard audience >= 0 else { throw .unknownAudience }
+            let text = given ?? draftText(audience, incident)
+            guard !isBlank(text) else { throw .emptyText }
+            let statement = Int32(incident.comms?.statements.count ?? 0)
+            let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
+            // The text is always passed: the fold keeps the current text of every statement.
+            emit(EngineEvent(at: at, role: role, .drafted(statement: statement, audience: audience, version: 1)), EventWords(actor: recorded, text: text), &incident, &sink)
+
+        case let .revise(ref, text):
+            let s = try unpublished(ref, incident)
+            guard !isBlank(text) else { throw .emptyText }
+            let current = incident.comms!.statements[s]
+            let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
+            emit(EngineEvent(at: at, role: role, .drafted(statement: Int32(s), audience: Int32(current.audience), version: Int32(current.version + 1))),
+                 EventWords(actor: recorded, text: text), &incident, &sink)
+
+        case let .approve(ref, given):
+            let s = try unpublished(ref, incident)
+            let role = try approver(given, actor, statement: s, incident)
+            let version = Int32(incident.comms!.statements[s].version)
+            emit(EngineEvent(at: at, role: role, .approved(statement: Int32(s), version: version, role: role)), words(recorded, nil), &incident, &sink)
+
+        case let .reject(ref, given, reason):
+            let s = try unpublished(ref, incident)
+            let role = try approver(given, actor, statement: s, incident)
+            guard !isBlank(reason) else { throw .emptyText }
+            let version = Int32(incident.comms!.statements[s].version)
+            emit(EngineEvent(at: at, role: role, .rejected(statement: Int32(s), version: version, role: role)),
+                 words(recorded, S.keepsRecord ? reason : nil), &incident, &sink)
+
+        case let .publish(ref, channel):
+            let s = try unpublished(ref, incident)
+            let statement = incident.comms!.statements[s]
+            for role in tables.audienceApprovers[statement.audience] where !statement.approvedBy.contains(role) {
+                throw .approvalsMissing(statement: Int32(s))
+            }
+            if statement.hasPlaceholders { throw .placeholders(statement: Int32(s)) }
+            let completing = settleable(incident, audience: Int32(statement.audience))
+            let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
+            emit(EngineEvent(at: at, role: role, .published(statement: Int32(s), version: Int32(statement.version), audience: Int32(statement.audience))),
+                 words(recorded, S.keepsRecord ? channel : nil), &incident, &sink)
+            complete(completing, via: Int32(s), by: actor, at: at, &incident, &sink)
+
+        case let .inform(who, index, via, note):
+            guard !isBlank(who) else { throw .emptyText }
+            let completing = index >= 0 && Int(index) < tables.informNames.count ? settleable(incident, inform: index) : []
+            let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
+            emit(EngineEvent(at: at, role: role, .informed(who: index)),
+                 S.keepsRecord ? EventWords(actor: recorded, text: who, via: via, note: note) : .none, &incident, &sink)
+            complete(completing, via: -2, by: actor, at: at, &incident, &sink)
+        }
+    }
+
+    /// The text of a draft given none: the template of the audience's statement step in the current state, else a stand-in.
+    public func draftText(_ audience: Int32, _ incident: Incident) -> String {
+        let base = Int(tables.firstStep[incident.state])
+        for (k, step) in playbook.states[incident.state].steps.enumerated() where tables.stepStatement[base + k] == audience {
+            if let template = step.template { return template }
+        }
+        return "Statement to \(playbook.audiences[Int(audience)].title)."
+    }
+
+    @inline(__always)
+    func isBlank(_ text: String) -> Bool { text.allSatisfy(\.isWhitespace) }
+
+    /// The statement a reference means, when it exists and is not yet published.
+    func unpublished(_ ref: StatementRef, _ incident: Incident) throws(Rejection) -> Int {
+        let statements = incident.comms?.statements ?? []
+        switch ref {
+        case .number(let n):
+            guard n >= 0, Int(n) < statements.count else { throw .unknownStatement }
+            guard !statements[Int(n)].isPublished else { throw .statementPublished(statement: n) }
+            return Int(n)
+        case .latest(let audience):
+            guard audience >= 0 else { throw .unknownAudience }
+            guard let s = statements.lastIndex(where: { $0.audience == Int(audience) && !$0.isPublished }) else { throw .noDraft(audience: audience) }
+            return s
+        }
+    }
+
+    /// The approver role a verdict on statement `s` is given in: `given` (an exercise's acting role), or
+    /// the first approver role the actor holds that has given no verdict on the current version.
+    func approver(_ given: Int32, _ actor: String?, statement s: Int, _ incident: Incident) throws(Rejection) -> Int32 {
+        let statement = incident.comms!.statements[s]
+        let approvers = tables.audienceApprovers[statement.audience]
+        let candidates: [Int32]
+        if given != -1 {
+            candidates = approvers.contains(given) ? [given] : []
+        } else if let actor {
+            candidates = approvers.filter { acts(actor, in: $0, incident) }
+        } else {
+            candidates = []
+        }
+        guard let first = candidates.first else { throw .notApprover(statement: Int32(s)) }
+        for role in candidates where !statement.approvedBy.contains(role) && !statement.rejectedBy.contains(role) { return role }
+        throw .verdictGiven(statement: Int32(s), role: first)
+    }
+
+    /// Whether `actor` may act in `role`: holds it or deputises for it (a deputy acts in the role and may approve for it).
+    @inline(__always)
+    func acts(_ actor: String, in role: Int32, _ incident: Incident) -> Bool {
+        role >= 0 && incident.acts(in: tables.roleNames[Int(role)], actor)
+    }
+
+    /// The active, open steps that `matches` selects whose `needs` are settled, as the incident stands before anything is completed.
+    /// Steps with `statement: audience`, or (audience -1) with `informs:` the name numbered `inform`.
+    func settleable(_ incident: Incident, audience: Int32 = -1, inform: Int32 = -1) -> [Int] {
+        let base = Int(tables.firstStep[incident.state])
+        var result: [Int] = []
+        for k in incident.steps.indices where incident.steps[k].isOpen {
+            let g = base + k
+            guard audience >= 0 ? tables.stepStatement[g] == audience : tables.stepInforms[g] == inform else { continue }
+            if tables.stepNeeds[g].allSatisfy({ !incident.steps[Int($0) - base].isOpen }) { result.append(g) }
+        }
+        return result
+    }
+
+    /// Records `done` for steps completed by a publication (`via` its statement) or an inform (`via` -2).
+    func complete<S: EngineSink>(_ steps: [Int], via: Int32, by actor: String?, at: Int, _ incident: inout Incident, _ sink: inout S) {
+        let recorded = S.keepsRecord ? actor : nil
+        for g in steps {
+            var role: Int32 = -1
+            var outside = false
+            if S.keepsRecord, let actor {
+                let owner = tables.stepOwner[g]
+                let holds = owner >= 0 && acts(actor, in: owner, incident)
+                role = holds ? owner : acting(actor, incident)
+                outside = !holds
+            }
+            emit(EngineEvent(at: at, role: role, outsideRole: outside, .done(step: Int32(g), option: -1, via: via)), words(recorded, nil), &incident, &sink)
         }
     }
 
@@ -704,8 +947,61 @@ public struct Engine: Sendable {
             case .deputy: return .emptyText(what: "the person's name")
             case .reopen: return .emptyText(what: "the reason for reopening")
             case .retract: return .emptyText(what: "the reason for retracting")
+            case .draft: return .emptyText(what: "a statement's text")
+            case .revise: return .emptyText(what: "a revision's text")
+            case .reject: return .emptyText(what: "the reason for rejecting")
+            case .inform: return .emptyText(what: "who was informed")
             default: return .emptyText(what: "a note")
             }
+        case .unknownAudience:
+            var audience = ""
+            switch command {
+            case let .draft(given, _): audience = given
+            case let .revise(.latest(given), _), let .approve(.latest(given), _), let .reject(.latest(given), _, _), let .publish(.latest(given), _):
+                audience = given
+            default: break
+            }
+            return .unknownAudience(audience: audience, audiences: tables.audienceNames)
+        case .unknownStatement:
+            var statement = ""
+            switch command {
+            case let .revise(.id(given), _), let .approve(.id(given), _), let .reject(.id(given), _, _), let .publish(.id(given), _): statement = given
+            default: break
+            }
+            return .unknownStatement(statement: statement, statements: (incident.comms?.statements.indices).map { $0.map(StatementID.name) } ?? [])
+        case .noDraft(let audience):
+            return .noDraft(audience: tables.audienceNames[Int(audience)])
+        case .statementPublished(let s):
+            return .statementPublished(statement: StatementID.name(Int(s)), audience: audienceName(of: Int(s), incident))
+        case .notApprover(let s):
+            return .notApprover(statement: StatementID.name(Int(s)), person: actor ?? "", approvers: approverHolders(of: Int(s), incident))
+        case let .verdictGiven(s, role):
+            let statement = incident.comms!.statements[Int(s)]
+            return .verdictGiven(
+                statement: StatementID.name(Int(s)), role: tables.roleNames[Int(role)], version: statement.version,
+                approved: statement.approvedBy.contains(role))
+        case .approvalsMissing(let s):
+            let statement = incident.comms!.statements[Int(s)]
+            return .approvalsMissing(
+                statement: StatementID.name(Int(s)),
+                missing: approverHolders(of: Int(s), incident).filter { tables.roleIndex[$0.role].map { !statement.approvedBy.contains($0) } ?? false },
+                approvedBy: statement.approvedBy.map { tables.roleNames[Int($0)] }, rejectedBy: statement.rejectedBy.map { tables.roleNames[Int($0)] })
+        case .placeholders(let s):
+            let text = incident.comms!.statements[Int(s)].text
+            return .placeholders(statement: StatementID.name(Int(s)), placeholders: TextCheck.placeholders(text).map(\.text))
+        }
+    }
+
+    func audienceName(of statement: Int, _ incident: Incident) -> String {
+        tables.audienceNames[incident.comms!.statements[statement].audience]
+    }
+
+    /// The approver roles of a statement's audience, each with the person holding it.
+    public func approverHolders(of statement: Int, _ incident: Incident) -> [(role: String, holder: String?)] {
+        guard let progress = incident.comms?.statements[statement] else { return [] }
+        return tables.audienceApprovers[progress.audience].map { role in
+            let name = tables.roleNames[Int(role)]
+            return (name, incident.assignments[name])
         }
     }
 
@@ -732,6 +1028,9 @@ public struct Engine: Sendable {
         for k in incident.steps.indices {
             let due = tables.stepDue[base + k]
             if due >= 0, incident.steps[k].isOpen, !incident.steps[k].overdue { next = min(next, incident.enteredAt + due) }
+        }
+        if let comms = incident.comms {
+            for due in comms.nextUpdate where due >= 0 { next = min(next, due) }
         }
         let timer = tables.timerAfter[incident.state]
         if timer >= 0 { next = min(next, incident.enteredAt + timer) }
@@ -776,6 +1075,16 @@ public struct Engine: Sendable {
                 let target = tables.stepEscalation[g]
                 if target >= 0 {
                     emit(EngineEvent(at: due, role: target, .escalated(step: Int32(g), to: target)), .none, &incident, &sink)
+                }
+            }
+            // Then the updates that fell due, in the order of the audiences.
+            if let count = incident.comms?.nextUpdate.count {
+                for a in 0..<count where incident.comms!.nextUpdate[a] == due {
+                    emit(EngineEvent(at: due, .updateOverdue(audience: Int32(a), due: due)), .none, &incident, &sink)
+                    let target = tables.updateEscalation
+                    if target >= 0 {
+                        emit(EngineEvent(at: due, role: target, .escalatedUpdate(audience: Int32(a), to: target)), .none, &incident, &sink)
+                    }
                 }
             }
             let after = tables.timerAfter[state]
@@ -824,7 +1133,7 @@ public struct Engine: Sendable {
             incident.rounds[index] = Int(round)
             incident.steps.removeAll(keepingCapacity: true)
             incident.steps.append(contentsOf: repeatElement(StepProgress(), count: tables.steps(of: index).count))
-        case let .done(step, _):
+        case let .done(step, _, _):
             guard step >= 0, tables.stepState[Int(step)] == incident.state else { return }
             incident.steps[Int(step - tables.firstStep[incident.state])].status = .done(at: event.at)
         case let .skipped(step):
@@ -838,9 +1147,51 @@ public struct Engine: Sendable {
             incident.steps[Int(step - tables.firstStep[incident.state])].escalated = true
         case let .closed(forced):
             incident.closed = Incident.Closure(at: event.at, reason: text, forced: forced)
-        case .fired, .note, .timer:
+            // Closing ends every cadence.
+            if incident.comms != nil { for a in incident.comms!.nextUpdate.indices { incident.comms!.nextUpdate[a] = -1 } }
+        case let .drafted(statement, audience, version):
+            guard statement >= 0, audience >= 0, Int(audience) < tables.audienceNames.count else { return }
+            let s = Int(statement)
+            let body = text ?? ""
+            if incident.comms == nil { incident.comms = Communications(audiences: tables.audienceNames.count) }
+            if s == incident.comms!.statements.count, version == 1 {
+                incident.comms!.statements.append(StatementProgress(
+                    audience: Int(audience), version: 1, text: body, hasPlaceholders: TextCheck.hasPlaceholder(body), approvedBy: [], rejectedBy: [],
+                    publishedAt: nil))
+            } else if s < incident.comms!.statements.count {
+                incident.comms!.statements[s].version = Int(version)
+                incident.comms!.statements[s].text = body
+                incident.comms!.statements[s].hasPlaceholders = TextCheck.hasPlaceholder(body)
+                incident.comms!.statements[s].approvedBy.removeAll()
+                incident.comms!.statements[s].rejectedBy.removeAll()
+            }
+        case let .approved(statement, version, role):
+            guard let s = statementIndex(statement, version, incident) else { return }
+            incident.comms!.statements[s].approvedBy.append(role)
+        case let .rejected(statement, version, role):
+            guard let s = statementIndex(statement, version, incident) else { return }
+            incident.comms!.statements[s].rejectedBy.append(role)
+        case let .published(statement, version, _):
+            guard let s = statementIndex(statement, version, incident) else { return }
+            incident.comms!.statements[s].publishedAt = event.at
+            let audience = incident.comms!.statements[s].audience
+            let cadence = tables.audienceCadence[audience]
+            incident.comms!.nextUpdate[audience] = cadence >= 0 ? event.at + cadence : -1
+        case let .updateOverdue(audience, _):
+            guard audience >= 0, incident.comms != nil, Int(audience) < incident.comms!.nextUpdate.count else { return }
+            incident.comms!.nextUpdate[Int(audience)] = -1
+        case .fired, .note, .timer, .escalatedUpdate, .informed:
             break
         }
+    }
+
+    /// Statement `statement` when it exists and is at `version`; nil otherwise (a fold passes such an event over).
+    @inline(__always)
+    func statementIndex(_ statement: Int32, _ version: Int32, _ incident: Incident) -> Int? {
+        guard statement >= 0, let comms = incident.comms, Int(statement) < comms.statements.count,
+            comms.statements[Int(statement)].version == Int(version)
+        else { return nil }
+        return Int(statement)
     }
 
     /// Applies one recorded event to an incident (see ``fold(_:text:into:)``); exercise
@@ -939,8 +1290,10 @@ extension Playbook {
         case let .retracted(seq, step, reopen): body = .retracted(seq: seq, reason: text, step: step >= 0 ? t.stepIDs[Int(step)] : nil, reopened: reopen)
         case let .entered(s, from, event, round):
             body = .entered(state: states[Int(s)].id, from: state(from), event: event >= 0 ? t.eventNames[Int(event)] : nil, round: Int(round))
-        case let .done(step, option):
-            body = .done(step: t.stepIDs[Int(step)], choice: option >= 0 ? t.optionNames[Int(step)][Int(option)] : nil, note: words.text)
+        case let .done(step, option, via):
+            body = .done(
+                step: t.stepIDs[Int(step)], choice: option >= 0 ? t.optionNames[Int(step)][Int(option)] : nil, note: words.text,
+                via: via >= 0 ? StatementID.name(Int(via)) : via == -2 ? "inform" : nil)
         case let .skipped(step): body = .skipped(step: t.stepIDs[Int(step)], reason: text)
         case let .fired(event): body = .fired(event: t.eventNames[Int(event)])
         case .note: body = .note(text: text)
@@ -948,6 +1301,17 @@ extension Playbook {
         case let .escalated(step, to): body = .escalated(step: t.stepIDs[Int(step)], to: t.roleNames[Int(to)])
         case let .timer(s, after, to): body = .timer(state: states[Int(s)].id, after: after, to: states[Int(to)].id)
         case let .closed(forced): body = .closed(reason: words.text, forced: forced)
+        case let .drafted(statement, audience, version):
+            body = .drafted(statement: StatementID.name(Int(statement)), audience: t.audienceNames[Int(audience)], version: Int(version), text: text)
+        case let .approved(statement, version, role):
+            body = .approved(statement: StatementID.name(Int(statement)), version: Int(version), approver: t.roleNames[Int(role)])
+        case let .rejected(statement, version, role):
+            body = .rejected(statement: StatementID.name(Int(statement)), version: Int(version), approver: t.roleNames[Int(role)], reason: text)
+        case let .published(statement, version, audience):
+            body = .published(statement: StatementID.name(Int(statement)), version: Int(version), audience: t.audienceNames[Int(audience)], channel: words.text)
+        case let .updateOverdue(audience, due): body = .updateOverdue(audience: t.audienceNames[Int(audience)], due: due)
+        case let .escalatedUpdate(audience, to): body = .escalatedUpdate(audience: t.audienceNames[Int(audience)], to: t.roleNames[Int(to)])
+        case .informed: body = .informed(who: text, via: words.via, note: words.note)
         }
         return Event(at: e.at, actor: words.actor, role: e.role >= 0 ? t.roleNames[Int(e.role)] : nil, outsideRole: e.outsideRole, body)
     }
@@ -958,6 +1322,7 @@ extension Playbook {
         let t = tables
         func step(_ id: String) -> Int32 { stepLocations[id].map { t.firstStep[$0.state] + Int32($0.index) } ?? -1 }
         func state(_ id: String?) -> Int32 { id.flatMap { stateIndex[$0] }.map(Int32.init) ?? -1 }
+        func statement(_ id: String) -> Int32 { StatementID.index(id).map { Int32(clamping: $0) } ?? -1 }
         let body: EngineEvent.Body
         var text: String?
         switch e.body {
@@ -978,10 +1343,10 @@ extension Playbook {
             text = reason
         case let .entered(s, from, event, round):
             body = .entered(state: state(s), from: state(from), event: event.flatMap { t.eventIndex[$0] } ?? -1, round: Int32(clamping: round))
-        case let .done(id, choice, note):
+        case let .done(id, choice, note, via):
             let g = step(id)
             let option = g >= 0 ? choice.flatMap { t.optionNames[Int(g)].firstIndex(of: $0) }.map(Int32.init) ?? -1 : -1
-            body = .done(step: g, option: option)
+            body = .done(step: g, option: option, via: via.map { $0 == "inform" ? -2 : statement($0) } ?? -1)
             text = note
         case let .skipped(id, reason):
             body = .skipped(step: step(id))
@@ -996,6 +1361,23 @@ extension Playbook {
         case let .closed(reason, forced):
             body = .closed(forced: forced)
             text = reason
+        case let .drafted(id, audience, version, body_):
+            body = .drafted(statement: statement(id), audience: t.audienceIndex[audience] ?? -1, version: Int32(clamping: version))
+            text = body_
+        case let .approved(id, version, approver):
+            body = .approved(statement: statement(id), version: Int32(clamping: version), role: t.roleIndex[approver] ?? -1)
+        case let .rejected(id, version, approver, reason):
+            body = .rejected(statement: statement(id), version: Int32(clamping: version), role: t.roleIndex[approver] ?? -1)
+            text = reason
+        case let .published(id, version, audience, channel):
+            body = .published(statement: statement(id), version: Int32(clamping: version), audience: t.audienceIndex[audience] ?? -1)
+            text = channel
+        case let .updateOverdue(audience, due): body = .updateOverdue(audience: t.audienceIndex[audience] ?? -1, due: due)
+        case let .escalatedUpdate(audience, to): body = .escalatedUpdate(audience: t.audienceIndex[audience] ?? -1, to: t.roleIndex[to] ?? -1)
+        case let .informed(who, via, note):
+            body = .informed(who: t.informNames.firstIndex(of: who).map(Int32.init) ?? -1)
+            let event = EngineEvent(at: e.at, role: e.role.flatMap { t.roleIndex[$0] } ?? -1, outsideRole: e.outsideRole, body)
+            return (event, EventWords(actor: e.actor, text: who, via: via, note: note))
         case .inject, .refused: return nil
         }
         let event = EngineEvent(at: e.at, role: e.role.flatMap { t.roleIndex[$0] } ?? -1, outsideRole: e.outsideRole, body)

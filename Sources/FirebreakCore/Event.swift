@@ -30,7 +30,8 @@ public struct Event: Sendable, Equatable {
         case deputy(role: String, person: String)
         /// A transition as data: from `from` (nil when opening) by `event` (nil when opening, `timer` name otherwise) into `state`.
         case entered(state: String, from: String?, event: String?, round: Int)
-        case done(step: String, choice: String?, note: String?)
+        /// `via`: what completed the step besides a `done` ("S2" for a statement published, "inform" for an inform).
+        case done(step: String, choice: String?, note: String?, via: String? = nil)
         case skipped(step: String, reason: String)
         case fired(event: String)
         case note(text: String)
@@ -43,6 +44,18 @@ public struct Event: Sendable, Equatable {
         /// Entry `seq` of the log declared a mistake. `step`: the step of a retracted done or skip, and
         /// `reopened` whether that step opened again (its state's round was still current).
         case retracted(seq: Int, reason: String, step: String?, reopened: Bool)
+        /// A statement's version: version 1 is a new statement, a later one a revision (every earlier approval lapses).
+        case drafted(statement: String, audience: String, version: Int, text: String)
+        /// An approver role's verdict on one version of a statement.
+        case approved(statement: String, version: Int, approver: String)
+        case rejected(statement: String, version: Int, approver: String, reason: String)
+        case published(statement: String, version: Int, audience: String, channel: String?)
+        /// The next update to an audience fell due with no newer publication.
+        case updateOverdue(audience: String, due: Int)
+        /// An overdue update escalated (kind `escalated`, with `audience` where a step's has `step`).
+        case escalatedUpdate(audience: String, to: String)
+        /// Someone was told: who, how, with a note.
+        case informed(who: String, via: String?, note: String?)
         /// An exercise inject delivered to the players.
         case inject(id: String?, from: String?, text: String)
         /// An action the engine refused during an exercise.
@@ -55,6 +68,7 @@ public struct Event: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable, Codable {
         case opened, assigned, entered, done, skipped, fired, note, overdue, escalated, timer, closed, inject, refused
         case deputy, reopened, retracted
+        case drafted, approved, rejected, published, updateOverdue = "update-overdue", informed
     }
 }
 
@@ -75,6 +89,13 @@ extension Event.Body {
         case .escalated: .escalated
         case .timer: .timer
         case .closed: .closed
+        case .drafted: .drafted
+        case .approved: .approved
+        case .rejected: .rejected
+        case .published: .published
+        case .updateOverdue: .updateOverdue
+        case .escalatedUpdate: .escalated
+        case .informed: .informed
         case .inject: .inject
         case .refused: .refused
         }
@@ -94,8 +115,10 @@ extension Event.Body {
             [("retractedSeq", .int(seq)), ("reason", .string(reason)), ("step", step.map(FieldValue.string) ?? .null), ("reopened", .bool(reopened))]
         case let .entered(state, from, event, round):
             [("state", .string(state)), ("from", from.map(FieldValue.string) ?? .null), ("event", event.map(FieldValue.string) ?? .null), ("round", .int(round))]
-        case let .done(step, choice, note):
+        case let .done(step, choice, note, via):
             [("step", .string(step)), ("choice", choice.map(FieldValue.string) ?? .null), ("note", note.map(FieldValue.string) ?? .null)]
+                // Only a step completed by a publication or an inform carries it, so other events' bytes are as before.
+                + (via.map { [("via", FieldValue.string($0))] } ?? [])
         case let .skipped(step, reason): [("step", .string(step)), ("reason", .string(reason))]
         case let .fired(event): [("event", .string(event))]
         case let .note(text): [("text", .string(text))]
@@ -103,6 +126,16 @@ extension Event.Body {
         case let .escalated(step, to): [("step", .string(step)), ("to", .string(to))]
         case let .timer(state, after, to): [("state", .string(state)), ("after", .int(after)), ("to", .string(to))]
         case let .closed(reason, forced): [("reason", reason.map(FieldValue.string) ?? .null), ("forced", .bool(forced))]
+        case let .drafted(statement, audience, version, text):
+            [("statement", .string(statement)), ("audience", .string(audience)), ("version", .int(version)), ("text", .string(text))]
+        case let .approved(statement, version, approver): [("statement", .string(statement)), ("version", .int(version)), ("approver", .string(approver))]
+        case let .rejected(statement, version, approver, reason):
+            [("statement", .string(statement)), ("version", .int(version)), ("approver", .string(approver)), ("reason", .string(reason))]
+        case let .published(statement, version, audience, channel):
+            [("statement", .string(statement)), ("version", .int(version)), ("audience", .string(audience)), ("channel", channel.map(FieldValue.string) ?? .null)]
+        case let .updateOverdue(audience, due): [("audience", .string(audience)), ("due", .int(due))]
+        case let .escalatedUpdate(audience, to): [("audience", .string(audience)), ("to", .string(to))]
+        case let .informed(who, via, note): [("who", .string(who)), ("via", via.map(FieldValue.string) ?? .null), ("note", note.map(FieldValue.string) ?? .null)]
         case let .inject(id, from, text): [("inject", id.map(FieldValue.string) ?? .null), ("from", from.map(FieldValue.string) ?? .null), ("text", .string(text))]
         case let .refused(action, reason): [("action", .string(action)), ("reason", .string(reason))]
         }
@@ -133,7 +166,7 @@ extension Event.Body {
             self = .entered(state: st, from: s("from"), event: s("event"), round: r)
         case .done:
             guard let st = s("step") else { return nil }
-            self = .done(step: st, choice: s("choice"), note: s("note"))
+            self = .done(step: st, choice: s("choice"), note: s("note"), via: s("via"))
         case .skipped:
             guard let st = s("step"), let r = s("reason") else { return nil }
             self = .skipped(step: st, reason: r)
@@ -147,8 +180,32 @@ extension Event.Body {
             guard let st = s("step"), let d = i("due") else { return nil }
             self = .overdue(step: st, due: d)
         case .escalated:
-            guard let st = s("step"), let to = s("to") else { return nil }
-            self = .escalated(step: st, to: to)
+            guard let to = s("to") else { return nil }
+            if let st = s("step") {
+                self = .escalated(step: st, to: to)
+            } else if let audience = s("audience") {
+                self = .escalatedUpdate(audience: audience, to: to)
+            } else {
+                return nil
+            }
+        case .drafted:
+            guard let st = s("statement"), let a = s("audience"), let v = i("version"), let t = s("text") else { return nil }
+            self = .drafted(statement: st, audience: a, version: v, text: t)
+        case .approved:
+            guard let st = s("statement"), let v = i("version"), let r = s("approver") else { return nil }
+            self = .approved(statement: st, version: v, approver: r)
+        case .rejected:
+            guard let st = s("statement"), let v = i("version"), let r = s("approver"), let reason = s("reason") else { return nil }
+            self = .rejected(statement: st, version: v, approver: r, reason: reason)
+        case .published:
+            guard let st = s("statement"), let v = i("version"), let a = s("audience") else { return nil }
+            self = .published(statement: st, version: v, audience: a, channel: s("channel"))
+        case .updateOverdue:
+            guard let a = s("audience"), let d = i("due") else { return nil }
+            self = .updateOverdue(audience: a, due: d)
+        case .informed:
+            guard let w = s("who") else { return nil }
+            self = .informed(who: w, via: s("via"), note: s("note"))
         case .timer:
             guard let st = s("state"), let a = i("after"), let to = s("to") else { return nil }
             self = .timer(state: st, after: a, to: to)

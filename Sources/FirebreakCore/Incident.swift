@@ -23,6 +23,8 @@ public struct Incident: Sendable, Equatable, Codable {
     public var closed: Closure?
     /// Number of events folded in.
     public var eventCount: Int
+    /// Statements and update cadences; nil until the first statement (and so absent from older snapshots).
+    public var comms: Communications? = nil
 
     public var isClosed: Bool {
         @inline(__always) get {

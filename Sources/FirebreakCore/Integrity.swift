@@ -20,9 +20,16 @@ extension Playbook {
                 return indices.allSatisfy { (0..<stepCount).contains($0) }
             }
         }
+        var audienceIDs: Set<String> = []
+        for audience in audiences {
+            guard audienceIDs.insert(audience.id).inserted, audience.approvers.allSatisfy({ roleIndex[$0] != nil }), (audience.cadence ?? 1) > 0 else {
+                return false
+            }
+        }
         for state in states {
             let count = state.steps.count
             for step in state.steps {
+                if let audience = step.statement, !audienceIDs.contains(audience) { return false }
                 guard roleIndex[step.owner] != nil, step.needs.allSatisfy({ (0..<count).contains($0) }) else { return false }
                 if let due = step.due, due <= 0 { return false }
                 if case .events(let pairs)? = step.choices {
@@ -40,6 +47,15 @@ extension Playbook {
     public func fits(_ incident: Incident) -> Bool {
         (0..<states.count).contains(incident.state) && incident.rounds.count == states.count
             && incident.steps.count == states[incident.state].steps.count && incident.rounds.allSatisfy { $0 >= 0 }
-            && incident.round >= 0 && incident.eventCount >= 0
+            && incident.round >= 0 && incident.eventCount >= 0 && fits(incident.comms)
+    }
+
+    func fits(_ comms: Communications?) -> Bool {
+        guard let comms else { return true }
+        return comms.nextUpdate.count == audiences.count
+            && comms.statements.allSatisfy { s in
+                (0..<audiences.count).contains(s.audience) && s.version >= 1
+                    && (s.approvedBy + s.rejectedBy).allSatisfy { (0..<Int32(roles.count)).contains($0) }
+            }
     }
 }

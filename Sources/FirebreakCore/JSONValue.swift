@@ -40,6 +40,10 @@ public indirect enum JSONValue: Sendable, Equatable {
         return out
     }
 
+    /// Appends this value pretty-printed as if it stood at `indent` levels (an element of a
+    /// streamed array: `indent` 1), for output written a piece at a time.
+    public func append(to out: inout String, indent: Int) { write(to: &out, indent: indent) }
+
     func write(to out: inout String, indent: Int?) {
         let newline = indent == nil ? "" : "\n"
         let pad = { (level: Int) in String(repeating: "  ", count: level) }

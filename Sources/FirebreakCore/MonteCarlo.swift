@@ -89,8 +89,12 @@ public struct MonteCarlo: Sendable {
         public var onTime: [Int]
         /// When each run that closed closed, sorted.
         public var closeTimes: [Int] = []
+        /// Per expectation: for a `published` one, each run's time from its inject to the first publication at or after it
+        /// (runs with none leave nothing); empty for other kinds. Sorted when summarised.
+        public var publicationDelays: [[Int]]
 
         public init(expectations: Int, steps: Int) {
+            publicationDelays = [[Int]](repeating: [], count: expectations)
             met = [Int](repeating: 0, count: expectations)
             active = [Int](repeating: 0, count: steps)
             onTime = [Int](repeating: 0, count: steps)
@@ -102,6 +106,7 @@ public struct MonteCarlo: Sendable {
         public mutating func merge(_ other: Tally) {
             runs += other.runs
             for i in met.indices { met[i] += other.met[i] }
+            for i in publicationDelays.indices { publicationDelays[i] += other.publicationDelays[i] }
             for i in active.indices {
                 active[i] += other.active[i]
                 onTime[i] += other.onTime[i]
@@ -163,6 +168,9 @@ public struct MonteCarlo: Sendable {
         public var expectations: [(result: Simulator.ExpectationResult, met: Int)]
         public var steps: [(id: String, active: Int, onTime: Int)]
         public var closeTimes: [Int]
+        /// Per expectation (file order), for a `published` one: the median time from its inject to the first
+        /// publication at or after it, over the runs that had one, and how many runs had none.
+        public var publication: [(median: Int?, without: Int)?]
         /// role → expectations missed in all runs that would have been met without that role's delays.
         public var costByRole: [(role: String, missedBecause: Int)]
     }
@@ -173,7 +181,13 @@ public struct MonteCarlo: Sendable {
         return Summary(
             runs: tally.runs, expectations: zip(template, tally.met).map { ($0, $1) },
             steps: stepIDs.indices.filter { tally.active[$0] > 0 }.map { (stepIDs[$0], tally.active[$0], tally.onTime[$0]) },
-            closeTimes: tally.closeTimes, costByRole: costByRole)
+            closeTimes: tally.closeTimes,
+            publication: simulator.expectations.indices.map { e in
+                guard case .published = simulator.expectations[e].condition else { return nil }
+                let delays = tally.publicationDelays[e].sorted()
+                return (Statistics.quantile(delays, 0.5), tally.runs - delays.count)
+            },
+            costByRole: costByRole)
     }
 
     /// The roles whose actions are delayed in this scenario.

@@ -3,6 +3,12 @@ public enum IncidentSeverity: String, Sendable, Equatable, Codable, CaseIterable
     case low, medium, high, critical
 }
 
+/// The language of a playbook's texts, and of the reports, `status`, `timeline` and exercise
+/// output made for its incidents (unless a command's `--lang` says otherwise).
+public enum Language: String, Sendable, Equatable, Codable, CaseIterable {
+    case en, nl
+}
+
 /// A checked playbook: the state machine for one kind of incident.
 ///
 /// Built only by ``PlaybookChecker``, so every reference in it is known to resolve.
@@ -17,6 +23,10 @@ public struct Playbook: Sendable, Equatable {
     public var states: [State]
     /// Transitions of the top-level `on`, available in every non-final state.
     public var globalTransitions: [Transition]
+    /// Who statements are for (`audiences:`), in file order.
+    public var audiences: [Audience]
+    /// `language:`, English unless the file says otherwise.
+    public var language: Language = .en
 
     public let stateIndex: [String: Int]
     public let stepLocations: [String: StepLocation]
@@ -27,7 +37,7 @@ public struct Playbook: Sendable, Equatable {
 
     public init(
         id: String, title: String, summary: String?, severity: IncidentSeverity, roles: [Role], commander: String,
-        start: Int, states: [State], globalTransitions: [Transition]
+        start: Int, states: [State], globalTransitions: [Transition], audiences: [Audience] = []
     ) {
         self.id = id
         self.title = title
@@ -38,6 +48,7 @@ public struct Playbook: Sendable, Equatable {
         self.start = start
         self.states = states
         self.globalTransitions = globalTransitions
+        self.audiences = audiences
         var stateIndex: [String: Int] = [:]
         var stepLocations: [String: StepLocation] = [:]
         for (s, state) in states.enumerated() {
@@ -48,12 +59,13 @@ public struct Playbook: Sendable, Equatable {
         self.stepLocations = stepLocations
         self.roleIndex = Dictionary(roles.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.globalTransitionIndex = Dictionary(globalTransitions.enumerated().map { ($1.event, $0) }, uniquingKeysWith: { a, _ in a })
-        self.tables = PlaybookTables(states: states, globalTransitions: globalTransitions, roles: roles, commander: commander)
+        self.tables = PlaybookTables(states: states, globalTransitions: globalTransitions, roles: roles, commander: commander, audiences: audiences)
     }
 
     public static func == (lhs: Playbook, rhs: Playbook) -> Bool {
         lhs.id == rhs.id && lhs.title == rhs.title && lhs.summary == rhs.summary && lhs.severity == rhs.severity && lhs.roles == rhs.roles
             && lhs.commander == rhs.commander && lhs.start == rhs.start && lhs.states == rhs.states && lhs.globalTransitions == rhs.globalTransitions
+            && lhs.audiences == rhs.audiences && lhs.language == rhs.language
     }
 
     public struct StepLocation: Sendable, Equatable {
@@ -62,6 +74,9 @@ public struct Playbook: Sendable, Equatable {
     }
 
     public func role(_ id: String) -> Role? { roleIndex[id].map { roles[$0] } }
+
+    /// The audience with this id.
+    public func audience(_ id: String) -> Audience? { audiences.first { $0.id == id } }
 
     public func step(_ id: String) -> (state: State, step: Step)? {
         guard let location = stepLocations[id] else { return nil }
@@ -100,6 +115,26 @@ public struct Role: Sendable, Equatable, Codable {
         self.id = id
         self.title = title
         self.escalatesTo = escalatesTo
+    }
+}
+
+/// Who a statement is for: its approver roles, how often it is updated, words to avoid.
+public struct Audience: Sendable, Equatable, Codable {
+    public var id: String
+    public var title: String
+    /// Role ids; every one must approve a version before it is published.
+    public var approvers: [String]
+    /// Seconds: after each publication the next update is due within it.
+    public var cadence: Int?
+    /// Words or phrases a draft for this audience should not contain.
+    public var avoid: [String]
+
+    public init(id: String, title: String? = nil, approvers: [String] = [], cadence: Int? = nil, avoid: [String] = []) {
+        self.id = id
+        self.title = title ?? id
+        self.approvers = approvers
+        self.cadence = cadence
+        self.avoid = avoid
     }
 }
 
@@ -178,10 +213,15 @@ public struct Step: Sendable, Equatable, Codable {
     public var guidance: String?
     public var template: String?
     public var milestone: String?
+    /// `statement: AUDIENCE`: publishing a statement to that audience completes the step.
+    public var statement: String?
+    /// `informs: WHO`: recording that WHO was informed completes the step.
+    public var informs: String?
 
     public init(
         id: String, title: String, owner: String, due: Int? = nil, needs: [Int] = [], isOptional: Bool = false,
-        choices: Choices? = nil, guidance: String? = nil, template: String? = nil, milestone: String? = nil
+        choices: Choices? = nil, guidance: String? = nil, template: String? = nil, milestone: String? = nil,
+        statement: String? = nil, informs: String? = nil
     ) {
         self.id = id
         self.title = title
@@ -193,6 +233,8 @@ public struct Step: Sendable, Equatable, Codable {
         self.guidance = guidance
         self.template = template
         self.milestone = milestone
+        self.statement = statement
+        self.informs = informs
     }
 }
 
@@ -227,7 +269,7 @@ public enum Choices: Sendable, Equatable {
 /// A checked playbook can be stored in compiled form (a cache beside its text), so commands that
 /// read an incident need not parse YAML. Derived indexes are rebuilt by the initialisers.
 extension Playbook: Codable {
-    enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions }
+    enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions, audiences, language }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -236,7 +278,10 @@ extension Playbook: Codable {
             summary: try c.decodeIfPresent(String.self, forKey: .summary), severity: try c.decode(IncidentSeverity.self, forKey: .severity),
             roles: try c.decode([Role].self, forKey: .roles), commander: try c.decode(String.self, forKey: .commander),
             start: try c.decode(Int.self, forKey: .start), states: try c.decode([State].self, forKey: .states),
-            globalTransitions: try c.decode([Transition].self, forKey: .globalTransitions))
+            globalTransitions: try c.decode([Transition].self, forKey: .globalTransitions),
+            audiences: try c.decodeIfPresent([Audience].self, forKey: .audiences) ?? [])
+        // Absent in caches written before 1.1: English.
+        language = try c.decodeIfPresent(Language.self, forKey: .language) ?? .en
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -250,6 +295,8 @@ extension Playbook: Codable {
         try c.encode(start, forKey: .start)
         try c.encode(states, forKey: .states)
         try c.encode(globalTransitions, forKey: .globalTransitions)
+        if !audiences.isEmpty { try c.encode(audiences, forKey: .audiences) }
+        if language != .en { try c.encode(language, forKey: .language) }
     }
 }
 

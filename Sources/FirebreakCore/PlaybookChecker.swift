@@ -22,6 +22,9 @@ public enum PlaybookChecker {
         var stateIDs: [String: Int] = [:]
         var stepState: [String: Int] = [:]
         var milestones: [String: String] = [:]
+        var audienceIDs: Set<String> = []
+        /// Audiences a step names, for the warning about an audience no step names.
+        var namedAudiences: Set<String> = []
 
         init(syntax: PlaybookSyntax) { self.syntax = syntax }
 
@@ -58,6 +61,8 @@ public enum PlaybookChecker {
             if let commander = syntax.commander, !roleIDs.contains(commander.value) {
                 error("commander names unknown role '\(commander.value)'\(suggestion(commander.value, roleNames)); roles are \(quotedList(roleNames))", commander.location)
             }
+
+            checkAudiences(roleNames)
 
             var seenSteps: [String: SourceLocation] = [:]
             for (index, state) in syntax.states.enumerated() {
@@ -96,6 +101,57 @@ public enum PlaybookChecker {
             }
             checkGraph()
             checkTimerCycles()
+            for audience in syntax.audiences where !namedAudiences.contains(audience.id.value) {
+                diagnostics.append(.warning(
+                    "audience '\(audience.id.value)' is named by no step; tie a step to it with 'statement: \(audience.id.value)', or remove it",
+                    at: audience.id.location))
+            }
+        }
+
+        mutating func checkAudiences(_ roleNames: [String]) {
+            var seen: [String: SourceLocation] = [:]
+            for audience in syntax.audiences {
+                checkID(audience.id, "audience id")
+                if let first = seen[audience.id.value] {
+                    error("duplicate audience '\(audience.id.value)'; it is already defined at line \(first.line)", audience.id.location)
+                } else {
+                    seen[audience.id.value] = audience.id.location
+                }
+                audienceIDs.insert(audience.id.value)
+                for approver in audience.approvers where !roleIDs.contains(approver.value) {
+                    error("audience '\(audience.id.value)' names unknown role '\(approver.value)' as approver\(suggestion(approver.value, roleNames)); roles are \(quotedList(roleNames))", approver.location)
+                }
+            }
+        }
+
+        /// `statement` and `informs` of a step: a known audience, not both, not on a decision.
+        mutating func checkCommunication(_ step: StepSyntax) {
+            let stepName = step.id?.value ?? "?"
+            if let audience = step.statement {
+                namedAudiences.insert(audience.value)
+                let names = syntax.audiences.map(\.id.value)
+                if !audienceIDs.contains(audience.value) {
+                    let known = names.isEmpty ? "the playbook has no 'audiences'" : "audiences are \(quotedList(names))"
+                    error("step '\(stepName)' names unknown audience '\(audience.value)'\(suggestion(audience.value, names)); \(known)", audience.location)
+                } else if syntax.severity == .high || syntax.severity == .critical,
+                    syntax.audiences.first(where: { $0.id.value == audience.value })?.approvers.isEmpty == true {
+                    diagnostics.append(.warning(
+                        "statement step '\(stepName)' goes to audience '\(audience.value)', which has no approvers, in a playbook of severity '\(syntax.severity.rawValue)'; give the audience 'approvers'",
+                        at: audience.location))
+                }
+                if step.choices != nil {
+                    error("step '\(stepName)' has both 'choices' and 'statement'; a statement step is completed by publishing, so make the decision a step of its own", audience.location)
+                }
+            }
+            if let who = step.informs {
+                checkID(who, "'informs'")
+                if step.statement != nil {
+                    error("step '\(stepName)' has both 'statement' and 'informs'; make them two steps", who.location)
+                }
+                if step.choices != nil {
+                    error("step '\(stepName)' has both 'choices' and 'informs'; an inform step is completed by 'inform', so make the decision a step of its own", who.location)
+                }
+            }
         }
 
         mutating func checkTarget(_ target: Located<String>?, _ stateNames: [String]) {
@@ -145,6 +201,7 @@ public enum PlaybookChecker {
                 for need in step.needs {
                     checkSameState(need, state: state, index: index, what: "'needs' of step '\(stepName)'")
                 }
+                checkCommunication(step)
                 if let milestone = step.milestone {
                     checkID(milestone, "milestone")
                     if let first = milestones[milestone.value] {
@@ -310,7 +367,8 @@ public enum PlaybookChecker {
                             case .options(let options): .options(options.map(\.value))
                             }
                         },
-                        guidance: s.guidance, template: s.template, milestone: s.milestone?.value)
+                        guidance: s.guidance, template: s.template, milestone: s.milestone?.value, statement: s.statement?.value,
+                        informs: s.informs?.value)
                 }
                 states.append(
                     State(
@@ -319,11 +377,18 @@ public enum PlaybookChecker {
                         timers: state.after.compactMap { t in t.target.flatMap { stateIDs[$0.value] }.map { Timer(after: t.after.value, target: $0) } }
                             .sorted { $0.after < $1.after }))
             }
-            return Playbook(
+            var playbook = Playbook(
                 id: id.value, title: syntax.title ?? id.value, summary: syntax.summary, severity: syntax.severity,
                 roles: syntax.roles.map { Role(id: $0.id.value, title: $0.title ?? $0.id.value, escalatesTo: $0.escalatesTo?.value) },
                 commander: commander.value, start: startIndex, states: states,
-                globalTransitions: syntax.on.compactMap { transition($0, stepIndex: [:]) })
+                globalTransitions: syntax.on.compactMap { transition($0, stepIndex: [:]) },
+                audiences: syntax.audiences.map { a in
+                    var approvers: [String] = []
+                    for approver in a.approvers where !approvers.contains(approver.value) { approvers.append(approver.value) }
+                    return Audience(id: a.id.value, title: a.title, approvers: approvers, cadence: a.cadence, avoid: a.avoid)
+                })
+            playbook.language = syntax.language
+            return playbook
         }
     }
 }

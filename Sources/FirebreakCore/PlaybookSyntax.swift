@@ -8,11 +8,14 @@ public struct PlaybookSyntax: Sendable, Equatable {
     public var title: String?
     public var summary: String?
     public var severity: IncidentSeverity = .medium
+    public var language: Language = .en
     public var roles: [RoleSyntax] = []
     public var commander: Located<String>?
     public var start: Located<String>?
     public var states: [StateSyntax] = []
     public var on: [TransitionSyntax] = []
+    /// The `audiences:` entries, in file order.
+    public var audiences: [AudienceSyntax] = []
     /// Where the document starts, for problems that belong to no key.
     public var origin = SourceLocation(line: 1, column: 1)
 
@@ -29,6 +32,17 @@ public struct RoleSyntax: Sendable, Equatable {
         self.title = title
         self.escalatesTo = escalatesTo
     }
+}
+
+/// An entry of `audiences:`: who a statement is for, who approves it, how often it is updated.
+public struct AudienceSyntax: Sendable, Equatable {
+    public var id: Located<String>
+    public var title: String?
+    public var approvers: [Located<String>] = []
+    public var cadence: Int?
+    public var avoid: [String] = []
+
+    public init(id: Located<String>) { self.id = id }
 }
 
 public struct StateSyntax: Sendable, Equatable {
@@ -105,6 +119,10 @@ public struct StepSyntax: Sendable, Equatable {
     public var guidance: String?
     public var template: String?
     public var milestone: Located<String>?
+    /// `statement: AUDIENCE`: publishing to that audience completes the step.
+    public var statement: Located<String>?
+    /// `informs: WHO`: recording `inform WHO` completes the step.
+    public var informs: Located<String>?
     /// Where the step starts.
     public var location: SourceLocation
 

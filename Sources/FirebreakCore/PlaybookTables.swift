@@ -52,8 +52,21 @@ public final class PlaybookTables: Sendable {
     public let optionNames: [[String]]
     public let roleNames: [String]
     public let roleIndex: [String: Int32]
+    /// Per step: the audience whose publication completes it (`statement:`), -1 none.
+    public let stepStatement: [Int32]
+    /// Per step: the index in ``informNames`` of its `informs:`, -1 none.
+    public let stepInforms: [Int32]
+    /// The `informs:` ids of the playbook, in the order first named.
+    public let informNames: [String]
+    public let audienceNames: [String]
+    public let audienceIndex: [String: Int32]
+    /// Per audience: its approver roles, and its cadence in seconds (-1: none).
+    public let audienceApprovers: [[Int32]]
+    public let audienceCadence: [Int]
+    /// The role an overdue update escalates to: the commander role's `escalates-to` (-1: none).
+    public let updateEscalation: Int32
 
-    init(states: [State], globalTransitions: [Transition], roles: [Role], commander: String) {
+    init(states: [State], globalTransitions: [Transition], roles: [Role], commander: String, audiences: [Audience] = []) {
         let roleIndex = Dictionary(roles.enumerated().map { ($1.id, Int32($0)) }, uniquingKeysWith: { a, _ in a })
         var eventNames: [String] = []
         var eventIndex: [String: Int32] = [:]
@@ -148,6 +161,33 @@ public final class PlaybookTables: Sendable {
         self.optionNames = states.flatMap { $0.steps.map { $0.choices?.options ?? [] } }
         self.roleNames = roles.map(\.id)
         self.roleIndex = roleIndex
+        let audienceIndex = Dictionary(audiences.enumerated().map { ($1.id, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+        var informNames: [String] = []
+        var stepStatement: [Int32] = []
+        var stepInforms: [Int32] = []
+        for state in states {
+            for step in state.steps {
+                stepStatement.append(step.statement.flatMap { audienceIndex[$0] } ?? -1)
+                if let who = step.informs {
+                    if let index = informNames.firstIndex(of: who) {
+                        stepInforms.append(Int32(index))
+                    } else {
+                        informNames.append(who)
+                        stepInforms.append(Int32(informNames.count - 1))
+                    }
+                } else {
+                    stepInforms.append(-1)
+                }
+            }
+        }
+        self.stepStatement = stepStatement
+        self.stepInforms = stepInforms
+        self.informNames = informNames
+        self.audienceNames = audiences.map(\.id)
+        self.audienceIndex = audienceIndex
+        self.audienceApprovers = audiences.map { $0.approvers.compactMap { roleIndex[$0] } }
+        self.audienceCadence = audiences.map { $0.cadence ?? -1 }
+        self.updateEscalation = roles.first { $0.id == commander }?.escalatesTo.flatMap { roleIndex[$0] } ?? -1
     }
 
     /// The route `event` takes from `state`: none from a final state, the state's own `on`

@@ -74,11 +74,17 @@ public struct Expectation: Sendable, Equatable {
     public enum Condition: Sendable, Equatable {
         case done(step: String)
         case state(String)
+        /// A statement to the audience is published.
+        case published(audience: String)
+        /// `inform` of WHO is recorded.
+        case informed(who: String)
 
         public var kind: String {
             switch self {
             case .done: "done"
             case .state: "state"
+            case .published: "published"
+            case .informed: "informed"
             }
         }
 
@@ -86,6 +92,8 @@ public struct Expectation: Sendable, Equatable {
             switch self {
             case .done(let step): step
             case .state(let state): state
+            case .published(let audience): audience
+            case .informed(let who): who
             }
         }
     }
@@ -125,6 +133,14 @@ public struct Action: Sendable, Equatable {
         case skip(step: String, reason: String)
         case fire(event: String)
         case note(text: String)
+        /// `text` nil: the template of the audience's statement step in the current state, else a stand-in.
+        case draft(audience: String, text: String?)
+        /// A new version of the audience's latest unpublished statement.
+        case revise(audience: String, text: String)
+        case approve(audience: String)
+        case reject(audience: String, reason: String)
+        case publish(audience: String)
+        case inform(who: String, via: String?)
     }
 
     public init(at: Int, by: String, _ move: Move) {
@@ -139,6 +155,12 @@ public struct Action: Sendable, Equatable {
         case let .skip(step, reason): .skip(step: step, reason: reason)
         case let .fire(event): .fire(event: event)
         case let .note(text): .note(text: text)
+        case let .draft(audience, text): .draft(audience: audience, text: text)
+        case let .revise(audience, text): .revise(statement: .latest(audience: audience), text: text)
+        case let .approve(audience): .approve(statement: .latest(audience: audience), role: by)
+        case let .reject(audience, reason): .reject(statement: .latest(audience: audience), reason: reason, role: by)
+        case let .publish(audience): .publish(statement: .latest(audience: audience))
+        case let .inform(who, via): .inform(who: who, via: via)
         }
     }
 
@@ -149,6 +171,12 @@ public struct Action: Sendable, Equatable {
         case let .skip(step, _): "skip \(step)"
         case let .fire(event): "fire \(event)"
         case .note: "note"
+        case let .draft(audience, _): "draft \(audience)"
+        case let .revise(audience, _): "revise \(audience)"
+        case let .approve(audience): "approve \(audience)"
+        case let .reject(audience, _): "reject \(audience)"
+        case let .publish(audience): "publish \(audience)"
+        case let .inform(who, _): "inform \(who)"
         }
     }
 }

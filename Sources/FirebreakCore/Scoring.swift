@@ -11,11 +11,19 @@ public struct ExerciseFacts: Sendable, Equatable {
     /// Per step: 1 on time in every round it was active, 0 late or not done in some round, -1 never active.
     public private(set) var onTime: [Int8]
     public private(set) var closedAt: Int?
+    /// Per audience: when a statement to it was first published (`Int.max`: never), and every publication in order.
+    public private(set) var firstPublished: [Int]
+    public private(set) var publications: [[Int]]
+    /// Per inform name (the playbook's `informs` ids, then any more the scenario names): when first informed.
+    public private(set) var firstInformed: [Int]
     /// Per step: done on time in the current round.
     var current: [Bool]
     var state: Int32 = -1
 
-    public init(tables: PlaybookTables) {
+    public init(tables: PlaybookTables, informNames: Int? = nil) {
+        firstPublished = [Int](repeating: .max, count: tables.audienceNames.count)
+        publications = [[Int]](repeating: [], count: tables.audienceNames.count)
+        firstInformed = [Int](repeating: .max, count: informNames ?? tables.informNames.count)
         firstDone = [Int](repeating: .max, count: tables.stepCount)
         firstEntered = [Int](repeating: .max, count: tables.isFinal.count)
         onTime = [Int8](repeating: -1, count: tables.stepCount)
@@ -29,6 +37,11 @@ public struct ExerciseFacts: Sendable, Equatable {
             onTime[g] = -1
         }
         for s in firstEntered.indices { firstEntered[s] = .max }
+        for a in firstPublished.indices {
+            firstPublished[a] = .max
+            publications[a].removeAll(keepingCapacity: true)
+        }
+        for w in firstInformed.indices { firstInformed[w] = .max }
         closedAt = nil
         state = -1
     }
@@ -42,7 +55,7 @@ public struct ExerciseFacts: Sendable, Equatable {
             state = target
             for g in tables.steps(of: Int(target)) { current[g] = false }
             if firstEntered[Int(target)] == .max { firstEntered[Int(target)] = event.at }
-        case let .done(step, _):
+        case let .done(step, _, _):
             guard step >= 0 else { return }
             let g = Int(step)
             let due = tables.stepDue[g]
@@ -52,6 +65,13 @@ public struct ExerciseFacts: Sendable, Equatable {
             if closedAt == nil { closedAt = event.at }
         case let .retracted(_, step, reopen):
             if reopen, step >= 0 { current[Int(step)] = false }
+        case let .published(_, _, audience):
+            guard audience >= 0, Int(audience) < firstPublished.count else { return }
+            if firstPublished[Int(audience)] == .max { firstPublished[Int(audience)] = event.at }
+            publications[Int(audience)].append(event.at)
+        case let .informed(who):
+            guard who >= 0, Int(who) < firstInformed.count else { return }
+            if firstInformed[Int(who)] == .max { firstInformed[Int(who)] = event.at }
         default:
             break
         }
@@ -87,18 +107,29 @@ public struct ScoredExpectation: Sendable, Equatable {
     public enum Condition: Sendable, Equatable {
         case done(step: Int32)
         case entered(state: Int32)
+        case published(audience: Int32)
+        /// An index among the inform names (see ``ExerciseFacts/firstInformed``).
+        case informed(who: Int32)
     }
 
     public var condition: Condition
     /// Seconds from T+0.
     public var deadline: Int
+    /// When its inject came.
+    public var injectAt: Int
 
-    public init(_ expectation: Expectation, injectAt: Int, playbook: Playbook) {
+    /// `informNames`: the names informs are counted under (default: the playbook's `informs` ids).
+    public init(_ expectation: Expectation, injectAt: Int, playbook: Playbook, informNames: [String]? = nil) {
+        self.injectAt = injectAt
         switch expectation.condition {
         case .done(let step):
             condition = .done(step: playbook.stepLocations[step].map { playbook.tables.firstStep[$0.state] + Int32($0.index) } ?? -1)
         case .state(let state):
             condition = .entered(state: playbook.stateIndex[state].map(Int32.init) ?? -1)
+        case .published(let audience):
+            condition = .published(audience: playbook.tables.audienceIndex[audience] ?? -1)
+        case .informed(let who):
+            condition = .informed(who: (informNames ?? playbook.tables.informNames).firstIndex(of: who).map(Int32.init) ?? -1)
         }
         deadline = injectAt + expectation.within
     }
@@ -113,8 +144,18 @@ public enum Scorer {
         switch expectation.condition {
         case .done(let step): at = step >= 0 ? facts.firstDone[Int(step)] : .max
         case .entered(let state): at = state >= 0 ? facts.firstEntered[Int(state)] : .max
+        case .published(let audience): at = audience >= 0 ? facts.firstPublished[Int(audience)] : .max
+        case .informed(let who): at = who >= 0 && Int(who) < facts.firstInformed.count ? facts.firstInformed[Int(who)] : .max
         }
         return at == .max ? nil : at
+    }
+
+    /// For a `published` expectation: seconds from its inject to the first publication to its audience at
+    /// or after the inject; nil when there was none (or for another kind of expectation).
+    public static func publicationDelay(_ expectation: ScoredExpectation, _ facts: ExerciseFacts) -> Int? {
+        guard case .published(let audience) = expectation.condition, audience >= 0 else { return nil }
+        for at in facts.publications[Int(audience)] where at >= expectation.injectAt { return at - expectation.injectAt }
+        return nil
     }
 
     /// Met: the condition came true at or before `deadline` (earlier than the inject counts too).

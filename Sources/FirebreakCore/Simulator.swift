@@ -17,6 +17,8 @@ public final class Simulator: Sendable {
     let actionRoles: [Int32]
     let actionCommands: [Command]
     let actionMoves: [Move]
+    /// The names informs are counted under: the playbook's `informs` ids, then the scenario's other names.
+    public let informNames: [String]
     /// What every run starts from: the opened incident and its events (none depends on the delays).
     let opening: Incident
     let openingEvents: [(EngineEvent, EventWords)]
@@ -40,7 +42,19 @@ public final class Simulator: Sendable {
         self.actionActors = scenario.actions.map { scenario.person(for: $0.by) }
         self.actionRoles = scenario.actions.map { playbook.tables.roleIndex[$0.by] ?? -1 }
         self.actionCommands = scenario.actions.map(\.command)
-        self.actionMoves = actionCommands.map(engine.compile)
+        // Informs are counted under the playbook's `informs` ids, then the other names the scenario uses.
+        var informNames = playbook.tables.informNames
+        func number(_ who: String) -> Int32 {
+            if let index = informNames.firstIndex(of: who) { return Int32(index) }
+            informNames.append(who)
+            return Int32(informNames.count - 1)
+        }
+        for inject in scenario.injects { for case .informed(let who) in inject.expectations.map(\.condition) { _ = number(who) } }
+        self.actionMoves = actionCommands.map { command in
+            if case let .inform(who, via, note) = command { return .inform(who: who, index: number(who), via: via, note: note) }
+            return engine.compile(command)
+        }
+        self.informNames = informNames
         let commander = playbook.commander
         var assignments: [(role: String, person: String)] = [(commander, scenario.person(for: commander))]
         for role in playbook.roles where role.id != commander {
@@ -62,7 +76,7 @@ public final class Simulator: Sendable {
         var deadlines: [(at: Int, expectation: Int, fire: Int32)] = []
         for (i, inject) in scenario.injects.enumerated() {
             for (j, expectation) in inject.expectations.enumerated() {
-                let scored = ScoredExpectation(expectation, injectAt: inject.at, playbook: playbook)
+                let scored = ScoredExpectation(expectation, injectAt: inject.at, playbook: playbook, informNames: informNames)
                 if let contingency = expectation.contingency {
                     deadlines.append((scored.deadline, expectations.count, contingency.fire.map { playbook.tables.eventIndex[$0] ?? -1 } ?? -2))
                 }
@@ -73,6 +87,14 @@ public final class Simulator: Sendable {
         self.expectations = expectations
         self.expectationSource = sources
         self.deadlines = deadlines.sorted { ($0.at, $0.expectation) < ($1.at, $1.expectation) }
+    }
+
+    /// A command with its names resolved; an inform is counted under ``informNames`` (-1 for a name not there).
+    func compile(_ command: Command) -> Move {
+        if case let .inform(who, via, note) = command {
+            return .inform(who: who, index: informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
+        }
+        return engine.compile(command)
     }
 
     /// Keeps the opening's engine events.
@@ -193,7 +215,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         self.simulator = simulator
         self.engine = simulator.engine
         incident = simulator.opening
-        recorder = Recorder(facts: ExerciseFacts(tables: simulator.playbook.tables), log: log)
+        recorder = Recorder(facts: ExerciseFacts(tables: simulator.playbook.tables, informNames: simulator.informNames.count), log: log)
         let count = simulator.actionMoves.count
         scheduled = [Int](repeating: 0, count: count)
         actionOrder = Array(0..<count)
@@ -388,7 +410,10 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     func count(into tally: inout MonteCarlo.Tally) {
         tally.runs += 1
         let facts = recorder.facts
-        for e in simulator.expectations.indices where Scorer.met(simulator.expectations[e], facts) { tally.met[e] += 1 }
+        for e in simulator.expectations.indices {
+            if Scorer.met(simulator.expectations[e], facts) { tally.met[e] += 1 }
+            if let delay = Scorer.publicationDelay(simulator.expectations[e], facts) { tally.publicationDelays[e].append(delay) }
+        }
         for g in facts.onTime.indices where facts.onTime[g] >= 0 {
             tally.active[g] += 1
             if facts.onTime[g] == 1 { tally.onTime[g] += 1 }
@@ -428,7 +453,7 @@ extension ExerciseRun where Log == ExerciseLog {
         let person = scenario.person(for: role)
         let before = log.events.count
         do {
-            try engine.perform(engine.compile(command), by: person, as: simulator.playbook.tables.roleIndex[role] ?? -1, at: now, on: &incident, sink: &recorder)
+            try engine.perform(simulator.compile(command), by: person, as: simulator.playbook.tables.roleIndex[role] ?? -1, at: now, on: &incident, sink: &recorder)
         } catch {
             let refusal = engine.refusal(error, for: command, by: person, in: incident)
             recorder.narrate(Event(at: now, actor: person, role: role, .refused(action: describe(command), reason: refusal.message)))
@@ -449,6 +474,12 @@ extension ExerciseRun where Log == ExerciseLog {
         case .close: "close"
         case .reopen: "reopen"
         case let .retract(entry, _): "retract #\(entry.seq)"
+        case let .draft(audience, _): "draft \(audience)"
+        case let .revise(statement, _): "revise \(statement.described)"
+        case let .approve(statement, _): "approve \(statement.described)"
+        case let .reject(statement, _, _): "reject \(statement.described)"
+        case let .publish(statement, _): "publish \(statement.described)"
+        case let .inform(who, _, _): "inform \(who)"
         }
     }
 }
@@ -490,5 +521,6 @@ extension Incident {
         steps.append(contentsOf: other.steps)
         closed = other.closed
         eventCount = other.eventCount
+        comms = other.comms
     }
 }

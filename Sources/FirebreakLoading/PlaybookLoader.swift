@@ -10,10 +10,11 @@ public struct PlaybookLoadResult: Sendable {
 
 /// Reads playbook YAML into a checked ``Playbook`` with positioned diagnostics.
 public enum PlaybookLoader {
-    static let topKeys = ["firebreak", "id", "title", "summary", "severity", "roles", "commander", "start", "states", "on"]
+    static let topKeys = ["firebreak", "id", "title", "summary", "severity", "language", "roles", "commander", "start", "states", "on", "audiences"]
+    static let audienceKeys = ["title", "approvers", "cadence", "avoid"]
     static let roleKeys = ["title", "escalates-to"]
     static let stateKeys = ["title", "final", "steps", "on", "after"]
-    static let stepKeys = ["id", "title", "owner", "due", "needs", "optional", "choices", "guidance", "template", "milestone"]
+    static let stepKeys = ["id", "title", "owner", "due", "needs", "optional", "choices", "guidance", "template", "milestone", "statement", "informs"]
     static let transitionKeys = ["to", "when", "by"]
 
     /// Loads and checks playbook text. `fileName` (without folder) enables the id/file-name warning.
@@ -65,11 +66,13 @@ public enum PlaybookLoader {
             case "title": syntax.title = reader.string(value, "'title'")
             case "summary": syntax.summary = reader.text(value, "'summary'")
             case "severity": syntax.severity = severity(value, &reader) ?? .medium
+            case "language": syntax.language = language(value, &reader) ?? .en
             case "roles": syntax.roles = roles(value, &reader)
             case "commander": syntax.commander = reader.located(value, "'commander'")
             case "start": syntax.start = reader.located(value, "'start'")
             case "states": syntax.states = states(value, &reader)
             case "on": syntax.on = transitions(value, "the top-level 'on'", &reader)
+            case "audiences": syntax.audiences = audiences(value, &reader)
             default: break
             }
         }
@@ -85,6 +88,15 @@ public enum PlaybookLoader {
         return severity
     }
 
+    static func language(_ node: Node, _ reader: inout NodeReader) -> Language? {
+        guard let text = reader.string(node, "'language'") else { return nil }
+        guard let language = Language(rawValue: text) else {
+            reader.error("unknown language '\(text)'; use 'en' or 'nl'", node)
+            return nil
+        }
+        return language
+    }
+
     static func roles(_ node: Node, _ reader: inout NodeReader) -> [RoleSyntax] {
         guard let entries = reader.namedMapping(node, "'roles'") else { return [] }
         if entries.isEmpty { reader.error("'roles' is empty; a playbook needs at least its commander's role", node) }
@@ -96,6 +108,27 @@ public enum PlaybookLoader {
                 if field == "escalates-to" { role.escalatesTo = reader.located(value, "'escalates-to' of role '\(key.value)'") }
             }
             return role
+        }
+    }
+
+    static func audiences(_ node: Node, _ reader: inout NodeReader) -> [AudienceSyntax] {
+        guard let entries = reader.namedMapping(node, "'audiences'") else { return [] }
+        return entries.map { key, value in
+            var audience = AudienceSyntax(id: key)
+            if NodeReader.isNull(value) { return audience }
+            guard let fields = reader.mapping(value, "audience '\(key.value)'", allowed: audienceKeys) else { return audience }
+            for (field, _, value) in fields {
+                switch field {
+                case "title": audience.title = reader.string(value, "the title of audience '\(key.value)'")
+                case "approvers":
+                    if !NodeReader.isNull(value) { audience.approvers = reader.nameList(value, "'approvers' of audience '\(key.value)'") ?? [] }
+                case "cadence": audience.cadence = reader.duration(value, "'cadence' of audience '\(key.value)'")
+                case "avoid":
+                    if !NodeReader.isNull(value) { audience.avoid = (reader.nameList(value, "'avoid' of audience '\(key.value)'") ?? []).map(\.value) }
+                default: break
+                }
+            }
+            return audience
         }
     }
 
@@ -150,6 +183,8 @@ public enum PlaybookLoader {
                 case "guidance": step.guidance = reader.text(value, "the guidance of \(name)")
                 case "template": step.template = reader.string(value, "the template of \(name)")
                 case "milestone": step.milestone = reader.located(value, "the milestone of \(name)")
+                case "statement": step.statement = reader.located(value, "'statement' of \(name)")
+                case "informs": step.informs = reader.located(value, "'informs' of \(name)")
                 default: break
                 }
             }

@@ -11,9 +11,12 @@ public struct ScenarioLoadResult: Sendable {
 public enum ScenarioLoader {
     static let topKeys = ["firebreak", "id", "title", "playbook", "severity", "start", "cast", "injects", "actions", "variability", "end"]
     static let injectKeys = ["id", "at", "from", "text", "fire", "expect"]
-    static let expectKeys = ["done", "state", "within", "else"]
+    static let expectKeys = ["done", "state", "published", "informed", "within", "else"]
     static let contingencyKeys = ["from", "text", "fire"]
-    static let actionKeys = ["at", "by", "done", "choice", "skip", "reason", "fire", "note"]
+    static let actionKeys = [
+        "at", "by", "done", "choice", "skip", "reason", "fire", "note", "draft", "revise", "approve", "reject", "publish", "inform", "text", "via",
+    ]
+    static let moveKeys = ["done", "skip", "fire", "note", "draft", "revise", "approve", "reject", "publish", "inform"]
 
     /// Whether YAML text is a scenario rather than a playbook (it names a `playbook` or has `injects`).
     public static func looksLikeScenario(_ text: String) -> Bool {
@@ -135,6 +138,15 @@ public enum ScenarioLoader {
             reader.error("unknown state '\(state.value)'\(hint(state.value, states)); states of playbook '\(playbook.id)' are \(quotedList(states))", at: state.location)
         }
 
+        mutating func checkAudience(_ audience: Located<String>) {
+            guard let playbook, playbook.audience(audience.value) == nil else { return }
+            let audiences = playbook.audiences.map(\.id)
+            reader.error(
+                "unknown audience '\(audience.value)'\(hint(audience.value, audiences)); "
+                    + (audiences.isEmpty ? "playbook '\(playbook.id)' has no audiences" : "audiences of playbook '\(playbook.id)' are \(quotedList(audiences))"),
+                at: audience.location)
+        }
+
         mutating func checkEvent(_ event: Located<String>) {
             guard let playbook else { return }
             var events = playbook.globalTransitions.map(\.event)
@@ -195,9 +207,9 @@ public enum ScenarioLoader {
             var condition: Expectation.Condition?
             var within: Int?
             var contingency: Contingency?
-            let targets = fields.filter { $0.key == "done" || $0.key == "state" }
+            let targets = fields.filter { ["done", "state", "published", "informed"].contains($0.key) }
             if targets.count != 1 {
-                reader.error("\(what) needs exactly one of 'done: STEP' or 'state: STATE'", node)
+                reader.error("\(what) needs exactly one of 'done: STEP', 'state: STATE', 'published: AUDIENCE' or 'informed: WHO'", node)
             }
             for (key, _, value) in fields {
                 switch key {
@@ -211,6 +223,13 @@ public enum ScenarioLoader {
                         checkState(state)
                         condition = .state(state.value)
                     }
+                case "published":
+                    if let audience = reader.located(value, "'published' of \(what)") {
+                        checkAudience(audience)
+                        condition = .published(audience: audience.value)
+                    }
+                case "informed":
+                    if let who = reader.string(value, "'informed' of \(what)") { condition = .informed(who: who) }
                 case "within": within = reader.duration(value, "'within' of \(what)", allowZero: true)
                 case "else":
                     guard let entries = reader.mapping(value, "the 'else' of \(what)", allowed: ScenarioLoader.contingencyKeys, required: ["text"]) else { continue }
@@ -239,13 +258,16 @@ public enum ScenarioLoader {
 
         mutating func readAction(_ node: Node) -> Action? {
             guard let fields = reader.mapping(node, "an action", allowed: ScenarioLoader.actionKeys, required: ["at", "by"]) else { return nil }
-            let moves = fields.filter { ["done", "skip", "fire", "note"].contains($0.key) }
+            let moves = fields.filter { ScenarioLoader.moveKeys.contains($0.key) }
             if moves.count != 1 {
-                reader.error("an action needs exactly one of 'done', 'skip', 'fire' or 'note'; it has \(moves.isEmpty ? "none" : quotedList(moves.map(\.key)))", node)
+                reader.error(
+                    "an action needs exactly one of 'done', 'skip', 'fire', 'note', 'draft', 'revise', 'approve', 'reject', 'publish' or 'inform'; it has \(moves.isEmpty ? "none" : quotedList(moves.map(\.key)))",
+                    node)
                 return nil
             }
             var at: Int?, by: String?, move: Action.Move?
             var choice: Located<String>?, reason: String?
+            var text: Located<String>?, via: Located<String>?
             for (key, _, value) in fields {
                 switch key {
                 case "at": at = reader.duration(value, "'at' of the action", allowZero: true)
@@ -268,9 +290,56 @@ public enum ScenarioLoader {
                     }
                 case "note":
                     if let text = reader.text(value, "the note of the action") { move = .note(text: text) }
+                case "text":
+                    text = reader.text(value, "the text of the action").map { Located($0, at: NodeReader.location(value)) }
+                case "via": via = reader.located(value, "'via' of the action")
+                case "draft", "revise", "approve", "reject", "publish":
+                    if let audience = reader.located(value, "'\(key)' of the action") {
+                        checkAudience(audience)
+                        switch key {
+                        case "draft": move = .draft(audience: audience.value, text: nil)
+                        case "revise": move = .revise(audience: audience.value, text: "")
+                        case "approve": move = .approve(audience: audience.value)
+                        case "reject": move = .reject(audience: audience.value, reason: "")
+                        default: move = .publish(audience: audience.value)
+                        }
+                    }
+                case "inform":
+                    if let who = reader.text(value, "'inform' of the action") { move = .inform(who: who, via: nil) }
                 default: break
                 }
             }
+            // Keys that belong to other kinds of action.
+            let takesText = { if case .draft? = move { true } else if case .revise? = move { true } else { false } }()
+            let takesReason = { if case .skip? = move { true } else if case .reject? = move { true } else { false } }()
+            if let text, !takesText { reader.error("'text' goes with 'draft' or 'revise'", at: text.location) }
+            if let via { if case .inform? = move {} else { reader.error("'via' goes with 'inform'", at: via.location) } }
+            switch move {
+            case .draft(let audience, _)?:
+                move = .draft(audience: audience, text: text?.value)
+            case .revise(let audience, _)?:
+                guard let text else {
+                    reader.error("a 'revise' action needs 'text:', the new version", node)
+                    return nil
+                }
+                move = .revise(audience: audience, text: text.value)
+            case .reject(let audience, _)?:
+                guard let reason else {
+                    reader.error("a 'reject' action needs 'reason:'", node)
+                    return nil
+                }
+                move = .reject(audience: audience, reason: reason)
+            case .inform(let who, _)?:
+                move = .inform(who: who, via: via?.value)
+            default: break
+            }
+            let statementMove: Bool
+            switch move {
+            case .draft?, .revise?, .approve?, .reject?, .publish?, .inform?: statementMove = true
+            default: statementMove = false
+            }
+            if statementMove, reason != nil, !takesReason { reader.error("'reason' goes with 'skip' or 'reject'", node) }
+            if statementMove, let choice { reader.error("'choice' goes with 'done'", at: choice.location) }
             switch move {
             case .done(let step, _):
                 let options = playbook?.step(step)?.step.choices?.options
@@ -299,6 +368,7 @@ public enum ScenarioLoader {
             case .fire, .note:
                 if let choice { reader.error("'choice' goes with 'done'", at: choice.location) }
                 if reason != nil { reader.error("'reason' goes with 'skip'", node) }
+            case .draft, .revise, .approve, .reject, .publish, .inform: break
             case nil: return nil
             }
             guard let at, let by, let move else { return nil }

@@ -5,19 +5,25 @@ public struct ExerciseReport: Sendable {
     public let scenario: Scenario
     public let playbook: Playbook
     public let outcome: Simulator.Outcome
+    /// The words of `text()`: `--lang`, else the playbook's language. `--json` does not change.
+    public let t: Messages
 
-    public init(scenario: Scenario, playbook: Playbook, outcome: Simulator.Outcome) {
+    public init(scenario: Scenario, playbook: Playbook, outcome: Simulator.Outcome, language: Language? = nil) {
         self.scenario = scenario
         self.playbook = playbook
         self.outcome = outcome
+        self.t = Messages.for(language ?? playbook.language)
     }
 
     public var expectationsMet: Int { outcome.expectations.filter(\.met).count }
 
-    public static func describe(_ expectation: Expectation) -> String {
-        switch expectation.condition {
-        case .done(let step): "done '\(step)' within \(DurationText.format(expectation.within))"
-        case .state(let state): "in state '\(state)' within \(DurationText.format(expectation.within))"
+    public static func describe(_ expectation: Expectation, _ t: Messages = .english) -> String {
+        let within = DurationText.format(expectation.within)
+        return switch expectation.condition {
+        case .done(let step): t("expectation.done", ["step": step, "within": within])
+        case .state(let state): t("expectation.state", ["state": state, "within": within])
+        case .published(let audience): "published to '\(audience)' within \(within)"
+        case .informed(let who): "informed \(who) within \(within)"
         }
     }
 
@@ -28,52 +34,61 @@ public struct ExerciseReport: Sendable {
     /// The scored timeline and score for people; byte-identical for the same files.
     public func text(oneLine: (String) -> String = { $0 }) -> String {
         let clock = DurationText.clock
-        var out = "Exercise \(scenario.id): \(oneLine(scenario.title))\n"
-        out += "Playbook \(playbook.id): \(oneLine(playbook.title))\n"
-        if let start = scenario.start { out += "T+0 is \(WallClock.format(start.seconds, offset: start.offset))\n" }
-        out += "\nTimeline\n"
+        var out = t("drill.exercise", ["id": scenario.id, "title": oneLine(scenario.title)]) + "\n"
+        out += t("drill.playbook", ["id": playbook.id, "title": oneLine(playbook.title)]) + "\n"
+        if let start = scenario.start { out += t("drill.start", ["time": WallClock.format(start.seconds, offset: start.offset)]) + "\n" }
+        out += "\n\(t("drill.timeline"))\n"
         for event in outcome.events {
             var who = event.actor.map(oneLine) ?? "—"
             if let role = event.role, event.actor != nil { who += " (\(role))" }
-            if event.outsideRole { who += " [outside role]" }
-            out += "  \(clock(event.at).padding(8))  \(who.padding(28))  \(oneLine(EventText.describe(event, clock: clock)))\n"
+            if event.outsideRole { who += t("drill.outsideRole") }
+            out += "  \(clock(event.at).padding(8))  \(who.padding(28))  \(oneLine(EventText.describe(event, clock: clock, t)))\n"
         }
-        out += "\nExpectations: \(expectationsMet) of \(outcome.expectations.count) met\n"
+        out += "\n" + t("drill.expectations", ["met": "\(expectationsMet)", "total": "\(outcome.expectations.count)"]) + "\n"
         for result in outcome.expectations {
-            let word = result.met ? "met   " : "MISSED"
-            var line = "  \(word)  \(injectName(result.inject)): \(Self.describe(result.expectation)), by \(clock(result.deadline))"
-            if let at = result.happenedAt { line += result.met ? " — at \(clock(at))" : " — late, at \(clock(at))" } else if !result.met { line += " — never" }
-            if result.contingencyDelivered { line += " (contingency delivered)" }
+            let word = t(result.met ? "drill.met" : "drill.missed")
+            var line = "  \(word)  \(injectName(result.inject)): \(Self.describe(result.expectation, t))" + t("drill.by", ["time": clock(result.deadline)])
+            if let at = result.happenedAt {
+                line += t(result.met ? "drill.metAt" : "drill.lateAt", ["time": clock(at)])
+            } else if !result.met {
+                line += t("drill.never")
+            }
+            if result.contingencyDelivered { line += t("drill.contingency") }
             out += line + "\n"
         }
-        out += "\nSteps\n"
+        out += "\n\(t("drill.steps"))\n"
+        let statuses = ["on-time", "late", "skipped", "not-done"].map { t("drill.status.\($0)") }
+        let width = max(8, statuses.map(\.count).max() ?? 8)
         for round in outcome.analysis.steps {
-            var line = "  \(round.status.rawValue.padding(8))  \(round.step.padding(24))  \(round.state)"
-            if round.round > 1 { line += " (round \(round.round))" }
-            if let deadline = round.deadline { line += ", due \(clock(deadline))" }
-            if let done = round.doneAt { line += ", done \(clock(done))" }
-            if let skipped = round.skippedAt { line += ", skipped \(clock(skipped)): \(oneLine(round.skipReason ?? ""))" }
+            var line = "  \(t("drill.status.\(round.status.rawValue)").padding(width))  \(round.step.padding(24))  \(round.state)"
+            if round.round > 1 { line += t("drill.round", ["round": "\(round.round)"]) }
+            if let deadline = round.deadline { line += t("drill.due", ["time": clock(deadline)]) }
+            if let done = round.doneAt { line += t("drill.doneAt", ["time": clock(done)]) }
+            if let skipped = round.skippedAt { line += t("drill.skippedAt", ["time": clock(skipped), "reason": oneLine(round.skipReason ?? "")]) }
             out += line + "\n"
         }
         out += "\n"
+        let finalState = playbook.states[outcome.incident.state].id
         if let closed = outcome.incident.closed {
-            out += "Final state: \(playbook.states[outcome.incident.state].id), closed at \(clock(closed.at)) (time to close \(DurationText.format(closed.at)))\n"
+            out += t("drill.closed", ["state": finalState, "time": clock(closed.at), "duration": DurationText.format(closed.at)]) + "\n"
         } else {
-            let stop = outcome.stoppedAt < scenario.end ? "the exercise stopped at \(clock(outcome.stoppedAt))" : "by the end at \(clock(scenario.end))"
-            out += "Final state: \(playbook.states[outcome.incident.state].id), not closed; \(stop)\n"
+            let stop = outcome.stoppedAt < scenario.end ? t("drill.stoppedAt", ["time": clock(outcome.stoppedAt)]) : t("drill.byEnd", ["time": clock(scenario.end)])
+            out += t("drill.notClosed", ["state": finalState, "stop": stop]) + "\n"
         }
         let waited = outcome.actions.filter { ($0.appliedAt ?? $0.scheduledAt) > $0.scheduledAt }
         if !waited.isEmpty {
-            out += "\nActions that waited\n"
+            out += "\n\(t("drill.waitedHeading"))\n"
             for action in waited {
-                out += "  \(clock(action.scheduledAt))  \(action.action.by): \(action.action.summary) applied at \(clock(action.appliedAt!)) (waited \(DurationText.format(action.appliedAt! - action.scheduledAt)))\n"
+                let applied = action.appliedAt ?? action.scheduledAt
+                out += "  \(clock(action.scheduledAt))  \(action.action.by): \(action.action.summary) "
+                    + t("drill.waited", ["time": clock(applied), "duration": DurationText.format(applied - action.scheduledAt)]) + "\n"
             }
         }
         let never = outcome.actions.filter { $0.appliedAt == nil }
         if !never.isEmpty {
-            out += "\nActions that never applied\n"
+            out += "\n\(t("drill.neverHeading"))\n"
             for action in never {
-                let reason = action.lastRefusal.map(oneLine) ?? (action.scheduledAt > outcome.stoppedAt ? "not played: scheduled after the exercise stopped" : "not played")
+                let reason = action.lastRefusal.map(oneLine) ?? t(action.scheduledAt > outcome.stoppedAt ? "drill.notPlayedAfterStop" : "drill.notPlayed")
                 out += "  \(clock(action.scheduledAt))  \(action.action.by): \(action.action.summary) — \(reason)\n"
             }
         }

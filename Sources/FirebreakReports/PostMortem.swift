@@ -28,11 +28,14 @@ public struct ReportFacts: Sendable {
     public var zoneOffset: Int
     /// Now, for the duration of an incident still open.
     public var now: Int
+    /// The language of the report's headings and fixed words: `--lang`, else the playbook's.
+    public var language: Language
 
     public init(
         reference: String, title: String, playbook: Playbook, playbookHash: String, isExercise: Bool, severity: IncidentSeverity,
-        assignments: [String: String], zoneOffset: Int, now: Int
+        assignments: [String: String], zoneOffset: Int, now: Int, language: Language? = nil
     ) {
+        self.language = language ?? playbook.language
         self.reference = reference
         self.title = title
         self.playbook = playbook
@@ -77,6 +80,9 @@ public struct PostMortem: Sendable {
 
     var md: (String) -> String { Markdown.inline }
 
+    /// The report's fixed words, in its language.
+    public var t: Messages { Messages.for(facts.language) }
+
     // MARK: Times
 
     public var zoneName: String {
@@ -87,9 +93,7 @@ public struct PostMortem: Sendable {
     }
 
     public func time(_ seconds: Int) -> String {
-        var iso = Array(WallClock.format(seconds, offset: facts.zoneOffset).utf8.prefix(19))
-        if iso.count > 10 { iso[10] = 0x20 }
-        return String(decoding: iso, as: UTF8.self)
+        t.dateTime(seconds, offset: facts.zoneOffset)
     }
 
     func timeWithZone(_ seconds: Int) -> String { time(seconds) + " " + zoneName }
@@ -107,26 +111,26 @@ public struct PostMortem: Sendable {
     public var factRows: [(String, String)] {
         let playbook = facts.playbook
         var rows: [(String, String)] = [
-            ("Playbook", "\(md(playbook.id)) — \(md(playbook.title)) (text \(String(facts.playbookHash.prefix(12))))"),
-            ("Severity", facts.severity.rawValue),
-            ("Kind", facts.isExercise ? "exercise" : "real incident"),
-            ("Commander", "\(md(playbook.commander)) — \(md(facts.assignments[playbook.commander] ?? "unassigned"))"),
-            ("People", people),
+            (t("fact.playbook"), t("fact.playbookValue", ["id": md(playbook.id), "title": md(playbook.title), "hash": String(facts.playbookHash.prefix(12))])),
+            (t("fact.severity"), t("severity.\(facts.severity.rawValue)")),
+            (t("fact.kind"), kind),
+            (t("fact.commander"), "\(md(playbook.commander)) — \(md(facts.assignments[playbook.commander] ?? t("fact.unassigned")))"),
+            (t("fact.people"), people),
         ]
-        if let began = analysis.beganAt { rows.append(("Began", timeWithZone(began))) }
-        if let opened = analysis.openedAt { rows.append(("Opened", timeWithZone(opened))) }
+        if let began = analysis.beganAt { rows.append((t("fact.began"), timeWithZone(began))) }
+        if let opened = analysis.openedAt { rows.append((t("fact.opened"), timeWithZone(opened))) }
         if let closed = analysis.closedAt {
-            rows.append(("Closed", timeWithZone(closed)))
-            rows.append(("Duration", duration(closed - (analysis.openedAt ?? closed)) + (analysis.beganAt.map { ", \(duration(closed - $0)) from the trigger" } ?? "")))
+            rows.append((t("fact.closed"), timeWithZone(closed)))
+            rows.append((t("fact.duration"), duration(closed - (analysis.openedAt ?? closed)) + (analysis.beganAt.map { t("fact.fromTrigger", ["duration": duration(closed - $0)]) } ?? "")))
             if let forced = analysis.forcedClose {
-                rows.append(("Final state", "force-closed in '\(md(analysis.visits.last?.state ?? "?"))' by \(md(forced.actor ?? "?")): \(md(forced.reason))"))
+                rows.append((t("fact.finalState"), t("fact.forceClosed", ["state": md(analysis.visits.last?.state ?? "?"), "actor": md(forced.actor ?? "?"), "reason": md(forced.reason)])))
             } else {
-                rows.append(("Final state", md(analysis.finalState ?? "?")))
+                rows.append((t("fact.finalState"), md(analysis.finalState ?? "?")))
             }
         } else {
-            rows.append(("Closed", "open"))
-            rows.append(("Duration", "\(duration(facts.now - (analysis.openedAt ?? facts.now))) so far"))
-            rows.append(("Final state", "open, in '\(md(analysis.finalState ?? "?"))'"))
+            rows.append((t("fact.closed"), t("fact.open")))
+            rows.append((t("fact.duration"), t("fact.soFar", ["duration": duration(facts.now - (analysis.openedAt ?? facts.now))])))
+            rows.append((t("fact.finalState"), t("fact.openIn", ["state": md(analysis.finalState ?? "?")])))
         }
         return rows
     }
@@ -137,9 +141,9 @@ public struct PostMortem: Sendable {
         facts.playbook.roles.compactMap { role -> String? in
             let held = analysis.roleHolders.filter { $0.role == role.id }
             guard !held.isEmpty else { return nil }
-            var text = "\(md(role.id)): " + held.filter { !$0.deputy }.map { md($0.person) }.joined(separator: ", then ")
+            var text = "\(md(role.id)): " + held.filter { !$0.deputy }.map { md($0.person) }.joined(separator: t("fact.peopleThen"))
             let deputies = held.filter(\.deputy).map { md($0.person) }
-            if !deputies.isEmpty { text += (held.contains { !$0.deputy } ? " " : "") + "(deputy \(deputies.joined(separator: ", ")))" }
+            if !deputies.isEmpty { text += (held.contains { !$0.deputy } ? " " : "") + t("fact.deputies", ["people": deputies.joined(separator: ", ")]) }
             return text
         }.joined(separator: "; ")
     }
@@ -149,30 +153,35 @@ public struct PostMortem: Sendable {
     func person(_ round: IncidentAnalysis.StepRound) -> String {
         let under = round.overdueUnder.joined(separator: ", ")
         guard let actor = round.actor else {
-            return round.overdue ? (under.isEmpty ? "nobody (overdue)" : "\(under) (overdue)") : facts.assignments[round.owner] ?? ""
+            return round.overdue ? (under.isEmpty ? t("person.nobodyOverdue") : t("person.overdue", ["people": under])) : facts.assignments[round.owner] ?? ""
         }
-        return round.overdue && !under.isEmpty && round.overdueUnder != [actor] ? "\(actor); overdue under \(under)" : actor
+        return round.overdue && !under.isEmpty && round.overdueUnder != [actor] ? t("person.overdueUnder", ["actor": actor, "people": under]) : actor
     }
 
-    public var metrics: [(String, String)] {
+    /// "exercise" or "real incident", in the report's language.
+    var kind: String { t(facts.isExercise ? "report.kind.exercise" : "report.kind.incident") }
+
+    public var metrics: [(String, String)] { metrics(t) }
+
+    func metrics(_ t: Messages) -> [(String, String)] {
         var rows: [(String, String)] = []
         let opened = analysis.openedAt ?? 0
-        if let began = analysis.beganAt { rows.append(("Time to detect", duration(opened - began))) }
-        rows.append(("Time to first action", analysis.firstActionAt.map { duration($0 - opened) } ?? "no action recorded"))
+        if let began = analysis.beganAt { rows.append((t("metric.timeToDetect"), duration(opened - began))) }
+        rows.append((t("metric.timeToFirstAction"), analysis.firstActionAt.map { duration($0 - opened) } ?? t("metric.noAction")))
         let startState = facts.playbook.states[facts.playbook.start].id
         var seen: Set<String> = []
         for visit in analysis.visits where visit.state != startState && seen.insert(visit.state).inserted {
-            rows.append(("Time to state '\(md(visit.state))'", duration(visit.enteredAt - opened)))
+            rows.append((t("metric.timeToState", ["state": md(visit.state)]), duration(visit.enteredAt - opened)))
         }
         for milestone in facts.playbook.milestones {
             let reached = analysis.milestones.first { $0.name == milestone.milestone }
-            rows.append(("Time to milestone '\(md(milestone.milestone))'", reached.map { duration($0.at - opened) } ?? "not reached"))
+            rows.append((t("metric.timeToMilestone", ["milestone": md(milestone.milestone)]), reached.map { duration($0.at - opened) } ?? t("metric.notReached")))
         }
         let (met, total) = analysis.deadlinesMet
-        rows.append(("Deadlines met", "\(met) of \(total)"))
-        rows.append(("Overdue steps", "\(analysis.overdueCount)"))
-        rows.append(("Escalations", "\(analysis.escalationCount)"))
-        if let closed = analysis.closedAt { rows.append(("Time to close", duration(closed - opened))) }
+        rows.append((t("metric.deadlinesMet"), t("metric.countOf", ["count": "\(met)", "total": "\(total)"])))
+        rows.append((t("metric.overdueSteps"), "\(analysis.overdueCount)"))
+        rows.append((t("metric.escalations"), "\(analysis.escalationCount)"))
+        if let closed = analysis.closedAt { rows.append((t("metric.timeToClose"), duration(closed - opened))) }
         return rows
     }
 
@@ -180,16 +189,16 @@ public struct PostMortem: Sendable {
         analysis.steps.map { round in
             let result: String
             switch round.status {
-            case .onTime: result = "on time"
-            case .late: result = "**late**"
-            case .skipped: result = "skipped: \(md(round.skipReason ?? ""))"
-            case .notDone: result = round.isOptional ? "not done (optional)" : "**not done**"
+            case .onTime: result = t("result.onTime")
+            case .late: result = t("result.late")
+            case .skipped: result = t("result.skipped", ["reason": md(round.skipReason ?? "")])
+            case .notDone: result = t(round.isOptional ? "result.notDoneOptional" : "result.notDone")
             }
             return [
                 "state": md(round.state), "round": "\(round.round)", "step": md(round.step), "owner": md(round.owner),
                 "person": md(person(round)),
                 "deadline": round.deadline.map(time) ?? "", "doneAt": (round.doneAt ?? round.skippedAt).map(time) ?? "",
-                "result": result + (round.outsideRole ? " (outside role)" : ""),
+                "result": result + (round.outsideRole ? t("result.outsideRole") : ""),
             ]
         }
     }
@@ -203,15 +212,126 @@ public struct PostMortem: Sendable {
 
     /// A Mermaid gantt chart of the states over time. Only ids and numbers go in it.
     public var gantt: String {
-        var lines = ["gantt", "    title States over time", "    dateFormat X", "    axisFormat %H:%M", "    section States"]
+        var lines = ["gantt", "    title \(t("heading.statesOverTime"))", "    dateFormat X", "    axisFormat %H:%M", "    section \(t("gantt.section"))"]
         let end = analysis.closedAt ?? facts.now
         for (index, visit) in analysis.visits.enumerated() {
             let safe = visit.state.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" } ? visit.state : "state"
-            let name = visit.round > 1 ? "\(safe) round \(visit.round)" : safe
+            let name = visit.round > 1 ? t("gantt.round", ["state": safe, "round": "\(visit.round)"]) : safe
             let stop = max(visit.enteredAt, visit.leftAt ?? end)
             lines.append("    \(name) :v\(index), \(visit.enteredAt + facts.zoneOffset), \(stop + facts.zoneOffset)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    // MARK: Communications
+
+    /// Whether the report has a Communications section: the playbook names audiences, or something was said or told.
+    public var hasCommunications: Bool { !facts.playbook.audiences.isEmpty || !analysis.communications.isEmpty }
+
+    func person(_ actor: String?) -> String { md(actor ?? "?") }
+
+    /// The Communications section, escaped Markdown: per audience each statement with its versions, verdicts (and
+    /// how long each took), publication and full published text; the cadence kept or missed; everyone informed.
+    public var communications: String {
+        let log = analysis.communications
+        let playbook = facts.playbook
+        var out: [String] = []
+        var audiences = playbook.audiences.map(\.id)
+        for statement in log.statements where !audiences.contains(statement.audience) { audiences.append(statement.audience) }
+        for id in audiences {
+            let audience = playbook.audience(id)
+            let statements = log.statements.filter { $0.audience == id }
+            out.append("### \(md(audience?.title ?? id)) (\(md(id)))")
+            out.append("")
+            var about: [String] = []
+            if let approvers = audience?.approvers { about.append(approvers.isEmpty ? "no approval needed" : "approved by \(approvers.map(md).joined(separator: ", "))") }
+            if let cadence = audience?.cadence { about.append("an update at least every \(DurationText.format(cadence))") }
+            if !about.isEmpty { out.append("*" + about.joined(separator: "; ") + ".*"); out.append("") }
+            if statements.isEmpty {
+                out.append("No statement was drafted.")
+                out.append("")
+                continue
+            }
+            out.append("| Statement | Version | Drafted | Verdicts | Published |")
+            out.append("|---|---|---|---|---|")
+            for statement in statements {
+                for version in statement.versions {
+                    let verdicts = statement.verdicts.filter { $0.version == version.version }.map { v in
+                        "\(v.approved ? "approved" : "**rejected**") by \(md(v.approver)) (\(person(v.actor))) after \(duration(v.at - version.at))"
+                            + (v.reason.map { ": \(md($0))" } ?? "")
+                    }
+                    let published = statement.published.flatMap { p in
+                        p.version == version.version ? "\(time(p.at))" + (p.channel.map { " via \(md($0))" } ?? "") + " by \(person(p.actor))" : nil
+                    }
+                    out.append(Markdown.row([
+                        md(statement.id), "\(version.version)", "\(time(version.at)) by \(person(version.actor))",
+                        verdicts.isEmpty ? "none" : verdicts.joined(separator: "; "), published ?? "",
+                    ]))
+                }
+            }
+            out.append("")
+            for statement in statements {
+                guard let published = statement.published, let text = statement.versions.first(where: { $0.version == published.version })?.text else {
+                    out.append("\(md(statement.id)) was not published" + (statement.current.map { " (last version \($0.version))" } ?? "") + ".")
+                    out.append("")
+                    continue
+                }
+                var line = "\(md(statement.id)) as published (version \(published.version), \(time(published.at))"
+                line += statement.completed.isEmpty ? ")" : "; completed \(statement.completed.map(md).joined(separator: ", ")))"
+                out.append(line + ":")
+                out.append("")
+                for textLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                    let escaped = md(String(textLine))
+                    out.append(escaped.isEmpty ? ">" : "> " + escaped)
+                }
+                out.append("")
+            }
+            if let cadence = audience?.cadence {
+                let publications = statements.compactMap(\.published).map(\.at).sorted()
+                var cadenceLines: [String] = []
+                for (i, at) in publications.enumerated() {
+                    let due = at + cadence
+                    let next = i + 1 < publications.count ? publications[i + 1] : nil
+                    if let next, next <= due {
+                        cadenceLines.append("- update due \(time(due)): kept (next publication \(time(next)))")
+                    } else if let closed = analysis.closedAt, closed < due, next == nil {
+                        cadenceLines.append("- update due \(time(due)): not needed, closed \(time(closed))")
+                    } else if let next {
+                        cadenceLines.append("- update due \(time(due)): **missed**, next publication \(time(next)), \(duration(next - due)) late")
+                    } else if due <= (analysis.closedAt ?? facts.now) || log.missedUpdates.contains(where: { $0.audience == id && $0.due == due }) {
+                        cadenceLines.append("- update due \(time(due)): **missed**, no further publication")
+                    } else {
+                        cadenceLines.append("- update due \(time(due)): not yet due")
+                    }
+                }
+                if !cadenceLines.isEmpty {
+                    out.append("Cadence:")
+                    out.append("")
+                    out += cadenceLines
+                    out.append("")
+                }
+            }
+        }
+        if !log.doneWithoutText.isEmpty {
+            out.append("Statement steps done without a statement in Firebreak (no text recorded): "
+                + log.doneWithoutText.map { "\(md($0.step)) at \(time($0.at))" }.joined(separator: ", ") + ".")
+            out.append("")
+        }
+        out.append("### Informed")
+        out.append("")
+        if log.informs.isEmpty {
+            out.append("Nobody was recorded as informed.")
+        } else {
+            out.append("| Time | Who | Via | By | Note |")
+            out.append("|---|---|---|---|---|")
+            for inform in log.informs {
+                out.append(Markdown.row([
+                    time(inform.at), md(inform.who), md(inform.via ?? ""), person(inform.actor) + (inform.role.map { " (\(md($0)))" } ?? ""),
+                    md(inform.note ?? "") + (inform.completed.isEmpty ? "" : (inform.note == nil ? "" : "; ") + "completed \(inform.completed.map(md).joined(separator: ", "))"),
+                ]))
+            }
+        }
+        return out.joined(separator: "\n")
     }
 
     // MARK: Exercise
@@ -247,34 +367,36 @@ public struct PostMortem: Sendable {
         var strengths: [String] = []
         var improvements: [String] = []
         for objective in objectives {
-            let text = "\(md(objective.inject)): \(md(ExerciseReport.describe(objective.expectation)))"
+            let text = "\(md(objective.inject)): \(md(ExerciseReport.describe(objective.expectation, t)))"
             if objective.met {
-                strengths.append("\(text) — met at \(tplus(objective.happenedAt ?? objective.deadline))")
+                strengths.append(t("strength.met", ["objective": text, "time": tplus(objective.happenedAt ?? objective.deadline)]))
             } else if let at = objective.happenedAt {
-                improvements.append("\(text) — missed: late, at \(tplus(at)) (deadline \(tplus(objective.deadline)))")
+                improvements.append(t("improvement.late", ["objective": text, "time": tplus(at), "deadline": tplus(objective.deadline)]))
             } else {
-                improvements.append("\(text) — missed: never happened (deadline \(tplus(objective.deadline)))")
+                improvements.append(t("improvement.never", ["objective": text, "deadline": tplus(objective.deadline)]))
             }
         }
         let onTime = analysis.steps.filter { $0.status == .onTime }.count
-        if onTime > 0 { strengths.append("\(onTime) of \(analysis.steps.count) steps done on time") }
+        if onTime > 0 { strengths.append(t("strength.stepsOnTime", ["count": "\(onTime)", "total": "\(analysis.steps.count)"])) }
         for round in analysis.steps where round.status == .late {
-            improvements.append("step \(md(round.step)) (\(md(round.owner))) was late: done \(tplus(round.doneAt ?? 0)), due \(tplus(round.deadline ?? 0))")
+            improvements.append(t("improvement.stepLate", [
+                "step": md(round.step), "owner": md(round.owner), "done": tplus(round.doneAt ?? 0), "due": tplus(round.deadline ?? 0),
+            ]))
         }
         for round in analysis.steps where round.status == .notDone && !round.isOptional {
-            improvements.append("step \(md(round.step)) (\(md(round.owner))) was never done")
+            improvements.append(t("improvement.stepNeverDone", ["step": md(round.step), "owner": md(round.owner)]))
         }
         for item in exercise.unapplied {
-            let verb = exercise.unappliedAreRefusals ? "was refused" : "never applied"
-            improvements.append("\(md(item.by)): \(md(item.action)) at \(tplus(item.at)) \(verb): \(md(item.reason))")
+            let key = exercise.unappliedAreRefusals ? "improvement.refused" : "improvement.neverApplied"
+            improvements.append(t(key, ["by": md(item.by), "action": md(item.action), "time": tplus(item.at), "reason": md(item.reason)]))
         }
         return [
             "scenario": md(exercise.scenario.id),
             "objectives": objectives.map { objective -> [String: String] in
                 [
-                    "inject": md(objective.inject), "objective": md(ExerciseReport.describe(objective.expectation)),
-                    "deadline": tplus(objective.deadline), "result": objective.met ? "met" : "**missed**",
-                    "when": objective.happenedAt.map(tplus) ?? "never",
+                    "inject": md(objective.inject), "objective": md(ExerciseReport.describe(objective.expectation, t)),
+                    "deadline": tplus(objective.deadline), "result": t(objective.met ? "objective.met" : "objective.missed"),
+                    "when": objective.happenedAt.map(tplus) ?? t("objective.never"),
                 ]
             },
             "strengths": strengths,
@@ -286,13 +408,18 @@ public struct PostMortem: Sendable {
 
     /// The template context, without the timeline (streamed separately by the built-in layout).
     public func context(timeline: [[String: String]]? = nil, timelineRows: String = "") -> [String: Any] {
+        let offsetBase = t(analysis.beganAt != nil ? "timeline.base.began" : "timeline.base.opened")
         var context: [String: Any] = [
-            "reference": md(facts.reference), "title": md(facts.title), "kind": facts.isExercise ? "exercise" : "real incident",
+            "reference": md(facts.reference), "title": md(facts.title), "kind": kind,
+            "intro": exercise.map { t("report.intro.exercise", ["scenario": md($0.scenario.id)]) } ?? t("report.intro.incident", ["kind": kind]),
+            "timelineIntro": t("timeline.intro", ["zone": zoneName, "base": offsetBase]),
+            "language": facts.language.rawValue, "t": t.templateContext,
             "facts": factRows.map { ["name": $0.0, "value": $0.1] },
             "metrics": metrics.map { ["name": $0.0, "value": $0.1] },
-            "zone": zoneName, "offsetBase": analysis.beganAt != nil ? "when it began" : "when it was opened",
+            "zone": zoneName, "offsetBase": offsetBase,
             "steps": stepRows(), "decisions": decisionRows(), "hasDecisions": !analysis.decisions.isEmpty,
             "gantt": gantt, "timelineRows": timelineRows,
+            "hasCommunications": hasCommunications, "communications": communications,
         ]
         if let timeline { context["timeline"] = timeline }
         if let exercise = exerciseContext() { context["exercise"] = exercise }
@@ -302,21 +429,21 @@ public struct PostMortem: Sendable {
     /// The cells of one timeline row, escaped.
     public func timelineCells(_ item: TimelineItem) -> [String: String] {
         let event = item.event
-        var who = event.actor.map(md) ?? "Firebreak"
+        var who = event.actor.map(md) ?? t("timeline.system")
         if let role = event.role, event.actor != nil { who += " (\(md(role)))" }
-        if event.outsideRole { who += " *outside role*" }
-        var what = md(EventText.describe(event, clock: time))
-        if !facts.isExercise, item.recordedAt - event.at >= 60 { what += " *logged \(time(item.recordedAt))*" }
+        if event.outsideRole { who += " " + t("timeline.outsideRole") }
+        var what = md(EventText.describe(event, clock: time, t))
+        if !facts.isExercise, item.recordedAt - event.at >= 60 { what += " " + t("timeline.logged", ["time": time(item.recordedAt)]) }
         return ["time": time(event.at), "offset": offset(event.at), "who": who, "what": what, "kind": event.kind.rawValue, "seq": "\(item.seq)"]
     }
 
     public func timelineRow(_ item: TimelineItem) -> String {
         let event = item.event
-        var who = event.actor.map(md) ?? "Firebreak"
+        var who = event.actor.map(md) ?? t("timeline.system")
         if let role = event.role, event.actor != nil { who += " (\(md(role)))" }
-        if event.outsideRole { who += " *outside role*" }
-        var what = md(EventText.describe(event, clock: time))
-        if !facts.isExercise, item.recordedAt - event.at >= 60 { what += " *logged \(time(item.recordedAt))*" }
+        if event.outsideRole { who += " " + t("timeline.outsideRole") }
+        var what = md(EventText.describe(event, clock: time, t))
+        if !facts.isExercise, item.recordedAt - event.at >= 60 { what += " " + t("timeline.logged", ["time": time(item.recordedAt)]) }
         return Markdown.row([time(event.at), offset(event.at), who, what])
     }
 
@@ -404,7 +531,8 @@ public struct PostMortem: Sendable {
             ("closed", .optional(analysis.closedAt.map(timeISO))),
             ("finalState", .optional(analysis.finalState)), ("isClosed", .bool(analysis.closedAt != nil)),
             ("forcedClose", analysis.forcedClose.map { .object([("by", .optional($0.actor)), ("reason", .string($0.reason))]) } ?? .null),
-            ("metrics", .array(metrics.map { .object([("name", .string(Self.plain($0.0))), ("value", .string(Self.plain($0.1)))]) })),
+            // JSON is for scripts: its metric names stay English whatever the report's language.
+            ("metrics", .array(metrics(.english).map { .object([("name", .string(Self.plain($0.0))), ("value", .string(Self.plain($0.1)))]) })),
         ]
         var out = "{\n"
         for (key, value) in head {
@@ -453,6 +581,7 @@ public struct PostMortem: Sendable {
                 .object([("name", .string(m.name)), ("step", .string(m.step)), ("at", .string(timeISO(m.at)))])
             })),
         ]
+        if hasCommunications { tail.append(("communications", communicationsJSON)) }
         if let exercise {
             tail.append(("objectives", .array(objectives.map { o in
                 .object([("inject", .string(o.inject)), ("kind", .string(o.expectation.condition.kind)), ("target", .string(o.expectation.condition.target)),
@@ -466,6 +595,38 @@ public struct PostMortem: Sendable {
             rest += ": " + value.rendered(pretty: false) + (index < tail.count - 1 ? ",\n" : "\n")
         }
         try write(rest + "}\n")
+    }
+
+    /// The Communications section's data, unescaped.
+    var communicationsJSON: JSONValue {
+        let log = analysis.communications
+        return .object([
+            ("statements", .array(log.statements.map { s in
+                .object([
+                    ("id", .string(s.id)), ("audience", .string(s.audience)),
+                    ("versions", .array(s.versions.map { v in
+                        .object([("version", .int(v.version)), ("text", .string(v.text)), ("at", .string(timeISO(v.at))), ("by", .optional(v.actor))])
+                    })),
+                    ("verdicts", .array(s.verdicts.map { v in
+                        .object([
+                            ("version", .int(v.version)), ("approver", .string(v.approver)), ("approved", .bool(v.approved)), ("reason", .optional(v.reason)),
+                            ("at", .string(timeISO(v.at))), ("by", .optional(v.actor)),
+                            ("afterSeconds", .optional(s.draftedAt(version: v.version).map { v.at - $0 })),
+                        ])
+                    })),
+                    ("published", s.published.map { p in
+                        .object([("version", .int(p.version)), ("at", .string(timeISO(p.at))), ("channel", .optional(p.channel)), ("by", .optional(p.actor))])
+                    } ?? .null),
+                    ("completedSteps", .array(s.completed.map(JSONValue.string))),
+                ])
+            })),
+            ("missedUpdates", .array(log.missedUpdates.map { .object([("audience", .string($0.audience)), ("due", .string(timeISO($0.due)))]) })),
+            ("informed", .array(log.informs.map { i in
+                .object([("who", .string(i.who)), ("via", .optional(i.via)), ("note", .optional(i.note)), ("at", .string(timeISO(i.at))),
+                         ("by", .optional(i.actor)), ("completedSteps", .array(i.completed.map(JSONValue.string)))])
+            })),
+            ("doneWithoutText", .array(log.doneWithoutText.map { .object([("step", .string($0.step)), ("at", .string(timeISO($0.at)))]) })),
+        ])
     }
 
     func timeISO(_ seconds: Int) -> String { WallClock.format(seconds, offset: facts.zoneOffset) }

@@ -7,117 +7,123 @@ public enum ReportTemplates {
     public static let postMortem = """
         # {{{reference}}}: {{{title}}}
 
-        {{#exercise}}*After-action report of a tabletop exercise (scenario {{{exercise.scenario}}}).*{{/exercise}}{{^exercise}}*Post-mortem of a {{{kind}}}.*{{/exercise}} The factual part is written by Firebreak from the incident's log; the sections at the end are for people to complete.
+        *{{{intro}}}* {{{t.report.intro.rest}}}
 
-        | Fact | Value |
+        | {{{t.heading.facts}}} | {{{t.heading.value}}} |
         |---|---|
         {{#facts}}
         | {{{name}}} | {{{value}}} |
         {{/facts}}
 
-        ## Key metrics
+        ## {{{t.heading.keyMetrics}}}
 
-        | Metric | Value |
+        | {{{t.heading.metric}}} | {{{t.heading.value}}} |
         |---|---|
         {{#metrics}}
         | {{{name}}} | {{{value}}} |
         {{/metrics}}
 
-        ## Timeline
+        ## {{{t.heading.timeline}}}
 
-        Times are {{{zone}}}; offsets are from {{{offsetBase}}}. *Logged* marks an event recorded later than it happened; *outside role* an actor who does not hold the step's owner role.
+        {{{timelineIntro}}}
 
-        | Time | Offset | Who | What |
+        | {{{t.column.time}}} | {{{t.column.offset}}} | {{{t.column.who}}} | {{{t.column.what}}} |
         |---|---|---|---|
         {{{timelineRows}}}
 
-        ## Steps
+        ## {{{t.heading.steps}}}
 
-        | State | Round | Step | Owner | Person | Deadline | Done | Result |
+        | {{{t.column.state}}} | {{{t.column.round}}} | {{{t.column.step}}} | {{{t.column.owner}}} | {{{t.column.person}}} | {{{t.column.deadline}}} | {{{t.column.done}}} | {{{t.column.result}}} |
         |---|---|---|---|---|---|---|---|
         {{#steps}}
         | {{{state}}} | {{{round}}} | {{{step}}} | {{{owner}}} | {{{person}}} | {{{deadline}}} | {{{doneAt}}} | {{{result}}} |
         {{/steps}}
 
-        ## Decisions
+        ## {{{t.heading.decisions}}}
 
         {{#hasDecisions}}
-        | Time | Step | Choice | Who |
+        | {{{t.column.time}}} | {{{t.column.step}}} | {{{t.column.choice}}} | {{{t.column.who}}} |
         |---|---|---|---|
         {{#decisions}}
         | {{{time}}} | {{{step}}} | {{{choice}}} | {{{who}}} |
         {{/decisions}}
         {{/hasDecisions}}
         {{^hasDecisions}}
-        No decision was recorded.
+        {{{t.decisions.none}}}
         {{/hasDecisions}}
+        {{#hasCommunications}}
 
-        ## States over time
+        ## Communications
+
+        {{{communications}}}
+        {{/hasCommunications}}
+
+        ## {{{t.heading.statesOverTime}}}
 
         ```mermaid
         {{{gantt}}}
         ```
         {{#exercise}}
 
-        ## Exercise
+        ## {{{t.heading.exercise}}}
 
-        ### Objectives
+        ### {{{t.heading.objectives}}}
 
-        | Inject | Objective | Deadline | Result | When |
+        | {{{t.column.inject}}} | {{{t.column.objective}}} | {{{t.column.deadline}}} | {{{t.column.result}}} | {{{t.column.when}}} |
         |---|---|---|---|---|
         {{#objectives}}
         | {{{inject}}} | {{{objective}}} | {{{deadline}}} | {{{result}}} | {{{when}}} |
         {{/objectives}}
 
-        ### Strengths
+        ### {{{t.heading.strengths}}}
 
         {{#strengths}}
         - {{{.}}}
         {{/strengths}}
         {{^strengths}}
-        - *None recorded: no objective was met.*
+        - {{{t.strengths.none}}}
         {{/strengths}}
 
-        ### Areas for improvement
+        ### {{{t.heading.areasForImprovement}}}
 
         {{#improvements}}
         - {{{.}}}
         {{/improvements}}
         {{^improvements}}
-        - *None found: every objective was met, every step on time.*
+        - {{{t.improvements.none}}}
         {{/improvements}}
 
-        ### Improvement plan
+        ### {{{t.heading.improvementPlan}}}
 
-        | Area for improvement | Corrective action | Owner | Due |
+        | {{{t.column.areaForImprovement}}} | {{{t.column.correctiveAction}}} | {{{t.column.owner}}} | {{{t.column.due}}} |
         |---|---|---|---|
         |   |   |   |   |
         |   |   |   |   |
         {{/exercise}}
 
-        ## Summary
+        ## {{{t.heading.summary}}}
 
-        *In three or four sentences: what happened, what it cost, how it ended.*
+        {{{t.prompt.summary}}}
 
-        ## What went well
+        ## {{{t.heading.wentWell}}}
 
-        *What helped: people, preparation, tools, decisions worth repeating.*
+        {{{t.prompt.wentWell}}}
 
-        ## What went wrong
+        ## {{{t.heading.wentWrong}}}
 
-        *What slowed or hurt the response. Describe the system, not the blame.*
+        {{{t.prompt.wentWrong}}}
 
-        ## Where we got lucky
+        ## {{{t.heading.lucky}}}
 
-        *What went right by chance and would not next time.*
+        {{{t.prompt.lucky}}}
 
-        ## Why we were surprised
+        ## {{{t.heading.surprised}}}
 
-        *What did we believe that turned out not to be true?*
+        {{{t.prompt.surprised}}}
 
-        ## Action items
+        ## {{{t.heading.actionItems}}}
 
-        | Action | Owner | Due |
+        | {{{t.column.action}}} | {{{t.column.owner}}} | {{{t.column.due}}} |
         |---|---|---|
         |   |   |   |
         |   |   |   |

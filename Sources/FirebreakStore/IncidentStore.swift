@@ -51,6 +51,25 @@ public struct IncidentRecord: Sendable, Equatable {
     /// For a recorded exercise: the scenario's text, so its report can score the objectives.
     public var scenarioText: String?
 
+    public init(
+        number: Int, playbookID: String, playbookHash: String, isExercise: Bool, title: String, severity: IncidentSeverity, state: String,
+        openedAt: Int, closedAt: Int?, lastSeq: Int, lastHash: String, snapshot: Incident, scenarioText: String?
+    ) {
+        self.number = number
+        self.playbookID = playbookID
+        self.playbookHash = playbookHash
+        self.isExercise = isExercise
+        self.title = title
+        self.severity = severity
+        self.state = state
+        self.openedAt = openedAt
+        self.closedAt = closedAt
+        self.lastSeq = lastSeq
+        self.lastHash = lastHash
+        self.snapshot = snapshot
+        self.scenarioText = scenarioText
+    }
+
     /// `INC-7`.
     public var reference: String { "INC-\(number)" }
 }
@@ -65,6 +84,19 @@ public struct IncidentSummary: Sendable, Equatable {
     public var state: String
     public var openedAt: Int
     public var closedAt: Int?
+
+    public init(
+        number: Int, playbookID: String, isExercise: Bool, title: String, severity: IncidentSeverity, state: String, openedAt: Int, closedAt: Int?
+    ) {
+        self.number = number
+        self.playbookID = playbookID
+        self.isExercise = isExercise
+        self.title = title
+        self.severity = severity
+        self.state = state
+        self.openedAt = openedAt
+        self.closedAt = closedAt
+    }
 
     /// `INC-7`.
     public var reference: String { "INC-\(number)" }

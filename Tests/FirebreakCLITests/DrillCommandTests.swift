@@ -3,7 +3,9 @@ import Foundation
 import Testing
 
 @Suite struct DrillCommandTests {
-    static let scenarios = ["song-contest-tweet", "carbon-monoxide-speculation", "prelaunch-photo", "heated-thread", "leaked-figures"]
+    static let scenarios = [
+        "song-contest-tweet", "carbon-monoxide-speculation", "prelaunch-photo", "heated-thread", "leaked-figures", "arrears-video", "adios-amigos-tweet",
+    ]
 
     @Test(arguments: scenarios)
     func scriptedRunIsDeterministicAndMissesAnExpectation(scenario: String) throws {
@@ -65,6 +67,7 @@ import Testing
         let input = """
             status
             done capture-post
+            done holding-line
             done assess-post escalate
             fire nothing-like-this
             next

@@ -6,7 +6,7 @@ import Testing
 /// re-records): a change to an option's name, help text or default shows up in review.
 @Suite struct HelpTests {
     @Test(arguments: [
-        ["--help"], ["drill", "--help"], ["drill", "stats", "--help"], ["export", "--help"], ["open", "--help"], ["playbook", "--help"],
+        ["--help"], ["drill", "--help"], ["drill", "stats", "--help"], ["export", "--help"], ["open", "--help"], ["playbook", "--help"], ["statement", "--help"],
     ])
     func helpMatchesItsGoldenFile(_ arguments: [String]) throws {
         // The built binary with COLUMNS fixed: help is wrapped to the terminal width, which a test process cannot pin for itself.

@@ -21,11 +21,13 @@ import Testing
         var result = try box.run("done", "INC-1", "capture-post", as: "sem", now: "2026-05-16T23:14:00+02:00")
         #expect(result.status == 0)
         #expect(result.stdout == "INC-1 #6 21:14  done 'capture-post'\n")
+        result = try box.run("done", "INC-1", "holding-line", as: "sem", now: "2026-05-16T23:16:00+02:00")
+        #expect(result.stdout == "INC-1 #7 21:16  done 'holding-line'\n")
         result = try box.run("done", "INC-1", "assess-post", "--choice", "escalate", now: "2026-05-16T23:20:00+02:00")
         #expect(result.stdout == """
-            INC-1 #7 21:20  done 'assess-post' with choice 'escalate'
-            INC-1 #8 21:20  fired 'escalate'
-            INC-1 #9 21:20  entered 'distance' from 'triage' by 'escalate'
+            INC-1 #8 21:20  done 'assess-post' with choice 'escalate'
+            INC-1 #9 21:20  fired 'escalate'
+            INC-1 #10 21:20  entered 'distance' from 'triage' by 'escalate'
 
             """)
         // Status at 23:55: notify-director (due 30m after 23:20) is overdue and shown first.
@@ -44,7 +46,7 @@ import Testing
         // Walk to the end.
         for (person, args, time) in [
             ("anna", ["done", "INC-1", "notify-director"], "23:57"), ("ruben", ["done", "INC-1", "request-deletion"], "23:58"),
-            ("anna", ["done", "INC-1", "distancing-statement"], "23:59"), ("anna", ["fire", "INC-1", "distanced"], "23:59"),
+            ("ruben", ["done", "INC-1", "reach-insulted-person"], "23:58"), ("anna", ["done", "INC-1", "distancing-statement"], "23:59"), ("anna", ["fire", "INC-1", "distanced"], "23:59"),
         ] {
             let r = try Firebreak.run(args, environment: box.env(person, now: "2026-05-16T\(time):00+02:00"))
             #expect(r.status == 0, "\(args): \(r.stderr)")
@@ -69,9 +71,9 @@ import Testing
 
     @Test(arguments: [
         (["done", "INC-1", "capture-post", "--choice", "x"], 1, "firebreak: error: step 'capture-post' is not a decision; it takes no choice\n"),
-        (["done", "INC-1", "assess-post", "--choice", "escalate"], 1, "firebreak: error: step 'assess-post' needs 'capture-post' done or skipped first\n"),
+        (["done", "INC-1", "assess-post", "--choice", "escalate"], 1, "firebreak: error: step 'assess-post' needs 'capture-post', 'holding-line' done or skipped first\n"),
         (["fire", "INC-1", "resolved"], 1, "firebreak: error: event 'resolved' is not possible in state 'triage'; possible events are 'escalate', 'dismiss', 'story-published'\n"),
-        (["done", "INC-1", "lessons-learned"], 1, "firebreak: error: step 'lessons-learned' belongs to state 'aftercare', but the incident is in state 'triage'; active steps are 'capture-post', 'assess-post'\n"),
+        (["done", "INC-1", "lessons-learned"], 1, "firebreak: error: step 'lessons-learned' belongs to state 'aftercare', but the incident is in state 'triage'; active steps are 'capture-post', 'holding-line', 'assess-post'\n"),
         (["status", "INC-9"], 66, "firebreak: error: no incident INC-9 in '%DB%'\n"),
         (["status", "nine"], 64, "firebreak: error: 'nine' is not an incident id; incident ids look like INC-7\n"),
         (["note", "INC-1", "x", "--at", "tomorrow"], 64, "firebreak: error: --at 'tomorrow' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM local, or -15m\n"),

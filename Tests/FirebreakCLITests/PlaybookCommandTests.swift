@@ -7,8 +7,11 @@ import Testing
         let result = try Firebreak.run(["playbook", "check"])
         #expect(result.status == 0)
         #expect(result.stderr == "")
-        let count = try FileManager.default.contentsOfDirectory(atPath: Fixtures.packageRoot.appendingPathComponent("Playbooks").path).count
-            + FileManager.default.contentsOfDirectory(atPath: Fixtures.packageRoot.appendingPathComponent("Scenarios").path).count
+        // The English files and their Dutch twins in the language folders (Playbooks/nl, Scenarios/nl).
+        let count = try ["Playbooks", "Playbooks/nl", "Scenarios", "Scenarios/nl"].reduce(0) { sum, folder in
+            sum + (try FileManager.default.contentsOfDirectory(atPath: Fixtures.packageRoot.appendingPathComponent(folder).path).filter { $0.hasSuffix(".yaml") }.count)
+        }
+        #expect(count >= 28)
         #expect(result.stdout == "checked \(count) files: 0 errors, 0 warnings\n")
     }
 
@@ -74,7 +77,10 @@ import Testing
         let result = try Firebreak.run(["playbook", "list"])
         #expect(result.status == 0)
         let ids = result.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: " ")[0]) }
-        #expect(ids == ["confidential-disclosure", "leaked-product-photo", "offensive-post", "online-discussion", "premature-speculation"])
+        #expect(ids == [
+            "leaked-product-photo", "offensive-post", "official-account-post", "online-discussion", "personal-data-breach", "premature-speculation",
+            "price-sensitive-leak",
+        ])
     }
 
     @Test func graphDrawsStatesTransitionsTimersAndFinalStates() throws {
@@ -93,7 +99,7 @@ import Testing
     @Test func unknownPlaybookIsExit66WithTheKnownOnes() throws {
         let result = try Firebreak.run(["playbook", "show", "nope"])
         #expect(result.status == 66)
-        #expect(result.stderr.hasPrefix("firebreak: error: no playbook 'nope' in 'Playbooks'; playbooks there are 'confidential-disclosure', "))
+        #expect(result.stderr.hasPrefix("firebreak: error: no playbook 'nope' in 'Playbooks'; playbooks there are 'leaked-product-photo', "))
     }
 
     @Test func usageErrorIsExit64() throws {

@@ -48,9 +48,10 @@ import Testing
     static let moves: [String] = {
         var moves: [String] = []
         func notes(_ count: Int) { for _ in 0..<count { moves.append("note INC-1 busy") } }
-        notes(20); moves.append("done INC-1 capture-post")
-        notes(20); moves.append("done INC-1 assess-post --choice escalate")
-        for step in ["request-deletion", "notify-director", "distancing-statement"] { notes(10); moves.append("done INC-1 \(step)") }
+        notes(20); moves.append("done INC-1 capture-post"); moves.append("done INC-1 holding-line")
+        notes(19); moves.append("done INC-1 assess-post --choice escalate")
+        for step in ["request-deletion", "notify-director", "reach-insulted-person"] { notes(10); moves.append("done INC-1 \(step)") }
+        moves.append("done INC-1 distancing-statement")
         notes(10); moves.append("fire INC-1 distanced")
         notes(30)
         return moves

@@ -72,6 +72,7 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr == "firebreak: error: the incident is open; only a closed incident can be reopened\n")
         try box.run("done", "INC-1", "capture-post", as: "sem", now: "2026-05-16T23:12:00+02:00")
+        try box.run("done", "INC-1", "holding-line", as: "sem", now: "2026-05-16T23:12:00+02:00")
         result = try box.run("done", "INC-1", "assess-post", "--choice", "dismiss", now: "2026-05-16T23:13:00+02:00")
         #expect(result.stdout.hasSuffix("closed\n"))
         result = try box.run("reopen", "INC-1", "--reason", "More posts", as: "sem", now: "2026-05-16T23:20:00+02:00")
@@ -80,8 +81,8 @@ import Testing
         result = try box.run("reopen", "INC-1", "--reason", "The presenter posted again", as: "dirk", now: "2026-05-16T23:20:00+02:00")
         #expect(result.status == 0)
         #expect(result.stdout == """
-            INC-1 #11 21:20  reopened: The presenter posted again
-            INC-1 #12 21:20  entered 'triage' (round 2)
+            INC-1 #12 21:20  reopened: The presenter posted again
+            INC-1 #13 21:20  entered 'triage' (round 2)
 
             """)
         result = try box.run("status", "INC-1", "--json", now: "2026-05-16T23:21:00+02:00")

@@ -253,7 +253,7 @@ enum PlaybookRules {
                 if !acts(commander), !acts(aboveCommander) { fail("reopened by someone other than the commander or its escalates-to role") }
             case .retracted:
                 break
-            case let .done(id, choice, _):
+            case let .done(id, choice, _, _):
                 guard let (i, step) = currentStep(id) else { break }
                 if !incident.steps[i].isOpen { fail("already settled") }
                 let open = step.needs.filter { incident.steps[$0].isOpen }
@@ -281,7 +281,7 @@ enum PlaybookRules {
                 if required.contains(where: { incident.steps[$0].isOpen }) { fail("the guard does not hold") }
                 // Fired directly (not by completing a decision just before): who may fire what.
                 let byDecision: Bool
-                if case let .done(step, choice?, _) = previous.body, previous.at == event.at, playbook.step(step)?.step.choices?.event(for: choice) == name {
+                if case let .done(step, choice?, _, _) = previous.body, previous.at == event.at, playbook.step(step)?.step.choices?.event(for: choice) == name {
                     byDecision = true
                 } else {
                     byDecision = false
@@ -345,6 +345,9 @@ enum PlaybookRules {
                 if text.isEmpty { fail("an empty note") }
             case .inject, .refused:
                 fail("an exercise event in an incident")
+            case .drafted, .approved, .rejected, .published, .updateOverdue, .escalatedUpdate, .informed:
+                // The generated playbooks have no audiences and the generated moves no statements (see StatementTests).
+                fail("a statement event, which these histories never make")
             }
             engine.fold(event, into: &incident)
         }

@@ -112,7 +112,7 @@ private func trace(_ events: some Sequence<Event>) -> [String] {
         case let .opened(playbook, _, _, _, _, _): return "\(time) opened \(playbook)"
         case let .assigned(role, person): return "\(time) assigned \(role) \(person)"
         case let .entered(state, _, _, round): return "\(time) entered \(state)#\(round)"
-        case let .done(step, choice, _): return "\(time) done \(step)" + (choice.map { " \($0)" } ?? "")
+        case let .done(step, choice, _, via): return "\(time) done \(step)" + (choice.map { " \($0)" } ?? "") + (via.map { " via \($0)" } ?? "")
         case let .skipped(step, _): return "\(time) skipped \(step)"
         case let .fired(name): return "\(time) fired \(name)"
         case let .note(text): return "\(time) note \(text)"
@@ -125,6 +125,13 @@ private func trace(_ events: some Sequence<Event>) -> [String] {
         case let .deputy(role, person): return "\(time) deputy \(role) \(person)"
         case .reopened: return "\(time) reopened"
         case let .retracted(seq, _, _, _): return "\(time) retracted \(seq)"
+        case let .drafted(statement, audience, version, _): return "\(time) drafted \(statement) \(audience) v\(version)"
+        case let .approved(statement, version, approver): return "\(time) approved \(statement) v\(version) \(approver)"
+        case let .rejected(statement, version, approver, _): return "\(time) rejected \(statement) v\(version) \(approver)"
+        case let .published(statement, version, audience, _): return "\(time) published \(statement) v\(version) \(audience)"
+        case let .updateOverdue(audience, _): return "\(time) update-overdue \(audience)"
+        case let .escalatedUpdate(audience, to): return "\(time) escalated update \(audience) \(to)"
+        case let .informed(who, _, _): return "\(time) informed \(who)"
         }
     }
 }

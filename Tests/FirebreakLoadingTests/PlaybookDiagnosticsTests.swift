@@ -63,7 +63,7 @@ let brokenPlaybooks: [BrokenPlaybook] = [
     .append("a misspelt top-level key", ["sumary: A short summary"], 26, 1,
             "unknown key 'sumary' in the playbook; did you mean 'summary'?"),
     .append("an unknown key with no close match", ["colour: red"], 26, 1,
-            "unknown key 'colour' in the playbook; known keys are 'firebreak', 'id', 'title', 'summary', 'severity', 'roles', 'commander', 'start', 'states', 'on'"),
+            "unknown key 'colour' in the playbook; known keys are 'firebreak', 'id', 'title', 'summary', 'severity', 'language', 'roles', 'commander', 'start', 'states', 'on'"),
     .edit("a flow value cut at a comma",
           [12: "      - { id: check, title: Check the post, then reply, owner: lead, due: 15m }"], 12, 45,
           "unknown key 'then reply' in step 'check'; it looks like the rest of the value of 'title', cut at a comma: quote that value"),

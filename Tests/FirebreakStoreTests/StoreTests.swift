@@ -1,15 +1,21 @@
 import FirebreakCore
 import FirebreakLoading
+import FirebreakPostgres
 import FirebreakStore
 import FirebreakTestSupport
 import Foundation
 import Testing
 
 /// The stores the shared suite runs against: every backend must pass every test of ``StoreTests``.
+/// PostgreSQL runs on the tests' throwaway server, when PostgreSQL is installed.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, memory
+    case sqlite, memory, postgres
 
     var testDescription: String { rawValue }
+
+    /// The backends this machine can test: all, or all but PostgreSQL when it is not installed
+    /// (``PostgresAvailabilityTests`` then shows as skipped, saying why).
+    static let tested: [Backend] = PostgresServer.binaries == nil ? [.sqlite, .memory] : allCases
 
     /// A fresh, empty store; `cleanup` removes what it made.
     func make() async throws -> (store: any IncidentStore, cleanup: @Sendable () -> Void) {
@@ -19,6 +25,9 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             return (try SQLiteStore(path: folder.path("db/fb.sqlite"), create: true), { folder.remove() })
         case .memory:
             return (MemoryStore(), {})
+        case .postgres:
+            let url = try PostgresServer.server().newDatabase()
+            return (try await PostgresStore.connect(try PostgresURL(url, environment: [:])), {})
         }
     }
 }
@@ -59,7 +68,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.tested)
     func openingStoresEventsWithGaplessSequenceAndChainedHashes(_ backend: Backend) async throws {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
@@ -82,7 +91,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(try await store.incident(2) == nil)
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.tested)
     func theStoredPlaybookIsItsTextAndCompiledCopy(_ backend: Backend) async throws {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
@@ -94,7 +103,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(try await store.playbook(hash: String(repeating: "0", count: 64)) == nil)
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.tested)
     func appendUpdatesProjectionAndSnapshotTogether(_ backend: Backend) async throws {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
@@ -112,7 +121,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(Engine(playbook: playbook).replay(try await store.events(of: number).collect().map(\.event)) == record.snapshot)
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.tested)
     func refusedMoveWritesNothing(_ backend: Backend) async throws {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
@@ -124,7 +133,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(try await store.incident(number)?.lastSeq == 4)
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.tested)
     func aDecisionWithNoEventsWritesNothing(_ backend: Backend) async throws {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
@@ -135,7 +144,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(try await store.incident(number) == before)
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.tested)
     func appendingToNoIncidentSaysSo(_ backend: Backend) async throws {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
@@ -145,7 +154,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         await #expect(throws: StoreError.noIncident(number: 7)) { try await store.verify(7) }
     }
 
-    @Test(arguments: Backend.allCases, [
+    @Test(arguments: Backend.tested, [
         "plain", "a\u{0}b", "line one\nline two\r\n", "emoji 🚒 and ‮RTL override", "\u{0}", "quotes \" and \\ backslash", "tab\tand \u{1B}[31mescape",
     ])
     func textRoundTripsByteForByte(_ backend: Backend, text: String) async throws {
@@ -161,7 +170,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(try await store.verify(number).isClean)
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.tested)
     func listKeepsExercisesAndClosedOutUnlessAsked(_ backend: Backend) async throws {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
@@ -182,7 +191,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     /// The stream reads page by page: a log longer than a page comes whole and in order, and
     /// `through` stops it where a record read earlier stood.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.tested)
     func eventsStreamPageByPageAndStopAtThrough(_ backend: Backend) async throws {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
@@ -205,7 +214,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 
     /// Writers of one incident never interleave: parallel appends get gapless numbers and one unbroken chain.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.tested)
     func parallelAppendsStayGaplessAndChained(_ backend: Backend) async throws {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
@@ -222,5 +231,14 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(events.map(\.seq) == Array(1...104))
         #expect(try await store.incident(number)?.lastSeq == 104)
         #expect(try await store.verify(nil).isClean)
+    }
+}
+
+/// Says so, as a skipped test, when the PostgreSQL store cannot be tested here.
+@Suite struct PostgresAvailabilityTests {
+    @Test(.enabled(if: PostgresServer.binaries != nil, Comment(rawValue: PostgresServer.skipReason)))
+    func thePostgresStoreIsTested() throws {
+        _ = try PostgresServer.server()
+        #expect(Backend.tested.contains(.postgres))
     }
 }

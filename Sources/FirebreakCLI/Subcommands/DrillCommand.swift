@@ -23,7 +23,13 @@ struct LoadedScenario {
     static func load(_ name: String, global: GlobalOptions) throws(FirebreakError) -> LoadedScenario {
         var path = name
         if !FileManager.default.fileExists(atPath: path) {
-            let folders = ["Scenarios", ((global.playbookFolder as NSString).deletingLastPathComponent as NSString).appendingPathComponent("Scenarios")]
+            let playbookFolder = global.playbookFolder as NSString
+            var folders = ["Scenarios", (playbookFolder.deletingLastPathComponent as NSString).appendingPathComponent("Scenarios")]
+            // A language folder of playbooks (`Playbooks/nl`) has its scenarios in `Scenarios/nl`: those come first.
+            if let language = Language(rawValue: playbookFolder.lastPathComponent) {
+                let root = (playbookFolder.deletingLastPathComponent as NSString).deletingLastPathComponent as NSString
+                folders.insert(contentsOf: ["Scenarios/\(language.rawValue)", root.appendingPathComponent("Scenarios/\(language.rawValue)")], at: 0)
+            }
             let candidates = folders.flatMap { folder in ["yaml", "yml"].map { (folder as NSString).appendingPathComponent("\(name).\($0)") } }
             guard Identifier.isValid(name), let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
                 throw .missing("no scenario '\(Terminal.oneLine(name))': give a file, or an id of a file in ./Scenarios")
@@ -113,6 +119,7 @@ struct RunDrill: AsyncParsableCommand {
     @Argument(help: "A scenario file, or the id of one in ./Scenarios.") var scenario: String
     @Option(help: "Write the after-action report (Markdown) to this file.") var report: String?
     @Option(help: "A Mustache template for --report instead of the built-in layout.") var template: String?
+    @Option(help: "Output and report in en or nl (default: the playbook's language).") var lang: Language?
     @Flag(help: "JSON for scripts.") var json = false
     @Flag(help: "Exit 1 when an expectation is missed.") var strict = false
     @Flag(help: "Also store the exercise as an incident marked as an exercise.") var record = false
@@ -131,14 +138,14 @@ struct RunDrill: AsyncParsableCommand {
         let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.readTemplate(path) }
         let loaded = try LoadedScenario.load(scenario, global: global)
         let outcome = Simulator(scenario: loaded.scenario, playbook: loaded.playbook).run()
-        let view = ExerciseReport(scenario: loaded.scenario, playbook: loaded.playbook, outcome: outcome)
+        let view = ExerciseReport(scenario: loaded.scenario, playbook: loaded.playbook, outcome: outcome, language: lang)
         Terminal.out(json ? view.json().rendered() : view.text(oneLine: Terminal.oneLine))
         if record {
             let number = try await loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
             Terminal.error("recorded as INC-\(number) (an exercise)")
         }
         if let target {
-            try await ReportOutput.writeExercise(loaded: loaded, outcome: outcome, to: target, templateText: templateText)
+            try await ReportOutput.writeExercise(loaded: loaded, outcome: outcome, to: target, templateText: templateText, language: lang)
         }
         if strict && view.expectationsMet < outcome.expectations.count {
             Terminal.error("firebreak: \(outcome.expectations.count - view.expectationsMet) expectation(s) missed")
@@ -273,7 +280,17 @@ struct StatsView {
             let (low, high) = Statistics.wilson(met, n)
             rows.append(["  " + name(result), percent(Double(met) / Double(n)), "[\(percent(low)), \(percent(high))]"])
         }
-        out += TextTable.render(rows) + "\n\nSteps on time (share of runs in which the step was active)\n"
+        out += TextTable.render(rows) + "\n"
+        let publications = summary.expectations.indices.compactMap { e in summary.publication[e].map { (summary.expectations[e].result, $0) } }
+        if !publications.isEmpty {
+            out += "\nTime from the inject to the first publication after it (median over runs with one)\n"
+            rows = publications.map { result, figure in
+                ["  " + name(result), figure.median.map { DurationText.format(max(60, $0 / 60 * 60)) } ?? "-",
+                 figure.without == 0 ? "published in every run" : "none in \(figure.without) of \(n) runs"]
+            }
+            out += TextTable.render(rows) + "\n"
+        }
+        out += "\nSteps on time (share of runs in which the step was active)\n"
         rows = summary.steps.map { step in
             ["  " + step.id, percent(Double(step.onTime) / Double(step.active)), "active in \(percent(Double(step.active) / Double(n))) of runs"]
         }
@@ -301,13 +318,19 @@ struct StatsView {
         let closes = summary.closeTimes
         return .object([
             ("scenario", .string(scenario.id)), ("runs", .int(n)), ("seed", .string(String(seed))),
-            ("expectations", .array(summary.expectations.map { result, met in
+            ("expectations", .array(summary.expectations.indices.map { e in
+                let (result, met) = summary.expectations[e]
                 let (low, high) = Statistics.wilson(met, n)
-                return .object([
+                var fields: [(String, JSONValue)] = [
                     ("inject", .string(scenario.injects[result.inject].id ?? "inject \(result.inject + 1)")),
                     ("kind", .string(result.expectation.condition.kind)), ("target", .string(result.expectation.condition.target)),
                     ("met", .int(met)), ("share", .double(Double(met) / Double(n))), ("low", .double(low)), ("high", .double(high)),
-                ])
+                ]
+                if let figure = summary.publication[e] {
+                    fields.append(("firstPublicationMedianSeconds", .optional(figure.median)))
+                    fields.append(("runsWithoutPublication", .int(figure.without)))
+                }
+                return .object(fields)
             })),
             ("steps", .array(summary.steps.map { step in
                 .object([("id", .string(step.id)), ("activeRuns", .int(step.active)), ("onTimeRuns", .int(step.onTime)),

@@ -12,6 +12,7 @@ struct Export: AsyncParsableCommand {
     @Option(help: "markdown or json.") var format: ReportFormat = .markdown
     @Option(help: "Write to this file instead of standard output.") var output: String?
     @Option(help: "Render through this Mustache template instead of the built-in layout.") var template: String?
+    @Option(help: "Headings and fixed words in en or nl (default: the playbook's language).") var lang: Language?
     @Flag(help: "Replace an existing --output file even when it is not a previous Firebreak report.") var force = false
 
     enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case markdown, json }
@@ -54,7 +55,7 @@ struct Export: AsyncParsableCommand {
             facts: ReportFacts(
                 reference: record.reference, title: record.snapshot.title, playbook: playbook, playbookHash: record.playbookHash,
                 isExercise: record.isExercise, severity: record.snapshot.severity, assignments: record.snapshot.assignments,
-                zoneOffset: zone, now: now),
+                zoneOffset: zone, now: now, language: lang),
             analysis: analysis, exercise: exercise)
         // Pass 2: the timeline, streamed to the output.
         let events: ((TimelineItem) throws -> Void) async throws -> Void = { body in
@@ -70,6 +71,8 @@ struct Export: AsyncParsableCommand {
         }
     }
 }
+
+extension Language: ExpressibleByArgument {}
 
 /// Writes a report to a file (all or nothing: see ``ReportFile``) or to standard output.
 enum ReportOutput {
@@ -104,7 +107,7 @@ enum ReportOutput {
     }
 
     /// `drill run --report FILE`: the after-action report of a scripted run.
-    static func writeExercise(loaded: LoadedScenario, outcome: Simulator.Outcome, to target: ReportFile, templateText: String?) async throws {
+    static func writeExercise(loaded: LoadedScenario, outcome: Simulator.Outcome, to target: ReportFile, templateText: String?, language: Language?) async throws {
         let now = Clock.now()
         let base = loaded.base(now: now)
         let events = LoadedScenario.shift(outcome.events, by: base)
@@ -116,9 +119,9 @@ enum ReportOutput {
         let hash = HashChain.sha256(loaded.playbookText)
         let report = PostMortem(
             facts: ReportFacts(
-                reference: "EXERCISE", title: outcome.incident.title, playbook: loaded.playbook, playbookHash: hash, isExercise: true,
+                reference: Messages.for(language ?? loaded.playbook.language)("report.exerciseReference"), title: outcome.incident.title, playbook: loaded.playbook, playbookHash: hash, isExercise: true,
                 severity: outcome.incident.severity, assignments: outcome.incident.assignments,
-                zoneOffset: loaded.scenario.start?.offset ?? Clock.offset(at: base), now: now),
+                zoneOffset: loaded.scenario.start?.offset ?? Clock.offset(at: base), now: now, language: language),
             analysis: analysis, exercise: ExerciseContext(scenario: loaded.scenario, base: base, unapplied: unapplied, unappliedAreRefusals: false))
         try await write(to: target) { write in
             try await report.renderMarkdown(template: templateText, events: { body in

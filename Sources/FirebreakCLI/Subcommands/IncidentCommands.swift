@@ -117,12 +117,20 @@ struct Status: AsyncParsableCommand {
     @Flag(help: "JSON for scripts.") var json = false
 
     func run() async throws {
-        let (_, record, playbook) = try await Workspace(global: global).load(incident)
+        let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let now = Clock.now()
         let engine = Engine(playbook: playbook)
         var current = record.snapshot
         let pending = engine.advance(&current, to: now, limit: Engine.timeDrivenLimit)
-        let view = StatusView(reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count)
+        var view = StatusView(reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count)
+        // Statements and informs as the log tells them, with the time-driven events not stored yet.
+        var log = try await StatementCommand.log(record, store: store, playbook: playbook)
+        for event in pending { log.add(event, playbook: playbook) }
+        view.informs = log.informs
+        // An update missed since the last publication to its audience is still to be made.
+        view.missedUpdates = log.missedUpdates.filter { missed in
+            !log.statements.contains { $0.audience == missed.audience && ($0.published?.at ?? .min) > missed.due }
+        }
         Terminal.out(json ? view.json().rendered() : view.text())
     }
 }
@@ -136,6 +144,30 @@ struct StatusView {
     let engine: Engine
     let now: Int
     let pendingEvents: Int
+    var informs: [InformRecord] = []
+    var missedUpdates: [(audience: String, due: Int)] = []
+
+    /// Unpublished statements: id, audience, version, approver roles still to approve (with holders), warnings.
+    var waitingStatements: [(id: String, audience: String, version: Int, missing: [(role: String, holder: String?)], warnings: [String])] {
+        guard let comms = incident.comms else { return [] }
+        return comms.statements.indices.compactMap { s in
+            let statement = comms.statements[s]
+            guard !statement.isPublished else { return nil }
+            let id = StatementID.name(s)
+            let audience = playbook.audiences[statement.audience]
+            let missing = engine.approverHolders(of: s, incident).filter { role in
+                !statement.approvedBy.contains(playbook.tables.roleIndex[role.role] ?? -1)
+            }
+            let warnings = TextCheck.findings(statement.text, avoid: audience.avoid).map { $0.message(statement: id, audience: audience.id) }
+            return (id, audience.id, statement.version, missing, warnings)
+        }
+    }
+
+    /// Per audience with an update due: when.
+    var nextUpdates: [(audience: String, due: Int)] {
+        guard let comms = incident.comms, !incident.isClosed else { return [] }
+        return comms.nextUpdate.indices.compactMap { a in comms.nextUpdate[a] >= 0 ? (playbook.audiences[a].id, comms.nextUpdate[a]) : nil }
+    }
 
     struct Row {
         var step: Step
@@ -194,6 +226,29 @@ struct StatusView {
             }
             out += TextTable.render(table).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
         }
+        let statements = waitingStatements
+        if !statements.isEmpty {
+            out += "\nstatements waiting:\n"
+            for statement in statements {
+                let waiting = statement.missing.isEmpty
+                    ? "approved, ready to publish"
+                    : "waiting for approval from " + statement.missing.map { "\($0.role) (\(t($0.holder ?? "unassigned")))" }.joined(separator: ", ")
+                out += "  \(statement.id) to \(statement.audience), version \(statement.version): \(waiting)\n"
+                for warning in statement.warnings { out += "    warning: \(t(warning))\n" }
+            }
+        }
+        for update in nextUpdates {
+            out += "\nnext update to \(update.audience) due \(Clock.compact(update.due, now: now)) (\(Clock.relative(update.due, from: now)))\n"
+        }
+        for missed in missedUpdates {
+            out += "\n" + Terminal.paint("update to \(missed.audience) OVERDUE", .red) + " since \(Clock.compact(missed.due, now: now)) (\(Clock.relative(missed.due, from: now)))\n"
+        }
+        if !informs.isEmpty {
+            out += "\ninformed:\n"
+            for inform in informs {
+                out += "  \(t(inform.who))" + (inform.via.map { " via \(t($0))" } ?? "") + " \(Clock.compact(inform.at, now: now)) by \(t(inform.actor ?? "?"))\n"
+            }
+        }
         let events = engine.possibleEvents(incident)
         if !events.isEmpty {
             out += "\npossible events:\n"
@@ -223,6 +278,18 @@ struct StatusView {
                     ("deadline", .optional(row.deadline.map(Clock.iso))),
                     ("secondsLeft", .optional(row.deadline.map { $0 - now })),
                 ])
+            })),
+            ("statementsWaiting", .array(waitingStatements.map { statement in
+                .object([
+                    ("id", .string(statement.id)), ("audience", .string(statement.audience)), ("version", .int(statement.version)),
+                    ("waitingFor", .array(statement.missing.map { .object([("role", .string($0.role)), ("person", .optional($0.holder))]) })),
+                    ("warnings", .array(statement.warnings.map(JSONValue.string))),
+                ])
+            })),
+            ("nextUpdates", .array(nextUpdates.map { .object([("audience", .string($0.audience)), ("due", .string(Clock.iso($0.due)))]) })),
+            ("overdueUpdates", .array(missedUpdates.map { .object([("audience", .string($0.audience)), ("due", .string(Clock.iso($0.due)))]) })),
+            ("informed", .array(informs.map { inform in
+                .object([("who", .string(inform.who)), ("via", .optional(inform.via)), ("at", .string(Clock.iso(inform.at))), ("by", .optional(inform.actor))])
             })),
             ("possibleEvents", .array(engine.possibleEvents(incident).map { event in
                 .object([("event", .string(event.event)), ("to", .string(event.to)), ("waitingFor", .array(event.waitingFor.map(JSONValue.string)))])
@@ -375,46 +442,79 @@ struct Timeline: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Flag(help: "JSON for scripts.") var json = false
+    @Option(help: "Words in en or nl (default: the playbook's language); JSON is the same in both.") var lang: Language?
 
     func run() async throws {
         let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let now = Clock.now()
-        var stored: [StoredEvent]
-        // The log as it stood when the record was read, so pending events never repeat a stored number.
-        do { stored = try await store.events(of: record.number, through: record.lastSeq).collect() } catch { throw Workspace.translate(error) }
-        // Time-driven events not stored yet are shown too, as pending.
+        let t = Messages.for(lang ?? playbook.language)
+        // Time-driven events not stored yet are shown too, as pending, numbered after the stored log.
         var current = record.snapshot
-        let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit)
-        var seq = record.lastSeq
-        let pendingStart = stored.count
-        for event in pending {
-            seq += 1
-            stored.append(StoredEvent(incident: record.number, seq: seq, recordedAt: now, event: event, hash: ""))
+        let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit).enumerated().map { index, event in
+            StoredEvent(incident: record.number, seq: record.lastSeq + 1 + index, recordedAt: now, event: event, hash: "")
+        }
+        // The log is read a page at a time (as it stood when the record was read, so pending events
+        // never repeat a stored number) and written as it is read: memory does not grow with the log.
+        func each(_ body: (StoredEvent, _ isStored: Bool) -> Void) async throws(FirebreakError) {
+            do {
+                for try await item in store.events(of: record.number, through: record.lastSeq) { body(item, true) }
+            } catch {
+                throw Workspace.translate(error)
+            }
+            for item in pending { body(item, false) }
+        }
+        var out = ""
+        func flush(_ force: Bool = false) {
+            if force || out.utf8.count >= 1 << 16 {
+                Terminal.write(out)
+                out = ""
+            }
         }
         if json {
-            Terminal.out(JSONValue.array(stored.enumerated().map { index, item in
-                .object([
+            var first = true
+            try await each { item, isStored in
+                out += first ? "[\n  " : ",\n  "
+                first = false
+                JSONValue.object([
                     ("seq", .int(item.seq)), ("at", .string(Clock.iso(item.event.at))), ("recordedAt", .string(Clock.iso(item.recordedAt))),
                     ("actor", .optional(item.event.actor)), ("role", .optional(item.event.role)), ("outsideRole", .bool(item.event.outsideRole)),
-                    ("stored", .bool(index < pendingStart)),
+                    ("stored", .bool(isStored)),
                 ] + EventText.jsonFields(item.event).map { key, value in
                     if key == "began" || key == "due", case .int(let seconds) = value { return (key, .string(Clock.iso(seconds))) }
                     return (key, value)
-                })
-            }).rendered())
+                }).append(to: &out, indent: 1)
+                flush()
+            }
+            out += first ? "[]\n" : "\n]\n"
+            flush(true)
             return
         }
-        var rows = [["#", "AT", "WHO", "WHAT"]]
-        for (index, item) in stored.enumerated() {
-            var who = item.event.actor.map(Terminal.oneLine) ?? "firebreak"
+        func row(_ item: StoredEvent, _ isStored: Bool) -> [String] {
+            var who = item.event.actor.map(Terminal.oneLine) ?? t("cli.system")
             if let role = item.event.role { who += " (\(role))" }
-            if item.event.outsideRole { who += " [outside role]" }
-            var what = Terminal.oneLine(EventText.describe(item.event) { Clock.compact($0, now: now) })
-            if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += "  [logged \(Clock.compact(item.recordedAt, now: now))]" }
-            if index >= pendingStart { what += "  [not stored yet]" }
-            rows.append(["\(item.seq)", Clock.compact(item.event.at, now: now), who, what])
+            if item.event.outsideRole { who += t("drill.outsideRole") }
+            var what = Terminal.oneLine(EventText.describe(item.event, clock: { Clock.compact($0, now: now) }, t))
+            if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += t("cli.logged", ["time": Clock.compact(item.recordedAt, now: now)]) }
+            if !isStored { what += t("cli.notStored") }
+            return ["\(item.seq)", Clock.compact(item.event.at, now: now), who, what]
         }
-        Terminal.out(TextTable.render(rows))
+        // Two passes, as a table needs: the widths of the columns, then the rows.
+        let header = ["#", t("cli.timeline.at"), t("cli.timeline.who"), t("cli.timeline.what")]
+        var widths = header.map(\.count)
+        try await each { item, isStored in
+            for (i, cell) in row(item, isStored).enumerated().dropLast() { widths[i] = max(widths[i], cell.count) }
+        }
+        var lines = 0
+        func write(_ cells: [String]) {
+            if lines > 0 { out += "\n" }
+            lines += 1
+            out += TextTable.line(cells, widths: widths)
+            flush()
+        }
+        write(header)
+        try await each { item, isStored in write(row(item, isStored)) }
+        out += "\n"
+        flush(true)
     }
 }
 

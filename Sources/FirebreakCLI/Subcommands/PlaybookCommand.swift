@@ -47,7 +47,7 @@ struct PlaybookCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "check", 
             abstract: "Check playbook and scenario files.",
-            discussion: "With no path, checks the playbook folder and ./Scenarios. Scenarios are checked against their playbooks.")
+            discussion: "With no path, checks the playbook folder and ./Scenarios, and their language folders (nl, en). Scenarios are checked against their playbooks; those in a language folder against the playbook folder's language folder.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Files or folders to check.") var paths: [String] = []
 
@@ -57,6 +57,13 @@ struct PlaybookCommand: ParsableCommand {
             if targets.isEmpty {
                 targets = [global.playbookFolder]
                 if Files.isDirectory("Scenarios") { targets.append("Scenarios") }
+                // The language folders beside them (`Playbooks/nl`, `Scenarios/nl`).
+                for folder in targets {
+                    for language in Language.allCases {
+                        let sub = (folder as NSString).appendingPathComponent(language.rawValue)
+                        if Files.isDirectory(sub) { targets.append(sub) }
+                    }
+                }
             }
             for path in targets {
                 if Files.isDirectory(path) {
@@ -107,7 +114,7 @@ struct FileChecker {
 
     func check(_ files: [String]) -> Report {
         var report = Report()
-        var playbookIDs: [String: String] = [:]  // id → first file
+        var playbookIDs: [String: String] = [:]  // folder and id → first file
         for path in files {
             let text: String
             do {
@@ -120,15 +127,18 @@ struct FileChecker {
             let diagnostics: [Diagnostic]
             let source = YAMLSource(text)
             if source.isScenario {
+                let library = library(for: path)
                 diagnostics = ScenarioLoader.load(source, fileName: Files.fileName(path), playbooks: { id in try? library.load(id).playbook }).diagnostics
             } else {
                 let result = PlaybookLoader.load(source, fileName: Files.fileName(path))
                 var found = result.diagnostics
                 if let id = result.id {
-                    if let first = playbookIDs[id.value] {
+                    // Unique per folder: `Playbooks/nl/offensive-post.yaml` is the Dutch twin of `Playbooks/offensive-post.yaml`.
+                    let key = (path as NSString).deletingLastPathComponent + "/" + id.value
+                    if let first = playbookIDs[key] {
                         found.append(.error("playbook id '\(id.value)' is already used by '\(first)'; ids are unique in a playbook folder", at: id.location))
                     } else {
-                        playbookIDs[id.value] = path
+                        playbookIDs[key] = path
                     }
                 }
                 diagnostics = found.sortedByLocation()
@@ -138,5 +148,14 @@ struct FileChecker {
             report.warnings += diagnostics.filter { $0.severity == .warning }.count
         }
         return report
+    }
+
+    /// The playbooks a scenario is checked against: a scenario in a language folder (`Scenarios/nl`) uses the
+    /// playbook folder's language folder (`Playbooks/nl`) when the playbook folder is not one already.
+    func library(for scenarioPath: String) -> PlaybookLibrary {
+        let folder = ((scenarioPath as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        guard let language = Language(rawValue: folder), Language(rawValue: (library.folder as NSString).lastPathComponent) == nil else { return library }
+        let twin = (library.folder as NSString).appendingPathComponent(language.rawValue)
+        return Files.isDirectory(twin) ? PlaybookLibrary(folder: twin) : library
     }
 }

@@ -33,8 +33,10 @@ enum Clock {
 
     /// `21:42`, or the short date when not today.
     static func compact(_ seconds: Int, now: Int) -> String {
-        let a = iso(seconds), b = iso(now)
-        return a.prefix(10) == b.prefix(10) ? String(a.dropFirst(11).prefix(5)) : short(seconds)
+        let a = Array(iso(seconds).utf8), b = Array(iso(now).utf8)
+        // `YYYY-MM-DDTHH:MM…`: the same day shows the time alone.
+        let text = a[..<10] == b[..<10] ? a[11..<16] : a[..<10] + [0x20] + a[11..<16]
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// What a `--at` text means.

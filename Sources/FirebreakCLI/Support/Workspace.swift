@@ -1,5 +1,6 @@
 import FirebreakCore
 import FirebreakLoading
+import FirebreakPostgres
 import FirebreakStore
 import Foundation
 
@@ -7,10 +8,18 @@ import Foundation
 struct Workspace {
     let global: GlobalOptions
 
-    /// The store `--db` names; `create` makes a new SQLite file when there is none.
+    /// The store `--db` names: a `postgres://` or `postgresql://` URL is a PostgreSQL server,
+    /// anything else an SQLite file; `create` makes a new SQLite file when there is none.
     func store(create: Bool = false) async throws(FirebreakError) -> any IncidentStore {
+        try await Self.store(global.databasePath, create: create)
+    }
+
+    static func store(_ location: String, create: Bool) async throws(FirebreakError) -> any IncidentStore {
         do {
-            return try SQLiteStore(path: global.databasePath, create: create)
+            if PostgresURL.isURL(location) {
+                return try await PostgresStore.connect(try PostgresURL(location, environment: Console.current.environment))
+            }
+            return try SQLiteStore(path: location, create: create)
         } catch {
             throw Self.translate(error)
         }
@@ -19,7 +28,7 @@ struct Workspace {
     static func translate(_ error: StoreError) -> FirebreakError {
         switch error {
         case .missingDatabase, .noIncident: .missing(error.message)
-        case .busy: .busy(error.message)
+        case .busy, .unavailable: .busy(error.message)
         default: .io(error.message)
         }
     }

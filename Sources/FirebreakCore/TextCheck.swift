@@ -1,0 +1,141 @@
+/// Something in a statement's text that a team should look at before it goes out.
+public struct TextFinding: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable {
+        /// A `[...]` left from a template: publication is refused.
+        case placeholder
+        /// A word that presents a guess as fact: a warning.
+        case speculation
+        /// One of the audience's `avoid` words: a warning.
+        case avoid
+    }
+
+    public var kind: Kind
+    /// The placeholder or the words, as written in the text.
+    public var text: String
+    /// 1-based line of the text where it starts.
+    public var line: Int
+
+    public init(_ kind: Kind, _ text: String, line: Int) {
+        self.kind = kind
+        self.text = text
+        self.line = line
+    }
+
+    /// The finding in words, for statement `statement` to audience `audience`:
+    /// `S1 says 'probably' (line 2): a guess presented as fact`.
+    public func message(statement: String, audience: String) -> String {
+        switch kind {
+        case .placeholder: "\(statement) has placeholder '\(text)' (line \(line)): fill it in before publishing"
+        case .speculation: "\(statement) says '\(text)' (line \(line)): a guess presented as fact"
+        case .avoid: "\(statement) says '\(text)' (line \(line)): a word to avoid for audience '\(audience)'"
+        }
+    }
+}
+
+/// The checks made on every statement text (at each draft, revision and publication): the one place
+/// that says what a placeholder is and which words are warned about. The words are in ``WordLists``.
+public enum TextCheck {
+    /// Everything found in `text`, in text order: placeholders, speculation, and the `avoid` words given.
+    public static func findings(_ text: String, avoid: [String] = []) -> [TextFinding] {
+        var found = placeholders(text).map { TextFinding(.placeholder, $0.text, line: $0.line) }
+        let tokens = words(text)
+        var phrases: [(words: [Substring], kind: TextFinding.Kind)] = []
+        for (_, list) in WordLists.speculation { for phrase in list { phrases.append((split(phrase), .speculation)) } }
+        for phrase in avoid { phrases.append((split(phrase), .avoid)) }
+        var matches: [(start: Int, finding: TextFinding)] = []
+        for (phrase, kind) in phrases where !phrase.isEmpty {
+            var i = 0
+            while i + phrase.count <= tokens.count {
+                if (0..<phrase.count).allSatisfy({ tokens[i + $0].lower == phrase[$0] }) {
+                    let first = tokens[i]
+                    let last = tokens[i + phrase.count - 1]
+                    let written = String(text[first.range.lowerBound..<last.range.upperBound])
+                    if !matches.contains(where: { $0.start == i && $0.finding.kind == kind }) {
+                        matches.append((i, TextFinding(kind, written, line: first.line)))
+                    }
+                    i += phrase.count
+                } else {
+                    i += 1
+                }
+            }
+        }
+        matches.sort { $0.start < $1.start }
+        found += matches.map(\.finding)
+        return found.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
+    }
+
+    /// The `[...]` placeholders of `text`: square brackets around 1 to 40 characters with no bracket inside.
+    public static func placeholders(_ text: String) -> [(text: String, line: Int)] {
+        var result: [(String, Int)] = []
+        var line = 1
+        var index = text.startIndex
+        while index < text.endIndex {
+            let c = text[index]
+            if c == "[" {
+                var end = text.index(after: index)
+                var count = 0
+                var lines = 0
+                while end < text.endIndex, text[end] != "]", text[end] != "[", count <= 40 {
+                    if text[end].isNewline { lines += 1 }
+                    count += 1
+                    end = text.index(after: end)
+                }
+                if end < text.endIndex, text[end] == "]", (1...40).contains(count) {
+                    result.append((String(text[index...end]), line))
+                    line += lines
+                    index = text.index(after: end)
+                    continue
+                }
+            }
+            if c.isNewline { line += 1 }
+            index = text.index(after: index)
+        }
+        return result
+    }
+
+    /// Whether `text` still has a placeholder.
+    public static func hasPlaceholder(_ text: String) -> Bool { !placeholders(text).isEmpty }
+
+    struct Word {
+        var range: Range<String.Index>
+        var lower: Substring
+        var line: Int
+    }
+
+    /// The words of a text: runs of letters, digits and apostrophes inside a word.
+    static func words(_ text: String) -> [Word] {
+        var result: [Word] = []
+        var line = 1
+        var start: String.Index?
+        var index = text.startIndex
+        func close(at end: String.Index) {
+            guard let s = start else { return }
+            var e = end
+            while e > s, text[text.index(before: e)] == "'" || text[text.index(before: e)] == "’" { e = text.index(before: e) }
+            if e > s { result.append(Word(range: s..<e, lower: Substring(text[s..<e].lowercased().replacingApostrophes()), line: line)) }
+            start = nil
+        }
+        while index < text.endIndex {
+            let c = text[index]
+            if c.isLetter || c.isNumber || ((c == "'" || c == "’") && start != nil) {
+                if start == nil { start = index }
+            } else {
+                close(at: index)
+                if c.isNewline { line += 1 }
+            }
+            index = text.index(after: index)
+        }
+        close(at: text.endIndex)
+        return result
+    }
+
+    static func split(_ phrase: String) -> [Substring] {
+        words(phrase).map(\.lower)
+    }
+}
+
+extension String {
+    fileprivate func replacingApostrophes() -> String {
+        contains("’") ? String(map { $0 == "’" ? "'" : $0 }) : self
+    }
+}

@@ -1,0 +1,160 @@
+import FirebreakTestSupport
+import Foundation
+import GRDB
+import Testing
+
+/// The statement and inform commands on ``Fixtures/leakedPhoto``, as a new user would use them.
+@Suite struct StatementCommandTests {
+    /// A sandbox with the leaked-photo playbook in its own folder, and INC-1 opened at 21:00 UTC by anna
+    /// (comms-lead) with noor as legal, marieke as director and ben as account manager.
+    func opened() throws -> Sandbox {
+        let box = try Sandbox()
+        let folder = box.folder.path("playbooks")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Fixtures.leakedPhoto.write(toFile: folder + "/leaked-photo.yaml", atomically: true, encoding: .utf8)
+        let result = try run(box, "open", "leaked-photo", "--title", "Photo from a client shoot leaked", "--assign", "legal=noor",
+                             "--assign", "director=marieke", "--assign", "account=ben", at: "21:00")
+        #expect(result.stdout == "INC-1\n", "\(result.stderr)")
+        return box
+    }
+
+    @discardableResult
+    func run(_ box: Sandbox, _ arguments: String..., as person: String = "anna", at time: String) throws -> CommandResult {
+        var env = box.env(person, now: "2026-05-16T\(time):00Z")
+        env["FIREBREAK_PLAYBOOKS"] = box.folder.path("playbooks")
+        return try Firebreak.run(arguments, environment: env)
+    }
+
+    @Test func aPressStatementFromDraftToPublicationWithAnUpdateFallingOverdue() throws {
+        let box = try opened()
+        defer { box.cleanup() }
+        // Drafted from the template: the id on standard output, the placeholders as warnings.
+        var result = try run(box, "statement", "draft", "INC-1", "press", "--from-step", "holding-statement", at: "21:05")
+        #expect(result.status == 0)
+        #expect(result.stdout == "S1\n")
+        #expect(result.stderr == """
+            firebreak: warning: S1 has placeholder '[name]' (line 1): fill it in before publishing
+            firebreak: warning: S1 has placeholder '[platform]' (line 1): fill it in before publishing
+            firebreak: warning: S1 has placeholder '[time]' (line 2): fill it in before publishing
+
+            """)
+        result = try run(box, "statement", "approve", "INC-1", "S1", as: "noor", at: "21:06")
+        #expect(result.stdout == "INC-1 #8 21:06  'legal' approved S1 version 1\n")
+        try run(box, "statement", "approve", "INC-1", "S1", as: "marieke", at: "21:07")
+        result = try run(box, "statement", "publish", "INC-1", "S1", at: "21:08")
+        #expect(result.status == 1)
+        #expect(result.stderr == "firebreak: error: S1 still has placeholders '[name]', '[platform]', '[time]'; fill them in with 'statement revise' before publishing\n")
+        // Revised: the approvals lapse; the new text gets a warning.
+        result = try run(box, "statement", "revise", "INC-1", "S1", "--text", "A photo from a shoot for a client was shared without consent.\nIt was probably taken on set. We will update by 23:00.", at: "21:10")
+        #expect(result.stdout == "INC-1 #10 21:10  revised S1 for 'press': version 2\n")
+        #expect(result.stderr == "firebreak: warning: S1 says 'probably' (line 2): a guess presented as fact\n")
+        result = try run(box, "statement", "publish", "INC-1", "S1", at: "21:11")
+        #expect(result.status == 1)
+        #expect(result.stderr == "firebreak: error: S1 needs approval from 'legal' (held by noor) and 'director' (held by marieke); approved by nobody yet\n")
+        result = try run(box, "statement", "approve", "INC-1", "S1", as: "ben", at: "21:12")
+        #expect(result.status == 1)
+        #expect(result.stderr == "firebreak: error: 'ben' may not give a verdict on S1: its approvers are 'legal' (held by noor) and 'director' (held by marieke)\n")
+        // The approver sees the warning of what they approve.
+        result = try run(box, "statement", "approve", "INC-1", "S1", as: "noor", at: "21:15")
+        #expect(result.stderr == "firebreak: warning: S1 says 'probably' (line 2): a guess presented as fact\n")
+        result = try run(box, "statement", "approve", "INC-1", "S1", as: "noor", at: "21:16")
+        #expect(result.status == 1)
+        #expect(result.stderr == "firebreak: error: 'legal' already approved version 2 of S1; a role gives one verdict per version\n")
+        // Status while the director's approval is awaited.
+        result = try run(box, "status", "INC-1", at: "21:20")
+        #expect(result.stdout.contains("""
+
+            statements waiting:
+              S1 to press, version 2: waiting for approval from director (marieke)
+                warning: S1 says 'probably' (line 2): a guess presented as fact
+
+            """))
+        try run(box, "statement", "approve", "INC-1", "S1", as: "marieke", at: "21:25")
+        result = try run(box, "statement", "publish", "INC-1", "S1", "--channel", "website", at: "21:30")
+        // tell-client falls due at this instant: the move comes first (a step done at its deadline is on time).
+        #expect(result.stdout == """
+            INC-1 #13 21:30  published S1 version 2 to 'press' via website
+            INC-1 #14 21:30  done 'holding-statement' by publishing S1
+            INC-1 #15 21:30  'tell-client' overdue (due 21:30)
+            INC-1 #16 21:30  'tell-client' escalated to 'comms-lead'
+
+            """)
+        result = try run(box, "statement", "revise", "INC-1", "S1", "--text", "Changed.", at: "21:31")
+        #expect(result.stderr == "firebreak: error: S1 is published and can no longer change; a further message to 'press' is a new statement ('statement draft')\n")
+        result = try run(box, "status", "INC-1", at: "22:10")
+        #expect(result.stdout.contains("\nnext update to press due 22:30 (in 20m)\n"))
+        // The client is told by phone: the inform step is done.
+        result = try run(box, "inform", "INC-1", "client", "--via", "phone", "--note", "Brand director, before the press", as: "ben", at: "22:12")
+        #expect(result.stdout == """
+            INC-1 #17 22:12  informed client via phone: Brand director, before the press
+            INC-1 #18 22:12  done 'tell-client' by the inform
+
+            """)
+        // No update by 22:30: overdue at its due time, escalated to the director.
+        result = try run(box, "status", "INC-1", at: "22:40")
+        #expect(result.stdout.contains("\nupdate to press OVERDUE since 22:30 (10m ago)\n"))
+        #expect(result.stdout.contains("\ninformed:\n  client via phone 22:12 by ben\n"))
+        result = try run(box, "note", "INC-1", "Journalist called again", at: "22:41")
+        #expect(result.stdout == """
+            INC-1 #19 22:30  update to 'press' overdue (due 22:30)
+            INC-1 #20 22:30  update to 'press' escalated to 'director'
+            INC-1 #21 22:41  note: Journalist called again
+
+            """)
+        result = try run(box, "statement", "list", "INC-1", at: "22:42")
+        #expect(result.stdout == """
+            ID  AUDIENCE  VERSION  STATE      WAITING FOR  WARNINGS
+            S1  press     2        published  -            1
+
+            """)
+        result = try run(box, "statement", "show", "INC-1", "S1", at: "22:42")
+        try expectGolden(result.stdout, "statement-show.txt")
+        result = try run(box, "export", "INC-1", at: "22:45")
+        #expect(result.status == 0)
+        try expectGolden(result.stdout, "export-communications.md")
+        result = try run(box, "verify", "INC-1", at: "22:45")
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test func draftNeedsExactlyOneSourceAndAKnownStepTemplate() throws {
+        let box = try opened()
+        defer { box.cleanup() }
+        var result = try run(box, "statement", "draft", "INC-1", "press", at: "21:05")
+        #expect(result.status == 64)
+        #expect(result.stderr == ("firebreak: error: give exactly one of --text, --file and --from-step; see 'firebreak statement draft --help'\n"))
+        result = try run(box, "statement", "draft", "INC-1", "press", "--from-step", "tell-client", at: "21:05")
+        #expect(result.status == 64)
+        #expect(result.stderr == "firebreak: error: step 'tell-client' has no template; steps with a template are 'holding-statement'\n")
+        result = try run(box, "statement", "draft", "INC-1", "pres", "--text", "Hello", at: "21:05")
+        #expect(result.status == 1)
+        #expect(result.stderr == "firebreak: error: no audience 'pres' in this playbook; audiences are 'press', 'client'\n")
+        result = try run(box, "statement", "show", "INC-1", "S9", at: "21:05")
+        #expect(result.status == 66)
+        #expect(result.stderr == "firebreak: error: no statement 'S9': this incident has no statements yet; draft one with 'statement draft'\n")
+        result = try run(box, "statement", "draft", "INC-1", "press", "--file", box.folder.path("missing.txt"), at: "21:05")
+        #expect(result.status == 66)
+    }
+
+    /// `verify` catches a published text changed behind Firebreak's back, and an approval moved to another version.
+    @Test(arguments: [("\"text\":\"Statement one.\"", "\"text\":\"Statement two.\""), ("\"version\":1,\"approver\":\"legal\"", "\"version\":2,\"approver\":\"legal\"")])
+    func verifyCatchesAnEditedStatementEvent(_ edit: (String, String)) throws {
+        let box = try opened()
+        defer { box.cleanup() }
+        try run(box, "statement", "draft", "INC-1", "press", "--text", "Statement one.", at: "21:05")
+        try run(box, "statement", "approve", "INC-1", "S1", as: "noor", at: "21:06")
+        try run(box, "statement", "approve", "INC-1", "S1", as: "marieke", at: "21:07")
+        try run(box, "statement", "publish", "INC-1", "S1", at: "21:08")
+        #expect(try run(box, "verify", at: "21:09").status == 0)
+        let queue = try DatabaseQueue(path: box.db)
+        try queue.write { db in
+            try db.execute(sql: "DROP TRIGGER event_append_only_update")
+            try db.execute(
+                sql: "UPDATE event SET data = CAST(replace(CAST(data AS TEXT), ?, ?) AS BLOB) WHERE instr(CAST(data AS TEXT), ?) > 0",
+                arguments: [edit.0, edit.1, edit.0])
+            #expect(db.changesCount == 1)
+        }
+        let result = try run(box, "verify", at: "21:10")
+        #expect(result.status != 0)
+        #expect((result.stdout + result.stderr).contains("does not match its hash: it was changed after it was recorded"), "\(result.stdout)\(result.stderr)")
+    }
+}

@@ -1,0 +1,56 @@
+import FirebreakCore
+import Testing
+
+@Suite struct TextCheckTests {
+    @Test(arguments: [
+        ("We know a photo of [name] was shared.", ["[name]"]),
+        ("Two: [a] and [time of the update].\nThird on line two: [x]", ["[a]", "[time of the update]", "[x]"]),
+        ("Empty [] is none; nested [[x]] counts the inner one", ["[x]"]),
+        ("[\(String(repeating: "a", count: 40))] is one, [\(String(repeating: "b", count: 41))] is not", ["[\(String(repeating: "a", count: 40))]"]),
+        ("No brackets at all", []),
+        ("An open [bracket never closed", []),
+    ])
+    func placeholdersAreBracketsAroundOneToFortyCharacters(_ text: String, _ expected: [String]) {
+        #expect(TextCheck.placeholders(text).map(\.text) == expected)
+        #expect(TextCheck.hasPlaceholder(text) == !expected.isEmpty)
+    }
+
+    @Test func findingsAreInTextOrderWithTheirLinesAndSayWhatIsWrong() {
+        let text = "We will update you at [time].\nIt was Probably an accident;\nthe employee must\nhave been FIRED. Het lijkt erop dat het vast klopt."
+        let findings = TextCheck.findings(text, avoid: ["fired", "suspended"])
+        #expect(findings == [
+            TextFinding(.placeholder, "[time]", line: 1),
+            TextFinding(.speculation, "Probably", line: 2),
+            TextFinding(.speculation, "must\nhave", line: 3),
+            TextFinding(.avoid, "FIRED", line: 4),
+            TextFinding(.speculation, "lijkt erop", line: 4),
+            TextFinding(.speculation, "vast", line: 4),
+        ])
+        #expect(findings.map { $0.message(statement: "S1", audience: "press") } == [
+            "S1 has placeholder '[time]' (line 1): fill it in before publishing",
+            "S1 says 'Probably' (line 2): a guess presented as fact",
+            "S1 says 'must\nhave' (line 3): a guess presented as fact",
+            "S1 says 'FIRED' (line 4): a word to avoid for audience 'press'",
+            "S1 says 'lijkt erop' (line 4): a guess presented as fact",
+            "S1 says 'vast' (line 4): a guess presented as fact",
+        ])
+    }
+
+    @Test(arguments: ["It is unlikely to spread.", "Assuredly not; surelyness is no word.", "We believed it then.", "The client's vastness"])
+    func onlyWholeWordsMatch(_ text: String) {
+        #expect(TextCheck.findings(text) == [])
+    }
+
+    @Test func everyListedWordOfBothLanguagesIsFound() {
+        for (_, words) in WordLists.speculation {
+            for word in words {
+                #expect(TextCheck.findings("Dit is \(word.uppercased()) zo.").map(\.kind) == [.speculation], "\(word)")
+            }
+        }
+        #expect(WordLists.speculation.map(\.language) == ["en", "nl"])
+    }
+
+    @Test func avoidWordsMayBePhrasesAndApostrophesStayInsideWords() {
+        #expect(TextCheck.findings("He was let go. It's the employee's post.", avoid: ["let go", "employee's"]).map(\.text) == ["let go", "employee's"])
+    }
+}
