@@ -36,7 +36,10 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         let hostPart = isSocket ? "" : (host.contains(":") ? "[\(host)]" : host)
         var text = "postgresql://\(Self.encode(user))@\(hostPart):\(port)/\(Self.encode(database))"
-        if isSocket { text += "?host=\(Self.encode(host))" }
+        var parameters: [String] = []
+        if isSocket { parameters.append("host=\(Self.encode(host))") }
+        if sslMode != .prefer { parameters.append("sslmode=\(sslMode.rawValue)") }
+        if !parameters.isEmpty { text += "?" + parameters.joined(separator: "&") }
         return text
     }
 

@@ -14,8 +14,9 @@ import Testing
         #expect(opened.stderr == "")
     }
 
-    @Test func walkAnIncidentToItsEndWithSeveralPeople() throws {
-        let box = try Sandbox()
+    @Test(arguments: StoreKind.tested)
+    func walkAnIncidentToItsEndWithSeveralPeople(_ store: StoreKind) throws {
+        let box = try Sandbox(store)
         defer { box.cleanup() }
         try openIncident(box)
         var result = try box.run("done", "INC-1", "capture-post", as: "sem", now: "2026-05-16T23:14:00+02:00")
@@ -69,7 +70,7 @@ import Testing
         #expect(result.stdout.hasPrefix("ok: 1 incident, "))
     }
 
-    @Test(arguments: [
+    @Test(arguments: StoreKind.tested, [
         (["done", "INC-1", "capture-post", "--choice", "x"], 1, "firebreak: error: step 'capture-post' is not a decision; it takes no choice\n"),
         (["done", "INC-1", "assess-post", "--choice", "escalate"], 1, "firebreak: error: step 'assess-post' needs 'capture-post', 'holding-line' done or skipped first\n"),
         (["fire", "INC-1", "resolved"], 1, "firebreak: error: event 'resolved' is not possible in state 'triage'; possible events are 'escalate', 'dismiss', 'story-published'\n"),
@@ -80,8 +81,9 @@ import Testing
         (["note", "INC-1", "x", "--at", "2026-05-16T23:40:00+02:00"], 64, "firebreak: error: --at 2026-05-16T21:40:00Z is in the future; it records when something already happened\n"),
         (["note", "INC-1", "x", "--at", "-1h"], 64, "firebreak: error: --at 2026-05-16T20:30:00Z is before the incident began (--began 2026-05-16T21:05:00Z); nothing of it can have happened earlier\n"),
     ] as [([String], Int32, String)])
-    func refusalsAndMisuseHaveTheirExitCodeAndOneLine(arguments: [String], status: Int32, message: String) throws {
-        let box = try Sandbox()
+    func refusalsAndMisuseHaveTheirExitCodeAndOneLine(store: StoreKind, testCase: ([String], Int32, String)) throws {
+        let (arguments, status, message) = testCase
+        let box = try Sandbox(store)
         defer { box.cleanup() }
         try openIncident(box)
         let result = try Firebreak.run(arguments, environment: box.env("anna"))
@@ -90,8 +92,9 @@ import Testing
         #expect(result.stdout == "")
     }
 
-    @Test func onlyTheCommanderMayCloseOrAssign() throws {
-        let box = try Sandbox()
+    @Test(arguments: StoreKind.tested)
+    func onlyTheCommanderMayCloseOrAssign(_ store: StoreKind) throws {
+        let box = try Sandbox(store)
         defer { box.cleanup() }
         try openIncident(box)
         var result = try box.run("close", "INC-1", "--reason", "done", as: "sem")
@@ -107,8 +110,9 @@ import Testing
         #expect(result.status == 0)
     }
 
-    @Test func openerGivesCommandAwayWithAssign() throws {
-        let box = try Sandbox()
+    @Test(arguments: StoreKind.tested)
+    func openerGivesCommandAwayWithAssign(_ store: StoreKind) throws {
+        let box = try Sandbox(store)
         defer { box.cleanup() }
         let result = try box.run("open", "offensive-post", "--title", "T", "--assign", "comms-lead=marieke", as: "anna")
         #expect(result.status == 0)
@@ -117,8 +121,9 @@ import Testing
         #expect((json["assignments"] as? [String: String])?["comms-lead"] == "marieke")
     }
 
-    @Test func backdatedMoveKeepsBothTimes() throws {
-        let box = try Sandbox()
+    @Test(arguments: StoreKind.tested)
+    func backdatedMoveKeepsBothTimes(_ store: StoreKind) throws {
+        let box = try Sandbox(store)
         defer { box.cleanup() }
         try openIncident(box)
         try box.run("done", "INC-1", "capture-post", "--at", "-15m", as: "sem", now: "2026-05-16T23:40:00+02:00")

@@ -78,8 +78,8 @@ import Testing
         #expect(result.status == 0)
         let ids = result.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: " ")[0]) }
         #expect(ids == [
-            "leaked-product-photo", "offensive-post", "official-account-post", "online-discussion", "personal-data-breach", "premature-speculation",
-            "price-sensitive-leak",
+            "executive-market-post", "hateful-post-dismissal", "leaked-product-photo", "offensive-post", "official-account-post", "online-discussion",
+            "partner-misstep", "personal-data-breach", "photo-shoot-leak", "premature-speculation", "price-sensitive-leak",
         ])
     }
 
@@ -99,7 +99,7 @@ import Testing
     @Test func unknownPlaybookIsExit66WithTheKnownOnes() throws {
         let result = try Firebreak.run(["playbook", "show", "nope"])
         #expect(result.status == 66)
-        #expect(result.stderr.hasPrefix("firebreak: error: no playbook 'nope' in 'Playbooks'; playbooks there are 'leaked-product-photo', "))
+        #expect(result.stderr.hasPrefix("firebreak: error: no playbook 'nope' in 'Playbooks'; playbooks there are 'executive-market-post', 'hateful-post-dismissal', 'leaked-product-photo', "))
     }
 
     @Test func usageErrorIsExit64() throws {

@@ -3,14 +3,30 @@ import FirebreakTestSupport
 import Foundation
 import Testing
 
+/// The stores the incident command tests run against: SQLite, and PostgreSQL on the tests'
+/// throwaway server when PostgreSQL is installed (else `PostgresAvailabilityTests` shows as skipped).
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    static let tested: [StoreKind] = PostgresServer.binaries == nil ? [.sqlite] : allCases
+}
+
 /// A fresh database per test and a fixed clock, so outputs are exact.
 struct Sandbox {
     let folder: TemporaryFolder
     var now = "2026-05-16T23:30:00+02:00"
+    /// What `--db` is: the SQLite file in the folder, or a new database on the test server.
+    let db: String
 
-    init() throws { folder = try TemporaryFolder() }
-
-    var db: String { folder.path("fb.sqlite") }
+    init(_ kind: StoreKind = .sqlite) throws {
+        folder = try TemporaryFolder()
+        switch kind {
+        case .sqlite: db = folder.path("fb.sqlite")
+        case .postgres: db = try PostgresServer.server().newDatabase()
+        }
+    }
 
     func env(_ person: String? = nil, now: String? = nil) -> [String: String] {
         var env = ["FIREBREAK_DB": db, "FIREBREAK_NOW": now ?? self.now]
