@@ -9,7 +9,7 @@ public struct Firebreak: AsyncParsableCommand {
         version: "1.0.0",
         subcommands: [
             PlaybookCommand.self, Open.self, ListIncidents.self, Status.self, Assign.self, Done.self, Skip.self, Fire.self,
-            Note.self, Close.self, StatementCommand.self, Inform.self, Timeline.self, Verify.self, Export.self, Drill.self,
+            Note.self, Close.self, Reopen.self, Retract.self, StatementCommand.self, Inform.self, Timeline.self, Verify.self, Export.self, Drill.self,
         ]
     )
 

@@ -17,6 +17,9 @@ public struct IncidentAnalysis: Sendable, Equatable {
         public var actor: String?
         public var outsideRole = false
         public var overdue = false
+        /// Who held or deputised for the owner role when the step fell overdue (the holder first):
+        /// the overdue and its escalation are theirs, whoever holds the role later.
+        public var overdueUnder: [String] = []
         public var escalated = false
         public var isOptional = false
         /// A standing duty (its `state` is empty): active from opening to close.
@@ -53,6 +56,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
     }
 
     public var steps: [StepRound] = []
+    /// Everyone who held a role or deputised for it during the incident, in the order they were given it.
+    public var roleHolders: [(role: String, person: String, deputy: Bool, at: Int)] = []
     public var visits: [StateVisit] = []
     public var decisions: [Decision] = []
     /// milestone name → first time reached.
@@ -171,7 +176,13 @@ public struct IncidentAnalysis: Sendable, Equatable {
             if firstActionAt == nil, event.actor != nil { firstActionAt = event.at }
         case let .overdue(step, _):
             overdueCount += 1
-            if let i = currentIndex(step) { steps[i].overdue = true }
+            if let i = currentIndex(step) {
+                steps[i].overdue = true
+                if let incident {
+                    let owner = steps[i].owner
+                    steps[i].overdueUnder = [incident.assignments[owner]].compactMap { $0 } + incident.deputies(of: owner)
+                }
+            }
         case let .escalated(step, _):
             escalationCount += 1
             if let i = currentIndex(step) { steps[i].escalated = true }
@@ -179,9 +190,25 @@ public struct IncidentAnalysis: Sendable, Equatable {
             closedAt = event.at
             if let last = visits.indices.last, visits[last].leftAt == nil { visits[last].leftAt = event.at }
             if forced { forcedClose = (reason ?? "", event.actor) }
+        case .reopened:
+            closedAt = nil
+            forcedClose = nil
+        case let .retracted(_, _, step, reopened):
+            if reopened, let step, let i = currentIndex(step) {
+                steps[i].doneAt = nil
+                steps[i].skippedAt = nil
+                steps[i].skipReason = nil
+                steps[i].choice = nil
+                steps[i].actor = nil
+                steps[i].outsideRole = false
+            }
+        case let .assigned(role, person):
+            if !roleHolders.contains(where: { $0.role == role && $0.person == person && !$0.deputy }) { roleHolders.append((role, person, false, event.at)) }
+        case let .deputy(role, person):
+            roleHolders.append((role, person, true, event.at))
         case .escalatedUpdate:
             escalationCount += 1
-        case .assigned, .timer, .inject, .refused, .drafted, .approved, .rejected, .published, .updateOverdue, .informed:
+        case .timer, .inject, .refused, .drafted, .approved, .rejected, .published, .updateOverdue, .informed:
             break
         }
     }

@@ -19,6 +19,29 @@ public enum Command: Sendable, Equatable {
     case publish(statement: StatementName, channel: String? = nil)
     /// Someone was told; completes the steps that `informs` them.
     case inform(who: String, via: String? = nil, note: String? = nil)
+    /// Add a deputy to a role: someone who acts in it besides its holder.
+    case deputy(role: String, person: String)
+    /// Open a closed incident again, in `state`: the state it closed from (see ``Engine/stateClosedFrom(_:)``).
+    case reopen(reason: String, state: String)
+    /// Declare an entry of the log a mistake (see ``Engine/retractable(_:in:)``).
+    case retract(RetractedEntry, reason: String)
+}
+
+/// An entry of an incident's log that someone asks to retract, as the log shows it.
+public struct RetractedEntry: Sendable, Equatable {
+    public var seq: Int
+    public var event: Event
+    /// Already retracted by an earlier `retracted`.
+    public var isRetracted: Bool
+    /// No state was entered since the entry: a retracted done or skip opens its step again.
+    public var isCurrent: Bool
+
+    public init(seq: Int, event: Event, isRetracted: Bool, isCurrent: Bool) {
+        self.seq = seq
+        self.event = event
+        self.isRetracted = isRetracted
+        self.isCurrent = isCurrent
+    }
 }
 
 /// A command compiled against a playbook's tables: every name an index (-1: the playbook has no such name).
@@ -31,6 +54,10 @@ public enum Move: Sendable, Equatable {
     /// `step`: the step the note is about, -1 for none.
     case note(text: String, step: Int32 = -1)
     case close(reason: String)
+    case deputy(role: Int32, person: String)
+    case reopen(reason: String, state: Int32)
+    /// `step`: the step of a retracted done or skip (-1: none).
+    case retract(RetractedEntry, step: Int32, reason: String)
     case draft(audience: Int32, text: String?)
     case revise(statement: StatementRef, text: String)
     /// `role`: the acting approver role; -1 to work it out from the roles the actor holds; -2 a role the playbook does not have.
@@ -57,6 +84,16 @@ public enum Rejection: Error, Sendable, Equatable {
     case notCommander
     case unknownRole
     case emptyText
+    /// The event is an option's event of this open decision step of the current state.
+    case decidedBy(event: Int32, step: Int32)
+    /// The route may be fired only by a holder or deputy of its `by` roles.
+    case notAllowedToFire(event: Int32, route: Int32)
+    case notClosed
+    case unknownState
+    case alreadyRetracted
+    case notRetractable
+    case notYourEntry
+    case alreadyActs
     case unknownAudience
     case unknownStatement
     /// The audience has no unpublished statement.
@@ -72,6 +109,14 @@ public enum Rejection: Error, Sendable, Equatable {
 
 /// A move the engine refused, saying what was asked, in which state, and what is possible instead.
 public enum Refusal: Error, Equatable, Sendable {
+    /// The refusal with the incident's id put into the command it suggests.
+    public func naming(_ reference: String) -> Refusal {
+        if case let .decidedBy(event, step, owner, option, _) = self {
+            return .decidedBy(event: event, step: step, owner: owner, option: option, incident: reference)
+        }
+        return self
+    }
+
     case incidentClosed
     case unknownStep(step: String, state: String, active: [String])
     case stepNotActive(step: String, stepState: String, state: String, active: [String])
@@ -87,6 +132,16 @@ public enum Refusal: Error, Equatable, Sendable {
     case emptyText(what: String)
     /// Timers keep moving the incident with nobody acting: more time-driven events are due than one move may record.
     case runawayTimers(limit: Int)
+    /// `incident` is the id to put in the command, `INC` until the caller names it (``naming(_:)``).
+    case decidedBy(event: String, step: String, owner: String, option: String, incident: String)
+    /// `byGiven`: the transition's own `by`, else the commander-only rule of a final transition.
+    case notAllowedToFire(event: String, roles: [String], holders: [String], person: String, byGiven: Bool)
+    case notClosed
+    case unknownState(state: String)
+    case alreadyRetracted(seq: Int)
+    case notRetractable(seq: Int, kind: String)
+    case notYourEntry(seq: Int, recordedBy: String, person: String, commanderRole: String, holder: String?)
+    case alreadyActs(role: String, person: String, how: String)
     case unknownAudience(audience: String, audiences: [String])
     case unknownStatement(statement: String, statements: [String])
     case noDraft(audience: String)
@@ -103,7 +158,7 @@ public enum Refusal: Error, Equatable, Sendable {
     public var message: String {
         switch self {
         case .incidentClosed:
-            "the incident is closed; only notes can be added"
+            "the incident is closed; only notes and retractions can be added, or it can be reopened"
         case let .unknownStep(step, state, active):
             "no step '\(step)' in this playbook; active steps in state '\(state)' are \(quotedList(active))"
         case let .stepNotActive(step, stepState, state, active):
@@ -124,6 +179,25 @@ public enum Refusal: Error, Equatable, Sendable {
             "'\(event)' needs steps \(quotedList(required)) done; still open: \(quotedList(open))"
         case let .notCommander(action, person, role, holder):
             "only the commander ('\(role)', held by '\(holder ?? "nobody")') may \(action); '\(person)' does not hold that role"
+        case let .decidedBy(event, step, owner, option, incident):
+            "'\(event)' is decided by step '\(step)' (owner \(owner)): firebreak done \(incident) \(step) --choice \(option)"
+        case let .notAllowedToFire(event, roles, holders, person, byGiven):
+            (byGiven
+                ? "only a holder or deputy of \(quotedList(roles)) may fire '\(event)'"
+                : "'\(event)' closes the incident, so only the commander ('\(roles.first ?? "")') or a deputy may fire it")
+                + "; '\(person)' is neither" + (holders.isEmpty ? "; assign the role first" : ": ask \(quotedList(holders))")
+        case .notClosed:
+            "the incident is open; only a closed incident can be reopened"
+        case let .unknownState(state):
+            "the incident cannot be reopened in state '\(state)'"
+        case let .alreadyRetracted(seq):
+            "entry #\(seq) is already retracted"
+        case let .notRetractable(seq, kind):
+            "entry #\(seq) is '\(kind)', which cannot be retracted; a note, done or skip can"
+        case let .notYourEntry(seq, recordedBy, person, role, holder):
+            "only '\(recordedBy)', who recorded entry #\(seq), or the commander ('\(role)', held by '\(holder ?? "nobody")') or a deputy may retract it; '\(person)' is neither"
+        case let .alreadyActs(role, person, how):
+            "'\(person)' already \(how) role '\(role)'"
         case let .unknownRole(role, roles):
             "no role '\(role)' in this playbook; roles are \(quotedList(roles))"
         case let .emptyText(what):
@@ -186,6 +260,10 @@ public struct EngineEvent: Sendable, Equatable {
     public enum Body: Sendable, Equatable {
         case opened(severity: IncidentSeverity, began: Int?)
         case assigned(role: Int32)
+        case deputy(role: Int32)
+        case reopened
+        /// `step`: the step of a retracted done or skip (-1: none); `reopen`: it opens again.
+        case retracted(seq: Int, step: Int32, reopen: Bool)
         /// `from` and `event` are -1 when opening; `event` is -1 for a timer.
         case entered(state: Int32, from: Int32, event: Int32, round: Int32)
         /// `via`: -1 a `done`; a statement's index when its publication completed the step; -2 an inform.
@@ -376,6 +454,15 @@ public struct Engine: Sendable {
         case let .fire(event): return .fire(event: tables.eventIndex[event] ?? -1)
         case let .note(text, step): return .note(text: text, step: step.map { stepIndex($0) } ?? -1)
         case let .close(reason): return .close(reason: reason)
+        case let .deputy(role, person): return .deputy(role: tables.roleIndex[role] ?? -1, person: person)
+        case let .reopen(reason, state): return .reopen(reason: reason, state: playbook.stateIndex[state].map(Int32.init) ?? -1)
+        case let .retract(entry, reason):
+            var step: Int32 = -1
+            switch entry.event.body {
+            case let .done(id, _, _, _), let .skipped(id, _): step = stepIndex(id)
+            default: break
+            }
+            return .retract(entry, step: step, reason: reason)
         case let .draft(audience, text): return .draft(audience: tables.audienceIndex[audience] ?? -1, text: text)
         case let .revise(statement, text): return .revise(statement: ref(statement), text: text)
         case let .approve(statement, role): return .approve(statement: ref(statement), role: role.map { tables.roleIndex[$0] ?? -2 } ?? -1)
@@ -401,19 +488,33 @@ public struct Engine: Sendable {
     // MARK: Moves by index
 
     /// Checks a move and, when it is allowed, reports its events to `sink`; `actor` nil for the
-    /// outside world (an exercise inject), which acts in no role.
-    public func perform<S: EngineSink>(_ move: Move, by actor: String?, at: Int, on incident: inout Incident, sink: inout S) throws(Rejection) {
+    /// outside world (an exercise inject), which acts in no role and is bound by none of the rules
+    /// of who may fire what. `acting`: in an exercise, the role the action is played in; authority
+    /// then goes by that role, not by the person cast in it (-1: by the person, as for incidents).
+    public func perform<S: EngineSink>(
+        _ move: Move, by actor: String?, as acting: Int32 = -1, at: Int, on incident: inout Incident, sink: inout S
+    ) throws(Rejection) {
         if incident.isClosed {
-            guard case .note = move else { throw .closed }
+            switch move {
+            case .note, .reopen, .retract: break
+            default: throw .closed
+            }
         }
         // Who acted is checked below where it matters; it is carried in the events only for a sink that keeps a record.
         let recorded = S.keepsRecord ? actor : nil
         switch move {
         case let .assign(role, person):
-            try requireCommander(actor, incident)
+            try requireCommander(actor, acting, incident, orEscalationFor: role)
             guard role >= 0 else { throw .unknownRole }
             guard !person.isEmpty else { throw .emptyText }
-            emit(EngineEvent(at: at, role: tables.commander, .assigned(role: role)), EventWords(actor: actor, text: person), &incident, &sink)
+            emit(EngineEvent(at: at, role: commandRole(actor, acting, incident), .assigned(role: role)), EventWords(actor: actor, text: person), &incident, &sink)
+
+        case let .deputy(role, person):
+            try requireCommander(actor, acting, incident, orEscalationFor: role)
+            guard role >= 0 else { throw .unknownRole }
+            guard !person.isEmpty else { throw .emptyText }
+            if incident.acts(in: tables.roleNames[Int(role)], person) { throw .alreadyActs }
+            emit(EngineEvent(at: at, role: commandRole(actor, acting, incident), .deputy(role: role)), EventWords(actor: actor, text: person), &incident, &sink)
 
         case let .done(g, option, note):
             try requireActive(g, incident)
@@ -431,6 +532,7 @@ public struct Engine: Sendable {
             case (false, _): event = options[Int(option)]
             }
             // A decision fires its event as one move: check the event (with this step settled) before recording anything.
+            // Whoever completes the decision decides its event: `by` and the commander-only rule do not apply.
             var route = -1
             if event >= 0 {
                 route = try fireable(event, in: incident, settling: step)
@@ -439,8 +541,8 @@ public struct Engine: Sendable {
             var outside = false
             if S.keepsRecord, let actor {
                 let owner = tables.stepOwner[step]
-                let holds = owner >= 0 && incident.assignments[tables.roleNames[Int(owner)]] == actor
-                role = holds ? owner : acting(actor, incident)
+                let holds = owner >= 0 && incident.acts(in: tables.roleNames[Int(owner)], actor)
+                role = holds ? owner : self.acting(actor, incident)
                 outside = !holds
             }
             emit(EngineEvent(at: at, role: role, outsideRole: outside, .done(step: g, option: option)), words(recorded, S.keepsRecord ? note : nil), &incident, &sink)
@@ -456,34 +558,65 @@ public struct Engine: Sendable {
             var outside = false
             if S.keepsRecord, let actor {
                 let owner = tables.stepOwner[Int(g)]
-                let holds = owner >= 0 && incident.assignments[tables.roleNames[Int(owner)]] == actor
-                role = holds ? owner : acting(actor, incident)
+                let holds = owner >= 0 && incident.acts(in: tables.roleNames[Int(owner)], actor)
+                role = holds ? owner : self.acting(actor, incident)
                 outside = !holds
             }
             emit(EngineEvent(at: at, role: role, outsideRole: outside, .skipped(step: g)), words(recorded, S.keepsRecord ? reason : nil), &incident, &sink)
 
         case let .fire(event):
+            if actor != nil || acting >= 0 {
+                try mayFire(event, actor, acting, incident)
+            }
             let route = try fireable(event, in: incident, settling: -1)
-            let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
+            let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             emit(EngineEvent(at: at, role: role, .fired(event: event)), words(recorded, nil), &incident, &sink)
             enter(tables.routes[route].target, from: Int32(incident.state), by: event, at: at, actor: recorded, &incident, &sink)
 
         case let .note(text, step):
             guard !text.isEmpty else { throw .emptyText }
-            let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
+            let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             emit(EngineEvent(at: at, role: role, .note(step: max(-1, step))), words(recorded, S.keepsRecord ? text : nil), &incident, &sink)
 
         case let .close(reason):
-            try requireCommander(actor, incident)
+            try requireCommander(actor, acting, incident)
             guard !reason.isEmpty else { throw .emptyText }
             emit(EngineEvent(at: at, role: tables.commander, .closed(forced: true)), EventWords(actor: actor, text: reason), &incident, &sink)
 
+        case let .reopen(reason, state):
+            guard incident.isClosed else { throw .notClosed }
+            try requireCommander(actor, acting, incident, orEscalationFor: tables.commander)
+            guard state >= 0, Int(state) < tables.isFinal.count, !tables.isFinal[Int(state)] else { throw .unknownState }
+            guard !reason.isEmpty else { throw .emptyText }
+            emit(EngineEvent(at: at, role: commandRole(actor, acting, incident), .reopened), EventWords(actor: actor, text: reason), &incident, &sink)
+            // Entered from nowhere, like the opening: neither an event nor a timer led there.
+            enter(state, from: -1, by: -1, at: at, actor: recorded, &incident, &sink)
+
+        case let .retract(entry, step, reason):
+            if entry.isRetracted { throw .alreadyRetracted }
+            switch entry.event.body {
+            case .note, .done, .skipped: break
+            default: throw .notRetractable
+            }
+            let mine = actor != nil && entry.event.actor == actor
+            if !mine {
+                do throws(Rejection) { try requireCommander(actor, acting, incident) } catch { throw .notYourEntry }
+            }
+            guard !reason.isEmpty else { throw .emptyText }
+            // The step opens again only in the round it was settled in, and only while the incident is open.
+            var reopen = false
+            // A standing duty is settled once per incident, so it opens again whatever state the incident is in.
+            if step >= 0, !incident.isClosed, entry.isCurrent || Int(step) >= tables.dutyBase {
+                reopen = incident.progress(of: Int(step), tables)?.isSettled ?? false
+            }
+            let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
+            emit(EngineEvent(at: at, role: role, .retracted(seq: entry.seq, step: step, reopen: reopen)), EventWords(actor: actor, text: reason), &incident, &sink)
         case let .draft(audience, given):
             guard audience >= 0 else { throw .unknownAudience }
             let text = given ?? draftText(audience, incident)
             guard !isBlank(text) else { throw .emptyText }
             let statement = Int32(incident.comms?.statements.count ?? 0)
-            let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
+            let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             // The text is always passed: the fold keeps the current text of every statement.
             emit(EngineEvent(at: at, role: role, .drafted(statement: statement, audience: audience, version: 1)), EventWords(actor: recorded, text: text), &incident, &sink)
 
@@ -491,7 +624,7 @@ public struct Engine: Sendable {
             let s = try unpublished(ref, incident)
             guard !isBlank(text) else { throw .emptyText }
             let current = incident.comms!.statements[s]
-            let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
+            let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             emit(EngineEvent(at: at, role: role, .drafted(statement: Int32(s), audience: Int32(current.audience), version: Int32(current.version + 1))),
                  EventWords(actor: recorded, text: text), &incident, &sink)
 
@@ -517,7 +650,7 @@ public struct Engine: Sendable {
             }
             if statement.hasPlaceholders { throw .placeholders(statement: Int32(s)) }
             let completing = settleable(incident, audience: Int32(statement.audience))
-            let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
+            let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             emit(EngineEvent(at: at, role: role, .published(statement: Int32(s), version: Int32(statement.version), audience: Int32(statement.audience))),
                  words(recorded, S.keepsRecord ? channel : nil), &incident, &sink)
             complete(completing, via: Int32(s), by: actor, at: at, &incident, &sink)
@@ -525,7 +658,7 @@ public struct Engine: Sendable {
         case let .inform(who, index, via, note):
             guard !isBlank(who) else { throw .emptyText }
             let completing = index >= 0 && Int(index) < tables.informNames.count ? settleable(incident, inform: index) : []
-            let role = S.keepsRecord ? actor.map { acting($0, incident) } ?? -1 : -1
+            let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             emit(EngineEvent(at: at, role: role, .informed(who: index)),
                  S.keepsRecord ? EventWords(actor: recorded, text: who, via: via, note: note) : .none, &incident, &sink)
             complete(completing, via: -2, by: actor, at: at, &incident, &sink)
@@ -577,10 +710,10 @@ public struct Engine: Sendable {
         throw .verdictGiven(statement: Int32(s), role: first)
     }
 
-    /// Whether `actor` may act in `role`: holds it. (Deputies: the one place to add them.)
+    /// Whether `actor` may act in `role`: holds it or deputises for it (a deputy acts in the role and may approve for it).
     @inline(__always)
     func acts(_ actor: String, in role: Int32, _ incident: Incident) -> Bool {
-        role >= 0 && incident.assignments[tables.roleNames[Int(role)]] == actor
+        role >= 0 && incident.acts(in: tables.roleNames[Int(role)], actor)
     }
 
     /// The active, open steps that `matches` selects whose `needs` are settled, as the incident stands before anything is completed.
@@ -619,15 +752,59 @@ public struct Engine: Sendable {
         actor == nil && text == nil ? .none : EventWords(actor: actor, text: text)
     }
 
-    /// The role a person acts in when they are not a step's owner: commander first, else the first role they hold.
+    /// The role a person acts in when they are not a step's owner: commander first (holder, then
+    /// deputy), else the first role they hold, else the first they deputise for.
     func acting(_ actor: String, _ incident: Incident) -> Int32 {
-        if incident.assignments[storage.playbook.commander] == actor { return tables.commander }
+        if incident.acts(in: storage.playbook.commander, actor) { return tables.commander }
         for (index, name) in tables.roleNames.enumerated() where incident.assignments[name] == actor { return Int32(index) }
+        for (index, name) in tables.roleNames.enumerated() where incident.deputies?[name]?.contains(actor) == true { return Int32(index) }
         return -1
     }
 
-    func requireCommander(_ actor: String?, _ incident: Incident) throws(Rejection) {
-        if actor == nil || incident.assignments[storage.playbook.commander] != actor { throw .notCommander }
+    /// Whether the actor has the authority of `role`: holds it or deputises for it; in an exercise
+    /// (`acting` ≥ 0), plays it or was made its deputy.
+    @inline(__always)
+    func hasAuthority(_ role: Int32, _ actor: String?, _ acting: Int32, _ incident: Incident) -> Bool {
+        guard role >= 0 else { return false }
+        let name = tables.roleNames[Int(role)]
+        if acting >= 0 {
+            return acting == role || (actor.map { incident.deputies?[name]?.contains($0) == true } ?? false)
+        }
+        guard let actor else { return false }
+        return incident.acts(in: name, actor)
+    }
+
+    /// The commander (holder or deputy) may; for `role` the commander role, so may the holder or
+    /// deputy of the role it escalates to (a team is never stuck when its commander is unreachable).
+    func requireCommander(_ actor: String?, _ acting: Int32, _ incident: Incident, orEscalationFor role: Int32 = -1) throws(Rejection) {
+        if hasAuthority(tables.commander, actor, acting, incident) { return }
+        if role >= 0, role == tables.commander, hasAuthority(tables.roleEscalation[Int(role)], actor, acting, incident) { return }
+        throw .notCommander
+    }
+
+    /// The role a commander's move is recorded in: the commander, or the role it escalates to when
+    /// that is where the authority came from.
+    func commandRole(_ actor: String?, _ acting: Int32, _ incident: Incident) -> Int32 {
+        if hasAuthority(tables.commander, actor, acting, incident) { return tables.commander }
+        let above = tables.commander >= 0 ? tables.roleEscalation[Int(tables.commander)] : -1
+        return hasAuthority(above, actor, acting, incident) ? above : tables.commander
+    }
+
+    /// Who may fire what: an open decision of the current state decides its own events, and a route
+    /// with `by` (or into a final state) may be fired only by a holder or deputy of those roles.
+    @inline(__always)
+    func mayFire(_ event: Int32, _ actor: String?, _ acting: Int32, _ incident: Incident) throws(Rejection) {
+        if incident.isClosed { throw .closed }
+        let route = tables.route(event, from: incident.state)
+        guard route >= 0 else { throw .eventNotPossible(event: event) }
+        let base = tables.firstStep[incident.state]
+        for k in incident.steps.indices where incident.steps[k].isOpen && tables.optionEvents[Int(base) + k].contains(event) {
+            throw .decidedBy(event: event, step: base + Int32(k))
+        }
+        let by = tables.routes[route].by
+        if by.isEmpty { return }
+        for role in by where hasAuthority(role, actor, acting, incident) { return }
+        throw .notAllowedToFire(event: event, route: Int32(route))
     }
 
     @inline(__always)
@@ -733,17 +910,71 @@ public struct Engine: Sendable {
             return .guardOpen(
                 event: tables.eventNames[Int(event)], required: required.map { tables.stepIDs[Int($0)] }, open: open.map { tables.stepIDs[Int($0)] })
         case .notCommander:
-            let action = if case .assign = command { "assign roles" } else { "force-close the incident" }
-            return .notCommander(action: action, person: actor ?? "", commanderRole: playbook.commander, holder: incident.assignments[playbook.commander])
+            let above = playbook.role(playbook.commander)?.escalatesTo.map { role in
+                "the holder of '\(role)'" + (incident.assignments[role].map { " ('\($0)')" } ?? "")
+            }
+            let action: String
+            switch command {
+            case .assign(let role, _) where role == playbook.commander && above != nil:
+                action = "assign roles (and \(above!) the commander role)"
+            case .deputy(let role, _) where role == playbook.commander && above != nil:
+                action = "add deputies (and \(above!) the commander's)"
+            case .assign: action = "assign roles"
+            case .deputy: action = "add deputies"
+            case .reopen: action = "reopen the incident" + (above.map { " (as may \($0))" } ?? "")
+            default: action = "force-close the incident"
+            }
+            let holder = incident.assignments[playbook.commander]
+            let deputies = incident.deputies(of: playbook.commander)
+            return .notCommander(
+                action: action + (deputies.isEmpty ? "" : ", as may its deputies \(quotedList(deputies))"), person: actor ?? "",
+                commanderRole: playbook.commander, holder: holder)
         case .unknownRole:
             var role = ""
             if case let .assign(given, _) = command { role = given }
+            if case let .deputy(given, _) = command { role = given }
             return .unknownRole(role: role, roles: tables.roleNames)
+        case let .decidedBy(event, g):
+            let step = Int(g)
+            let option = tables.optionEvents[step].firstIndex(of: event).map { tables.optionNames[step][$0] } ?? ""
+            let owner = tables.stepOwner[step] >= 0 ? tables.roleNames[Int(tables.stepOwner[step])] : ""
+            return .decidedBy(event: tables.eventNames[Int(event)], step: tables.stepIDs[step], owner: owner, option: option, incident: "INC")
+        case let .notAllowedToFire(event, route):
+            let roles = tables.routes[Int(route)].by.filter { $0 >= 0 }.map { tables.roleNames[Int($0)] }
+            var holders: [String] = []
+            for role in roles {
+                for person in [incident.assignments[role]].compactMap({ $0 }) + incident.deputies(of: role) where !holders.contains(person) {
+                    holders.append(person)
+                }
+            }
+            return .notAllowedToFire(
+                event: tables.eventNames[Int(event)], roles: roles, holders: holders, person: actor ?? "", byGiven: tables.routes[Int(route)].byGiven)
+        case .notClosed: return .notClosed
+        case .unknownState:
+            var state = ""
+            if case let .reopen(_, given) = command { state = given }
+            return .unknownState(state: state)
+        case .alreadyRetracted, .notRetractable, .notYourEntry:
+            guard case let .retract(entry, _) = command else { return .emptyText(what: "the entry") }
+            switch rejection {
+            case .alreadyRetracted: return .alreadyRetracted(seq: entry.seq)
+            case .notRetractable: return .notRetractable(seq: entry.seq, kind: entry.event.kind.rawValue)
+            default:
+                return .notYourEntry(
+                    seq: entry.seq, recordedBy: entry.event.actor ?? "Firebreak", person: actor ?? "", commanderRole: playbook.commander,
+                    holder: incident.assignments[playbook.commander])
+            }
+        case .alreadyActs:
+            guard case let .deputy(role, person) = command else { return .emptyText(what: "the person's name") }
+            return .alreadyActs(role: role, person: person, how: incident.assignments[role] == person ? "holds" : "is a deputy of")
         case .emptyText:
             switch command {
             case .assign: return .emptyText(what: "the person's name")
             case .skip: return .emptyText(what: "the reason for skipping")
             case .close: return .emptyText(what: "the reason for closing")
+            case .deputy: return .emptyText(what: "the person's name")
+            case .reopen: return .emptyText(what: "the reason for reopening")
+            case .retract: return .emptyText(what: "the reason for retracting")
             case .draft: return .emptyText(what: "a statement's text")
             case .revise: return .emptyText(what: "a revision's text")
             case .reject: return .emptyText(what: "the reason for rejecting")
@@ -943,6 +1174,18 @@ public struct Engine: Sendable {
             incident.carried.removeAll(keepingCapacity: true)
         case let .assigned(role):
             if role >= 0, let person = text { incident.assignments[tables.roleNames[Int(role)]] = person }
+        case let .deputy(role):
+            if role >= 0, let person = text {
+                let name = tables.roleNames[Int(role)]
+                var deputies = incident.deputies ?? [:]
+                if deputies[name]?.contains(person) != true { deputies[name, default: []].append(person) }
+                incident.deputies = deputies
+            }
+        case .reopened:
+            incident.closed = nil
+        case let .retracted(_, step, reopen):
+            guard reopen, step >= 0 else { return }
+            incident.withProgress(of: Int(step), tables) { $0.status = .open }
         case let .entered(state, _, _, round):
             guard state >= 0 else { return }
             let index = Int(state)
@@ -1082,6 +1325,45 @@ public struct Engine: Sendable {
         return true
     }
 
+    /// The state a closed incident closed from, read from its log: the state it was force-closed in,
+    /// else the state from which it entered its final state. `nil` when the log has no close.
+    public func stateClosedFrom(_ events: some Sequence<Event>) -> String? {
+        var current: String?
+        var previous: String?
+        var result: String?
+        for event in events {
+            switch event.body {
+            case let .entered(state, from, _, _):
+                current = state
+                previous = from
+            case let .closed(_, forced):
+                result = forced ? current : previous
+            default: break
+            }
+        }
+        return result
+    }
+
+    /// Entry `seq` of a log as a retraction sees it: whether it was retracted already, and whether
+    /// no state was entered since (so a retracted done or skip opens its step again). `nil` when the
+    /// log has no such entry.
+    public func retractable(_ seq: Int, in log: some Sequence<(seq: Int, event: Event)>) -> RetractedEntry? {
+        var entry: RetractedEntry?
+        for item in log {
+            if item.seq == seq {
+                entry = RetractedEntry(seq: seq, event: item.event, isRetracted: false, isCurrent: true)
+                continue
+            }
+            guard entry != nil, item.seq > seq else { continue }
+            switch item.event.body {
+            case .entered: entry?.isCurrent = false
+            case .retracted(let retracted, _, _, _) where retracted == seq: entry?.isRetracted = true
+            default: break
+            }
+        }
+        return entry
+    }
+
     /// The events possible in the incident's current state, with the steps each still waits for.
     public func possibleEvents(_ incident: Incident) -> [(event: String, to: String, waitingFor: [String])] {
         if incident.isClosed { return [] }
@@ -1103,6 +1385,9 @@ extension Playbook {
         switch e.body {
         case let .opened(severity, began): body = .opened(playbook: id, title: text, severity: severity, began: began)
         case let .assigned(role): body = .assigned(role: t.roleNames[Int(role)], person: text)
+        case let .deputy(role): body = .deputy(role: t.roleNames[Int(role)], person: text)
+        case .reopened: body = .reopened(reason: text)
+        case let .retracted(seq, step, reopen): body = .retracted(seq: seq, reason: text, step: step >= 0 ? t.stepIDs[Int(step)] : nil, reopened: reopen)
         case let .entered(s, from, event, round):
             body = .entered(state: states[Int(s)].id, from: state(from), event: event >= 0 ? t.eventNames[Int(event)] : nil, round: Int(round))
         case let .done(step, option, via):
@@ -1147,6 +1432,15 @@ extension Playbook {
         case let .assigned(role, person):
             body = .assigned(role: t.roleIndex[role] ?? -1)
             text = person
+        case let .deputy(role, person):
+            body = .deputy(role: t.roleIndex[role] ?? -1)
+            text = person
+        case let .reopened(reason):
+            body = .reopened
+            text = reason
+        case let .retracted(seq, reason, id, reopened):
+            body = .retracted(seq: seq, step: id.map(step) ?? -1, reopen: reopened)
+            text = reason
         case let .entered(s, from, event, round):
             body = .entered(state: state(s), from: state(from), event: event.flatMap { t.eventIndex[$0] } ?? -1, round: Int32(clamping: round))
         case let .done(id, choice, note, via):

@@ -26,6 +26,8 @@ public struct Event: Sendable, Equatable {
         /// real incident cannot be turned into an exercise behind Firebreak's back, nor the reverse).
         case opened(playbook: String, title: String, severity: IncidentSeverity, began: Int?, exercise: Bool = false, scenario: String? = nil)
         case assigned(role: String, person: String)
+        /// A deputy added to a role (the holder stays).
+        case deputy(role: String, person: String)
         /// A transition as data: from `from` (nil when opening) by `event` (nil when opening, `timer` name otherwise) into `state`.
         case entered(state: String, from: String?, event: String?, round: Int)
         /// `via`: what completed the step besides a `done` ("S2" for a statement published, "inform" for an inform).
@@ -38,6 +40,11 @@ public struct Event: Sendable, Equatable {
         case escalated(step: String, to: String)
         case timer(state: String, after: Int, to: String)
         case closed(reason: String?, forced: Bool)
+        /// A closed incident opened again; an `entered` of the state it closed from follows.
+        case reopened(reason: String)
+        /// Entry `seq` of the log declared a mistake. `step`: the step of a retracted done or skip, and
+        /// `reopened` whether that step opened again (its state's round was still current).
+        case retracted(seq: Int, reason: String, step: String?, reopened: Bool)
         /// A statement's version: version 1 is a new statement, a later one a revision (every earlier approval lapses).
         case drafted(statement: String, audience: String, version: Int, text: String)
         /// An approver role's verdict on one version of a statement.
@@ -61,6 +68,7 @@ public struct Event: Sendable, Equatable {
     /// The event kinds, as timelines, JSON and reports name them.
     public enum Kind: String, Sendable, CaseIterable, Codable {
         case opened, assigned, entered, done, skipped, fired, note, overdue, escalated, timer, closed, inject, refused
+        case deputy, reopened, retracted
         case drafted, approved, rejected, published, updateOverdue = "update-overdue", informed
     }
 }
@@ -70,6 +78,9 @@ extension Event.Body {
         switch self {
         case .opened: .opened
         case .assigned: .assigned
+        case .deputy: .deputy
+        case .reopened: .reopened
+        case .retracted: .retracted
         case .entered: .entered
         case .done: .done
         case .skipped: .skipped
@@ -99,6 +110,10 @@ extension Event.Body {
                 // Only exercises carry these, so a real incident's stored bytes are as before.
                 + (exercise ? [("exercise", .bool(true)), ("scenario", scenario.map(FieldValue.string) ?? .null)] : [])
         case let .assigned(role, person): [("assignedRole", .string(role)), ("person", .string(person))]
+        case let .deputy(role, person): [("deputyRole", .string(role)), ("person", .string(person))]
+        case let .reopened(reason): [("reason", .string(reason))]
+        case let .retracted(seq, reason, step, reopened):
+            [("retractedSeq", .int(seq)), ("reason", .string(reason)), ("step", step.map(FieldValue.string) ?? .null), ("reopened", .bool(reopened))]
         case let .entered(state, from, event, round):
             [("state", .string(state)), ("from", from.map(FieldValue.string) ?? .null), ("event", event.map(FieldValue.string) ?? .null), ("round", .int(round))]
         case let .done(step, choice, note, via):
@@ -141,6 +156,15 @@ extension Event.Body {
         case .assigned:
             guard let r = s("assignedRole"), let p = s("person") else { return nil }
             self = .assigned(role: r, person: p)
+        case .deputy:
+            guard let r = s("deputyRole"), let p = s("person") else { return nil }
+            self = .deputy(role: r, person: p)
+        case .reopened:
+            guard let r = s("reason") else { return nil }
+            self = .reopened(reason: r)
+        case .retracted:
+            guard let q = i("retractedSeq"), let r = s("reason") else { return nil }
+            self = .retracted(seq: q, reason: r, step: s("step"), reopened: fields["reopened"]?.bool ?? false)
         case .entered:
             guard let st = s("state"), let r = i("round") else { return nil }
             self = .entered(state: st, from: s("from"), event: s("event"), round: r)

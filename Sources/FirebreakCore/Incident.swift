@@ -8,6 +8,9 @@ public struct Incident: Sendable, Equatable {
     public var beganAt: Int?
     /// role id → person holding it.
     public var assignments: [String: String]
+    /// role id → the deputies of the role, in the order they were assigned; `nil` until the first deputy
+    /// (so snapshots stored before deputies existed still equal the fold of their log).
+    public var deputies: [String: [String]]? = nil
     /// Index of the current state in the playbook.
     public var state: Int
     public var enteredAt: Int
@@ -65,6 +68,14 @@ public struct Incident: Sendable, Equatable {
     public func roles(of person: String, in playbook: Playbook) -> [String] {
         playbook.roles.map(\.id).filter { assignments[$0] == person }
     }
+
+    /// The deputies of a role, in the order they were assigned.
+    public func deputies(of role: String) -> [String] { deputies?[role] ?? [] }
+
+    /// Whether a person holds a role or deputises for it.
+    public func acts(in role: String, _ person: String) -> Bool {
+        assignments[role] == person || deputies?[role]?.contains(person) == true
+    }
 }
 
 /// Where one step of the current round stands. Plain data (the choice made and the reason for a
@@ -105,11 +116,11 @@ public struct CarriedStep: Sendable, Equatable, Codable {
     }
 }
 
-/// Snapshots stored before 1.1 have no `duties`, `carried` or `comms`: they read as empty (nil), and are written
+/// Snapshots stored before 1.1 have no `deputies`, `duties`, `carried` or `comms`: they read as empty (nil), and are written
 /// only when there are some, so an incident without them stores what it stored before.
 extension Incident: Codable {
     enum CodingKeys: String, CodingKey {
-        case title, severity, openedAt, beganAt, assignments, state, enteredAt, round, rounds, steps, duties, carried, closed, eventCount, comms
+        case title, severity, openedAt, beganAt, assignments, deputies, state, enteredAt, round, rounds, steps, duties, carried, closed, eventCount, comms
     }
 
     public init(from decoder: any Decoder) throws {
@@ -123,6 +134,7 @@ extension Incident: Codable {
             duties: try c.decodeIfPresent([StepProgress].self, forKey: .duties) ?? [],
             carried: try c.decodeIfPresent([CarriedStep].self, forKey: .carried) ?? [],
             closed: try c.decodeIfPresent(Closure.self, forKey: .closed), eventCount: try c.decode(Int.self, forKey: .eventCount))
+        deputies = try c.decodeIfPresent([String: [String]].self, forKey: .deputies)
         comms = try c.decodeIfPresent(Communications.self, forKey: .comms)
     }
 
@@ -133,6 +145,7 @@ extension Incident: Codable {
         try c.encode(openedAt, forKey: .openedAt)
         try c.encodeIfPresent(beganAt, forKey: .beganAt)
         try c.encode(assignments, forKey: .assignments)
+        try c.encodeIfPresent(deputies, forKey: .deputies)
         try c.encode(state, forKey: .state)
         try c.encode(enteredAt, forKey: .enteredAt)
         try c.encode(round, forKey: .round)

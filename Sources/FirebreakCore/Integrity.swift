@@ -12,6 +12,7 @@ extension Playbook {
         }
         func validTransition(_ transition: Transition, stepCount: Int?) -> Bool {
             guard (0..<stateCount).contains(transition.target) else { return false }
+            if let by = transition.by, by.contains(where: { roleIndex[$0] == nil }) { return false }
             switch transition.guardCondition {
             case .always, .allDone: return true
             case .steps(let indices):

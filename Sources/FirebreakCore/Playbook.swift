@@ -190,11 +190,14 @@ public struct Transition: Sendable, Equatable, Codable {
     public var event: String
     public var target: Int
     public var guardCondition: Guard
+    /// The roles whose holder or deputy may fire it (`by`); `nil` when the playbook does not say.
+    public var by: [String]?
 
-    public init(event: String, target: Int, guardCondition: Guard = .always) {
+    public init(event: String, target: Int, guardCondition: Guard = .always, by: [String]? = nil) {
         self.event = event
         self.target = target
         self.guardCondition = guardCondition
+        self.by = by
     }
 }
 

@@ -91,6 +91,7 @@ public enum PlaybookChecker {
             for transition in syntax.on {
                 checkID(transition.event, "event")
                 checkTarget(transition.target, stateNames)
+                checkBy(transition, roleNames)
                 switch transition.guardCondition {
                 case .steps(_, let location):
                     error("a top-level 'on' guard may only be 'all-done': it applies in every state, whose steps differ", location)
@@ -163,6 +164,12 @@ public enum PlaybookChecker {
             error("unknown state '\(target.value)'\(suggestion(target.value, stateNames)); states are \(quotedList(stateNames))", target.location)
         }
 
+        mutating func checkBy(_ transition: TransitionSyntax, _ roleNames: [String]) {
+            for role in transition.by ?? [] where !roleIDs.contains(role.value) {
+                error("'by' of '\(transition.event.value)' names unknown role '\(role.value)'\(suggestion(role.value, roleNames)); roles are \(quotedList(roleNames))", role.location)
+            }
+        }
+
         mutating func checkSameState(_ name: Located<String>, state: StateSyntax, index: Int, what: String) {
             let owner = stepState[name.value]
             if owner == index { return }
@@ -188,6 +195,7 @@ public enum PlaybookChecker {
             for transition in state.on {
                 checkID(transition.event, "event")
                 checkTarget(transition.target, stateNames)
+                checkBy(transition, roleNames)
                 if case .steps(let names, _) = transition.guardCondition {
                     for name in names { checkSameState(name, state: state, index: index, what: "guard of '\(transition.event.value)'") }
                 }
@@ -393,7 +401,7 @@ public enum PlaybookChecker {
                 case .allDone: guardCondition = .allDone
                 case .steps(let names, _): guardCondition = .steps(names.compactMap { stepIndex[$0.value] })
                 }
-                return Transition(event: t.event.value, target: target, guardCondition: guardCondition)
+                return Transition(event: t.event.value, target: target, guardCondition: guardCondition, by: t.by?.map(\.value))
             }
             func indices(_ steps: [StepSyntax]) -> [String: Int] {
                 Dictionary(steps.enumerated().compactMap { i, s in s.id.map { ($0.value, i) } }, uniquingKeysWith: { a, _ in a })

@@ -71,11 +71,14 @@ public struct TransitionSyntax: Sendable, Equatable {
     public var event: Located<String>
     public var target: Located<String>?
     public var guardCondition: GuardSyntax?
+    /// `by`: the roles that may fire it.
+    public var by: [Located<String>]?
 
-    public init(event: Located<String>, target: Located<String>?, guardCondition: GuardSyntax? = nil) {
+    public init(event: Located<String>, target: Located<String>?, guardCondition: GuardSyntax? = nil, by: [Located<String>]? = nil) {
         self.event = event
         self.target = target
         self.guardCondition = guardCondition
+        self.by = by
     }
 }
 

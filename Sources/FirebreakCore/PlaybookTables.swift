@@ -14,6 +14,11 @@ public final class PlaybookTables: Sendable {
         public var required: [Int32]
         /// A top-level `all-done`: the non-optional steps of whichever state it is taken from.
         public var allDone: Bool
+        /// The roles whose holder or deputy may fire it: its `by`, else the commander when it enters a final
+        /// state; empty when anyone may.
+        public var by: [Int32] = []
+        /// Whether `by` comes from the playbook (not the commander-only rule of final transitions).
+        public var byGiven = false
     }
 
     public let stepCount: Int
@@ -25,6 +30,8 @@ public final class PlaybookTables: Sendable {
     public let stepOwner: [Int32]
     /// The role an overdue step escalates to; -1 for none.
     public let stepEscalation: [Int32]
+    /// Per role: the role it escalates to; -1 for none.
+    public let roleEscalation: [Int32]
     public let stepOptional: [Bool]
     /// Per step: `carry: true`, it stays active when its state is left.
     public let stepCarry: [Bool]
@@ -133,7 +140,14 @@ public final class PlaybookTables: Sendable {
             case (.allDone, nil): allDone = true
             case (.steps(let indices), let s): required = indices.map { (s.map { firstStep[$0] } ?? 0) &+ Int32(clamping: $0) }
             }
-            routes.append(Route(target: Int32(clamping: transition.target), required: required, allDone: allDone))
+            var by: [Int32] = []
+            if let roles = transition.by {
+                by = roles.map { roleIndex[$0] ?? -1 }
+            } else if states.indices.contains(transition.target), states[transition.target].isFinal, let commander = roleIndex[commander] {
+                by = [commander]
+            }
+            routes.append(Route(
+                target: Int32(clamping: transition.target), required: required, allDone: allDone, by: by, byGiven: transition.by != nil))
             return Int32(routes.count - 1)
         }
         let ownRoutes = states.indices.map { s in states[s].transitions.map { (eventIndex[$0.event]!, route($0, from: s)) } }
@@ -149,6 +163,7 @@ public final class PlaybookTables: Sendable {
         self.stepNeeds = stepNeeds
         self.stepOwner = stepOwner
         self.stepEscalation = stepEscalation
+        self.roleEscalation = roles.map { $0.escalatesTo.flatMap { roleIndex[$0] } ?? -1 }
         self.stepOptional = stepOptional
         self.stepCarry = stepCarry
         self.dutyBase = dutyBase

@@ -75,6 +75,8 @@ public struct ExerciseFacts: Sendable, Equatable {
             if firstDone[g] == .max { firstDone[g] = event.at }
         case .closed:
             if closedAt == nil { closedAt = event.at }
+        case let .retracted(_, step, reopen):
+            if reopen, step >= 0 { current[Int(step)] = false }
         case let .published(_, _, audience):
             guard audience >= 0, Int(audience) < firstPublished.count else { return }
             if firstPublished[Int(audience)] == .max { firstPublished[Int(audience)] = event.at }

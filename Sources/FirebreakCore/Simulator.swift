@@ -13,6 +13,8 @@ public final class Simulator: Sendable {
     let engine: Engine
     /// Per action (file order): who plays it and what it does, resolved once.
     let actionActors: [String]
+    /// Per action: the role it is played in (authority goes by it), -1 for a role the playbook does not have.
+    let actionRoles: [Int32]
     let actionCommands: [Command]
     let actionMoves: [Move]
     /// The names informs are counted under: the playbook's `informs` ids, then the scenario's other names.
@@ -44,6 +46,7 @@ public final class Simulator: Sendable {
         let engine = Engine(playbook: playbook)
         self.engine = engine
         self.actionActors = scenario.actions.map { scenario.person(for: $0.by) }
+        self.actionRoles = scenario.actions.map { playbook.tables.roleIndex[$0.by] ?? -1 }
         self.actionCommands = scenario.actions.map(\.command)
         // Informs are counted under the playbook's `informs` ids, then the other names the scenario uses.
         var informNames = playbook.tables.informNames
@@ -447,7 +450,9 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     /// Tries action `index` at `t`; records its events or (on the first try) its refusal.
     mutating func attempt(_ index: Int, at t: Int, firstTry: Bool) -> Bool {
         do {
-            try engine.perform(simulator.actionMoves[index], by: simulator.actionActors[index], at: t, on: &incident, sink: &recorder)
+            try engine.perform(
+                simulator.actionMoves[index], by: simulator.actionActors[index], as: simulator.actionRoles[index], at: t, on: &incident,
+                sink: &recorder)
             appliedAt[index] = t
             if Log.keepsRecord { refusals[index] = nil }
             return true
@@ -525,7 +530,7 @@ extension ExerciseRun where Log == ExerciseLog {
         let person = scenario.person(for: role)
         let before = log.events.count
         do {
-            try engine.perform(simulator.compile(command), by: person, at: now, on: &incident, sink: &recorder)
+            try engine.perform(simulator.compile(command), by: person, as: simulator.playbook.tables.roleIndex[role] ?? -1, at: now, on: &incident, sink: &recorder)
         } catch {
             let refusal = engine.refusal(error, for: command, by: person, in: incident)
             recorder.narrate(Event(at: now, actor: person, role: role, .refused(action: describe(command), reason: refusal.message)))
@@ -542,7 +547,10 @@ extension ExerciseRun where Log == ExerciseLog {
         case let .fire(event): "fire \(event)"
         case .note: "note"
         case let .assign(role, _): "assign \(role)"
+        case let .deputy(role, _): "assign \(role) --deputy"
         case .close: "close"
+        case .reopen: "reopen"
+        case let .retract(entry, _): "retract #\(entry.seq)"
         case let .draft(audience, _): "draft \(audience)"
         case let .revise(statement, _): "revise \(statement.described)"
         case let .approve(statement, _): "approve \(statement.described)"
@@ -577,6 +585,7 @@ extension Incident {
         openedAt = other.openedAt
         beganAt = other.beganAt
         assignments = other.assignments
+        deputies = other.deputies
         state = other.state
         enteredAt = other.enteredAt
         round = other.round

@@ -15,7 +15,7 @@ public enum PlaybookLoader {
     static let roleKeys = ["title", "escalates-to"]
     static let stateKeys = ["title", "final", "steps", "on", "after"]
     static let stepKeys = ["id", "title", "owner", "due", "needs", "optional", "choices", "guidance", "template", "milestone", "carry", "escalate", "statement", "informs"]
-    static let transitionKeys = ["to", "when"]
+    static let transitionKeys = ["to", "when", "by"]
 
     /// Loads and checks playbook text. `fileName` (without folder) enables the id/file-name warning.
     public static func load(_ text: String, fileName: String? = nil) -> PlaybookLoadResult {
@@ -235,6 +235,10 @@ public enum PlaybookLoader {
             for (field, _, value) in fields {
                 if field == "to" { transition.target = reader.located(value, "'to' of '\(event.value)'") }
                 if field == "when" { transition.guardCondition = guardCondition(value, event.value, &reader) }
+                if field == "by" {
+                    transition.by = reader.nameList(value, "'by' of '\(event.value)'")
+                    if transition.by?.isEmpty == true { reader.error("'by' of '\(event.value)' is an empty list; name the roles that may fire it, or leave 'by' out", value) }
+                }
             }
             return transition
         }

@@ -11,6 +11,10 @@ public enum EventText {
             if let began { text += t("event.openedBegan", ["time": clock(began)]) }
             return text
         case let .assigned(role, person): return t("event.assigned", ["role": role, "person": person])
+        case let .deputy(role, person): return t("event.deputy", ["role": role, "person": person])
+        case let .reopened(reason): return t("event.reopened", ["reason": reason])
+        case let .retracted(seq, reason, step, reopened):
+            return t("event.retracted", ["seq": "\(seq)", "reason": reason]) + (reopened ? t("event.retractedReopened", ["step": step ?? ""]) : "")
         case let .entered(state, from, by, round):
             var text = t("event.entered", ["state": state])
             if round > 1 { text += t("event.enteredRound", ["round": "\(round)"]) }

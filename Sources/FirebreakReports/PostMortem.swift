@@ -115,7 +115,7 @@ public struct PostMortem: Sendable {
             (t("fact.severity"), t("severity.\(facts.severity.rawValue)")),
             (t("fact.kind"), kind),
             (t("fact.commander"), "\(md(playbook.commander)) — \(md(facts.assignments[playbook.commander] ?? t("fact.unassigned")))"),
-            (t("fact.people"), playbook.roles.compactMap { role in facts.assignments[role.id].map { "\(md(role.id)): \(md($0))" } }.joined(separator: "; ")),
+            (t("fact.people"), people),
         ]
         if let began = analysis.beganAt { rows.append((t("fact.began"), timeWithZone(began))) }
         if let opened = analysis.openedAt { rows.append((t("fact.opened"), timeWithZone(opened))) }
@@ -133,6 +133,29 @@ public struct PostMortem: Sendable {
             rows.append((t("fact.finalState"), t("fact.openIn", ["state": md(analysis.finalState ?? "?")])))
         }
         return rows
+    }
+
+    /// Everyone who held a role during the incident, role by role in playbook order: holders in the
+    /// order they were given it, then deputies.
+    var people: String {
+        facts.playbook.roles.compactMap { role -> String? in
+            let held = analysis.roleHolders.filter { $0.role == role.id }
+            guard !held.isEmpty else { return nil }
+            var text = "\(md(role.id)): " + held.filter { !$0.deputy }.map { md($0.person) }.joined(separator: t("fact.peopleThen"))
+            let deputies = held.filter(\.deputy).map { md($0.person) }
+            if !deputies.isEmpty { text += (held.contains { !$0.deputy } ? " " : "") + t("fact.deputies", ["people": deputies.joined(separator: ", ")]) }
+            return text
+        }.joined(separator: "; ")
+    }
+
+    /// Who a step is attributed to: whoever completed or skipped it, and whoever held (or deputised
+    /// for) its owner role when it fell overdue; for a step still open, whoever holds the role now.
+    func person(_ round: IncidentAnalysis.StepRound) -> String {
+        let under = round.overdueUnder.joined(separator: ", ")
+        guard let actor = round.actor else {
+            return round.overdue ? (under.isEmpty ? t("person.nobodyOverdue") : t("person.overdue", ["people": under])) : facts.assignments[round.owner] ?? ""
+        }
+        return round.overdue && !under.isEmpty && round.overdueUnder != [actor] ? t("person.overdueUnder", ["actor": actor, "people": under]) : actor
     }
 
     /// "exercise" or "real incident", in the report's language.
@@ -179,7 +202,7 @@ public struct PostMortem: Sendable {
             }
             return [
                 "state": md(round.state) + (round.carried ? t("result.carried") : ""), "round": "\(round.round)", "step": md(round.step), "owner": md(round.owner),
-                "person": md(round.actor ?? facts.assignments[round.owner] ?? ""),
+                "person": md(person(round)),
                 "deadline": round.deadline.map(time) ?? "", "doneAt": (round.doneAt ?? round.skippedAt).map(time) ?? "",
                 "result": result + (round.outsideRole ? t("result.outsideRole") : ""),
             ]
@@ -516,6 +539,9 @@ public struct PostMortem: Sendable {
             ("people", .array(playbook.roles.compactMap { role in
                 facts.assignments[role.id].map { .object([("role", .string(role.id)), ("person", .string($0))]) }
             })),
+            ("roleHolders", .array(analysis.roleHolders.map { held in
+                .object([("role", .string(held.role)), ("person", .string(held.person)), ("deputy", .bool(held.deputy)), ("from", .string(timeISO(held.at)))])
+            })),
             ("zone", .string(zoneName)),
             ("began", .optional(analysis.beganAt.map(timeISO))), ("opened", .optional(analysis.openedAt.map(timeISO))),
             ("closed", .optional(analysis.closedAt.map(timeISO))),
@@ -554,7 +580,8 @@ public struct PostMortem: Sendable {
             ("steps", .array(analysis.steps.map { round in
                 .object([
                     ("state", .string(round.state)), ("round", .int(round.round)), ("step", .string(round.step)), ("owner", .string(round.owner)),
-                    ("person", .optional(round.actor ?? facts.assignments[round.owner])), ("deadline", .optional(round.deadline.map(timeISO))),
+                    ("person", .optional(round.actor ?? (round.overdue ? round.overdueUnder.first : facts.assignments[round.owner]))), ("overdueUnder", .array(round.overdueUnder.map(JSONValue.string))),
+                    ("deadline", .optional(round.deadline.map(timeISO))),
                     ("doneAt", .optional(round.doneAt.map(timeISO))), ("skippedAt", .optional(round.skippedAt.map(timeISO))),
                     ("skipReason", .optional(round.skipReason)), ("status", .string(round.status.rawValue)), ("outsideRole", .bool(round.outsideRole)),
                 ] + (round.isDuty ? [("duty", .bool(true))] : []) + (round.carried ? [("carried", .bool(true))] : []))

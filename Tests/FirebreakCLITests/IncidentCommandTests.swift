@@ -79,7 +79,7 @@ import Testing
         (["status", "nine"], 64, "firebreak: error: 'nine' is not an incident id; incident ids look like INC-7\n"),
         (["note", "INC-1", "x", "--at", "tomorrow"], 64, "firebreak: error: --at 'tomorrow' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM local, or -15m\n"),
         (["note", "INC-1", "x", "--at", "2026-05-16T23:40:00+02:00"], 64, "firebreak: error: --at 2026-05-16T21:40:00Z is in the future; it records when something already happened\n"),
-        (["note", "INC-1", "x", "--at", "-1h"], 64, "firebreak: error: --at 2026-05-16T20:30:00Z is before the incident opened (2026-05-16T21:10:00Z)\n"),
+        (["note", "INC-1", "x", "--at", "-1h"], 64, "firebreak: error: --at 2026-05-16T20:30:00Z is before the incident began (--began 2026-05-16T21:05:00Z); nothing of it can have happened earlier\n"),
     ] as [([String], Int32, String)])
     func refusalsAndMisuseHaveTheirExitCodeAndOneLine(store: StoreKind, testCase: ([String], Int32, String)) throws {
         let (arguments, status, message) = testCase

@@ -409,7 +409,7 @@ private func progress(_ status: StepProgress.Status = .open, overdue: Bool = fal
         try accept(.close(reason: "Parody account"), by: "ann", at: t0 + 5 * minute, &incident)
         let refusal = refusal(command, by: "ann", at: t0 + 6 * minute, incident)
         #expect(refusal == .incidentClosed)
-        #expect(refusal?.message == "the incident is closed; only notes can be added")
+        #expect(refusal?.message == "the incident is closed; only notes and retractions can be added, or it can be reopened")
     }
 
     @Test func aClosedIncidentTakesNotesAndNoLongerRunsItsClock() throws {

@@ -224,7 +224,14 @@ enum PlaybookRules {
             func fail(_ text: String) { problems.append("event \(index) (\(event.body)) at \(event.at): \(text)") }
             let state = playbook.states[incident.state]
             if event.at < previous.at { fail("time goes backwards") }
-            if incident.isClosed, event.kind != .note { fail("the incident is closed") }
+            if incident.isClosed, ![.note, .reopened, .retracted].contains(event.kind) { fail("the incident is closed") }
+            /// Holds the role or deputises for it.
+            func acts(_ role: String?) -> Bool {
+                guard let role, let actor = event.actor else { return false }
+                return incident.assignments[role] == actor || incident.deputies?[role]?.contains(actor) == true
+            }
+            let commander = playbook.commander
+            let aboveCommander = playbook.role(commander)?.escalatesTo
             // A person's move comes after every deadline that passed before it.
             if event.actor != nil, entered, !incident.isClosed, let due = nextDeadline(incident, playbook), due < event.at {
                 if event.kind != .entered && event.kind != .closed { fail("a deadline at \(due) passed unrecorded") }
@@ -237,8 +244,15 @@ enum PlaybookRules {
             switch event.body {
             case .opened:
                 fail("opened twice")
-            case .assigned:
-                if entered, event.actor != incident.assignments[playbook.commander] { fail("assigned by someone other than the commander") }
+            case let .assigned(role, _), let .deputy(role, _):
+                if entered, !acts(commander), !(role == commander && acts(aboveCommander)) {
+                    fail("assigned by someone other than the commander (or, for the commander role, its escalates-to role)")
+                }
+            case .reopened:
+                if !incident.isClosed { fail("reopened while open") }
+                if !acts(commander), !acts(aboveCommander) { fail("reopened by someone other than the commander or its escalates-to role") }
+            case .retracted:
+                break
             case let .done(id, choice, _, _):
                 guard let (i, step) = currentStep(id) else { break }
                 if !incident.steps[i].isOpen { fail("already settled") }
@@ -265,6 +279,20 @@ enum PlaybookRules {
                 case .steps(let indices): required = indices
                 }
                 if required.contains(where: { incident.steps[$0].isOpen }) { fail("the guard does not hold") }
+                // Fired directly (not by completing a decision just before): who may fire what.
+                let byDecision: Bool
+                if case let .done(step, choice?, _, _) = previous.body, previous.at == event.at, playbook.step(step)?.step.choices?.event(for: choice) == name {
+                    byDecision = true
+                } else {
+                    byDecision = false
+                }
+                if !byDecision {
+                    for (i, step) in state.steps.enumerated() where incident.steps[i].isOpen {
+                        if case .events(let pairs)? = step.choices, pairs.contains(where: { $0.event == name }) { fail("'\(name)' fired while decision '\(step.id)' is open") }
+                    }
+                    let roles = transition.by ?? (playbook.states[transition.target].isFinal ? [commander] : [])
+                    if !roles.isEmpty, !roles.contains(where: { acts($0) }) { fail("'\(name)' fired by someone outside \(roles)") }
+                }
                 if next?.body != .entered(state: playbook.states[transition.target].id, from: state.id, event: name, round: incident.rounds[transition.target] + 1) {
                     fail("not followed by entering '\(playbook.states[transition.target].id)'")
                 }
@@ -274,6 +302,10 @@ enum PlaybookRules {
                 if !entered {
                     if targetIndex != playbook.start || from != nil || by != nil { fail("the first state entered is not the start state") }
                     entered = true
+                    break
+                }
+                if case .reopened = previous.body {
+                    if from != nil || by != nil || playbook.states[targetIndex].isFinal { fail("reopened into a final state, or from somewhere") }
                     break
                 }
                 if from != state.id { fail("entered from '\(from ?? "nil")' but the incident is in '\(state.id)'") }
@@ -304,7 +336,7 @@ enum PlaybookRules {
                 if let step = playbook.step(id)?.step, playbook.role(step.owner)?.escalatesTo != to { fail("escalated to the wrong role") }
             case let .closed(reason, forced):
                 if forced {
-                    if event.actor == nil || event.actor != incident.assignments[playbook.commander] { fail("force-closed by someone other than the commander") }
+                    if !acts(commander) { fail("force-closed by someone other than the commander") }
                     if (reason ?? "").isEmpty { fail("force-closed without a reason") }
                 } else if !(state.isFinal && previous.kind == .entered) {
                     fail("closed without entering a final state")

@@ -122,6 +122,9 @@ private func trace(_ events: some Sequence<Event>) -> [String] {
         case .closed: return "\(time) closed"
         case let .inject(id, _, text, _): return "\(time) inject \(id ?? "-") \(text)"
         case let .refused(action, _): return "\(time) refused \(action)"
+        case let .deputy(role, person): return "\(time) deputy \(role) \(person)"
+        case .reopened: return "\(time) reopened"
+        case let .retracted(seq, _, _, _): return "\(time) retracted \(seq)"
         case let .drafted(statement, audience, version, _): return "\(time) drafted \(statement) \(audience) v\(version)"
         case let .approved(statement, version, approver): return "\(time) approved \(statement) v\(version) \(approver)"
         case let .rejected(statement, version, approver, _): return "\(time) rejected \(statement) v\(version) \(approver)"
@@ -713,6 +716,43 @@ private func status(_ outcome: Simulator.Outcome, _ step: String, round: Int = 1
     ])
     func quantileIsTheNearestRank(sorted: [Int], q: Double, expected: Int) {
         #expect(Statistics.quantile(sorted, q) == expected)
+    }
+
+    // MARK: Who may fire what in exercises
+
+    @Test func authorityGoesByTheActingRoleNotByThePersonCast() throws {
+        // Pat plays both lead (the commander) and aide: as aide, Pat may not fire the final 'resolve'.
+        let sim = try simulator("""
+            cast: { lead: Pat, aide: Pat }
+            injects:
+              - { at: 0m, text: Start }
+            actions:
+              - { at: 1m, by: aide, fire: worsen }
+              - { at: 2m, by: boss, done: brief }
+              - { at: 3m, by: aide, fire: resolve }
+              - { at: 4m, by: lead, fire: resolve }
+            end: 1h
+            """)
+        let outcome = sim.run()
+        #expect(outcome.actions.map(\.appliedAt) == [60, 120, nil, 240])
+        #expect(outcome.actions[2].refusal == .notAllowedToFire(event: "resolve", roles: ["lead"], holders: ["Pat"], person: "Pat", byGiven: false))
+        #expect(played(outcome).contains("3m refused fire resolve"))
+        #expect(outcome.incident.isClosed)
+    }
+
+    @Test func anInjectsFireIsBoundByNoneOfTheRules() throws {
+        let sim = try simulator("""
+            injects:
+              - { at: 0m, text: Start }
+              - { at: 3m, text: The story is over, fire: resolve }
+            actions:
+              - { at: 1m, by: aide, fire: worsen }
+              - { at: 2m, by: boss, done: brief }
+            end: 1h
+            """)
+        let outcome = sim.run()
+        #expect(played(outcome).suffix(4) == ["3m inject - The story is over", "3m fired resolve", "3m entered closed#1", "3m closed"])
+        #expect(outcome.incident.closed?.at == 180)
     }
 
     @Test func quantileOfNothingIsNil() {

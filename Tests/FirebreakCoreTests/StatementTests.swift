@@ -97,6 +97,17 @@ private let holding = "We know a photo of [name] was shared on [platform].\nWe a
             == [.approved(statement: "S1", version: 1, approver: "legal"), .approved(statement: "S1", version: 1, approver: "director")])
     }
 
+    @Test func aDeputyOfAnApproverRoleApprovesForIt() throws {
+        var (incident, log) = try open()
+        try accept(.deputy(role: "legal", person: "pia"), by: "ann", at: t0 + minute, &incident, &log)
+        try accept(.draft(audience: "press", text: "Statement."), by: "ann", at: t0 + 5 * minute, &incident, &log)
+        let events = try accept(.approve(statement: .id("S1")), by: "pia", at: t0 + 6 * minute, &incident, &log)
+        #expect(events == [Event(at: t0 + 6 * minute, actor: "pia", role: "legal", .approved(statement: "S1", version: 1, approver: "legal"))])
+        // The holder's role has given its verdict on this version, through its deputy.
+        #expect(refusal(.approve(statement: .id("S1")), by: "noor", at: t0 + 7 * minute, incident)
+            == "'legal' already approved version 1 of S1; a role gives one verdict per version")
+    }
+
     @Test func publishingNeedsEveryApprovalOfTheCurrentVersion() throws {
         var (incident, log) = try drafted()
         #expect(refusal(.publish(statement: .id("S1")), by: "ann", at: t0 + 10 * minute, incident)

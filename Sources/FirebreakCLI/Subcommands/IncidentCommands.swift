@@ -318,14 +318,67 @@ struct StatusView {
 }
 
 struct Assign: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "assign", abstract: "Give a role to a person (commander only).")
+    static let configuration = CommandConfiguration(
+        commandName: "assign", abstract: "Give a role to a person, or add a deputy (commander; for the commander role also its escalates-to role).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Argument(help: "The role id.") var role: String
     @Argument(help: "The person.") var person: String
+    @Flag(help: "Add a deputy instead of replacing the holder.") var deputy = false
 
     func run() async throws {
-        try await Workspace(global: global).recordAndPrint(incident, at: nil, .assign(role: role, person: person))
+        try await Workspace(global: global).recordAndPrint(incident, at: nil, deputy ? .deputy(role: role, person: person) : .assign(role: role, person: person))
+    }
+}
+
+struct Reopen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reopen", abstract: "Open a closed incident again, in the state it closed from (commander or its escalates-to role).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Option(help: "Why it is reopened.") var reason: String
+
+    func validate() throws {
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason may not be empty") }
+    }
+
+    func run() async throws {
+        let workspace = Workspace(global: global)
+        let (record, playbook, events) = try await workspace.log(incident)
+        guard record.snapshot.isClosed else { throw FirebreakError.refused(Refusal.notClosed.message) }
+        guard let state = Engine(playbook: playbook).stateClosedFrom(events.map(\.event)) else {
+            throw FirebreakError.io("\(record.reference) is closed but its log has no close; run 'firebreak verify \(record.reference)'")
+        }
+        try await workspace.recordAndPrint(incident, at: nil, .reopen(reason: reason, state: state), readThrough: record.lastSeq)
+    }
+}
+
+struct Retract: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retract",
+        abstract: "Declare an entry a mistake: a note, done or skip (its step opens again while its state is current); the entry stays in the log, marked retracted.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: ArgumentHelp("The entry's number in the timeline, e.g. 12 or #12.", valueName: "seq")) var seq: String
+    @Option(help: "Why it is retracted.") var reason: String
+
+    func validate() throws {
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason may not be empty") }
+        if number == nil { throw ValidationError("'\(Terminal.oneLine(seq))' is not an entry number; use the number 'firebreak timeline' shows, e.g. 12") }
+    }
+
+    var number: Int? {
+        let digits = seq.hasPrefix("#") ? String(seq.dropFirst()) : seq
+        return Int(digits).flatMap { $0 > 0 && digits.allSatisfy(\.isASCII) ? $0 : nil }
+    }
+
+    func run() async throws {
+        let workspace = Workspace(global: global)
+        let (record, playbook, events) = try await workspace.log(incident)
+        guard let number, let entry = Engine(playbook: playbook).retractable(number, in: events.lazy.map { ($0.seq, $0.event) }) else {
+            throw FirebreakError.usage("\(record.reference) has no entry #\(Terminal.oneLine(seq)); its entries are #1 to #\(record.lastSeq)")
+        }
+        try await workspace.recordAndPrint(incident, at: nil, .retract(entry, reason: reason), readThrough: record.lastSeq)
     }
 }
 

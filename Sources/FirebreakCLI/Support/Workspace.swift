@@ -92,8 +92,10 @@ struct Workspace {
         return (store, record, playbook)
     }
 
-    /// Resolves `--at` against now and the incident's opening.
-    static func time(_ text: String?, now: Int, openedAt: Int?, option: String = "--at") throws(FirebreakError) -> Int {
+    /// Resolves `--at` against now and the incident's opening: not in the future, not before
+    /// `began` (when the incident has one: work often starts before someone opens it), else not
+    /// before the opening.
+    static func time(_ text: String?, now: Int, openedAt: Int?, began: Int? = nil, option: String = "--at") throws(FirebreakError) -> Int {
         guard let text else { return now }
         let at: Int
         switch Clock.parse(text, now: now, zone: Clock.zone, option: option) {
@@ -106,21 +108,37 @@ struct Workspace {
             throw .usage("\(option) '\(Terminal.oneLine(text))' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM local, or -15m")
         }
         if at > now { throw .usage("--at \(Clock.iso(at)) is in the future; it records when something already happened") }
-        if let openedAt, at < openedAt {
+        if let began, let openedAt, began <= openedAt {
+            if at < began {
+                throw .usage("--at \(Clock.iso(at)) is before the incident began (--began \(Clock.iso(began))); nothing of it can have happened earlier")
+            }
+        } else if let openedAt, at < openedAt {
             throw .usage("--at \(Clock.iso(at)) is before the incident opened (\(Clock.iso(openedAt)))")
         }
         return at
     }
 
+    /// An incident's stored log, as it stands now, with the sequence number of its last entry.
+    func log(_ reference: String) async throws(FirebreakError) -> (record: IncidentRecord, playbook: Playbook, events: [StoredEvent]) {
+        let (store, record, playbook) = try await load(reference)
+        do {
+            return (record, playbook, try await store.events(of: record.number, through: record.lastSeq).collect())
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
     /// Records a move and prints the events it produced, one line each.
-    func recordAndPrint(_ reference: String, at atText: String? = nil, _ command: Command) async throws(FirebreakError) {
-        let (record, stored) = try await record(reference, at: atText, command)
+    func recordAndPrint(_ reference: String, at atText: String? = nil, _ command: Command, readThrough lastSeq: Int? = nil) async throws(FirebreakError) {
+        let (record, stored) = try await record(reference, at: atText, command, readThrough: lastSeq)
         printRecorded(stored, reference: record.reference)
     }
 
     /// Records a move on an incident in one transaction: time-driven events due before it, the
-    /// move and what it causes, then the time-driven events due up to now.
-    func record(_ reference: String, at atText: String?, _ command: Command) async throws(FirebreakError) -> (IncidentRecord, [StoredEvent]) {
+    /// move and what it causes, then the time-driven events due up to now. `lastSeq`: the command
+    /// was made from the log read through that entry; should another write have come since, it is
+    /// refused as busy (run it again) rather than applied to a log it was not made from.
+    func record(_ reference: String, at atText: String?, _ command: Command, readThrough lastSeq: Int? = nil) async throws(FirebreakError) -> (IncidentRecord, [StoredEvent]) {
         let number = try Self.number(reference)
         let actor = try global.actor()
         let store = try await store()
@@ -133,16 +151,25 @@ struct Workspace {
                 let playbook = try Self.playbook(stored, of: record)
                 try Self.check(record, against: playbook)
                 recordUsed = record
-                let at = try Self.time(atText, now: now, openedAt: record.openedAt)
+                if let lastSeq, record.lastSeq != lastSeq {
+                    throw FirebreakError.busy("\(record.reference) changed while this command read it; run it again")
+                }
+                let at = try Self.time(atText, now: now, openedAt: record.openedAt, began: record.snapshot.beganAt)
                 let engine = Engine(playbook: playbook)
                 var incident = record.snapshot
                 do {
                     var events = try engine.advanceOrRefuse(&incident, to: at, inclusive: false)
-                    if case .note = command {} else if at < incident.enteredAt, !incident.isClosed {
+                    // Before the opening (down to `began`), the start state's first round counts as entered.
+                    let openingRound = incident.state == playbook.start && incident.round == 1 && incident.enteredAt == incident.openedAt
+                    if case .note = command {} else if at < incident.enteredAt, !incident.isClosed, !openingRound {
                         throw FirebreakError.usage(
                             "--at \(Clock.iso(at)) is before the incident entered state '\(playbook.states[incident.state].id)' (\(Clock.iso(incident.enteredAt))); its steps and events were not possible then")
                     }
-                    try engine.perform(command, by: actor, at: at, on: &incident, events: &events)
+                    do throws(Refusal) {
+                        try engine.perform(command, by: actor, at: at, on: &incident, events: &events)
+                    } catch {
+                        throw error.naming(record.reference)
+                    }
                     events += try engine.advanceOrRefuse(&incident, to: now, inclusive: true)
                     return Decision(events: events, snapshot: incident, recordedAt: now)
                 } catch {
