@@ -10,6 +10,7 @@ public struct Firebreak: AsyncParsableCommand {
         subcommands: [
             PlaybookCommand.self, Open.self, ListIncidents.self, Status.self, Assign.self, Done.self, Skip.self, Fire.self,
             Note.self, Close.self, Reopen.self, Retract.self, StatementCommand.self, Inform.self, Timeline.self, Verify.self, Export.self, Drill.self,
+            DatabaseCommand.self, Watch.self,
         ]
     )
 

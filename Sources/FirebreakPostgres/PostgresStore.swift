@@ -348,34 +348,15 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
         var tip = HashChain.Tip(seq: record.lastSeq, hash: record.lastHash)
         var stored: [StoredEvent] = []
         stored.reserveCapacity(events.count)
-        var seqs: [Int] = [], ats: [Int] = [], actors: [ByteBuffer] = [], hasActor: [Bool] = [], roles: [String] = [], hasRole: [Bool] = []
-        var outside: [Bool] = [], kinds: [String] = [], datas: [ByteBuffer] = [], hashes: [String] = []
+        var datas: [String] = []
         var state = record.state
         for event in events {
             let (item, data) = tip.append(event, incident: record.number, recordedAt: recordedAt)
-            seqs.append(item.seq)
-            ats.append(event.at)
-            actors.append(bytes(event.actor ?? ""))
-            hasActor.append(event.actor != nil)
-            roles.append(event.role ?? "")
-            hasRole.append(event.role != nil)
-            outside.append(event.outsideRole)
-            kinds.append(event.kind.rawValue)
-            datas.append(bytes(data))
-            hashes.append(item.hash)
+            datas.append(data)
             if case .entered(let name, _, _, _) = event.body { state = name }
             stored.append(item)
         }
-        if !events.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO event (incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash)
-                SELECT \(record.number), s, a, \(recordedAt), CASE WHEN ha THEN ac END, CASE WHEN hr THEN r END, o, k, d, h
-                FROM unnest(\(seqs)::bigint[], \(ats)::bigint[], \(actors)::bytea[], \(hasActor)::boolean[], \(roles)::text[],
-                    \(hasRole)::boolean[], \(outside)::boolean[], \(kinds)::text[], \(datas)::bytea[], \(hashes)::text[])
-                    AS t(s, a, ac, ha, r, hr, o, k, d, h)
-                """, logger: logger)
-        }
+        try await insertRows(stored, datas: datas, connection)
         let encoded = bytes(try encoder.encode(snapshot))
         try await connection.query(
             """
@@ -384,6 +365,127 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
             WHERE number = \(record.number)
             """, logger: logger)
         return stored
+    }
+
+    /// Inserts numbered and hashed events of one incident in one statement (arrays, unnested by
+    /// the server); `datas` are their `data` columns, as hashed.
+    static func insertRows(_ events: [StoredEvent], datas: [String], _ connection: PostgresConnection) async throws {
+        guard let first = events.first else { return }
+        var seqs: [Int] = [], ats: [Int] = [], recordedAts: [Int] = [], actors: [ByteBuffer] = [], hasActor: [Bool] = []
+        var roles: [String] = [], hasRole: [Bool] = [], outside: [Bool] = [], kinds: [String] = [], dataBytes: [ByteBuffer] = [], hashes: [String] = []
+        for (item, data) in zip(events, datas) {
+            let event = item.event
+            seqs.append(item.seq)
+            ats.append(event.at)
+            recordedAts.append(item.recordedAt)
+            actors.append(bytes(event.actor ?? ""))
+            hasActor.append(event.actor != nil)
+            roles.append(event.role ?? "")
+            hasRole.append(event.role != nil)
+            outside.append(event.outsideRole)
+            kinds.append(event.kind.rawValue)
+            dataBytes.append(bytes(data))
+            hashes.append(item.hash)
+        }
+        try await connection.query(
+            """
+            INSERT INTO event (incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash)
+            SELECT \(first.incident), s, a, ra, CASE WHEN ha THEN ac END, CASE WHEN hr THEN r END, o, k, d, h
+            FROM unnest(\(seqs)::bigint[], \(ats)::bigint[], \(recordedAts)::bigint[], \(actors)::bytea[], \(hasActor)::boolean[],
+                \(roles)::text[], \(hasRole)::boolean[], \(outside)::boolean[], \(kinds)::text[], \(dataBytes)::bytea[], \(hashes)::text[])
+                AS t(s, a, ra, ac, ha, r, hr, o, k, d, h)
+            """, logger: logger)
+    }
+
+    /// Events imported per statement: a long log goes in several, each of bounded size.
+    static let importBatch = 2_000
+
+    public func importLogs(_ logs: [VerifiedLog], progress: @Sendable (Int) -> Void) async throws(StoreError) {
+        try await exclusive("copy incidents into the database") { connection in
+            try await transaction(connection) {
+                // The numbering lock of `create`: no incident can be opened between the check and the copy.
+                try await connection.query("SELECT pg_advisory_xact_lock(7460114)", logger: Self.logger)
+                let numbers = logs.map(\.record.number)
+                let taken = try await connection.query("SELECT number FROM incident WHERE number = ANY(\(numbers)::bigint[]) ORDER BY number", logger: Self.logger)
+                    .collect().map { try $0.makeRandomAccess()[0].decode(Int.self) }
+                if !taken.isEmpty { throw StoreError.numbersTaken(taken) }
+                for (index, log) in logs.enumerated() {
+                    let record = log.record
+                    let text = Self.bytes(log.playbook.text)
+                    let compiled = log.playbook.compiled.map(Self.bytes)
+                    try await connection.query(
+                        "INSERT INTO playbook (hash, id, text, compiled) VALUES (\(record.playbookHash), \(record.playbookID), \(text), \(compiled)) ON CONFLICT (hash) DO NOTHING",
+                        logger: Self.logger)
+                    let snapshot = Self.bytes(try Self.encoder.encode(record.snapshot))
+                    let scenario = record.scenarioText.map(Self.bytes)
+                    try await connection.query(
+                        """
+                        INSERT INTO incident (number, playbook_id, playbook_hash, is_exercise, title, severity, state, opened_at, closed_at,
+                            last_seq, last_hash, snapshot, scenario)
+                        VALUES (\(record.number), \(record.playbookID), \(record.playbookHash), \(record.isExercise), \(Self.bytes(record.title)),
+                            \(record.severity.rawValue), \(record.state), \(record.openedAt), \(record.closedAt), \(record.lastSeq), \(record.lastHash),
+                            \(snapshot), \(scenario))
+                        """, logger: Self.logger)
+                    var start = 0
+                    while start < log.events.count {
+                        let batch = Array(log.events[start..<min(start + Self.importBatch, log.events.count)])
+                        try await Self.insertRows(batch, datas: batch.map(\.data), connection)
+                        start += Self.importBatch
+                    }
+                    progress(index + 1)
+                }
+            }
+        }
+    }
+
+    // MARK: Watching
+
+    /// The channel the `incident_changed` trigger notifies, with the incident's number.
+    static let channel = "firebreak"
+
+    /// `LISTEN firebreak` on a connection of its own (the store's connection runs one query at a
+    /// time; a listening one must stay free for notifications). The trigger on `incident` sends
+    /// the incident's number when its transaction commits, from any machine.
+    public func changes() async throws(StoreError) -> AsyncStream<StoreChange> {
+        let listener: PostgresConnection
+        do {
+            listener = try await PostgresConnection.connect(configuration: try Self.configuration(url), id: 2, logger: Self.logger)
+        } catch {
+            throw Self.translate(error, doing: "watch the database", url: url)
+        }
+        let (stream, continuation) = AsyncStream<StoreChange>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let (started, ready) = AsyncStream<StoreError?>.makeStream()
+        let url = self.url
+        let task = Task {
+            do {
+                try await listener.listen(on: Self.channel) { notifications in
+                    ready.yield(nil)
+                    for try await notification in notifications {
+                        continuation.yield(.changed(incident: Int(notification.payload)))
+                    }
+                }
+                if !Task.isCancelled { continuation.yield(.failed(.unavailable(server: url.description, reason: "the connection was lost"))) }
+            } catch {
+                let failure = Self.translate(error, doing: "watch the database", url: url)
+                ready.yield(failure)
+                if !Task.isCancelled { continuation.yield(.failed(failure)) }
+            }
+            continuation.finish()
+            try? await listener.close()
+        }
+        continuation.onTermination = { _ in
+            task.cancel()
+            Task { try? await listener.close() }
+        }
+        // Listening before returning: a change committed after this call is never missed.
+        for await failure in started {
+            if let failure {
+                task.cancel()
+                throw failure
+            }
+            break
+        }
+        return stream
     }
 
     // MARK: Reading

@@ -160,6 +160,60 @@ public protocol IncidentStore: Sendable {
     /// projection match the text and the log needs the loader and the engine: the application's
     /// `verify` adds that.
     func verify(_ number: Int?) async throws(StoreError) -> VerifyReport
+
+    /// Stores incidents copied whole from another store (`db copy`), in one transaction: each keeps
+    /// its number, its sequence numbers and hashes, its playbook and its projection. When any of the
+    /// numbers is taken in this store, nothing is written and ``StoreError/numbersTaken(_:)`` names
+    /// them all. `progress` is called with the number of incidents written so far.
+    ///
+    /// Only a ``VerifiedLog`` can be imported: its chain was checked when it was made, the one check
+    /// every backend relies on, so a store never takes in a log that does not verify.
+    func importLogs(_ logs: [VerifiedLog], progress: @Sendable (Int) -> Void) async throws(StoreError)
+
+    /// Tells when incidents change, for `status --watch` and `watch`: an element each time another
+    /// write may have been committed (by this process or another), naming the incident when the
+    /// backend knows it. Each call gives a stream of its own; stop consuming it (or cancel the task
+    /// reading it) and it stops watching. A backend that loses its way to the changes (a server gone)
+    /// sends ``StoreChange/failed(_:)`` and ends the stream.
+    func changes() async throws(StoreError) -> AsyncStream<StoreChange>
+}
+
+/// What ``IncidentStore/changes()`` tells.
+public enum StoreChange: Sendable, Equatable {
+    /// Something was committed: to this incident, or (`nil`) to one the backend cannot name.
+    case changed(incident: Int?)
+    /// The store can no longer tell of changes; the stream ends.
+    case failed(StoreError)
+}
+
+/// An incident's whole stored log, checked link by link against the hash chain: what
+/// ``IncidentStore/importLogs(_:progress:)`` takes. The check is made here, once, for every backend:
+/// the playbook's text against its hash, each event's sequence number and hash, and the record's
+/// last sequence number and hash against the log.
+public struct VerifiedLog: Sendable {
+    public let record: IncidentRecord
+    public let playbook: StoredPlaybook
+    public let events: [StoredEvent]
+
+    /// Checks the log; a log that does not verify is ``StoreError/unverified(incident:problem:)``
+    /// with its first problem, as `verify` names it.
+    public init(record: IncidentRecord, playbook: StoredPlaybook, events: [StoredEvent]) throws(StoreError) {
+        if HashChain.sha256(playbook.text) != record.playbookHash {
+            throw .unverified(incident: record.number, problem: "\(record.reference): the stored playbook text does not match its hash")
+        }
+        var check = HashChain.Check(incident: record.number, playbookHash: record.playbookHash)
+        for event in events {
+            if event.incident != record.number {
+                throw .unverified(incident: record.number, problem: "\(record.reference): event \(event.seq) belongs to INC-\(event.incident)")
+            }
+            check.next(seq: event.seq, event: event, data: nil)
+        }
+        check.finish(lastSeq: record.lastSeq, lastHash: record.lastHash)
+        if let problem = check.problems.first { throw .unverified(incident: record.number, problem: problem) }
+        self.record = record
+        self.playbook = playbook
+        self.events = events
+    }
 }
 
 extension IncidentStore {
@@ -317,6 +371,10 @@ public enum StoreError: Error, Equatable, Sendable {
     case damagedLog(incident: Int)
     /// A database server could not be reached or went away.
     case unavailable(server: String, reason: String)
+    /// Incidents to import whose numbers this store holds already: nothing was written.
+    case numbersTaken([Int])
+    /// A log to import does not verify (its first problem, as `verify` names it).
+    case unverified(incident: Int, problem: String)
 
     public var message: String {
         switch self {
@@ -335,6 +393,8 @@ public enum StoreError: Error, Equatable, Sendable {
         case let .damaged(incident?, what): "INC-\(incident) is damaged in the database: \(what) cannot be read; run 'firebreak verify INC-\(incident)'"
         case let .damaged(nil, what): "the database is damaged: \(what) cannot be read; run 'firebreak verify'"
         case let .unavailable(server, reason): "the database server \(server) is unavailable: \(reason)"
+        case let .numbersTaken(numbers): "\(numbers.map { "INC-\($0)" }.joined(separator: ", ")) exist\(numbers.count == 1 ? "s" : "") already; nothing was copied"
+        case let .unverified(_, problem): "\(problem); nothing was copied"
         case let .damagedLog(incident): "INC-\(incident)'s log is damaged: it holds events the incident does not record, so nothing more can be added; run 'firebreak verify INC-\(incident)'"
         }
     }

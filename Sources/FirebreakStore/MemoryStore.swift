@@ -12,6 +12,8 @@ public final class MemoryStore: IncidentStore, @unchecked Sendable {
     private var logs: [Int: [StoredEvent]] = [:]
     private var lastNumber = 0
 
+    private var watchers: [UUID: AsyncStream<StoreChange>.Continuation] = [:]
+
     public let location: String
 
     public init(location: String = "memory") {
@@ -37,6 +39,7 @@ public final class MemoryStore: IncidentStore, @unchecked Sendable {
                 lastSeq: 0, lastHash: new.playbookHash, snapshot: new.snapshot, scenarioText: new.scenarioText)
             logs[number] = []
             append(new.events, to: &record, snapshot: new.snapshot, recordedAt: recordedAt)
+            notify(number)
             return number
         }
     }
@@ -50,8 +53,38 @@ public final class MemoryStore: IncidentStore, @unchecked Sendable {
             let decision: Decision
             do throws(Refusal) { decision = try decide(record, playbook.stored) } catch { throw .decision(error) }
             if decision.events.isEmpty { return [] }
-            return append(decision.events, to: &record, snapshot: decision.snapshot, recordedAt: decision.recordedAt)
+            let stored = append(decision.events, to: &record, snapshot: decision.snapshot, recordedAt: decision.recordedAt)
+            notify(number)
+            return stored
         }
+    }
+
+    public func importLogs(_ logs: [VerifiedLog], progress: @Sendable (Int) -> Void) async throws(StoreError) {
+        try locked { () throws(StoreError) in
+            let taken = logs.map(\.record.number).filter { incidents[$0] != nil }.sorted()
+            if !taken.isEmpty { throw .numbersTaken(taken) }
+            for (index, log) in logs.enumerated() {
+                if playbooks[log.record.playbookHash] == nil { playbooks[log.record.playbookHash] = (log.record.playbookID, log.playbook) }
+                incidents[log.record.number] = log.record
+                self.logs[log.record.number] = log.events
+                lastNumber = max(lastNumber, log.record.number)
+                notify(log.record.number)
+                progress(index + 1)
+            }
+        }
+    }
+
+    public func changes() async throws(StoreError) -> AsyncStream<StoreChange> {
+        let (stream, continuation) = AsyncStream<StoreChange>.makeStream(bufferingPolicy: .bufferingNewest(64))
+        let id = UUID()
+        locked { watchers[id] = continuation }
+        continuation.onTermination = { [weak self] _ in self?.locked { _ = self?.watchers.removeValue(forKey: id) } }
+        return stream
+    }
+
+    /// Tells the watchers, with the lock held.
+    private func notify(_ number: Int) {
+        for continuation in watchers.values { continuation.yield(.changed(incident: number)) }
     }
 
     /// Appends with the lock held.

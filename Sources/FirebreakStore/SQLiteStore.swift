@@ -2,6 +2,7 @@ import FirebreakCore
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 /// The incident store on one SQLite file (GRDB), safe for several processes at once.
 ///
@@ -308,6 +309,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     _ = try self.insert(new.events, after: record, snapshot: new.snapshot, stateName: nil, recordedAt: recordedAt, db)
                     return .commit
                 }
+                notifyLocal(number)
                 return number
             }
         }
@@ -348,6 +350,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     return .commit
                 }
                 if let refusal { throw AppendError<Refusal>.decision(refusal) }
+                if !stored.isEmpty { notifyLocal(number) }
                 return stored
             }
         } catch let error as AppendError<Refusal> {
@@ -363,10 +366,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     /// Inserts events after `record`, chaining hashes, and updates the projection.
     func insert(_ events: [Event], after record: IncidentRecord, snapshot: Incident, stateName: String?, recordedAt: Int, _ db: Database) throws -> [StoredEvent] {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO event (incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let statement = try db.cachedStatement(sql: Self.insertEventSQL)
         var tip = HashChain.Tip(seq: record.lastSeq, hash: record.lastHash)
         var stored: [StoredEvent] = []
         stored.reserveCapacity(events.count)
@@ -382,6 +382,105 @@ public final class SQLiteStore: IncidentStore, Sendable {
             arguments: [stateName ?? state, snapshot.closed?.at, tip.seq, tip.hash, try Self.encodeSnapshot(snapshot),
                         Data(snapshot.title.utf8), snapshot.severity.rawValue, record.number])
         return stored
+    }
+
+    static let insertEventSQL = """
+        INSERT INTO event (incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    public func importLogs(_ logs: [VerifiedLog], progress: @Sendable (Int) -> Void) async throws(StoreError) {
+        try wrap("copy incidents into the database") {
+            try writer.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    // Decided with the write lock held: no incident can be opened between the check and the copy.
+                    var taken: [Int] = []
+                    for log in logs {
+                        let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM incident WHERE number = ?)", arguments: [log.record.number])
+                        if exists == true { taken.append(log.record.number) }
+                    }
+                    if !taken.isEmpty { throw StoreError.numbersTaken(taken.sorted()) }
+                    let statement = try db.cachedStatement(sql: Self.insertEventSQL)
+                    for (index, log) in logs.enumerated() {
+                        let record = log.record
+                        try db.execute(
+                            sql: "INSERT OR IGNORE INTO playbook (hash, id, text, compiled) VALUES (?, ?, ?, ?)",
+                            arguments: [record.playbookHash, record.playbookID, Data(log.playbook.text.utf8), log.playbook.compiled])
+                        try db.execute(
+                            sql: """
+                                INSERT INTO incident (number, playbook_id, playbook_hash, is_exercise, title, severity, state, opened_at,
+                                    closed_at, last_seq, last_hash, snapshot, scenario)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [record.number, record.playbookID, record.playbookHash, record.isExercise, Data(record.title.utf8),
+                                        record.severity.rawValue, record.state, record.openedAt, record.closedAt, record.lastSeq, record.lastHash,
+                                        try Self.encodeSnapshot(record.snapshot), record.scenarioText.map { Data($0.utf8) }])
+                        for event in log.events { try Self.insertRow(statement.sqliteStatement, event, data: event.data, db) }
+                        progress(index + 1)
+                    }
+                    return .commit
+                }
+            }
+        }
+        notifyLocal(nil)
+    }
+
+    // MARK: Watching
+
+    /// Watchers of a store without a file (in memory): told by this store's own writes.
+    private let localWatchers = Mutex<[UUID: AsyncStream<StoreChange>.Continuation]>([:])
+
+    /// How often a file's data version is read for ``changes()``.
+    public static let pollInterval: Duration = .milliseconds(100)
+
+    /// A file is watched through `PRAGMA data_version` on a connection of its own, read every
+    /// ``pollInterval``: it changes whenever another connection (of this process or another) commits.
+    /// A store in memory has no other writer: its own writes tell its watchers.
+    public func changes() async throws(StoreError) -> AsyncStream<StoreChange> {
+        let (stream, continuation) = AsyncStream<StoreChange>.makeStream(bufferingPolicy: .bufferingNewest(64))
+        guard path != ":memory:", FileManager.default.fileExists(atPath: path) else {
+            let id = UUID()
+            localWatchers.withLock { $0[id] = continuation }
+            continuation.onTermination = { [weak self] _ in _ = self?.localWatchers.withLock { $0.removeValue(forKey: id) } }
+            return stream
+        }
+        let watcher: DatabaseQueue
+        let first: Int?
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(Self.busyTimeout)
+            configuration.label = "firebreak-watch"
+            watcher = try DatabaseQueue(path: path, configuration: configuration)
+            // Read before returning: a write committed after this call is always told.
+            first = try watcher.inDatabase { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }
+        } catch {
+            throw Self.translate(error, doing: "watch the database", path: path)
+        }
+        let path = self.path
+        let task = Task {
+            var last = first
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.pollInterval)
+                do {
+                    let version = try watcher.inDatabase { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }
+                    if let last, version != last { continuation.yield(.changed(incident: nil)) }
+                    last = version
+                } catch {
+                    continuation.yield(.failed(Self.translate(error, doing: "watch the database", path: path)))
+                    continuation.finish()
+                    return
+                }
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    func notifyLocal(_ number: Int?) {
+        localWatchers.withLock { watchers in
+            for continuation in watchers.values { continuation.yield(.changed(incident: number)) }
+        }
     }
 
     /// The hot path of appending: binds one event row with the SQLite C API (values are bound,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A throwaway PostgreSQL server for the tests: one per test process, started on first use
 /// (initdb into a temporary folder, loopback only, a free port, no fsync), each test in a
@@ -25,6 +26,8 @@ public final class PostgresServer: Sendable {
     public let port: Int
     public let folder: String
     let bin: String
+    /// The server's options, for starting it again after a test stopped it.
+    let options: String
     public static let user = "fb"
 
     /// The shared server, started on first use; a failure to start is an error of the tests, not a skip.
@@ -106,28 +109,53 @@ public final class PostgresServer: Sendable {
         guard initdb.status == 0 else { throw ServerError(message: "initdb failed: \(initdb.stderr)") }
         var port = 0
         var lastError = ""
+        var options = ""
         for _ in 0..<5 {
             port = try Self.freePort()
-            let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
             let started = try Self.run("\(bin)/pg_ctl", ["-D", "\(folder)/data", "-o", options, "-l", "\(folder)/log", "-w", "start"], asPostgres: true)
             if started.status == 0 { lastError = ""; break }
             lastError = started.stderr + ((try? String(contentsOfFile: "\(folder)/log", encoding: .utf8)) ?? "")
         }
         guard lastError.isEmpty else { throw ServerError(message: "the test server did not start: \(lastError)") }
         self.port = port
+        self.options = options
         // Stopped when the tests exit; the watchdog stops it should the test process die instead.
         let data = "\(folder)/data"
         let stop = "\(bin)/pg_ctl -D '\(data)' -m immediate stop >/dev/null 2>&1; rm -rf '\(folder)'"
         let asPostgres = getuid() == 0 ? "setpriv --reuid=postgres --regid=postgres --init-groups " : ""
         let watchdog = "(while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(asPostgres)\(bin)/pg_ctl -D '\(data)' -m immediate stop; rm -rf '\(folder)') >/dev/null 2>&1 &"
         _ = try? Self.run("/bin/sh", ["-c", watchdog], asPostgres: false)
-        PostgresServer.stopCommand = asPostgres + stop
-        atexit {
-            if let command = PostgresServer.stopCommand { _ = try? PostgresServer.run("/bin/sh", ["-c", command], asPostgres: false) }
-        }
+        PostgresServer.stopCommands.withLock { $0.append(asPostgres + stop) }
+        _ = PostgresServer.stopAtExit
     }
 
-    nonisolated(unsafe) static var stopCommand: String?
+    /// What stops each server started, run when the tests exit.
+    static let stopCommands = Mutex<[String]>([])
+    static let stopAtExit: Void = {
+        atexit {
+            for command in PostgresServer.stopCommands.withLock({ $0 }) { _ = try? PostgresServer.run("/bin/sh", ["-c", command], asPostgres: false) }
+        }
+    }()
+
+    /// A server of its own, for a test that stops and starts it (the shared one serves tests running
+    /// meanwhile); stopped by ``stop()``, or when the tests exit.
+    public static func dedicated() throws -> PostgresServer {
+        guard let bin = binaries else { throw ServerError(message: "no PostgreSQL binaries") }
+        return try PostgresServer(bin: bin)
+    }
+
+    /// Starts the server again after `pg_ctl stop`, on the same port.
+    public func start() throws {
+        let started = try Self.run("\(bin)/pg_ctl", ["-D", "\(folder)/data", "-o", options, "-l", "\(folder)/log", "-w", "start"], asPostgres: true)
+        guard started.status == 0 else { throw ServerError(message: "the test server did not start again: \(started.stderr)") }
+    }
+
+    /// Stops the server for good and removes its folder.
+    public func stop() {
+        _ = try? control(["-m", "immediate", "stop"])
+        try? FileManager.default.removeItem(atPath: folder)
+    }
 
     /// A fresh, empty database on the server; its URL.
     public func newDatabase() throws -> String {

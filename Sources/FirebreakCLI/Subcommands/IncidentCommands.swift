@@ -115,8 +115,10 @@ struct Status: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7.") var incident: String
     @Flag(help: "JSON for scripts.") var json = false
+    @Flag(help: "Redraw on every new event and when a deadline or timer falls due, until interrupted (Ctrl-C).") var watch = false
 
     func run() async throws {
+        if watch { return try await watchUntilInterrupted() }
         let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let now = Clock.now()
         let engine = Engine(playbook: playbook)
@@ -494,14 +496,7 @@ struct Timeline: AsyncParsableCommand {
             try await each { item, isStored in
                 out += first ? "[\n  " : ",\n  "
                 first = false
-                JSONValue.object([
-                    ("seq", .int(item.seq)), ("at", .string(Clock.iso(item.event.at))), ("recordedAt", .string(Clock.iso(item.recordedAt))),
-                    ("actor", .optional(item.event.actor)), ("role", .optional(item.event.role)), ("outsideRole", .bool(item.event.outsideRole)),
-                    ("stored", .bool(isStored)),
-                ] + EventText.jsonFields(item.event).map { key, value in
-                    if key == "began" || key == "due", case .int(let seconds) = value { return (key, .string(Clock.iso(seconds))) }
-                    return (key, value)
-                }).append(to: &out, indent: 1)
+                JSONValue.object(Self.entry(item, stored: isStored)).append(to: &out, indent: 1)
                 flush()
             }
             out += first ? "[]\n" : "\n]\n"
@@ -534,6 +529,20 @@ struct Timeline: AsyncParsableCommand {
         try await each { item, isStored in write(row(item, isStored)) }
         out += "\n"
         flush(true)
+    }
+}
+
+extension Timeline {
+    /// One entry of `timeline --json` (also what `watch` passes to its hook).
+    static func entry(_ item: StoredEvent, stored isStored: Bool) -> [(String, JSONValue)] {
+        [
+            ("seq", .int(item.seq)), ("at", .string(Clock.iso(item.event.at))), ("recordedAt", .string(Clock.iso(item.recordedAt))),
+            ("actor", .optional(item.event.actor)), ("role", .optional(item.event.role)), ("outsideRole", .bool(item.event.outsideRole)),
+            ("stored", .bool(isStored)),
+        ] + EventText.jsonFields(item.event).map { key, value in
+            if key == "began" || key == "due", case .int(let seconds) = value { return (key, .string(Clock.iso(seconds))) }
+            return (key, value)
+        }
     }
 }
 

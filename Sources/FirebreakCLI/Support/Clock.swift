@@ -11,7 +11,11 @@ enum Clock {
         return TimeZone.current
     }
 
+    /// "Now" fixed for the task: a watching command draws each frame at one instant of its clock.
+    @TaskLocal static var fixed: Int?
+
     static func now() -> Int {
+        if let fixed { return fixed }
         if let fixed = Console.current.environment["FIREBREAK_NOW"], let clock = WallClock.parse(fixed) {
             return clock.seconds  // for reproducible tests and demos
         }

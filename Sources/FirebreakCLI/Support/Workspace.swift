@@ -81,6 +81,12 @@ struct Workspace {
     func load(_ reference: String) async throws(FirebreakError) -> (store: any IncidentStore, record: IncidentRecord, playbook: Playbook) {
         let number = try Self.number(reference)
         let store = try await store()
+        let (record, playbook) = try await Self.load(number, from: store)
+        return (store, record, playbook)
+    }
+
+    /// An incident's record and the playbook it was opened with, from a store already open.
+    static func load(_ number: Int, from store: any IncidentStore) async throws(FirebreakError) -> (record: IncidentRecord, playbook: Playbook) {
         let record: IncidentRecord?
         do { record = try await store.incident(number) } catch { throw Self.translate(error) }
         guard let record else { throw .missing("no incident INC-\(number) in '\(store.location)'") }
@@ -89,7 +95,7 @@ struct Workspace {
         guard let stored else { throw .io("\(record.reference) is damaged in the database: its playbook is missing; run 'firebreak verify'") }
         let playbook = try Self.playbook(stored, of: record)
         try Self.check(record, against: playbook)
-        return (store, record, playbook)
+        return (record, playbook)
     }
 
     /// Resolves `--at` against now and the incident's opening: not in the future, not before
@@ -126,6 +132,44 @@ struct Workspace {
         } catch {
             throw Self.translate(error)
         }
+    }
+
+    /// Stores the time-driven events (overdue steps, escalations, timers, missed updates) due on an
+    /// incident by now: the engine's own step before every move (`Engine.advanceOrRefuse`), in the
+    /// store's one-writer transaction, so each is stored once whoever comes first (another `watch`,
+    /// or a command). "Now" is read with the lock held. Returns what was stored (nothing when another
+    /// writer stored it first), the record it was appended to, and when the next is due.
+    static func recordDue(_ number: Int, in store: any IncidentStore, now: () -> Int) async throws(FirebreakError)
+        -> (stored: [StoredEvent], record: IncidentRecord?, next: Int?)
+    {
+        var recordUsed: IncidentRecord?
+        var next: Int?
+        let stored: [StoredEvent]
+        do {
+            stored = try await store.append(to: number) { (record, stored) throws(FirebreakError) -> Decision in
+                let now = now()
+                let playbook = try Self.playbook(stored, of: record)
+                try Self.check(record, against: playbook)
+                recordUsed = record
+                let engine = Engine(playbook: playbook)
+                var incident = record.snapshot
+                let events: [Event]
+                do throws(Refusal) {
+                    events = try engine.advanceOrRefuse(&incident, to: now, inclusive: true)
+                } catch {
+                    throw .refused(error.naming(record.reference).message)
+                }
+                next = engine.nextDue(incident)
+                return Decision(events: events, snapshot: incident, recordedAt: now)
+            }
+        } catch {
+            switch error {
+            case .store(.noIncident): return ([], nil, nil)
+            case .store(let error): throw Self.translate(error)
+            case .decision(let error): throw error
+            }
+        }
+        return (stored, recordUsed, next)
     }
 
     /// Records a move and prints the events it produced, one line each.
