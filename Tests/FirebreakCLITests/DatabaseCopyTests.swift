@@ -107,6 +107,7 @@ import Testing
         try queue.write { db in
             try db.execute(sql: "DROP TRIGGER event_append_only_update")
             try db.execute(sql: "UPDATE event SET data = CAST('{\"text\":\"Nobody called\"}' AS BLOB) WHERE incident = 2 AND kind = 'note'")
+            try db.execute(sql: "CREATE TRIGGER event_append_only_update BEFORE UPDATE ON event BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
         }
         try queue.close()
         let target = source.folder.path("copy.sqlite")

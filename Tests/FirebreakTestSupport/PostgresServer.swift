@@ -96,7 +96,7 @@ public final class PostgresServer: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    init(bin: String) throws {
+    init(bin: String, durable: Bool = false) throws {
         self.bin = bin
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("firebreak-pg-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -112,7 +112,9 @@ public final class PostgresServer: Sendable {
         var options = ""
         for _ in 0..<5 {
             port = try Self.freePort()
-            options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            // Fast and not crash-safe, except for a test that crashes the server and counts what survived.
+            let speed = durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1\(speed) -c max_connections=200"
             let started = try Self.run("\(bin)/pg_ctl", ["-D", "\(folder)/data", "-o", options, "-l", "\(folder)/log", "-w", "start"], asPostgres: true)
             if started.status == 0 { lastError = ""; break }
             lastError = started.stderr + ((try? String(contentsOfFile: "\(folder)/log", encoding: .utf8)) ?? "")
@@ -140,9 +142,9 @@ public final class PostgresServer: Sendable {
 
     /// A server of its own, for a test that stops and starts it (the shared one serves tests running
     /// meanwhile); stopped by ``stop()``, or when the tests exit.
-    public static func dedicated() throws -> PostgresServer {
+    public static func dedicated(durable: Bool = false) throws -> PostgresServer {
         guard let bin = binaries else { throw ServerError(message: "no PostgreSQL binaries") }
-        return try PostgresServer(bin: bin)
+        return try PostgresServer(bin: bin, durable: durable)
     }
 
     /// Starts the server again after `pg_ctl stop`, on the same port.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FirebreakApp
 import FirebreakCore
 import FirebreakPostgres
 import FirebreakStore
@@ -32,7 +33,7 @@ struct CopyDatabase: AsyncParsableCommand {
         if !PostgresURL.isURL(from), !FileManager.default.fileExists(atPath: from) {
             throw FirebreakError.missing("no incident database at '\(Terminal.oneLine(from))' to copy from")
         }
-        let source = try await Workspace.store(from, create: false)
+        let source = try await Workspace.store(from, create: false, environment: Console.current.environment)
         let sourceName = Terminal.oneLine(source.location)
         let numbers: [Int]
         do { numbers = try await source.incidentNumbers() } catch { throw Workspace.translate(error) }
@@ -44,18 +45,20 @@ struct CopyDatabase: AsyncParsableCommand {
         // Read and verify every log before writing anything: a damaged source is not copied at all.
         let reading = ProgressBar("verifying", total: numbers.count)
         var logs: [VerifiedLog] = []
-        var playbooks = Verify.Playbooks()
+        var projection = ProjectionCheck()
         do throws(StoreError) {
             for (index, number) in numbers.enumerated() {
+                // What `verify` checks (the chain, and the stored state against the fold of the log) …
+                if let problem = try await source.verify(number, inspector: &projection).problems.first {
+                    throw StoreError.unverified(incident: number, problem: problem)
+                }
                 guard let record = try await source.incident(number) else { continue }
                 guard let playbook = try await source.playbook(hash: record.playbookHash) else {
                     throw StoreError.unverified(incident: number, problem: "\(record.reference): its playbook text is missing")
                 }
+                // … and the log as read for the copy, checked again link by link.
                 let events = try await source.events(of: number, through: record.lastSeq).collect()
                 logs.append(try VerifiedLog(record: record, playbook: playbook, events: events))
-                if let problem = try await Verify.projectionProblems(record, store: source, playbooks: &playbooks).first {
-                    throw StoreError.unverified(incident: number, problem: problem)
-                }
                 reading.update(index + 1)
             }
         } catch {
@@ -69,7 +72,7 @@ struct CopyDatabase: AsyncParsableCommand {
         reading.finish()
 
         // The target is opened (a new file made) only for a source that verifies.
-        let target = try await Workspace.store(to, create: true)
+        let target = try await Workspace.store(to, create: true, environment: Console.current.environment)
         let targetName = Terminal.oneLine(target.location)
         let existing: Set<Int>
         do { existing = Set(try await target.incidentNumbers()) } catch { throw Workspace.translate(error) }
@@ -86,11 +89,11 @@ struct CopyDatabase: AsyncParsableCommand {
 
         // The copy, read back from the target, must verify and end where the source's logs end.
         var report = VerifyReport()
-        var targetPlaybooks = Verify.Playbooks()
-        do {
+        var copyProjection = ProjectionCheck()
+        do throws(StoreError) {
             for log in logs {
                 let number = log.record.number
-                let checked = try await target.verify(number)
+                let checked = try await target.verify(number, inspector: &copyProjection)
                 report.checkedEvents += checked.checkedEvents
                 report.problems += checked.problems
                 guard let copied = try await target.incident(number) else {
@@ -100,7 +103,6 @@ struct CopyDatabase: AsyncParsableCommand {
                 if copied.lastSeq != log.record.lastSeq || copied.lastHash != log.record.lastHash {
                     report.problems.append("\(log.record.reference) does not end with the source's last event")
                 }
-                report.problems += try await Verify.projectionProblems(copied, store: target, playbooks: &targetPlaybooks)
             }
         } catch {
             throw Workspace.translate(error)

@@ -1,4 +1,5 @@
 import Dispatch
+import FirebreakApp
 import FirebreakStore
 import Foundation
 import Synchronization
