@@ -23,12 +23,16 @@ public struct StoredEvent: Sendable, Equatable {
     /// The bytes the hash covers: every stored column but the hash, in a fixed order — the
     /// envelope as flat JSON, a line break, then the `data` JSON exactly as stored.
     public func canonicalBytes(data: String? = nil) -> String {
+        envelope + (data ?? self.data)
+    }
+
+    /// The first part of ``canonicalBytes(data:)``: every column but `data` and the hash, and a line break.
+    var envelope: String {
         var envelope = "{\"incident\":\(incident),\"seq\":\(seq),\"at\":\(event.at),\"recordedAt\":\(recordedAt),\"actor\":"
         if let actor = event.actor { FlatJSON.appendString(actor, to: &envelope) } else { envelope += "null" }
         envelope += ",\"role\":"
         if let role = event.role { FlatJSON.appendString(role, to: &envelope) } else { envelope += "null" }
         envelope += ",\"outsideRole\":\(event.outsideRole),\"kind\":\"\(event.kind.rawValue)\"}\n"
-        envelope += data ?? self.data
         return envelope
     }
 }

@@ -500,7 +500,10 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
     }
 
-    static func storedEvent(_ row: Row) throws -> StoredEvent {
+    static func storedEvent(_ row: Row) throws -> StoredEvent { try storedEventAndData(row).event }
+
+    /// An event row and its `data` exactly as stored (what the hash covers).
+    static func storedEventAndData(_ row: Row) throws -> (event: StoredEvent, data: String) {
         func value<T: DatabaseValueConvertible>(_ index: Int) -> T? { T.fromDatabaseValue(row[index] as DatabaseValue) }
         func optional<T: DatabaseValueConvertible>(_ index: Int) -> T?? {
             let value = row[index] as DatabaseValue
@@ -509,12 +512,14 @@ public final class SQLiteStore: IncidentStore, Sendable {
         guard let incident: Int = value(0), let seq: Int = value(1) else { throw StoreError.damaged(incident: nil, what: "an event's number") }
         guard let at: Int = value(2), let recordedAt: Int = value(3), let actor: Data? = optional(4), let role: String? = optional(5),
             let outsideRole: Bool = value(6), let kindText: String = value(7), let data: Data = value(8), let hash: String = value(9),
-            let kind = Event.Kind(rawValue: kindText),
-            let fields = try? FlatJSON.decode(String(decoding: data, as: UTF8.self)),
-            let body = Event.Body(kind: kind, fields: fields)
+            let kind = Event.Kind(rawValue: kindText)
         else { throw StoreError.corruptEvent(incident: incident, seq: seq) }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let fields = try? FlatJSON.decode(text), let body = Event.Body(kind: kind, fields: fields) else {
+            throw StoreError.corruptEvent(incident: incident, seq: seq)
+        }
         let event = Event(at: at, actor: actor.map { String(decoding: $0, as: UTF8.self) }, role: role, outsideRole: outsideRole, body)
-        return StoredEvent(incident: incident, seq: seq, recordedAt: recordedAt, event: event, hash: hash)
+        return (StoredEvent(incident: incident, seq: seq, recordedAt: recordedAt, event: event, hash: hash), text)
     }
 
     static let eventColumns = "incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash"
@@ -629,9 +634,10 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     while let eventRow = try cursor.next() {
                         report.checkedEvents += 1
                         if check.failed { continue }
-                        let data = Data.fromDatabaseValue(eventRow[8] as DatabaseValue).map { String(decoding: $0, as: UTF8.self) }
-                        let event = try? Self.storedEvent(eventRow)
-                        check.next(seq: Int.fromDatabaseValue(eventRow[1] as DatabaseValue), event: event, data: data)
+                        let read = try? Self.storedEventAndData(eventRow)
+                        let event = read?.event
+                        // An event that does not decode has no data to hash: the check names it as unreadable.
+                        check.next(seq: Int.fromDatabaseValue(eventRow[1] as DatabaseValue), event: event, data: read?.data)
                         if !check.failed, let event { inspector.next(event) }
                     }
                     check.finish(lastSeq: lastSeq, lastHash: lastHash)
