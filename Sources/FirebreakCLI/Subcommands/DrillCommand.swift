@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import FirebreakApp
 import FirebreakCore
 import FirebreakLoading
 import FirebreakReports
