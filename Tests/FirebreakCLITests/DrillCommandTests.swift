@@ -44,12 +44,16 @@ import Testing
         #expect(escalated?["event"] as? String == "story-published")
     }
 
-    @Test func statsDoNotDependOnThreads() throws {
-        let one = try Firebreak.run(["drill", "stats", "song-contest-tweet", "--runs", "300", "--seed", "9", "--threads", "1", "--json"])
-        let many = try Firebreak.run(["drill", "stats", "song-contest-tweet", "--runs", "300", "--seed", "9", "--threads", "4", "--json"])
+    /// Also with inject windows (prelaunch-photo, parcel-driver-post-measured), drawn from each run's own generator.
+    @Test(arguments: ["song-contest-tweet", "prelaunch-photo", "parcel-driver-post-measured"])
+    func statsDoNotDependOnThreads(scenario: String) throws {
+        let one = try Firebreak.run(["drill", "stats", scenario, "--runs", "300", "--seed", "9", "--threads", "1", "--json"])
+        let many = try Firebreak.run(["drill", "stats", scenario, "--runs", "300", "--seed", "9", "--threads", "4", "--json"])
         #expect(one.status == 0)
         #expect(one.stdout == many.stdout)
-        let other = try Firebreak.run(["drill", "stats", "song-contest-tweet", "--runs", "300", "--seed", "10", "--threads", "4", "--json"])
+        let text = try Firebreak.run(["drill", "stats", scenario, "--runs", "300", "--seed", "9", "--threads", "1"])
+        #expect(text.stdout == (try Firebreak.run(["drill", "stats", scenario, "--runs", "300", "--seed", "9", "--threads", "4"])).stdout)
+        let other = try Firebreak.run(["drill", "stats", scenario, "--runs", "300", "--seed", "10", "--threads", "4", "--json"])
         #expect(other.stdout != one.stdout)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])
         #expect(object["runs"] as? Int == 300)

@@ -85,10 +85,11 @@ import Testing
         let parsed = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let tables = try #require(parsed["tables"] as? [[Int]])
         #expect(parsed["html"] as? [String] == [])
-        // facts, metrics, timeline, steps, action items (no decision was made); each row as wide as its header.
-        #expect(tables.count == 5)
+        // facts, metrics, timeline, steps, the playbook's standing duties, action items (no decision was made);
+        // each row as wide as its header.
+        #expect(tables.count == 6)
         let widths = tables.map { Set($0) }
-        #expect(widths == [[2], [2], [4], [8], [3]])
+        #expect(widths == [[2], [2], [4], [8], [6], [3]])
         // The timeline has one row per event plus the header.
         let timeline = try box.run("timeline", "INC-1", "--json")
         let events = try #require(try JSONSerialization.jsonObject(with: Data(timeline.stdout.utf8)) as? [[String: Any]])

@@ -87,7 +87,8 @@ import Testing
         let box = try Sandbox()
         defer { box.cleanup() }
         let report = box.folder.path("after-action.md")
-        #expect(try box.run("drill", "run", "song-contest-tweet", "--report", report).status == 0)
+        // heated-thread's injects give no reach.
+        #expect(try box.run("drill", "run", "heated-thread", "--report", report).status == 0)
         let text = try String(contentsOfFile: report, encoding: .utf8)
         #expect(!text.contains("xychart-beta"))
         #expect(!text.contains("Reach over time"))
@@ -208,12 +209,13 @@ import Testing
         #expect(html.contains("<td>anna (comms-lead)</td><td>note: \(escaped)</td></tr>"))
         #expect(!html.contains("<script"))
         let structure = try Self.structure(of: path, in: box)
-        #expect(structure["tags"] as? [String] == ["body", "br", "em", "h1", "h2", "head", "html", "meta", "p", "strong", "style", "table", "tbody", "td", "th", "thead", "title", "tr"])
+        #expect(structure["tags"] as? [String] == ["body", "br", "em", "h1", "h2", "h3", "head", "html", "meta", "p", "strong", "style", "table", "tbody", "td", "th", "thead", "title", "tr"])
         let tables = try #require(structure["tables"] as? [[Int]])
-        // Facts, metrics, timeline, steps, states over time, action items: every row as wide as its header.
-        #expect(tables.count == 6)
+        // Facts, metrics, timeline, steps, communications (the playbook's audiences, under an h3),
+        // states over time, action items: every row as wide as its header.
+        #expect(tables.count == 7)
         for table in tables { #expect(Set(table).count == 1, "a table with rows of different widths: \(table)") }
-        #expect(tables.map { $0.first ?? 0 } == [2, 2, 4, 8, 5, 3])
+        #expect(tables.map { $0.first ?? 0 } == [2, 2, 4, 8, 6, 5, 3])
         #expect((structure["text"] as? String)?.contains("<script>alert(1)</script>") == true)
         // Writing it again over the previous HTML report is allowed; over another HTML file it is not.
         #expect(try box.run("export", "INC-1", "--format", "html", "--output", path).status == 0)
