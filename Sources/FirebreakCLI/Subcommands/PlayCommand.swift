@@ -1,6 +1,7 @@
 import ArgumentParser
 import FirebreakCore
 import FirebreakReports
+import FirebreakStore
 import Foundation
 
 /// `drill play`: a facilitator's console. Reads commands from standard input (a terminal or a pipe).
@@ -37,7 +38,7 @@ struct Play: AsyncParsableCommand {
         Terminal.out("\n" + Self.score(report))
         if !noRecord {
             let number = try await loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
-            Terminal.out("recorded as INC-\(number) (an exercise)")
+            Terminal.out("recorded as \(IncidentID.name(number)) (an exercise)")
         }
     }
 

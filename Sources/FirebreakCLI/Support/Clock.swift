@@ -110,12 +110,4 @@ enum Clock {
     static func offset(_ seconds: Int, _ zone: TimeZone) -> Int {
         zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
-
-    /// `in 12m`, `5m ago`.
-    static func relative(_ seconds: Int, from now: Int) -> String {
-        let delta = seconds - now
-        if delta == 0 { return "now" }
-        let text = DurationText.format(abs(delta) >= 60 ? abs(delta) / 60 * 60 : abs(delta))
-        return delta > 0 ? "in \(text)" : "\(text) ago"
-    }
 }
