@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "FirebreakLoading", targets: ["FirebreakLoading"]),
         .library(name: "FirebreakStore", targets: ["FirebreakStore"]),
         .library(name: "FirebreakReports", targets: ["FirebreakReports"]),
+        .library(name: "FirebreakApp", targets: ["FirebreakApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -64,10 +65,16 @@ let package = Package(
             resources: [.embedInCode("Resources/messages.en.json"), .embedInCode("Resources/messages.nl.json")],
             swiftSettings: swiftSettings
         ),
+        // The application layer: the use cases, a clock and a store passed in; no parsing, no printing.
+        .target(
+            name: "FirebreakApp",
+            dependencies: ["FirebreakCore", "FirebreakLoading", "FirebreakStore", "FirebreakPostgres"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "FirebreakCLI",
             dependencies: [
-                "FirebreakCore", "FirebreakLoading", "FirebreakStore", "FirebreakPostgres", "FirebreakReports",
+                "FirebreakApp", "FirebreakCore", "FirebreakLoading", "FirebreakStore", "FirebreakPostgres", "FirebreakReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -84,6 +91,11 @@ let package = Package(
             name: "FirebreakStoreTests",
             dependencies: ["FirebreakStore", "FirebreakPostgres", "FirebreakLoading", "FirebreakTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FirebreakAppTests",
+            dependencies: ["FirebreakApp", "FirebreakStore", "FirebreakLoading", "FirebreakTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FirebreakReportsTests", dependencies: ["FirebreakReports", "FirebreakTestSupport"], swiftSettings: swiftSettings),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FirebreakApp
 import Foundation
 
 /// The `firebreak` command: incident response for reputational incidents.
@@ -117,12 +118,6 @@ public struct GlobalOptions: ParsableArguments {
     }
 
     func actor() throws(FirebreakError) -> String {
-        let name = person ?? environment["FIREBREAK_USER"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? environment["USER"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? environment["LOGNAME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? NSUserName()
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty { throw .usage("no acting person; give --as PERSON or set FIREBREAK_USER") }
-        return trimmed
+        try Workspace.actor(given: person, environment: environment)
     }
 }

@@ -49,15 +49,11 @@ public final class Simulator: Sendable {
         self.actionRoles = scenario.actions.map { playbook.tables.roleIndex[$0.by] ?? -1 }
         self.actionCommands = scenario.actions.map(\.command)
         // Informs are counted under the playbook's `informs` ids, then the other names the scenario uses.
-        var informNames = playbook.tables.informNames
-        func number(_ who: String) -> Int32 {
-            if let index = informNames.firstIndex(of: who) { return Int32(index) }
-            informNames.append(who)
-            return Int32(informNames.count - 1)
-        }
-        for inject in scenario.injects { for case .informed(let who) in inject.expectations.map(\.condition) { _ = number(who) } }
+        let informNames = ExerciseFacts.informNames(playbook, scenario)
         self.actionMoves = actionCommands.map { command in
-            if case let .inform(who, via, note) = command { return .inform(who: who, index: number(who), via: via, note: note) }
+            if case let .inform(who, via, note) = command {
+                return .inform(who: who, index: informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
+            }
             return engine.compile(command)
         }
         self.informNames = informNames

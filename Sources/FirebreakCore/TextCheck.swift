@@ -66,6 +66,51 @@ public enum TextCheck {
 
     /// The `[...]` placeholders of `text`: square brackets around 1 to 40 characters with no bracket inside.
     public static func placeholders(_ text: String) -> [(text: String, line: Int)] {
+        // Every draft of every Monte Carlo run comes here: most texts have no bracket at all, and
+        // most others are ASCII, where a character is a byte (but "\r\n", one character).
+        var copy = text
+        let ascii = copy.withUTF8 { bytes -> [(text: String, line: Int)]? in
+            guard bytes.contains(0x5B) else { return [] }
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return asciiPlaceholders(bytes)
+        }
+        return ascii ?? characterPlaceholders(text)
+    }
+
+    /// ``placeholders(_:)`` of an ASCII text, byte by byte.
+    static func asciiPlaceholders(_ bytes: UnsafeBufferPointer<UInt8>) -> [(text: String, line: Int)] {
+        // Character.isNewline in ASCII: \n, \v, \f, \r.
+        func isNewline(_ byte: UInt8) -> Bool { (0x0A...0x0D).contains(byte) }
+        var result: [(String, Int)] = []
+        var line = 1
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let c = bytes[index]
+            if c == 0x5B {
+                var end = index + 1
+                var length = 0
+                var lines = 0
+                while end < count, bytes[end] != 0x5D, bytes[end] != 0x5B, length <= 40 {
+                    if isNewline(bytes[end]) { lines += 1 }
+                    length += 1
+                    end += bytes[end] == 0x0D && end + 1 < count && bytes[end + 1] == 0x0A ? 2 : 1
+                }
+                if end < count, bytes[end] == 0x5D, (1...40).contains(length) {
+                    result.append((String(decoding: UnsafeBufferPointer(rebasing: bytes[index...end]), as: UTF8.self), line))
+                    line += lines
+                    index = end + 1
+                    continue
+                }
+            }
+            if isNewline(c) { line += 1 }
+            index += c == 0x0D && index + 1 < count && bytes[index + 1] == 0x0A ? 2 : 1
+        }
+        return result
+    }
+
+    /// ``placeholders(_:)`` of any text, character by character.
+    static func characterPlaceholders(_ text: String) -> [(text: String, line: Int)] {
         var result: [(String, Int)] = []
         var line = 1
         var index = text.startIndex

@@ -519,7 +519,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
 
     // MARK: Verifying
 
-    public func verify(_ number: Int?) async throws(StoreError) -> VerifyReport {
+    public func verify<Inspector: LogInspector>(_ number: Int?, inspector: inout Inspector) async throws(StoreError) -> VerifyReport {
         try await exclusive("verify the database") { connection in
             // One snapshot of the whole database, however many writers commit meanwhile.
             try await transaction(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
@@ -531,30 +531,40 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
                     report.problems.append("the trigger '\(name)' that keeps events append-only is missing or disabled")
                 }
                 let rows = try await connection.query(
-                    "SELECT number, playbook_hash, last_seq, last_hash FROM incident WHERE \(number == nil) OR number = \(number ?? 0) ORDER BY number < 0, abs(number)",
+                    "SELECT \(unescaped: Self.incidentColumns) FROM incident WHERE \(number == nil) OR number = \(number ?? 0) ORDER BY number < 0, abs(number)",
                     logger: Self.logger
                 ).collect()
                 if let number, rows.isEmpty { throw StoreError.noIncident(number: number) }
-                for row in rows {
-                    let row = row.makeRandomAccess()
+                // Each stored playbook is read and hashed once, however many incidents were opened from it.
+                var playbooks: [String: (stored: StoredPlaybook?, problem: String?)] = [:]
+                for fullRow in rows {
+                    let row = fullRow.makeRandomAccess()
                     report.checkedIncidents += 1
                     guard let incident = try? row[0].decode(Int.self) else {
                         report.problems.append("an incident's number cannot be read")
                         continue
                     }
-                    guard let playbookHash = try? row[1].decode(String.self), let lastSeq = try? row[2].decode(Int.self),
-                        let lastHash = try? row[3].decode(String.self)
+                    guard let playbookHash = try? row[2].decode(String.self), let lastSeq = try? row[9].decode(Int.self),
+                        let lastHash = try? row[10].decode(String.self)
                     else {
                         report.problems.append("\(IncidentID.name(incident)): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
                         continue
                     }
-                    if let text = try? await Self.playbook(connection, hash: playbookHash)?.text {
-                        if HashChain.sha256(text) != playbookHash {
-                            report.problems.append("\(IncidentID.name(incident)): the stored playbook text does not match its hash")
-                        }
+                    let playbook: (stored: StoredPlaybook?, problem: String?)
+                    if let known = playbooks[playbookHash] {
+                        playbook = known
+                    } else if let stored = try? await Self.playbook(connection, hash: playbookHash) {
+                        playbook = (stored, HashChain.sha256(stored.text) != playbookHash ? "the stored playbook text does not match its hash" : nil)
                     } else {
-                        report.problems.append("\(IncidentID.name(incident)): its playbook text is missing")
+                        playbook = (nil, "its playbook text is missing")
                     }
+                    playbooks[playbookHash] = playbook
+                    if let problem = playbook.problem { report.problems.append("\(IncidentID.name(incident)): \(problem)") }
+                    let record: Result<IncidentRecord, StoreError>
+                    do { record = .success(try Self.record(fullRow)) } catch let error as StoreError { record = .failure(error) } catch {
+                        record = .failure(.damaged(incident: incident, what: "its stored state"))
+                    }
+                    inspector.begin(record, playbook: playbook.stored)
                     var check = HashChain.Check(incident: incident, playbookHash: playbookHash)
                     let events = try await connection.query(
                         "SELECT \(unescaped: Self.eventColumns) FROM event WHERE incident = \(incident) ORDER BY seq", logger: Self.logger)
@@ -563,9 +573,11 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
                         if check.failed { continue }
                         let decoded = try? Self.storedEvent(eventRow)
                         check.next(seq: try? eventRow.makeRandomAccess()[1].decode(Int.self), event: decoded?.0, data: decoded?.data)
+                        if !check.failed, let event = decoded?.0 { inspector.next(event) }
                     }
                     check.finish(lastSeq: lastSeq, lastHash: lastHash)
                     report.problems += check.problems
+                    report.problems += inspector.finish(chainIntact: !check.failed)
                 }
                 return report
             }

@@ -19,7 +19,9 @@ public enum HashChain {
         var hasher = SHA256()
         update(&hasher, previous)
         update(&hasher, "\n")
-        update(&hasher, event.canonicalBytes(data: data))
+        // The canonical bytes, hashed in two parts rather than copied into one string.
+        update(&hasher, event.envelope)
+        update(&hasher, data ?? event.data)
         return hex(hasher.finalize())
     }
 

@@ -23,12 +23,16 @@ public struct StoredEvent: Sendable, Equatable {
     /// The bytes the hash covers: every stored column but the hash, in a fixed order — the
     /// envelope as flat JSON, a line break, then the `data` JSON exactly as stored.
     public func canonicalBytes(data: String? = nil) -> String {
+        envelope + (data ?? self.data)
+    }
+
+    /// The first part of ``canonicalBytes(data:)``: every column but `data` and the hash, and a line break.
+    var envelope: String {
         var envelope = "{\"incident\":\(incident),\"seq\":\(seq),\"at\":\(event.at),\"recordedAt\":\(recordedAt),\"actor\":"
         if let actor = event.actor { FlatJSON.appendString(actor, to: &envelope) } else { envelope += "null" }
         envelope += ",\"role\":"
         if let role = event.role { FlatJSON.appendString(role, to: &envelope) } else { envelope += "null" }
         envelope += ",\"outsideRole\":\(event.outsideRole),\"kind\":\"\(event.kind.rawValue)\"}\n"
-        envelope += data ?? self.data
         return envelope
     }
 }
@@ -189,11 +193,39 @@ public protocol IncidentStore: Sendable {
     /// its hash, and what the backend itself can check (SQLite's integrity check, the triggers that
     /// keep events append-only). `nil` checks every incident. Whether the compiled playbook and the
     /// projection match the text and the log needs the loader and the engine: the application's
-    /// `verify` adds that.
-    func verify(_ number: Int?) async throws(StoreError) -> VerifyReport
+    /// `verify` adds that through `inspector`, which sees each incident and its events in the same
+    /// pass (each log is read and decoded once).
+    func verify<Inspector: LogInspector>(_ number: Int?, inspector: inout Inspector) async throws(StoreError) -> VerifyReport
+}
+
+/// What `verify` does with each incident besides checking its chain, in the same pass: the
+/// application folds each log and compares the fold with the stored projection.
+public protocol LogInspector {
+    /// Before an incident's events: its stored record (or why it cannot be read) and its stored
+    /// playbook (nil when missing: the store names that).
+    mutating func begin(_ record: Result<IncidentRecord, StoreError>, playbook: StoredPlaybook?)
+    /// Each event whose place in the chain is sound, in order.
+    mutating func next(_ event: StoredEvent)
+    /// After the incident's last event; `chainIntact` is false when the chain check failed (the
+    /// store names where). Returns what else is wrong with the incident.
+    mutating func finish(chainIntact: Bool) -> [String]
+}
+
+/// Checks the chain alone.
+public struct ChainOnly: LogInspector {
+    public init() {}
+    public mutating func begin(_ record: Result<IncidentRecord, StoreError>, playbook: StoredPlaybook?) {}
+    public mutating func next(_ event: StoredEvent) {}
+    public mutating func finish(chainIntact: Bool) -> [String] { [] }
 }
 
 extension IncidentStore {
+    /// ``verify(_:inspector:)`` of the chain alone.
+    public func verify(_ number: Int?) async throws(StoreError) -> VerifyReport {
+        var chainOnly = ChainOnly()
+        return try await verify(number, inspector: &chainOnly)
+    }
+
     /// An incident's events in order, read page by page as they are consumed: memory stays flat
     /// however long the log. Pass `through: record.lastSeq` to read the log as it stood when
     /// `record` was read (events never change, and a record and the events up to its last

@@ -115,7 +115,7 @@ public final class MemoryStore: IncidentStore, @unchecked Sendable {
         }
     }
 
-    public func verify(_ number: Int?) async throws(StoreError) -> VerifyReport {
+    public func verify<Inspector: LogInspector>(_ number: Int?, inspector: inout Inspector) async throws(StoreError) -> VerifyReport {
         try locked { () throws(StoreError) -> VerifyReport in
             var report = VerifyReport()
             let numbers = number.map { [$0] } ?? incidents.keys.sorted(by: IncidentID.areInOrder)
@@ -123,20 +123,24 @@ public final class MemoryStore: IncidentStore, @unchecked Sendable {
             for number in numbers {
                 guard let record = incidents[number] else { continue }
                 report.checkedIncidents += 1
-                if let text = playbooks[record.playbookHash]?.stored.text {
+                let stored = playbooks[record.playbookHash]?.stored
+                if let text = stored?.text {
                     if HashChain.sha256(text) != record.playbookHash {
                         report.problems.append("\(IncidentID.name(number)): the stored playbook text does not match its hash")
                     }
                 } else {
                     report.problems.append("\(IncidentID.name(number)): its playbook text is missing")
                 }
+                inspector.begin(.success(record), playbook: stored)
                 var check = HashChain.Check(incident: number, playbookHash: record.playbookHash)
                 for event in logs[number] ?? [] {
                     report.checkedEvents += 1
                     check.next(seq: event.seq, event: event, data: nil)
+                    if !check.failed { inspector.next(event) }
                 }
                 check.finish(lastSeq: record.lastSeq, lastHash: record.lastHash)
                 report.problems += check.problems
+                report.problems += inspector.finish(chainIntact: !check.failed)
             }
             return report
         }

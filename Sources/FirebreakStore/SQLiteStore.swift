@@ -508,7 +508,10 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
     }
 
-    static func storedEvent(_ row: Row) throws -> StoredEvent {
+    static func storedEvent(_ row: Row) throws -> StoredEvent { try storedEventAndData(row).event }
+
+    /// An event row and its `data` exactly as stored (what the hash covers).
+    static func storedEventAndData(_ row: Row) throws -> (event: StoredEvent, data: String) {
         func value<T: DatabaseValueConvertible>(_ index: Int) -> T? { T.fromDatabaseValue(row[index] as DatabaseValue) }
         func optional<T: DatabaseValueConvertible>(_ index: Int) -> T?? {
             let value = row[index] as DatabaseValue
@@ -517,12 +520,14 @@ public final class SQLiteStore: IncidentStore, Sendable {
         guard let incident: Int = value(0), let seq: Int = value(1) else { throw StoreError.damaged(incident: nil, what: "an event's number") }
         guard let at: Int = value(2), let recordedAt: Int = value(3), let actor: Data? = optional(4), let role: String? = optional(5),
             let outsideRole: Bool = value(6), let kindText: String = value(7), let data: Data = value(8), let hash: String = value(9),
-            let kind = Event.Kind(rawValue: kindText),
-            let fields = try? FlatJSON.decode(String(decoding: data, as: UTF8.self)),
-            let body = Event.Body(kind: kind, fields: fields)
+            let kind = Event.Kind(rawValue: kindText)
         else { throw StoreError.corruptEvent(incident: incident, seq: seq) }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let fields = try? FlatJSON.decode(text), let body = Event.Body(kind: kind, fields: fields) else {
+            throw StoreError.corruptEvent(incident: incident, seq: seq)
+        }
         let event = Event(at: at, actor: actor.map { String(decoding: $0, as: UTF8.self) }, role: role, outsideRole: outsideRole, body)
-        return StoredEvent(incident: incident, seq: seq, recordedAt: recordedAt, event: event, hash: hash)
+        return (StoredEvent(incident: incident, seq: seq, recordedAt: recordedAt, event: event, hash: hash), text)
     }
 
     static let eventColumns = "incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash"
@@ -580,7 +585,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     // MARK: Verifying
 
-    public func verify(_ number: Int?) async throws(StoreError) -> VerifyReport {
+    public func verify<Inspector: LogInspector>(_ number: Int?, inspector: inout Inspector) async throws(StoreError) -> VerifyReport {
         try wrap("verify the database") {
             try writer.read { db in
                 var report = VerifyReport()
@@ -596,7 +601,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 let rows = try Row.fetchAll(db, sql: number == nil ? "SELECT * FROM incident ORDER BY number < 0, abs(number)" : "SELECT * FROM incident WHERE number = ?",
                                             arguments: number == nil ? [] : [number])
                 if let number, rows.isEmpty { throw StoreError.noIncident(number: number) }
-                var playbookProblems: [String: String?] = [:]
+                // Each stored playbook is read and hashed once, however many incidents were opened from it.
+                var playbooks: [String: (stored: StoredPlaybook?, problem: String?)] = [:]
                 for row in rows {
                     report.checkedIncidents += 1
                     guard let incidentNumber = Int.fromDatabaseValue(row["number"] as DatabaseValue) else {
@@ -610,27 +616,41 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         report.problems.append("\(IncidentID.name(incidentNumber)): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
                         continue
                     }
-                    // Each stored playbook is hashed once, however many incidents were opened from it.
-                    let playbookProblem: String?
-                    if let known = playbookProblems[playbookHash] {
-                        playbookProblem = known
-                    } else if let text = try Data.fetchOne(db, sql: "SELECT text FROM playbook WHERE hash = ?", arguments: [playbookHash]) {
-                        playbookProblem = HashChain.sha256(String(decoding: text, as: UTF8.self)) != playbookHash ? "the stored playbook text does not match its hash" : nil
+                    let playbook: (stored: StoredPlaybook?, problem: String?)
+                    if let known = playbooks[playbookHash] {
+                        playbook = known
+                    } else if let stored = try Row.fetchOne(db, sql: "SELECT text, compiled FROM playbook WHERE hash = ?", arguments: [playbookHash]) {
+                        if let text = Data.fromDatabaseValue(stored["text"] as DatabaseValue).map({ String(decoding: $0, as: UTF8.self) }) {
+                            let compiled = stored["compiled"] as DatabaseValue
+                            playbook = (StoredPlaybook(text: text, compiled: compiled.isNull ? nil : Data.fromDatabaseValue(compiled)),
+                                        HashChain.sha256(text) != playbookHash ? "the stored playbook text does not match its hash" : nil)
+                        } else {
+                            playbook = (nil, "the stored playbook text does not match its hash")
+                        }
                     } else {
-                        playbookProblem = "its playbook text is missing"
+                        playbook = (nil, "its playbook text is missing")
                     }
-                    playbookProblems[playbookHash] = .some(playbookProblem)
-                    if let playbookProblem { report.problems.append("\(IncidentID.name(incidentNumber)): \(playbookProblem)") }
+                    playbooks[playbookHash] = playbook
+                    if let problem = playbook.problem { report.problems.append("\(IncidentID.name(incidentNumber)): \(problem)") }
+                    let record: Result<IncidentRecord, StoreError>
+                    do { record = .success(try Self.record(row)) } catch let error as StoreError { record = .failure(error) } catch {
+                        record = .failure(.damaged(incident: incidentNumber, what: "its stored state"))
+                    }
+                    inspector.begin(record, playbook: playbook.stored)
                     var check = HashChain.Check(incident: incidentNumber, playbookHash: playbookHash)
                     let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq", arguments: [incidentNumber])
                     while let eventRow = try cursor.next() {
                         report.checkedEvents += 1
                         if check.failed { continue }
-                        let data = Data.fromDatabaseValue(eventRow[8] as DatabaseValue).map { String(decoding: $0, as: UTF8.self) }
-                        check.next(seq: Int.fromDatabaseValue(eventRow[1] as DatabaseValue), event: try? Self.storedEvent(eventRow), data: data)
+                        let read = try? Self.storedEventAndData(eventRow)
+                        let event = read?.event
+                        // An event that does not decode has no data to hash: the check names it as unreadable.
+                        check.next(seq: Int.fromDatabaseValue(eventRow[1] as DatabaseValue), event: event, data: read?.data)
+                        if !check.failed, let event { inspector.next(event) }
                     }
                     check.finish(lastSeq: lastSeq, lastHash: lastHash)
                     report.problems += check.problems
+                    report.problems += inspector.finish(chainIntact: !check.failed)
                 }
                 return report
             }

@@ -1,4 +1,5 @@
-import FirebreakCore
+@testable import FirebreakCore
+import FirebreakTestSupport
 import Testing
 
 @Suite struct TextCheckTests {
@@ -13,6 +14,23 @@ import Testing
     func placeholdersAreBracketsAroundOneToFortyCharacters(_ text: String, _ expected: [String]) {
         #expect(TextCheck.placeholders(text).map(\.text) == expected)
         #expect(TextCheck.hasPlaceholder(text) == !expected.isEmpty)
+    }
+
+    /// The byte-by-byte reading of ASCII texts finds exactly what the character-by-character one finds,
+    /// lines included ("\r\n" is one character and one line break).
+    @Test func asciiTextsAreReadAsTheCharacterRuleReadsThem() {
+        var generator = SeededGenerator(seed: 42)
+        let pieces = ["[", "]", "a", "b c", "\n", "\r\n", "\r", "\u{0B}", "\u{0C}", "x", String(repeating: "y", count: 39), "[[", "]]"]
+        for _ in 0..<3_000 {
+            let count = Int.random(in: 0...12, using: &generator)
+            let text = (0..<count).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            var copy = text
+            let fast = copy.withUTF8(TextCheck.asciiPlaceholders)
+            let slow = TextCheck.characterPlaceholders(text)
+            #expect(fast.map(\.text) == slow.map(\.text), "\(text.debugDescription)")
+            #expect(fast.map(\.line) == slow.map(\.line), "\(text.debugDescription)")
+        }
+        #expect(TextCheck.placeholders("één [naam] hier\r\nen [datum]").map(\.line) == [1, 2])
     }
 
     @Test func findingsAreInTextOrderWithTheirLinesAndSayWhatIsWrong() {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import FirebreakApp
 import FirebreakCore
 import FirebreakLoading
 import FirebreakReports
@@ -79,6 +80,7 @@ struct LoadedScenario {
             event.at += base
             switch event.body {
             case let .overdue(step, due): event.body = .overdue(step: step, due: due + base)
+            case let .updateOverdue(audience, due): event.body = .updateOverdue(audience: audience, due: due + base)
             case let .opened(p, t, s, b, e, sc): event.body = .opened(playbook: p, title: t, severity: s, began: b.map { $0 + base }, exercise: e, scenario: sc)
             default: break
             }

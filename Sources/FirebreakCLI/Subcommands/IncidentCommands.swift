@@ -1,4 +1,5 @@
 import ArgumentParser
+import FirebreakApp
 import FirebreakCore
 import FirebreakLoading
 import FirebreakReports
@@ -34,40 +35,14 @@ struct Open: AsyncParsableCommand {
 
     func run() async throws {
         let (playbook, text, _) = try global.library.load(self.playbook)
-        let actor = try global.actor()
-        let now = Clock.now()
-        let at = try Workspace.time(self.at, now: now, openedAt: nil)
-        var beganAt: Int?
-        if let began {
-            beganAt = try Workspace.time(began, now: now, openedAt: nil, option: "--began")
-            if let beganAt, beganAt > at { throw FirebreakError.usage("--began is after the incident was opened; it is when the trigger happened") }
-        }
         let assignments = assign.map { item -> (role: String, person: String) in
             let parts = item.split(separator: "=", maxSplits: 1)
             return (String(parts[0]), String(parts[1]))
         }
-        let engine = Engine(playbook: playbook)
-        let opened: (Incident, [Event])
-        do {
-            opened = try engine.open(title: title, severity: severity, began: beganAt, opener: actor, assignments: assignments, at: at)
-        } catch {
-            throw FirebreakError.usage(error.message)
-        }
-        var (incident, events) = opened
-        do { events += try engine.advanceOrRefuse(&incident, to: now) } catch { throw FirebreakError.refused(error.message) }
-        let store = try await Workspace(global: global).store(create: true)
-        let number: Int
-        do {
-            number = try await store.create(
-                NewIncident(
-                    playbookID: playbook.id, playbookText: text, playbookHash: HashChain.sha256(text), isExercise: false, events: events,
-                    snapshot: incident, compiledPlaybook: Workspace.compiled(playbook)),
-                recordedAt: now)
-        } catch {
-            throw Workspace.translate(error)
-        }
+        let number = try await Workspace(global: global).open(
+            playbook, text: text, title: title, severity: severity, assignments: assignments, at: at, began: began)
         Console.current.noteRecorded("recorded as \(IncidentID.name(number))")
-        Terminal.out("\(IncidentID.name(number))")
+        Terminal.out(IncidentID.name(number))
     }
 }
 
@@ -615,110 +590,12 @@ struct Verify: AsyncParsableCommand {
     @Argument(help: "One incident (default all).", completion: Completions.incidents) var incident: String?
 
     func run() async throws {
-        let number = try incident.map { (ref: String) throws(FirebreakError) in try Workspace.number(ref) }
-        let store = try await Workspace(global: global).store()
-        var report: VerifyReport
-        do { report = try await store.verify(number) } catch { throw Workspace.translate(error) }
-        // The projection (what `status` and `list` show) must be the fold of the log: a changed snapshot or
-        // incident row is damage too. Each incident is read on its own, so one damaged row hides no other.
-        let numbers: [Int]
-        do {
-            if let number { numbers = [number] } else { numbers = try await store.incidentNumbers() }
-        } catch {
-            throw Workspace.translate(error)
-        }
-        var playbooks = Playbooks()
-        for number in numbers {
-            do {
-                guard let record = try await store.incident(number) else { continue }
-                report.problems += try await Self.projectionProblems(record, store: store, playbooks: &playbooks)
-            } catch {
-                report.problems.append(Workspace.translate(error).errorDescription ?? "\(IncidentID.name(number)) cannot be read")
-            }
-        }
+        let report = try await Workspace(global: global).verify(incident)
         if report.isClean {
             Terminal.out("ok: \(report.checkedIncidents) incident\(report.checkedIncidents == 1 ? "" : "s"), \(report.checkedEvents) events verified")
             return
         }
         for problem in report.problems { Terminal.error("firebreak: error: \(problem)") }
         throw FirebreakError.failed("verify failed")
-    }
-
-    /// The stored playbooks met so far in one verify, each loaded and compared with its compiled
-    /// copy once, however many incidents were opened from it.
-    struct Playbooks {
-        enum Loaded { case playbook(Playbook, compiledMatches: Bool), doesNotLoad, missing }
-        var byHash: [String: Loaded] = [:]
-
-        mutating func load(_ hash: String, from store: any IncidentStore) async throws(StoreError) -> Loaded {
-            if let loaded = byHash[hash] { return loaded }
-            let loaded: Loaded
-            if let stored = try await store.playbook(hash: hash) {
-                if let playbook = PlaybookLoader.load(stored.text).playbook {
-                    loaded = .playbook(playbook, compiledMatches: stored.compiled.map { Workspace.decode($0) == playbook } ?? true)
-                } else {
-                    loaded = .doesNotLoad
-                }
-            } else {
-                loaded = .missing
-            }
-            byHash[hash] = loaded
-            return loaded
-        }
-    }
-
-    /// Where the stored projection of an incident (its row and snapshot) differs from the fold of its log.
-    /// The compiled playbook is proved equal to its text by compiling the text again and comparing.
-    /// The log is folded as it is read, a page at a time: memory does not grow with the log.
-    static func projectionProblems(_ record: IncidentRecord, store: any IncidentStore, playbooks: inout Playbooks) async throws(StoreError) -> [String] {
-        let reference = record.reference
-        let playbook: Playbook
-        var problems: [String] = []
-        switch try await playbooks.load(record.playbookHash, from: store) {
-        case .missing: return []  // the store's own check names it
-        case .doesNotLoad: return ["\(reference): its stored playbook text does not load"]
-        case .playbook(let loaded, let compiledMatches):
-            playbook = loaded
-            if !compiledMatches { problems.append("\(reference): the compiled copy of its playbook does not match the playbook's text") }
-        }
-        // The log as it stood when the record was read: a writer appending meanwhile is no damage.
-        let engine = Engine(playbook: playbook)
-        var folded: Incident?
-        var opened: Event?
-        var hasInjects = false
-        do {
-            for try await stored in store.events(of: record.number, through: record.lastSeq) {
-                guard engine.replay(stored.event, into: &folded) else {
-                    return problems + ["\(reference): its log does not start with 'opened'"]
-                }
-                if opened == nil { opened = stored.event }
-                if stored.event.kind == .inject { hasInjects = true }
-            }
-        } catch {
-            return problems  // named by the chain check
-        }
-        guard let folded else { return problems + ["\(reference): its log does not start with 'opened'"] }
-        if folded != record.snapshot {
-            problems.append("\(reference): its stored state does not match the fold of its events (the projection was changed)")
-        }
-        var fields: [String] = []
-        if record.title != folded.title { fields.append("title") }
-        if record.severity != folded.severity { fields.append("severity") }
-        if record.state != playbook.states[folded.state].id { fields.append("state") }
-        if record.openedAt != folded.openedAt { fields.append("opened_at") }
-        if record.closedAt != folded.closed?.at { fields.append("closed_at") }
-        if record.playbookID != playbook.id { fields.append("playbook_id") }
-        if case .opened(let id, _, _, _, let exercise, let scenario)? = opened?.body {
-            if id != playbook.id, !fields.contains("playbook_id") { fields.append("playbook_id") }
-            // The opened event of an exercise says so, with its scenario's hash. (Exercises recorded before it did
-            // have injects in their log, which a real incident never has.)
-            if exercise, !record.isExercise { fields.append("is_exercise") }
-            if exercise, scenario != record.scenarioText.map(HashChain.sha256) { fields.append("scenario") }
-            if !exercise, record.isExercise, !hasInjects { fields.append("is_exercise") }
-        }
-        if !fields.isEmpty {
-            problems.append("\(reference): its stored \(fields.map { "'\($0)'" }.joined(separator: ", ")) do\(fields.count == 1 ? "es" : "") not match its log (the incident row was changed)")
-        }
-        return problems
     }
 }

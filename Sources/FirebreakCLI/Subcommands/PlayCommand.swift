@@ -1,4 +1,5 @@
 import ArgumentParser
+import FirebreakApp
 import FirebreakCore
 import FirebreakReports
 import FirebreakStore

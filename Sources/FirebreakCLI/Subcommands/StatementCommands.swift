@@ -1,4 +1,5 @@
 import ArgumentParser
+import FirebreakApp
 import FirebreakCore
 import FirebreakReports
 import FirebreakStore
@@ -148,9 +149,7 @@ extension StatementCommand {
         }
 
         func run() async throws {
-            let workspace = Workspace(global: global)
-            let (record, stored, playbook) = try await workspace.record(incident, at: at, .reject(statement: .id(statement), reason: reason))
-            printRecorded(stored, reference: record.reference, language: playbook.language)
+            try await Workspace(global: global).recordAndPrint(incident, at: at, .reject(statement: .id(statement), reason: reason))
         }
     }
 
@@ -164,9 +163,7 @@ extension StatementCommand {
         @Option(parsing: .unconditional, help: "When it was published (default now).") var at: String?
 
         func run() async throws {
-            let workspace = Workspace(global: global)
-            let (record, stored, playbook) = try await workspace.record(incident, at: at, .publish(statement: .id(statement), channel: channel))
-            printRecorded(stored, reference: record.reference, language: playbook.language)
+            try await Workspace(global: global).recordAndPrint(incident, at: at, .publish(statement: .id(statement), channel: channel))
         }
     }
 

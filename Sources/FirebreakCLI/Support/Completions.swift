@@ -1,4 +1,5 @@
 import ArgumentParser
+import FirebreakApp
 import FirebreakCore
 import FirebreakStore
 import Foundation
@@ -32,6 +33,7 @@ enum Completions {
         }
         global.db = value("--db")
         global.playbooks = value("--playbooks")
+        global.person = nil  // every option is set: an unparsed one cannot be read
         return global
     }
 

@@ -1,3 +1,4 @@
+import FirebreakApp
 import Foundation
 import Synchronization
 

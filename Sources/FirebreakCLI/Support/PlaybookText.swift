@@ -1,3 +1,4 @@
+import FirebreakApp
 import FirebreakCore
 import Foundation
 

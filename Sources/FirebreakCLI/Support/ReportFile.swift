@@ -1,3 +1,4 @@
+import FirebreakApp
 import Foundation
 import Synchronization
 
@@ -18,8 +19,9 @@ private func resetSignal(_ number: Int32) { signal(number, SIG_DFL) }
 /// is not a regular file (folder, FIFO, device, socket, symbolic link); and an existing file that is
 /// not a previous Firebreak report, unless `force`. A previous report is an empty file, a Markdown
 /// file of the built-in layout (its opening paragraph says "The factual part is written by Firebreak
-/// from the incident's log") or a JSON report (it starts with `{` and `"report": "post-mortem"` or
-/// `"after-action"`). A report of a user's template carries no such mark: replacing it needs `force`.
+/// from the incident's log"), a JSON report (it starts with `{` and `"report": "post-mortem"` or
+/// `"after-action"`) or an HTML report (it starts with `<!DOCTYPE html>` and names Firebreak as its
+/// generator). A report of a user's template carries no such mark: replacing it needs `force`.
 struct ReportFile {
     let path: String
     /// The option that named it, for messages: `--output` or `--report`.
@@ -101,6 +103,7 @@ struct ReportFile {
         if count == 0 { return true }
         let head = String(decoding: bytes[..<count], as: UTF8.self)
         if head.hasPrefix("{\n\"report\": \"post-mortem\",") || head.hasPrefix("{\n\"report\": \"after-action\",") { return true }
+        if head.hasPrefix("<!DOCTYPE html>\n"), head.contains("\n<meta name=\"generator\" content=\"Firebreak\">\n") { return true }
         return head.hasPrefix("# ") && head.contains("The factual part is written by Firebreak from the incident's log")
     }
 

@@ -1,3 +1,4 @@
+import FirebreakApp
 import Foundation
 
 #if canImport(Glibc)
@@ -40,31 +41,8 @@ enum Terminal {
     static func write(_ text: String) { Console.current.out(text) }
 
     /// Removes control characters (escape sequences included) from untrusted text shown on a terminal.
-    static func sanitize(_ text: String) -> String {
-        if isPlainASCII(text, allowingLineBreaks: true) { return text }
-        var result = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            if scalar == "\n" || scalar == "\t" { result.append(scalar); continue }
-            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
-                || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
-                result.append(contentsOf: "\u{FFFD}".unicodeScalars)
-            } else {
-                result.append(scalar)
-            }
-        }
-        return String(result)
-    }
-
-    /// Printable ASCII (and newlines and tabs when allowed): most text, shown as it is without a second look.
-    static func isPlainASCII(_ text: String, allowingLineBreaks: Bool) -> Bool {
-        text.utf8.allSatisfy { byte in
-            (byte >= 0x20 && byte < 0x7F) || (allowingLineBreaks && (byte == 0x0A || byte == 0x09))
-        }
-    }
+    static func sanitize(_ text: String) -> String { UntrustedText.sanitize(text) }
 
     /// One line of untrusted text: newlines shown as `⏎`.
-    static func oneLine(_ text: String) -> String {
-        if isPlainASCII(text, allowingLineBreaks: false) { return text }
-        return sanitize(text).replacingOccurrences(of: "\n", with: " ⏎ ")
-    }
+    static func oneLine(_ text: String) -> String { UntrustedText.oneLine(text) }
 }

@@ -1,3 +1,4 @@
+import FirebreakApp
 /// Left-aligned columns for terminal output.
 enum TextTable {
     static func render(_ rows: [[String]]) -> String {

@@ -1,4 +1,4 @@
-@testable import FirebreakCLI
+import FirebreakApp
 import FirebreakCore
 import FirebreakTestSupport
 import Foundation
@@ -6,7 +6,7 @@ import Testing
 
 /// `--at HH:MM` and `--at YYYY-MM-DD HH:MM` are local times: converted with the offset of that local time on
 /// that day, refused when the clocks skip it, taken as the first when they pass it twice.
-@Suite struct ClockTests {
+@Suite struct LocalTimeTests {
     static func seconds(_ iso: String) -> Int { WallClock.parse(iso)!.seconds }
 
     struct Case: Sendable, CustomTestStringConvertible {
@@ -55,7 +55,7 @@ import Testing
     @Test(arguments: cases)
     func localTimesTakeTheOffsetOfThatLocalTime(_ c: Case) throws {
         let zone = try #require(TimeZone(identifier: c.zone))
-        let parsed = Clock.parse(c.at, now: Self.seconds(c.now), zone: zone)
+        let parsed = LocalTime.parse(c.at, now: Self.seconds(c.now), zone: zone)
         guard let expected = c.expected else {
             guard case .nonexistent = parsed else {
                 Issue.record("expected '\(c.at)' to be refused as skipped, got \(parsed)")
@@ -67,21 +67,21 @@ import Testing
             Issue.record("expected \(expected), got \(parsed)")
             return
         }
-        #expect(WallClock.format(seconds, offset: Clock.offset(seconds, zone)) == expected)
+        #expect(WallClock.format(seconds, offset: LocalTime.offset(seconds, zone)) == expected)
         #expect((note != nil) == c.ambiguous)
     }
 
     @Test func messagesNameTheTimeTheDayAndTheZone() throws {
         let amsterdam = try #require(TimeZone(identifier: "Europe/Amsterdam"))
-        #expect(Clock.parse("02:30", now: Self.seconds("2026-03-29T12:00:00+02:00"), zone: amsterdam) == .nonexistent(
+        #expect(LocalTime.parse("02:30", now: Self.seconds("2026-03-29T12:00:00+02:00"), zone: amsterdam) == .nonexistent(
             "--at '02:30' does not exist on 2026-03-29 in Europe/Amsterdam: the clocks are put forward over it; give a time after the change, or an ISO 8601 time with its offset"))
         let newYork = try #require(TimeZone(identifier: "America/New_York"))
-        #expect(Clock.parse("01:30", now: Self.seconds("2026-11-01T12:00:00-05:00"), zone: newYork, option: "--began") == .time(
+        #expect(LocalTime.parse("01:30", now: Self.seconds("2026-11-01T12:00:00-05:00"), zone: newYork, option: "--began") == .time(
             Self.seconds("2026-11-01T01:30:00-04:00"),
             note: "--began '01:30' happens twice on 2026-11-01 in America/New_York (the clocks are put back); taken as the first, 2026-11-01T01:30:00-04:00; for the second give 2026-11-01T01:30:00-05:00"))
-        #expect(Clock.parse("24:00", now: 0, zone: newYork) == .invalid)
-        #expect(Clock.parse("2026-13-01 10:00", now: 0, zone: newYork) == .invalid)
-        #expect(Clock.parse("１２:30", now: 0, zone: newYork) == .invalid)
+        #expect(LocalTime.parse("24:00", now: 0, zone: newYork) == .invalid)
+        #expect(LocalTime.parse("2026-13-01 10:00", now: 0, zone: newYork) == .invalid)
+        #expect(LocalTime.parse("１２:30", now: 0, zone: newYork) == .invalid)
     }
 
     /// Every zone, its change days of 2026 (zones without a change: Amsterdam's change days), every minute:
@@ -101,7 +101,7 @@ import Testing
         var checked = 0, refused = 0, ambiguous = 0
         for identifier in zones {
             let zone = try #require(TimeZone(identifier: identifier))
-            func offset(_ t: Int) -> Int { Clock.offset(t, zone) }
+            func offset(_ t: Int) -> Int { LocalTime.offset(t, zone) }
             func transitions(from: Int, to: Int) -> [Int] {
                 var result: [Int] = []
                 var after = Date(timeIntervalSince1970: TimeInterval(from))
@@ -128,7 +128,7 @@ import Testing
                     let text = (minute < 600 ? "0" : "") + "\(minute / 60):" + (minute % 60 < 10 ? "0" : "") + "\(minute % 60)"
                     checked += 1
                     // Plain comparisons in this loop (a million cases); an issue only when one fails.
-                    switch Clock.parse(text, now: noon, zone: zone) {
+                    switch LocalTime.parse(text, now: noon, zone: zone) {
                     case .time(let seconds, let note):
                         if seconds + offset(seconds) != local || seconds != expected.first || (note != nil) != (expected.count > 1) {
                             Issue.record("\(identifier) \(text): got \(seconds) (note: \(note != nil)), expected \(expected)")
@@ -145,28 +145,5 @@ import Testing
         }
         #expect(checked >= zones.count * 2 * 288)
         #expect(refused > 0 && ambiguous > 0, "each part has zones that change their clocks")
-    }
-
-    /// End to end: the note on standard error, the refusal as a usage error, the stored times.
-    @Test func noteAtAmbiguousAndSkippedTimesInAmsterdam() throws {
-        let box = try Sandbox()
-        defer { box.cleanup() }
-        var env = box.env("anna", now: "2026-10-25T12:00:00+01:00")
-        env["TZ"] = "Europe/Amsterdam"
-        let opened = try Firebreak.run(["open", "offensive-post", "--title", "x", "--at", "00:15"], environment: env)
-        #expect(opened.status == 0, "\(opened.stderr)")
-        let note = try Firebreak.run(["note", "INC-1", "at the first 02:30", "--at", "02:30"], environment: env)
-        #expect(note.status == 0)
-        #expect(note.stderr == "firebreak: note: --at '02:30' happens twice on 2026-10-25 in Europe/Amsterdam (the clocks are put back); taken as the first, 2026-10-25T02:30:00+02:00; for the second give 2026-10-25T02:30:00+01:00\n")
-        let later = try Firebreak.run(["note", "INC-1", "at 03:30", "--at", "2026-10-25 03:30"], environment: env)
-        #expect(later.status == 0)
-        #expect(later.stderr == "")
-        let timeline = try Firebreak.run(["timeline", "INC-1", "--json"], environment: env)
-        let events = try #require(try JSONSerialization.jsonObject(with: Data(timeline.stdout.utf8)) as? [[String: Any]])
-        #expect(events.filter { $0["kind"] as? String == "note" }.map { $0["at"] as? String } == ["2026-10-25T02:30:00+02:00", "2026-10-25T03:30:00+01:00"])
-        env["FIREBREAK_NOW"] = "2026-03-29T12:00:00+02:00"
-        let skipped = try Firebreak.run(["open", "offensive-post", "--title", "y", "--at", "02:30"], environment: env)
-        #expect(skipped.status == 64)
-        #expect(skipped.stderr == "firebreak: error: --at '02:30' does not exist on 2026-03-29 in Europe/Amsterdam: the clocks are put forward over it; give a time after the change, or an ISO 8601 time with its offset\n")
     }
 }
