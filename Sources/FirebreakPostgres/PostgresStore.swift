@@ -172,6 +172,11 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
             """,
             "CREATE TRIGGER incident_changed AFTER INSERT OR UPDATE ON incident FOR EACH ROW EXECUTE FUNCTION firebreak_notify()",
         ]),
+        // Recorded exercises are numbered in their own series, kept negative (EX-3 is -3; see IncidentID).
+        ("pg-v2-exercise-series", [
+            "ALTER TABLE incident DROP CONSTRAINT incident_number_check",
+            "ALTER TABLE incident ADD CONSTRAINT incident_number_check CHECK (number <> 0 AND (number > 0 OR is_exercise))",
+        ]),
     ]
 
     /// The triggers `verify` requires.
@@ -277,9 +282,15 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
                 try await connection.query(
                     "INSERT INTO playbook (hash, id, text, compiled) VALUES (\(new.playbookHash), \(new.playbookID), \(text), \(compiled)) ON CONFLICT (hash) DO NOTHING",
                     logger: Self.logger)
-                let next = try await connection.query("SELECT COALESCE(MAX(number), 0) + 1 FROM incident", logger: Self.logger).collect()
+                // A recorded exercise takes the next number of its own series, kept negative (EX-3 is -3).
+                let next = try await connection.query(
+                    new.isExercise
+                        ? "SELECT COALESCE(MIN(number), 0) - 1 FROM incident WHERE number < 0 AND number > -9223372036854775807"
+                        : "SELECT COALESCE(MAX(number), 0) + 1 FROM incident WHERE number > 0 AND number < 9223372036854775807",
+                    logger: Self.logger
+                ).collect()
                 let number = try next[0].makeRandomAccess()[0].decode(Int.self)
-                if number == Int.max { throw StoreError.noNumbersLeft(last: Int.max) }
+                if number == Int.max || number == Int.min + 1 { throw StoreError.noNumbersLeft(last: number) }
                 let snapshot = Self.bytes(try Self.encoder.encode(new.snapshot))
                 let title = Self.bytes(new.snapshot.title)
                 let scenario = new.scenarioText.map(Self.bytes)
@@ -306,7 +317,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
         var refusal: Refusal?
         let stored: [StoredEvent]
         do {
-            stored = try await exclusive("record on INC-\(number)") { connection in
+            stored = try await exclusive("record on \(IncidentID.name(number))") { connection in
                 do {
                     return try await transaction(connection) {
                         // The row lock: another writer of this incident waits here until this one commits.
@@ -419,7 +430,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
     }
 
     public func incident(_ number: Int) async throws(StoreError) -> IncidentRecord? {
-        try await exclusive("read INC-\(number)") { connection in
+        try await exclusive("read \(IncidentID.name(number))") { connection in
             let rows = try await connection.query("SELECT \(unescaped: Self.incidentColumns) FROM incident WHERE number = \(number)", logger: Self.logger).collect()
             return try rows.first.map(Self.record)
         }
@@ -460,7 +471,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
     }
 
     public func events(of number: Int, after: Int, through last: Int?, limit: Int) async throws(StoreError) -> [StoredEvent] {
-        try await exclusive("read the events of INC-\(number)") { connection in
+        try await exclusive("read the events of \(IncidentID.name(number))") { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.eventColumns) FROM event WHERE incident = \(number) AND seq > \(after) AND seq <= \(last ?? Int.max)
@@ -474,7 +485,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
 
     public func incidentNumbers() async throws(StoreError) -> [Int] {
         try await exclusive("list incidents") { connection in
-            try await connection.query("SELECT number FROM incident ORDER BY number", logger: Self.logger).collect().map {
+            try await connection.query("SELECT number FROM incident ORDER BY number < 0, abs(number)", logger: Self.logger).collect().map {
                 try $0.makeRandomAccess()[0].decode(Int.self)
             }
         }
@@ -485,7 +496,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
             let rows = try await connection.query(
                 """
                 SELECT number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at FROM incident
-                WHERE (\(includeClosed) OR closed_at IS NULL) AND (\(exercises) OR NOT is_exercise) ORDER BY number
+                WHERE (\(includeClosed) OR closed_at IS NULL) AND (\(exercises) OR NOT is_exercise) ORDER BY number < 0, abs(number)
                 """, logger: Self.logger)
             var result: [IncidentSummary] = []
             for try await row in rows {
@@ -520,7 +531,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
                     report.problems.append("the trigger '\(name)' that keeps events append-only is missing or disabled")
                 }
                 let rows = try await connection.query(
-                    "SELECT \(unescaped: Self.incidentColumns) FROM incident WHERE \(number == nil) OR number = \(number ?? 0) ORDER BY number",
+                    "SELECT \(unescaped: Self.incidentColumns) FROM incident WHERE \(number == nil) OR number = \(number ?? 0) ORDER BY number < 0, abs(number)",
                     logger: Self.logger
                 ).collect()
                 if let number, rows.isEmpty { throw StoreError.noIncident(number: number) }
@@ -536,7 +547,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
                     guard let playbookHash = try? row[2].decode(String.self), let lastSeq = try? row[9].decode(Int.self),
                         let lastHash = try? row[10].decode(String.self)
                     else {
-                        report.problems.append("INC-\(incident): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
+                        report.problems.append("\(IncidentID.name(incident)): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
                         continue
                     }
                     let playbook: (stored: StoredPlaybook?, problem: String?)
@@ -548,7 +559,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
                         playbook = (nil, "its playbook text is missing")
                     }
                     playbooks[playbookHash] = playbook
-                    if let problem = playbook.problem { report.problems.append("INC-\(incident): \(problem)") }
+                    if let problem = playbook.problem { report.problems.append("\(IncidentID.name(incident)): \(problem)") }
                     let record: Result<IncidentRecord, StoreError>
                     do { record = .success(try Self.record(fullRow)) } catch let error as StoreError { record = .failure(error) } catch {
                         record = .failure(.damaged(incident: incident, what: "its stored state"))

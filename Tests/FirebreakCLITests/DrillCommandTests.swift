@@ -93,11 +93,11 @@ import Testing
         #expect(result.stdout.contains(">>> T+0:20  Social listening: inject 'reach-growing': "))
         #expect(result.stdout.contains("    T+0:30  Anna de Vries (comms-lead): note: The presenter deleted the tweet\n"))
         #expect(result.stdout.contains("\nExpectations: "))
-        #expect(result.stdout.hasSuffix("recorded as INC-1 (an exercise)\n"))
+        #expect(result.stdout.hasSuffix("recorded as EX-1 (an exercise)\n"))
         // Stopped early, the recorded exercise is closed where it stopped: no real-time timer runs on it later.
         let list = try box.run("list", "--all", "--exercises")
-        #expect(list.stdout.contains("INC-1  closed (exercise)"))
-        let timeline = try box.run("timeline", "INC-1")
+        #expect(list.stdout.contains("EX-1  closed (exercise)"))
+        let timeline = try box.run("timeline", "EX-1")
         #expect(timeline.stdout.contains("force-closed: the exercise ended at T+0:30"))
         #expect(!timeline.stdout.contains("nothing-like-this") && !timeline.stdout.contains("captur-post"))
     }

@@ -120,7 +120,7 @@ import Testing
         }
         try expectGolden(out, "play-statements.txt")
         // Recorded, with the early inject at T+0 and nothing of the typos.
-        let timeline = try box.run("timeline", "INC-1")
+        let timeline = try box.run("timeline", "EX-1")
         #expect(timeline.stdout.contains("inject 'reporter'"))
         #expect(!timeline.stdout.contains("pres'") && !timeline.stdout.contains("lawyer") && !timeline.stdout.contains("reportr"))
     }
@@ -155,7 +155,7 @@ import Testing
             "niet vastgelegd (typefout?): no audience 'pres' (did you mean 'press'?) in playbook 'leaked-photo'; audiences are 'press', 'client'",
             "fout: inform WHO [via CHANNEL]",
             "Nabespreking: vragen voor het team",
-            "vastgelegd als INC-1 (een oefening)",
+            "vastgelegd als EX-1 (een oefening)",
         ] {
             #expect(result.stdout.contains(line + "\n"), "missing: \(line)")
         }

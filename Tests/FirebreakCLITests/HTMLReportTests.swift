@@ -111,11 +111,11 @@ import Testing
         ]
         let text = try String(contentsOfFile: report, encoding: .utf8)
         for row in rows { #expect(text.contains(row + "\n"), "drill run --report: \(row)") }
-        let exported = try Firebreak.run(["export", "INC-1"], environment: env)
+        let exported = try Firebreak.run(["export", "EX-1"], environment: env)
         #expect(exported.status == 0, "\(exported.stderr)")
         for row in rows { #expect(exported.stdout.contains(row + "\n"), "export of the recorded exercise: \(row)") }
         #expect(exported.stdout.contains(Self.mermaid))
-        let json = try Firebreak.run(["export", "INC-1", "--format", "json"], environment: env)
+        let json = try Firebreak.run(["export", "EX-1", "--format", "json"], environment: env)
         #expect(json.stdout.contains("{\"inject\":\"spread\",\"kind\":\"informed\",\"target\":\"the works council\",\"deadline\":\"2026-05-16T22:20:00Z\",\"met\":true,\"happenedAt\":\"2026-05-16T21:45:00Z\"}"))
     }
 
@@ -123,7 +123,7 @@ import Testing
         let (box, env, scenario) = try exerciseBox()
         defer { box.cleanup() }
         #expect(try Firebreak.run(["drill", "run", scenario, "--record"], environment: env).status == 0)
-        let result = try Firebreak.run(["export", "INC-1", "--format", "html"], environment: env)
+        let result = try Firebreak.run(["export", "EX-1", "--format", "html"], environment: env)
         #expect(result.status == 0, "\(result.stderr)")
         let html = result.stdout
         #expect(html.contains("<h2>Reach over time</h2>\n<p>Reach as the scenario&#39;s injects gave it, from T+0; dashed lines mark the team&#39;s publications, dotted lines the states entered.</p>\n<figure class=\"reach\">\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"340\" viewBox=\"0 0 720 340\" role=\"img\" aria-label=\"Reach over time\""))
@@ -264,13 +264,13 @@ import Testing
         defer { box.cleanup() }
         #expect(try Firebreak.run(["drill", "run", scenario, "--record"], environment: env).status == 0)
         let path = box.folder.path("after-action.html")
-        let export = try Firebreak.run(["export", "INC-1", "--format", "html", "--output", path], environment: env)
+        let export = try Firebreak.run(["export", "EX-1", "--format", "html", "--output", path], environment: env)
         #expect(export.status == 0, "\(export.stderr)")
         let url = URL(fileURLWithPath: path).absoluteString
         // The DOM after parsing: every table and the chart are there, and no script.
         let dom = try Self.chromium(["--dump-dom", url], in: box)
         #expect(dom.status == 0)
-        #expect(dom.stdout.contains("<h1>INC-1: A leaked photo spreads</h1>"))
+        #expect(dom.stdout.contains("<h1>EX-1: A leaked photo spreads</h1>"))
         // Facts, metrics, timeline, steps, the press statements, informed, states over time, objectives,
         // improvement plan, action items.
         #expect(dom.stdout.components(separatedBy: "<table").count - 1 == 10)

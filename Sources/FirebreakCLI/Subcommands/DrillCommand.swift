@@ -160,7 +160,7 @@ struct RunDrill: AsyncParsableCommand {
         Terminal.out(json ? view.json().rendered() : view.text(oneLine: Terminal.oneLine))
         if record {
             let number = try await loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
-            Terminal.error("recorded as INC-\(number) (an exercise)")
+            Terminal.error("recorded as \(IncidentID.name(number)) (an exercise)")
         }
         if let target {
             try await ReportOutput.writeExercise(loaded: loaded, outcome: outcome, to: target, templateText: templateText, language: lang)

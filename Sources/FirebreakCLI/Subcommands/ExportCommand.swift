@@ -9,7 +9,7 @@ import Foundation
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export an incident or recorded exercise as a Markdown or HTML post-mortem, or JSON.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
     @Option(help: "markdown, json or html (one self-contained file to read or print).") var format: ReportFormat = .markdown
     @Option(help: "Write to this file instead of standard output.") var output: String?
     @Option(help: "Render through this Mustache template instead of the built-in layout.") var template: String?

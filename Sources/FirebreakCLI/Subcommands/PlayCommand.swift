@@ -2,6 +2,7 @@ import ArgumentParser
 import FirebreakApp
 import FirebreakCore
 import FirebreakReports
+import FirebreakStore
 import Foundation
 
 /// `drill play`: a facilitator's console. Reads commands from standard input (a terminal or a pipe).
@@ -57,7 +58,7 @@ struct Play: AsyncParsableCommand {
         Terminal.out("\n" + Self.score(report))
         if !noRecord {
             let number = try await loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
-            Terminal.out(t("play.recorded", ["id": "INC-\(number)"]))
+            Terminal.out(t("play.recorded", ["id": IncidentID.name(number)]))
         }
     }
 
