@@ -109,9 +109,7 @@ public enum HTML {
             case "\n": if !previousWasCR { out += "<br>" }
             case "\t": out += " "
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
-                    || scalar.value == 0x2028 || scalar.value == 0x2029
-                    || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
+                if Markdown.isHidden(scalar) {
                     out += "\u{FFFD}"
                 } else {
                     out.unicodeScalars.append(scalar)
