@@ -89,12 +89,10 @@ public struct Workspace: Sendable {
         }
     }
 
-    /// `INC-7`, `inc-7` or `7` → 7.
+    /// `INC-7`, `inc-7` or `7` → 7; a recorded exercise's `EX-3` → -3 (see ``IncidentID``).
     public static func number(_ reference: String) throws(FirebreakError) -> Int {
-        var text = reference.uppercased()
-        if text.hasPrefix("INC-") { text.removeFirst(4) }
-        guard let number = Int(text), number > 0, text.allSatisfy(\.isASCII) else {
-            throw .usage("'\(UntrustedText.oneLine(reference))' is not an incident id; incident ids look like INC-7")
+        guard let number = IncidentID.number(reference) else {
+            throw .usage("'\(UntrustedText.oneLine(reference))' is not an incident id; incident ids look like INC-7, recorded exercises EX-3")
         }
         return number
     }
@@ -136,7 +134,7 @@ public struct Workspace: Sendable {
     public static func load(_ number: Int, from store: any IncidentStore) async throws(FirebreakError) -> (record: IncidentRecord, playbook: Playbook) {
         let record: IncidentRecord?
         do { record = try await store.incident(number) } catch { throw Self.translate(error) }
-        guard let record else { throw .missing("no incident INC-\(number) in '\(store.location)'") }
+        guard let record else { throw .missing("no incident \(IncidentID.name(number)) in '\(store.location)'") }
         let stored: StoredPlaybook?
         do { stored = try await store.playbook(hash: record.playbookHash) } catch { throw Self.translate(error) }
         guard let stored else { throw .io("\(record.reference) is damaged in the database: its playbook is missing; run 'firebreak verify'") }
@@ -225,11 +223,12 @@ public struct Workspace: Sendable {
     /// move and what it causes, then the time-driven events due up to now. `lastSeq`: the command
     /// was made from the log read through that entry; should another write have come since, it is
     /// refused as busy (run it again) rather than applied to a log it was not made from.
-    public func record(_ reference: String, at atText: String?, _ command: Command, readThrough lastSeq: Int? = nil) async throws(FirebreakError) -> (IncidentRecord, [StoredEvent]) {
+    public func record(_ reference: String, at atText: String?, _ command: Command, readThrough lastSeq: Int? = nil) async throws(FirebreakError) -> (IncidentRecord, [StoredEvent], Playbook) {
         let number = try Self.number(reference)
         let actor = try actor()
         let store = try await store()
         var recordUsed: IncidentRecord?
+        var playbookUsed: Playbook?
         let stored: [StoredEvent]
         do {
             stored = try await store.append(to: number) { (record, stored) throws(FirebreakError) -> Decision in
@@ -238,6 +237,7 @@ public struct Workspace: Sendable {
                 let playbook = try Self.playbook(stored, of: record)
                 try Self.check(record, against: playbook)
                 recordUsed = record
+                playbookUsed = playbook
                 if let lastSeq, record.lastSeq != lastSeq {
                     throw FirebreakError.busy("\(record.reference) changed while this command read it; run it again")
                 }
@@ -265,13 +265,13 @@ public struct Workspace: Sendable {
             }
         } catch {
             switch error {
-            case .store(.noIncident): throw .missing("no incident INC-\(number) in '\(store.location)'")
+            case .store(.noIncident): throw .missing("no incident \(IncidentID.name(number)) in '\(store.location)'")
             case .store(let error): throw Self.translate(error)
             case .decision(let error): throw error
             }
         }
-        guard let recordUsed else { throw .internal("no record") }
-        return (recordUsed, stored)
+        guard let recordUsed, let playbookUsed else { throw .internal("no record") }
+        return (recordUsed, stored, playbookUsed)
     }
 
     /// Opens an incident from a checked playbook (`text` is what is stored and hashed) and returns its

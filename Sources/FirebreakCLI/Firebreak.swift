@@ -47,7 +47,7 @@ public struct Firebreak: AsyncParsableCommand {
         let console = Console.current
         var code: Int32
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try await asyncParseAsRoot(arguments)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {

@@ -76,16 +76,24 @@ public struct IncidentAnalysis: Sendable, Equatable {
     /// Statements, informs and missed updates.
     public var communications = CommunicationsLog()
 
+    /// Reach over time, from the exercise's injects that carry a `reach` (in the order they came).
+    public var reach: [(at: Int, reach: Int)] = []
+    /// The names informs are counted under in ``facts`` (see ``ExerciseFacts/informNames(_:_:)``).
+    public let informNames: [String]
+
     let playbook: Playbook
-    var current: [Int] = []  // indices into `steps` of the current round
-    var carriedRounds: [Int] = []  // indices into `steps` of carried steps still open
-    var duties: [Int] = []  // indices into `steps` of the duties
+    /// Per step (global index): the row in ``steps`` of its latest copy, -1 before the first. Which copy
+    /// is active is the incident's to say (``Incident/progress(of:_:)``); this only finds its row.
+    var row: [Int]
     /// The incident as folded so far, for the facts.
     var incident: Incident?
 
-    public init(playbook: Playbook) {
+    /// `scenario`: the exercise's, so that informs are counted under its names too.
+    public init(playbook: Playbook, scenario: Scenario? = nil) {
         self.playbook = playbook
-        self.facts = ExerciseFacts(tables: playbook.tables)
+        self.informNames = ExerciseFacts.informNames(playbook, scenario)
+        self.facts = ExerciseFacts(tables: playbook.tables, informNames: informNames.count)
+        self.row = [Int](repeating: -1, count: playbook.tables.stepCount)
     }
 
     public static func == (lhs: IncidentAnalysis, rhs: IncidentAnalysis) -> Bool {
@@ -98,7 +106,11 @@ public struct IncidentAnalysis: Sendable, Equatable {
 
     public mutating func add(_ event: Event) {
         eventCount += 1
-        let compact = playbook.engineEvent(event)?.0
+        var compact = playbook.engineEvent(event)?.0
+        if case .informed(let who, _, _) = event.body {
+            // Counted under the exercise's names, which may go beyond the playbook's `informs` ids.
+            compact?.body = .informed(who: informNames.firstIndex(of: who).map(Int32.init) ?? -1)
+        }
         let engine = Engine(playbook: playbook)
         if incident == nil, case .opened = event.body {
             incident = engine.replay([event])
@@ -117,7 +129,7 @@ public struct IncidentAnalysis: Sendable, Equatable {
             for g in tables.duties {
                 let duty = playbook.duties[g - tables.dutyBase]
                 let due = tables.stepDue[g]
-                duties.append(steps.count)
+                row[g] = steps.count
                 steps.append(StepRound(
                     step: duty.id, state: "", round: 1, owner: duty.owner, enteredAt: event.at, deadline: due >= 0 ? event.at + due : nil,
                     isOptional: duty.isOptional, isDuty: true))
@@ -126,28 +138,21 @@ public struct IncidentAnalysis: Sendable, Equatable {
             if let last = visits.indices.last, visits[last].leftAt == nil { visits[last].leftAt = event.at }
             visits.append(StateVisit(state: state, round: round, enteredAt: event.at, leftAt: nil, from: from, event: by))
             let tables = playbook.tables
-            if tables.anyCarry, let incident {
+            guard let incident else { break }
+            if tables.anyCarry {
                 // The steps the engine carried out of the round just left, as the folded incident has them.
-                carriedRounds.removeAll { steps[$0].doneAt != nil || steps[$0].skippedAt != nil }
-                for i in current where !carriedRounds.contains(i) {
-                    if let g = tables.stepIndex[steps[i].step], let c = incident.carriedIndex(of: Int(g)), incident.carried[c].progress.isOpen {
-                        steps[i].carried = true
-                        carriedRounds.append(i)
-                    }
+                for entry in incident.carried where entry.progress.isOpen && row[Int(entry.step)] >= 0 {
+                    steps[row[Int(entry.step)]].carried = true
                 }
             }
-            current = []
-            if let index = playbook.stateIndex[state] {
-                let count = playbook.states[index].steps.count
-                for k in 0..<count {
-                    let g = Int(playbook.tables.firstStep[index]) + k
-                    if let incident, incident.isDeferred(g, tables) { continue }
-                    let due = playbook.tables.stepDue[g]
-                    current.append(steps.count)
-                    steps.append(StepRound(
-                        step: playbook.states[index].steps[k].id, state: state, round: round, owner: playbook.states[index].steps[k].owner,
-                        enteredAt: event.at, deadline: due >= 0 ? event.at + due : nil, isOptional: playbook.states[index].steps[k].isOptional))
-                }
+            // A new copy of each step the engine opened on entering (a step whose carried copy is still open is not opened again).
+            for g in engine.activeSteps(incident) where Int(tables.stepState[g]) == incident.state && !incident.isDeferred(g, tables) {
+                let step = playbook.states[incident.state].steps[g - Int(tables.firstStep[incident.state])]
+                let due = tables.stepDue[g]
+                row[g] = steps.count
+                steps.append(StepRound(
+                    step: step.id, state: state, round: round, owner: step.owner,
+                    enteredAt: event.at, deadline: due >= 0 ? event.at + due : nil, isOptional: step.isOptional))
             }
         case let .done(step, choice, _, _):
             if firstActionAt == nil { firstActionAt = event.at }
@@ -208,14 +213,18 @@ public struct IncidentAnalysis: Sendable, Equatable {
             roleHolders.append((role, person, true, event.at))
         case .escalatedUpdate:
             escalationCount += 1
+        case let .inject(_, _, _, reach?):
+            self.reach.append((event.at, reach))
         case .timer, .inject, .refused, .drafted, .approved, .rejected, .published, .updateOverdue, .informed:
             break
         }
     }
 
-    /// The active copy of a step: a duty, a carried step, or one of the current round (as the engine finds it).
+    /// The row of a step's active copy (a duty, a carried step, or one of the current round), as the
+    /// folded incident finds it (``Incident/progress(of:_:)``); nil when the step is not active.
     func currentIndex(_ step: String) -> Int? {
-        duties.first { steps[$0].step == step } ?? carriedRounds.first { steps[$0].step == step } ?? current.first { steps[$0].step == step }
+        guard let incident, let g = playbook.tables.stepIndex[step].map(Int.init), incident.progress(of: g, playbook.tables) != nil, row[g] >= 0 else { return nil }
+        return row[g]
     }
 
     /// Deadlines met: steps done on time out of steps with a deadline that were done, late or left open.

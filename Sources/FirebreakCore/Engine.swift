@@ -1364,6 +1364,13 @@ public struct Engine: Sendable {
         return entry
     }
 
+    /// The steps that active, open step `g` still waits for: its `needs` not yet done or skipped, as global indices.
+    public func openNeeds(of g: Int, in incident: Incident) -> [Int] {
+        guard incident.progress(of: g, tables)?.isOpen == true else { return [] }
+        let needs = tables.stepNeeds[g]
+        return needs.indices.filter { needOpen($0, of: g, incident) }.map { Int(needs[$0]) }
+    }
+
     /// The events possible in the incident's current state, with the steps each still waits for.
     public func possibleEvents(_ incident: Incident) -> [(event: String, to: String, waitingFor: [String])] {
         if incident.isClosed { return [] }

@@ -104,6 +104,8 @@ public struct MonteCarlo: Sendable {
         public var onTime: [Int]
         /// When each run that closed closed, sorted.
         public var closeTimes: [Int] = []
+        /// When each run that published a statement (to any audience) first published one, sorted.
+        public var firstPublications: [Int] = []
         /// Per expectation: for a `published` one, each run's time from its inject to the first publication at or after it
         /// (runs with none leave nothing); empty for other kinds. Sorted when summarised.
         public var publicationDelays: [[Int]]
@@ -126,33 +128,46 @@ public struct MonteCarlo: Sendable {
                 active[i] += other.active[i]
                 onTime[i] += other.onTime[i]
             }
-            // Both sorted: merge in one pass.
+            closeTimes = Self.merged(closeTimes, other.closeTimes)
+            firstPublications = Self.merged(firstPublications, other.firstPublications)
+        }
+
+        /// Two sorted lists as one, in one pass.
+        static func merged(_ a: [Int], _ b: [Int]) -> [Int] {
             var merged: [Int] = []
-            merged.reserveCapacity(closeTimes.count + other.closeTimes.count)
+            merged.reserveCapacity(a.count + b.count)
             var i = 0
             var j = 0
-            while i < closeTimes.count || j < other.closeTimes.count {
-                if j == other.closeTimes.count || (i < closeTimes.count && closeTimes[i] <= other.closeTimes[j]) {
-                    merged.append(closeTimes[i])
+            while i < a.count || j < b.count {
+                if j == b.count || (i < a.count && a[i] <= b[j]) {
+                    merged.append(a[i])
                     i += 1
                 } else {
-                    merged.append(other.closeTimes[j])
+                    merged.append(b[j])
                     j += 1
                 }
             }
-            closeTimes = merged
+            return merged
         }
     }
 
-    /// Plays `runs` (with `role`'s delays zeroed when given) and counts what they come to.
-    public func tally(_ runs: Range<Int>, zeroing role: String? = nil) -> Tally {
-        var runner = Runner(self, zeroing: role)
+    /// Plays `runs` (with `role`'s delays zeroed when given, or every action's with `withoutDelays`: the
+    /// playbook itself, with the team acting at its scripted times) and counts what they come to.
+    public func tally(_ runs: Range<Int>, zeroing role: String? = nil, withoutDelays: Bool = false) -> Tally {
+        var runner = Runner(self, zeroing: role, all: withoutDelays)
         var tally = Tally(expectations: simulator.expectations.count, steps: stepIDs.count)
-        for index in runs {
-            runner.play(index)
-            runner.exercise.count(into: &tally)
+        if withoutDelays, !simulator.hasWindows, let first = runs.first {
+            // Nothing is drawn that matters: every run is the same run, played once and counted for each.
+            runner.play(first)
+            for _ in runs { runner.exercise.count(into: &tally) }
+        } else {
+            for index in runs {
+                runner.play(index)
+                runner.exercise.count(into: &tally)
+            }
         }
         tally.closeTimes.sort()
+        tally.firstPublications.sort()
         return tally
     }
 
@@ -164,9 +179,9 @@ public struct MonteCarlo: Sendable {
         var windows: [Int]
         var exercise: ExerciseRun<NoLog>
 
-        init(_ carlo: MonteCarlo, zeroing role: String?) {
+        init(_ carlo: MonteCarlo, zeroing role: String?, all: Bool = false) {
             self.carlo = carlo
-            zeroed = role.map { role in carlo.roles.map { $0 == role } }
+            zeroed = all ? carlo.roles.map { _ in true } : role.map { role in carlo.roles.map { $0 == role } }
             delays = [Int](repeating: 0, count: carlo.limits.count)
             windows = [Int](repeating: 0, count: carlo.simulator.injectAt.count)
             exercise = ExerciseRun(carlo.simulator, log: NoLog())
@@ -187,6 +202,10 @@ public struct MonteCarlo: Sendable {
         public var expectations: [(result: Simulator.ExpectationResult, met: Int)]
         public var steps: [(id: String, active: Int, onTime: Int)]
         public var closeTimes: [Int]
+        /// When each run that published first published a statement, sorted.
+        public var firstPublications: [Int] = []
+        /// The same runs with every action's delay zero (the playbook itself): per expectation, the runs that met it.
+        public var withoutDelays: [Int]?
         /// Per expectation (file order), for a `published` one: the median time from its inject to the first
         /// publication at or after it, over the runs that had one, and how many runs had none.
         public var publication: [(median: Int?, without: Int)?]
@@ -195,9 +214,9 @@ public struct MonteCarlo: Sendable {
     }
 
     /// The summary of a tally.
-    public func summarize(_ tally: Tally, costByRole: [(role: String, missedBecause: Int)] = []) -> Summary {
+    public func summarize(_ tally: Tally, costByRole: [(role: String, missedBecause: Int)] = [], withoutDelays: Tally? = nil) -> Summary {
         let template = simulator.run(delays: [Int](repeating: 0, count: simulator.scenario.actions.count)).expectations
-        return Summary(
+        var summary = Summary(
             runs: tally.runs, expectations: zip(template, tally.met).map { ($0, $1) },
             steps: stepIDs.indices.filter { tally.active[$0] > 0 }.map { (stepIDs[$0], tally.active[$0], tally.onTime[$0]) },
             closeTimes: tally.closeTimes,
@@ -207,6 +226,9 @@ public struct MonteCarlo: Sendable {
                 return (Statistics.quantile(delays, 0.5), tally.runs - delays.count)
             },
             costByRole: costByRole)
+        summary.firstPublications = tally.firstPublications
+        summary.withoutDelays = withoutDelays?.met
+        return summary
     }
 
     /// The roles whose actions are delayed in this scenario.

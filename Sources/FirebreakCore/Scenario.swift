@@ -11,6 +11,8 @@ public struct Scenario: Sendable, Equatable {
     public var cast: [(role: String, person: String)]
     public var injects: [Inject]
     public var actions: [Action]
+    /// Other scripted teams, in file order: name → actions (`actions` is the default team's).
+    public var teams: [(name: String, actions: [Action])]
     /// role (or `default`) → the largest extra delay of that role's actions, in seconds.
     public var variability: [String: Int]
     /// Seconds from T+0 at which the exercise stops.
@@ -19,7 +21,7 @@ public struct Scenario: Sendable, Equatable {
     public init(
         id: String, title: String, playbook: String, severity: IncidentSeverity? = nil, start: WallClock? = nil,
         cast: [(role: String, person: String)] = [], injects: [Inject], actions: [Action] = [],
-        variability: [String: Int] = [:], end: Int = 86_400
+        variability: [String: Int] = [:], end: Int = 86_400, teams: [(name: String, actions: [Action])] = []
     ) {
         self.id = id
         self.title = title
@@ -29,6 +31,7 @@ public struct Scenario: Sendable, Equatable {
         self.cast = cast
         self.injects = injects
         self.actions = actions
+        self.teams = teams
         self.variability = variability
         self.end = end
     }
@@ -37,6 +40,16 @@ public struct Scenario: Sendable, Equatable {
         lhs.id == rhs.id && lhs.title == rhs.title && lhs.playbook == rhs.playbook && lhs.severity == rhs.severity
             && lhs.start == rhs.start && lhs.cast.map(\.role) == rhs.cast.map(\.role) && lhs.cast.map(\.person) == rhs.cast.map(\.person)
             && lhs.injects == rhs.injects && lhs.actions == rhs.actions && lhs.variability == rhs.variability && lhs.end == rhs.end
+            && lhs.teams.map(\.name) == rhs.teams.map(\.name) && lhs.teams.map(\.actions) == rhs.teams.map(\.actions)
+    }
+
+    /// The scenario as played by the scripted team `name` (its actions in place of `actions`); nil when it
+    /// names no team. The scheduler only ever sees one action list.
+    public func playedBy(team name: String) -> Scenario? {
+        guard let team = teams.first(where: { $0.name == name }) else { return nil }
+        var scenario = self
+        scenario.actions = team.actions
+        return scenario
     }
 
     /// The person who plays a role.

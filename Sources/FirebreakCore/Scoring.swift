@@ -115,6 +115,24 @@ public struct ExerciseFacts: Sendable, Equatable {
     }
 }
 
+extension ExerciseFacts {
+    /// The names informs are counted under in an exercise of `scenario`: the playbook's `informs` ids,
+    /// then the other names the scenario's `informed` expectations use, then those of its `inform`
+    /// actions, each once in file order. The one list ``Simulator`` and ``IncidentAnalysis`` both count by,
+    /// so an `informed:` expectation for a name no step uses is scored the same in a run and in its report.
+    public static func informNames(_ playbook: Playbook, _ scenario: Scenario?) -> [String] {
+        var names = playbook.tables.informNames
+        guard let scenario else { return names }
+        for inject in scenario.injects {
+            for case .informed(let who) in inject.expectations.map(\.condition) where !names.contains(who) { names.append(who) }
+        }
+        for action in scenario.actions {
+            if case .inform(let who, _) = action.move, !names.contains(who) { names.append(who) }
+        }
+        return names
+    }
+}
+
 /// An expectation with its names resolved and its deadline worked out.
 public struct ScoredExpectation: Sendable, Equatable {
     public enum Condition: Sendable, Equatable {

@@ -49,15 +49,11 @@ public final class Simulator: Sendable {
         self.actionRoles = scenario.actions.map { playbook.tables.roleIndex[$0.by] ?? -1 }
         self.actionCommands = scenario.actions.map(\.command)
         // Informs are counted under the playbook's `informs` ids, then the other names the scenario uses.
-        var informNames = playbook.tables.informNames
-        func number(_ who: String) -> Int32 {
-            if let index = informNames.firstIndex(of: who) { return Int32(index) }
-            informNames.append(who)
-            return Int32(informNames.count - 1)
-        }
-        for inject in scenario.injects { for case .informed(let who) in inject.expectations.map(\.condition) { _ = number(who) } }
+        let informNames = ExerciseFacts.informNames(playbook, scenario)
         self.actionMoves = actionCommands.map { command in
-            if case let .inform(who, via, note) = command { return .inform(who: who, index: number(who), via: via, note: note) }
+            if case let .inform(who, via, note) = command {
+                return .inform(who: who, index: informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
+            }
             return engine.compile(command)
         }
         self.informNames = informNames
@@ -160,11 +156,14 @@ public final class Simulator: Sendable {
     }
 
     /// Starts an exercise that is advanced step by step (a live `drill play`); scripted actions are left out.
-    public func live() -> Exercise {
+    /// With a seed, each inject with a `window` arrives at a draw inside it, made as `drill stats` draws
+    /// its run 0 with that seed (see ``MonteCarlo/windows(run:)``), so the same seed replays the session.
+    public func live(seed: UInt64? = nil) -> Exercise {
         var unscripted = scenario
         unscripted.actions = []
-        var exercise = Exercise(Simulator(scenario: unscripted, playbook: playbook), log: ExerciseLog(playbook: playbook))
-        exercise.restart(delays: [])
+        let simulator = Simulator(scenario: unscripted, playbook: playbook)
+        var exercise = Exercise(simulator, log: ExerciseLog(playbook: playbook))
+        exercise.restart(delays: [], windows: seed.map { MonteCarlo(simulator: simulator, seed: $0).windows(run: 0) })
         return exercise
     }
 }
@@ -324,6 +323,34 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         if nextDeadline < contingencyOrder.count { next = min(next, contingencyAt[contingencyOrder[nextDeadline]]) }
         if let due = engine.nextDue(incident) { next = min(next, due) }
         return next == Int.max ? nil : next
+    }
+
+    /// Delivers inject `index` (file order) now instead of at its time: a facilitator's `inject ID now`.
+    /// Its expectations (and their contingencies) are measured from now. False when it was delivered
+    /// already, or the exercise is over.
+    public mutating func deliverNow(inject index: Int) -> Bool {
+        guard !isOver, let position = injectOrder[nextInject...].firstIndex(of: index) else { return false }
+        injectOrder.remove(at: position)
+        injectOrder.insert(index, at: nextInject)
+        injectAt[index] = now
+        for e in deadline.indices where simulator.expectationSource[e].inject == index && simulator.expectations[e].deadline != .max {
+            deadline[e] = now + simulator.expectationWithin[e]
+        }
+        for c in contingencyAt.indices where simulator.expectationSource[simulator.contingencies[c].expectation].inject == index {
+            contingencyAt[c] = deadline[simulator.contingencies[c].expectation] + simulator.contingencies[c].after
+        }
+        // Only contingencies still to come move (all later than now: their inject had not come); by (time, file order).
+        var rest = Array(contingencyOrder[nextDeadline...])
+        rest.sort { contingencyAt[$0] != contingencyAt[$1] ? contingencyAt[$0] < contingencyAt[$1] : $0 < $1 }
+        contingencyOrder.replaceSubrange(nextDeadline..., with: rest)
+        // Everything up to now has been played: playing this instant again delivers the inject and what it brings due now.
+        instant(now)
+        return true
+    }
+
+    /// When inject `index` (file order) arrives in this run, and whether it has been delivered.
+    public func delivery(of index: Int) -> (at: Int, delivered: Bool) {
+        (injectAt[index], injectOrder[..<nextInject].contains(index))
     }
 
     /// When the next scheduled inject arrives, if any.
@@ -496,6 +523,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
             if facts.onTime[g] == 1 { tally.onTime[g] += 1 }
         }
         if let closedAt = facts.closedAt { tally.closeTimes.append(closedAt) }
+        if let first = facts.firstPublished.min(), first != .max { tally.firstPublications.append(first) }
     }
 
     /// Whether expectation `e` (file order) was met by its deadline.

@@ -9,7 +9,7 @@ public struct ScenarioLoadResult: Sendable {
 
 /// Reads scenario YAML and checks it against its playbook, with positioned diagnostics.
 public enum ScenarioLoader {
-    static let topKeys = ["firebreak", "id", "title", "playbook", "severity", "start", "cast", "injects", "actions", "variability", "end"]
+    static let topKeys = ["firebreak", "id", "title", "playbook", "severity", "start", "cast", "injects", "actions", "teams", "variability", "end"]
     static let injectKeys = ["id", "at", "from", "text", "fire", "expect", "window", "done", "reach"]
     static let expectKeys = ["done", "state", "published", "informed", "within", "else", "never", "before"]
     static let contingencyKeys = ["from", "text", "fire", "after", "done", "reach"]
@@ -66,7 +66,7 @@ public enum ScenarioLoader {
             }
             var id: Located<String>?, title: String?, severity: IncidentSeverity?, start: WallClock?
             var cast: [(role: String, person: String)] = [], injects: [Inject] = [], actions: [Action] = []
-            var variability: [String: Int] = [:], end = 86_400
+            var variability: [String: Int] = [:], end = 86_400, teams: [(name: String, actions: [Action])] = []
             for (key, _, value) in entries {
                 switch key {
                 case "firebreak":
@@ -99,6 +99,18 @@ public enum ScenarioLoader {
                         continue
                     }
                     actions = sequence.compactMap { readAction($0) }
+                case "teams":
+                    for (name, node) in reader.namedMapping(value, "'teams'") ?? [] {
+                        guard Identifier.isValid(name.value) else {
+                            reader.error("team name '\(name.value)' is not a valid name; use lower-case letters, digits and '-'", at: name.location)
+                            continue
+                        }
+                        guard case .sequence(let sequence) = node else {
+                            reader.error("team '\(name.value)' must be a list of actions, not \(NodeReader.describe(node))", node)
+                            continue
+                        }
+                        teams.append((name.value, sequence.compactMap { readAction($0) }))
+                    }
                 case "variability":
                     for (role, node) in reader.namedMapping(value, "'variability'") ?? [] {
                         if role.value != "default" { checkRole(role) }
@@ -118,7 +130,7 @@ public enum ScenarioLoader {
             guard let id, let title, let playbook else { return nil }
             return Scenario(
                 id: id.value, title: title, playbook: playbook.id, severity: severity, start: start, cast: cast,
-                injects: injects, actions: actions, variability: variability, end: end)
+                injects: injects, actions: actions, variability: variability, end: end, teams: teams)
         }
 
         mutating func checkRole(_ role: Located<String>) {

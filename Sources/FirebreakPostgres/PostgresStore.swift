@@ -28,8 +28,11 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
 
     public var location: String { url.description }
 
+    private let loop: EventLoopTaskExecutor
+
     init(connection: PostgresConnection, url: PostgresURL) {
         self.connection = connection
+        self.loop = EventLoopTaskExecutor(connection.eventLoop)
         self.url = url
     }
 
@@ -109,11 +112,11 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
     // MARK: One operation at a time on the connection
 
     /// Runs `body` with the connection to itself (a transaction must not interleave with another task's queries).
-    func exclusive<T>(_ doing: String, _ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+    func exclusive<T>(_ doing: String, _ body: (Session) async throws -> T) async throws(StoreError) -> T {
         await turn.take()
         defer { turn.give() }
         do {
-            return try await body(connection)
+            return try await body(Session(connection: connection, loop: loop))
         } catch let error as StoreError {
             throw error
         } catch {
@@ -122,14 +125,14 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
     }
 
     /// `BEGIN` … `COMMIT`, rolled back when `body` throws.
-    func transaction<T>(_ connection: PostgresConnection, _ begin: String = "BEGIN", _ body: () async throws -> T) async throws -> T {
-        try await connection.query(PostgresQuery(unsafeSQL: begin), logger: Self.logger)
+    func transaction<T>(_ connection: Session, _ begin: String = "BEGIN", _ body: () async throws -> T) async throws -> T {
+        try await connection.guardedQuery(PostgresQuery(unsafeSQL: begin), logger: Self.logger)
         do {
             let value = try await body()
-            try await connection.query("COMMIT", logger: Self.logger)
+            try await connection.guardedQuery("COMMIT", logger: Self.logger)
             return value
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: Self.logger)
+            _ = try? await connection.guardedQuery("ROLLBACK", logger: Self.logger)
             throw error
         }
     }
@@ -195,6 +198,11 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
             """,
             "CREATE TRIGGER incident_changed AFTER INSERT OR UPDATE ON incident FOR EACH ROW EXECUTE FUNCTION firebreak_notify()",
         ]),
+        // Recorded exercises are numbered in their own series, kept negative (EX-3 is -3; see IncidentID).
+        ("pg-v2-exercise-series", [
+            "ALTER TABLE incident DROP CONSTRAINT incident_number_check",
+            "ALTER TABLE incident ADD CONSTRAINT incident_number_check CHECK (number <> 0 AND (number > 0 OR is_exercise))",
+        ]),
     ]
 
     /// The triggers `verify` requires.
@@ -208,28 +216,28 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
             // Most commands find the schema current: one read, no lock.
             if let applied = try? await Self.applied(connection), applied == Set(Self.migrations.map(\.identifier)) { return }
             try await transaction(connection) {
-                try await connection.query("SELECT pg_advisory_xact_lock(7460113)", logger: Self.logger)
-                let tables = try await connection.query(
+                try await connection.guardedQuery("SELECT pg_advisory_xact_lock(7460113)", logger: Self.logger)
+                let tables = try await connection.guardedQuery(
                     "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()", logger: Self.logger
                 ).collect().map { try $0.makeRandomAccess()[0].decode(String.self) }
                 if !tables.contains("firebreak_migrations") {
                     if !Set(tables).isDisjoint(with: ["playbook", "incident", "event"]) { throw StoreError.foreignDatabase(path: url.description) }
-                    try await connection.query(
+                    try await connection.guardedQuery(
                         "CREATE TABLE firebreak_migrations (identifier TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
                         logger: Self.logger)
                 }
                 let applied = try await Self.applied(connection)
                 if !applied.isSubset(of: Self.migrations.map(\.identifier)) { throw StoreError.newerDatabase(path: url.description) }
                 for migration in Self.migrations where !applied.contains(migration.identifier) {
-                    for statement in migration.statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger) }
-                    try await connection.query("INSERT INTO firebreak_migrations (identifier) VALUES (\(migration.identifier))", logger: Self.logger)
+                    for statement in migration.statements { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: Self.logger) }
+                    try await connection.guardedQuery("INSERT INTO firebreak_migrations (identifier) VALUES (\(migration.identifier))", logger: Self.logger)
                 }
             }
         }
     }
 
-    static func applied(_ connection: PostgresConnection) async throws -> Set<String> {
-        Set(try await connection.query("SELECT identifier FROM firebreak_migrations", logger: logger).collect().map {
+    static func applied(_ connection: Session) async throws -> Set<String> {
+        Set(try await connection.guardedQuery("SELECT identifier FROM firebreak_migrations", logger: logger).collect().map {
             try $0.makeRandomAccess()[0].decode(String.self)
         })
     }
@@ -268,6 +276,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
                 return .failed(doing: doing, reason: "\(error.code)")
             }
         }
+        if error is ConnectionLost { return .unavailable(server: url.description, reason: "the connection was lost") }
         if error is NIOConnectionError || error is ChannelError || error is IOError {
             return .unavailable(server: url.description, reason: "it cannot be reached")
         }
@@ -294,19 +303,25 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
     public func create(_ new: NewIncident, recordedAt: Int) async throws(StoreError) -> Int {
         try await exclusive("open the incident") { connection in
             try await transaction(connection) {
-                try await connection.query("SELECT pg_advisory_xact_lock(7460114)", logger: Self.logger)
+                try await connection.guardedQuery("SELECT pg_advisory_xact_lock(7460114)", logger: Self.logger)
                 let text = Self.bytes(new.playbookText)
                 let compiled = new.compiledPlaybook.map(Self.bytes)
-                try await connection.query(
+                try await connection.guardedQuery(
                     "INSERT INTO playbook (hash, id, text, compiled) VALUES (\(new.playbookHash), \(new.playbookID), \(text), \(compiled)) ON CONFLICT (hash) DO NOTHING",
                     logger: Self.logger)
-                let next = try await connection.query("SELECT COALESCE(MAX(number), 0) + 1 FROM incident", logger: Self.logger).collect()
+                // A recorded exercise takes the next number of its own series, kept negative (EX-3 is -3).
+                let next = try await connection.guardedQuery(
+                    new.isExercise
+                        ? "SELECT COALESCE(MIN(number), 0) - 1 FROM incident WHERE number < 0 AND number > -9223372036854775807"
+                        : "SELECT COALESCE(MAX(number), 0) + 1 FROM incident WHERE number > 0 AND number < 9223372036854775807",
+                    logger: Self.logger
+                ).collect()
                 let number = try next[0].makeRandomAccess()[0].decode(Int.self)
-                if number == Int.max { throw StoreError.noNumbersLeft(last: Int.max) }
+                if number == Int.max || number == Int.min + 1 { throw StoreError.noNumbersLeft(last: number) }
                 let snapshot = Self.bytes(try Self.encoder.encode(new.snapshot))
                 let title = Self.bytes(new.snapshot.title)
                 let scenario = new.scenarioText.map(Self.bytes)
-                try await connection.query(
+                try await connection.guardedQuery(
                     """
                     INSERT INTO incident (number, playbook_id, playbook_hash, is_exercise, title, severity, state, opened_at, closed_at,
                         last_seq, last_hash, snapshot, scenario)
@@ -329,11 +344,11 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
         var refusal: Refusal?
         let stored: [StoredEvent]
         do {
-            stored = try await exclusive("record on INC-\(number)") { connection in
+            stored = try await exclusive("record on \(IncidentID.name(number))") { connection in
                 do {
                     return try await transaction(connection) {
                         // The row lock: another writer of this incident waits here until this one commits.
-                        let rows = try await connection.query(
+                        let rows = try await connection.guardedQuery(
                             "SELECT \(unescaped: Self.incidentColumns) FROM incident WHERE number = \(number) FOR UPDATE", logger: Self.logger
                         ).collect()
                         guard let row = rows.first else { throw StoreError.noIncident(number: number) }
@@ -367,7 +382,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
 
     /// Inserts events after `record` in one statement (arrays, unnested by the server), chaining
     /// hashes with ``HashChain/Tip``, and updates the projection.
-    static func insert(_ events: [Event], after record: IncidentRecord, snapshot: Incident, recordedAt: Int, _ connection: PostgresConnection) async throws -> [StoredEvent] {
+    static func insert(_ events: [Event], after record: IncidentRecord, snapshot: Incident, recordedAt: Int, _ connection: Session) async throws -> [StoredEvent] {
         var tip = HashChain.Tip(seq: record.lastSeq, hash: record.lastHash)
         var stored: [StoredEvent] = []
         stored.reserveCapacity(events.count)
@@ -381,7 +396,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
         }
         try await insertRows(stored, datas: datas, connection)
         let encoded = bytes(try encoder.encode(snapshot))
-        try await connection.query(
+        try await connection.guardedQuery(
             """
             UPDATE incident SET state = \(state), closed_at = \(snapshot.closed?.at), last_seq = \(tip.seq), last_hash = \(tip.hash),
                 snapshot = \(encoded), title = \(bytes(snapshot.title)), severity = \(snapshot.severity.rawValue)
@@ -392,7 +407,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
 
     /// Inserts numbered and hashed events of one incident in one statement (arrays, unnested by
     /// the server); `datas` are their `data` columns, as hashed.
-    static func insertRows(_ events: [StoredEvent], datas: [String], _ connection: PostgresConnection) async throws {
+    static func insertRows(_ events: [StoredEvent], datas: [String], _ connection: Session) async throws {
         guard let first = events.first else { return }
         var seqs: [Int] = [], ats: [Int] = [], recordedAts: [Int] = [], actors: [ByteBuffer] = [], hasActor: [Bool] = []
         var roles: [String] = [], hasRole: [Bool] = [], outside: [Bool] = [], kinds: [String] = [], dataBytes: [ByteBuffer] = [], hashes: [String] = []
@@ -410,7 +425,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
             dataBytes.append(bytes(data))
             hashes.append(item.hash)
         }
-        try await connection.query(
+        try await connection.guardedQuery(
             """
             INSERT INTO event (incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash)
             SELECT \(first.incident), s, a, ra, CASE WHEN ha THEN ac END, CASE WHEN hr THEN r END, o, k, d, h
@@ -427,21 +442,21 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
         try await exclusive("copy incidents into the database") { connection in
             try await transaction(connection) {
                 // The numbering lock of `create`: no incident can be opened between the check and the copy.
-                try await connection.query("SELECT pg_advisory_xact_lock(7460114)", logger: Self.logger)
+                try await connection.guardedQuery("SELECT pg_advisory_xact_lock(7460114)", logger: Self.logger)
                 let numbers = logs.map(\.record.number)
-                let taken = try await connection.query("SELECT number FROM incident WHERE number = ANY(\(numbers)::bigint[]) ORDER BY number", logger: Self.logger)
+                let taken = try await connection.guardedQuery("SELECT number FROM incident WHERE number = ANY(\(numbers)::bigint[]) ORDER BY number", logger: Self.logger)
                     .collect().map { try $0.makeRandomAccess()[0].decode(Int.self) }
                 if !taken.isEmpty { throw StoreError.numbersTaken(taken) }
                 for (index, log) in logs.enumerated() {
                     let record = log.record
                     let text = Self.bytes(log.playbook.text)
                     let compiled = log.playbook.compiled.map(Self.bytes)
-                    try await connection.query(
+                    try await connection.guardedQuery(
                         "INSERT INTO playbook (hash, id, text, compiled) VALUES (\(record.playbookHash), \(record.playbookID), \(text), \(compiled)) ON CONFLICT (hash) DO NOTHING",
                         logger: Self.logger)
                     let snapshot = Self.bytes(try Self.encoder.encode(record.snapshot))
                     let scenario = record.scenarioText.map(Self.bytes)
-                    try await connection.query(
+                    try await connection.guardedQuery(
                         """
                         INSERT INTO incident (number, playbook_id, playbook_hash, is_exercise, title, severity, state, opened_at, closed_at,
                             last_seq, last_hash, snapshot, scenario)
@@ -544,14 +559,14 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
     }
 
     public func incident(_ number: Int) async throws(StoreError) -> IncidentRecord? {
-        try await exclusive("read INC-\(number)") { connection in
-            let rows = try await connection.query("SELECT \(unescaped: Self.incidentColumns) FROM incident WHERE number = \(number)", logger: Self.logger).collect()
+        try await exclusive("read \(IncidentID.name(number))") { connection in
+            let rows = try await connection.guardedQuery("SELECT \(unescaped: Self.incidentColumns) FROM incident WHERE number = \(number)", logger: Self.logger).collect()
             return try rows.first.map(Self.record)
         }
     }
 
-    static func playbook(_ connection: PostgresConnection, hash: String) async throws -> StoredPlaybook? {
-        let rows = try await connection.query("SELECT text, compiled FROM playbook WHERE hash = \(hash)", logger: logger).collect()
+    static func playbook(_ connection: Session, hash: String) async throws -> StoredPlaybook? {
+        let rows = try await connection.guardedQuery("SELECT text, compiled FROM playbook WHERE hash = \(hash)", logger: logger).collect()
         guard let row = rows.first?.makeRandomAccess() else { return nil }
         guard let text = try? row[0].decode(ByteBuffer.self), let compiled = nullable(row[1], ByteBuffer.self) else {
             throw StoreError.damaged(incident: nil, what: "the text of playbook \(hash.prefix(12))")
@@ -585,8 +600,8 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
     }
 
     public func events(of number: Int, after: Int, through last: Int?, limit: Int) async throws(StoreError) -> [StoredEvent] {
-        try await exclusive("read the events of INC-\(number)") { connection in
-            let rows = try await connection.query(
+        try await exclusive("read the events of \(IncidentID.name(number))") { connection in
+            let rows = try await connection.guardedQuery(
                 """
                 SELECT \(unescaped: Self.eventColumns) FROM event WHERE incident = \(number) AND seq > \(after) AND seq <= \(last ?? Int.max)
                 ORDER BY seq LIMIT \(limit)
@@ -599,7 +614,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
 
     public func incidentNumbers() async throws(StoreError) -> [Int] {
         try await exclusive("list incidents") { connection in
-            try await connection.query("SELECT number FROM incident ORDER BY number", logger: Self.logger).collect().map {
+            try await connection.guardedQuery("SELECT number FROM incident ORDER BY number < 0, abs(number)", logger: Self.logger).collect().map {
                 try $0.makeRandomAccess()[0].decode(Int.self)
             }
         }
@@ -607,10 +622,10 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
 
     public func list(includeClosed: Bool, exercises: Bool) async throws(StoreError) -> [IncidentSummary] {
         try await exclusive("list incidents") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.guardedQuery(
                 """
                 SELECT number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at FROM incident
-                WHERE (\(includeClosed) OR closed_at IS NULL) AND (\(exercises) OR NOT is_exercise) ORDER BY number
+                WHERE (\(includeClosed) OR closed_at IS NULL) AND (\(exercises) OR NOT is_exercise) ORDER BY number < 0, abs(number)
                 """, logger: Self.logger)
             var result: [IncidentSummary] = []
             for try await row in rows {
@@ -638,14 +653,14 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
             // One snapshot of the whole database, however many writers commit meanwhile.
             try await transaction(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
                 var report = VerifyReport()
-                let triggers = try await connection.query(
+                let triggers = try await connection.guardedQuery(
                     "SELECT tgname FROM pg_trigger WHERE tgrelid = 'event'::regclass AND NOT tgisinternal AND tgenabled <> 'D'", logger: Self.logger
                 ).collect().map { try $0.makeRandomAccess()[0].decode(String.self) }
                 for name in Self.requiredTriggers where !triggers.contains(name) {
                     report.problems.append("the trigger '\(name)' that keeps events append-only is missing or disabled")
                 }
-                let rows = try await connection.query(
-                    "SELECT \(unescaped: Self.incidentColumns) FROM incident WHERE \(number == nil) OR number = \(number ?? 0) ORDER BY number",
+                let rows = try await connection.guardedQuery(
+                    "SELECT \(unescaped: Self.incidentColumns) FROM incident WHERE \(number == nil) OR number = \(number ?? 0) ORDER BY number < 0, abs(number)",
                     logger: Self.logger
                 ).collect()
                 if let number, rows.isEmpty { throw StoreError.noIncident(number: number) }
@@ -661,7 +676,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
                     guard let playbookHash = try? row[2].decode(String.self), let lastSeq = try? row[9].decode(Int.self),
                         let lastHash = try? row[10].decode(String.self)
                     else {
-                        report.problems.append("INC-\(incident): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
+                        report.problems.append("\(IncidentID.name(incident)): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
                         continue
                     }
                     let playbook: (stored: StoredPlaybook?, problem: String?)
@@ -673,14 +688,14 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
                         playbook = (nil, "its playbook text is missing")
                     }
                     playbooks[playbookHash] = playbook
-                    if let problem = playbook.problem { report.problems.append("INC-\(incident): \(problem)") }
+                    if let problem = playbook.problem { report.problems.append("\(IncidentID.name(incident)): \(problem)") }
                     let record: Result<IncidentRecord, StoreError>
                     do { record = .success(try Self.record(fullRow)) } catch let error as StoreError { record = .failure(error) } catch {
                         record = .failure(.damaged(incident: incident, what: "its stored state"))
                     }
                     inspector.begin(record, playbook: playbook.stored)
                     var check = HashChain.Check(incident: incident, playbookHash: playbookHash)
-                    let events = try await connection.query(
+                    let events = try await connection.guardedQuery(
                         "SELECT \(unescaped: Self.eventColumns) FROM event WHERE incident = \(incident) ORDER BY seq", logger: Self.logger)
                     for try await eventRow in events {
                         report.checkedEvents += 1
@@ -702,6 +717,43 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
 /// Whether a connect was given up on; read and written only on one event loop.
 final class GivenUp: @unchecked Sendable {
     var value = false
+}
+
+/// The connection closed under a query (the server stopped, the network went).
+struct ConnectionLost: Error {}
+
+/// The store's connection as its operations use it.
+///
+/// Each query starts on the connection's event loop, after a check there that the connection is
+/// still open: postgres-nio (1.33) hands a query written to a channel already closed to nobody, so it
+/// never completes, and a `ROLLBACK` after the server went away would wait for ever, and the command
+/// with it. On the event loop the check and the write happen in one go, with no close between them;
+/// a close after the write fails the query as it should.
+struct Session: Sendable {
+    let connection: PostgresConnection
+    let loop: EventLoopTaskExecutor
+
+    func guardedQuery(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        let connection = self.connection
+        return try await withTaskExecutorPreference(loop) {
+            connection.eventLoop.preconditionInEventLoop()
+            if connection.isClosed { throw ConnectionLost() }
+            return try await connection.query(query, logger: logger)
+        }
+    }
+}
+
+/// An event loop as a task executor: code that prefers it runs on the loop's thread (which also
+/// never waits for a thread of the shared pool).
+final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+    let loop: any EventLoop
+
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
 }
 
 /// A first-come, first-served turn on the connection, for async callers.

@@ -38,9 +38,7 @@ public enum Markdown {
                 if !previousWasCR { out += "<br>" }
             case "\t": out += " "
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
-                    || scalar.value == 0x2028 || scalar.value == 0x2029
-                    || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
+                if Markdown.isHidden(scalar) {
                     out += "\u{FFFD}"
                 } else {
                     out.unicodeScalars.append(scalar)
@@ -70,5 +68,13 @@ public enum Markdown {
             out += " |"
         }
         return out
+    }
+
+    /// A scalar no report shows as it is: control characters, line and paragraph separators and
+    /// bidirectional overrides (each is replaced by U+FFFD), in Markdown and in HTML alike.
+    static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
+            || scalar.value == 0x2028 || scalar.value == 0x2029
+            || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
     }
 }

@@ -76,12 +76,44 @@ public struct PostMortem: Sendable {
         self.facts = facts
         self.analysis = analysis
         self.exercise = exercise
+        self.plain = Messages.for(facts.language)
+        self.t = plain
     }
 
-    var md: (String) -> String { Markdown.inline }
+    /// The output format the report's values are escaped for (Markdown unless ``marked(_:)`` says otherwise).
+    public private(set) var markup: Markup = .markdown
 
-    /// The report's fixed words, in its language.
-    public var t: Messages { Messages.for(facts.language) }
+    /// The same report with its values escaped for another format.
+    public func marked(_ markup: Markup) -> PostMortem {
+        var copy = self
+        copy.markup = markup
+        copy.t = markup.messages(plain)
+        return copy
+    }
+
+    /// Untrusted text escaped for the report's format.
+    var md: (String) -> String { markup.text }
+
+    /// The report's fixed words, in its language and format: filled with escaped values, used as they are.
+    public private(set) var t: Messages
+    /// The same words as plain text, for texts that are escaped as a whole (event descriptions, objectives).
+    public let plain: Messages
+
+    /// A step's title beside its id (`Assess the post (assess-post)`), or the id alone when the step has no
+    /// title of its own; unescaped.
+    public func stepName(_ id: String) -> String {
+        Self.titled(facts.playbook.anyStep(id)?.title, id)
+    }
+
+    /// A state's title beside its id, or the id alone; unescaped.
+    public func stateName(_ id: String) -> String {
+        Self.titled(facts.playbook.stateIndex[id].map { facts.playbook.states[$0].title }, id)
+    }
+
+    static func titled(_ title: String?, _ id: String) -> String {
+        guard let title, !title.isEmpty, title != id else { return id }
+        return "\(title) (\(id))"
+    }
 
     // MARK: Times
 
@@ -153,9 +185,9 @@ public struct PostMortem: Sendable {
     func person(_ round: IncidentAnalysis.StepRound) -> String {
         let under = round.overdueUnder.joined(separator: ", ")
         guard let actor = round.actor else {
-            return round.overdue ? (under.isEmpty ? t("person.nobodyOverdue") : t("person.overdue", ["people": under])) : facts.assignments[round.owner] ?? ""
+            return round.overdue ? (under.isEmpty ? plain("person.nobodyOverdue") : plain("person.overdue", ["people": under])) : facts.assignments[round.owner] ?? ""
         }
-        return round.overdue && !under.isEmpty && round.overdueUnder != [actor] ? t("person.overdueUnder", ["actor": actor, "people": under]) : actor
+        return round.overdue && !under.isEmpty && round.overdueUnder != [actor] ? plain("person.overdueUnder", ["actor": actor, "people": under]) : actor
     }
 
     /// "exercise" or "real incident", in the report's language.
@@ -201,7 +233,8 @@ public struct PostMortem: Sendable {
             case .notDone: result = t(round.isOptional ? "result.notDoneOptional" : "result.notDone")
             }
             return [
-                "state": md(round.state) + (round.carried ? t("result.carried") : ""), "round": "\(round.round)", "step": md(round.step), "owner": md(round.owner),
+                "state": md(stateName(round.state)) + (round.carried ? t("result.carried") : ""), "round": "\(round.round)", "step": md(stepName(round.step)),
+                "owner": md(round.owner),
                 "person": md(person(round)),
                 "deadline": round.deadline.map(time) ?? "", "doneAt": (round.doneAt ?? round.skippedAt).map(time) ?? "",
                 "result": result + (round.outsideRole ? t("result.outsideRole") : ""),
@@ -211,8 +244,19 @@ public struct PostMortem: Sendable {
 
     public func decisionRows() -> [[String: String]] {
         analysis.decisions.map { decision in
-            ["time": time(decision.at), "step": md(decision.step), "choice": md(decision.choice),
+            ["time": time(decision.at), "step": md(stepName(decision.step)), "choice": md(decision.choice),
              "who": md(decision.actor ?? "?") + (decision.role.map { " (\(md($0)))" } ?? "")]
+        }
+    }
+
+    /// The states entered, in order: when each was entered and left, and for how long (the gantt's data as a table).
+    public func visitRows() -> [[String: String]] {
+        let end = analysis.closedAt ?? facts.now
+        return analysis.visits.map { visit in
+            [
+                "state": md(stateName(visit.state)), "round": "\(visit.round)", "entered": time(visit.enteredAt),
+                "left": visit.leftAt.map(time) ?? "", "duration": duration(max(visit.enteredAt, visit.leftAt ?? end) - visit.enteredAt),
+            ]
         }
     }
 
@@ -236,61 +280,57 @@ public struct PostMortem: Sendable {
 
     func person(_ actor: String?) -> String { md(actor ?? "?") }
 
-    /// The Communications section, escaped Markdown: per audience each statement with its versions, verdicts (and
-    /// how long each took), publication and full published text; the cadence kept or missed; everyone informed.
-    public var communications: String {
+    /// The Communications section in the report's format (see ``communicationBlocks``).
+    public var communications: String { markup.render(communicationBlocks) }
+
+    /// The Communications section, its texts escaped for the report's format: per audience each statement with
+    /// its versions, verdicts (and how long each took), publication and full published text; the cadence kept or
+    /// missed; everyone informed.
+    public var communicationBlocks: [Markup.Block] {
         let log = analysis.communications
         let playbook = facts.playbook
-        var out: [String] = []
+        let strong = markup.strong
+        var out: [Markup.Block] = []
         var audiences = playbook.audiences.map(\.id)
         for statement in log.statements where !audiences.contains(statement.audience) { audiences.append(statement.audience) }
         for id in audiences {
             let audience = playbook.audience(id)
             let statements = log.statements.filter { $0.audience == id }
-            out.append("### \(md(audience?.title ?? id)) (\(md(id)))")
-            out.append("")
+            out.append(.heading("\(md(audience?.title ?? id)) (\(md(id)))"))
             var about: [String] = []
             if let approvers = audience?.approvers { about.append(approvers.isEmpty ? "no approval needed" : "approved by \(approvers.map(md).joined(separator: ", "))") }
             if let cadence = audience?.cadence { about.append("an update at least every \(DurationText.format(cadence))") }
-            if !about.isEmpty { out.append("*" + about.joined(separator: "; ") + ".*"); out.append("") }
+            if !about.isEmpty { out.append(.paragraph(markup.emphasis(about.joined(separator: "; ") + "."))) }
             if statements.isEmpty {
-                out.append("No statement was drafted.")
-                out.append("")
+                out.append(.paragraph("No statement was drafted."))
                 continue
             }
-            out.append("| Statement | Version | Drafted | Verdicts | Published |")
-            out.append("|---|---|---|---|---|")
+            var rows: [[String]] = []
             for statement in statements {
                 for version in statement.versions {
                     let verdicts = statement.verdicts.filter { $0.version == version.version }.map { v in
-                        "\(v.approved ? "approved" : "**rejected**") by \(md(v.approver)) (\(person(v.actor))) after \(duration(v.at - version.at))"
+                        "\(v.approved ? "approved" : strong("rejected")) by \(md(v.approver)) (\(person(v.actor))) after \(duration(v.at - version.at))"
                             + (v.reason.map { ": \(md($0))" } ?? "")
                     }
                     let published = statement.published.flatMap { p in
                         p.version == version.version ? "\(time(p.at))" + (p.channel.map { " via \(md($0))" } ?? "") + " by \(person(p.actor))" : nil
                     }
-                    out.append(Markdown.row([
+                    rows.append([
                         md(statement.id), "\(version.version)", "\(time(version.at)) by \(person(version.actor))",
                         verdicts.isEmpty ? "none" : verdicts.joined(separator: "; "), published ?? "",
-                    ]))
+                    ])
                 }
             }
-            out.append("")
+            out.append(.table(header: ["Statement", "Version", "Drafted", "Verdicts", "Published"], rows: rows))
             for statement in statements {
                 guard let published = statement.published, let text = statement.versions.first(where: { $0.version == published.version })?.text else {
-                    out.append("\(md(statement.id)) was not published" + (statement.current.map { " (last version \($0.version))" } ?? "") + ".")
-                    out.append("")
+                    out.append(.paragraph("\(md(statement.id)) was not published" + (statement.current.map { " (last version \($0.version))" } ?? "") + "."))
                     continue
                 }
                 var line = "\(md(statement.id)) as published (version \(published.version), \(time(published.at))"
                 line += statement.completed.isEmpty ? ")" : "; completed \(statement.completed.map(md).joined(separator: ", ")))"
-                out.append(line + ":")
-                out.append("")
-                for textLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                    let escaped = md(String(textLine))
-                    out.append(escaped.isEmpty ? ">" : "> " + escaped)
-                }
-                out.append("")
+                out.append(.paragraph(line + ":"))
+                out.append(.quote(text.split(separator: "\n", omittingEmptySubsequences: false).map { md(String($0)) }))
             }
             if let cadence = audience?.cadence {
                 let publications = statements.compactMap(\.published).map(\.at).sorted()
@@ -299,45 +339,39 @@ public struct PostMortem: Sendable {
                     let due = at + cadence
                     let next = i + 1 < publications.count ? publications[i + 1] : nil
                     if let next, next <= due {
-                        cadenceLines.append("- update due \(time(due)): kept (next publication \(time(next)))")
+                        cadenceLines.append("update due \(time(due)): kept (next publication \(time(next)))")
                     } else if let closed = analysis.closedAt, closed < due, next == nil {
-                        cadenceLines.append("- update due \(time(due)): not needed, closed \(time(closed))")
+                        cadenceLines.append("update due \(time(due)): not needed, closed \(time(closed))")
                     } else if let next {
-                        cadenceLines.append("- update due \(time(due)): **missed**, next publication \(time(next)), \(duration(next - due)) late")
+                        cadenceLines.append("update due \(time(due)): \(strong("missed")), next publication \(time(next)), \(duration(next - due)) late")
                     } else if due <= (analysis.closedAt ?? facts.now) || log.missedUpdates.contains(where: { $0.audience == id && $0.due == due }) {
-                        cadenceLines.append("- update due \(time(due)): **missed**, no further publication")
+                        cadenceLines.append("update due \(time(due)): \(strong("missed")), no further publication")
                     } else {
-                        cadenceLines.append("- update due \(time(due)): not yet due")
+                        cadenceLines.append("update due \(time(due)): not yet due")
                     }
                 }
                 if !cadenceLines.isEmpty {
-                    out.append("Cadence:")
-                    out.append("")
-                    out += cadenceLines
-                    out.append("")
+                    out.append(.paragraph("Cadence:"))
+                    out.append(.list(cadenceLines))
                 }
             }
         }
         if !log.doneWithoutText.isEmpty {
-            out.append("Statement steps done without a statement in Firebreak (no text recorded): "
-                + log.doneWithoutText.map { "\(md($0.step)) at \(time($0.at))" }.joined(separator: ", ") + ".")
-            out.append("")
+            out.append(.paragraph("Statement steps done without a statement in Firebreak (no text recorded): "
+                + log.doneWithoutText.map { "\(md($0.step)) at \(time($0.at))" }.joined(separator: ", ") + "."))
         }
-        out.append("### Informed")
-        out.append("")
+        out.append(.heading("Informed"))
         if log.informs.isEmpty {
-            out.append("Nobody was recorded as informed.")
+            out.append(.paragraph("Nobody was recorded as informed."))
         } else {
-            out.append("| Time | Who | Via | By | Note |")
-            out.append("|---|---|---|---|---|")
-            for inform in log.informs {
-                out.append(Markdown.row([
+            out.append(.table(header: ["Time", "Who", "Via", "By", "Note"], rows: log.informs.map { inform in
+                [
                     time(inform.at), md(inform.who), md(inform.via ?? ""), person(inform.actor) + (inform.role.map { " (\(md($0)))" } ?? ""),
                     md(inform.note ?? "") + (inform.completed.isEmpty ? "" : (inform.note == nil ? "" : "; ") + "completed \(inform.completed.map(md).joined(separator: ", "))"),
-                ]))
-            }
+                ]
+            }))
         }
-        return out.joined(separator: "\n")
+        return out
     }
 
     // MARK: Exercise
@@ -355,7 +389,7 @@ public struct PostMortem: Sendable {
         var result: [Objective] = []
         for (i, inject) in exercise.scenario.injects.enumerated() {
             for expectation in inject.expectations {
-                let scored = ScoredExpectation(expectation, injectAt: exercise.base + inject.at, playbook: facts.playbook)
+                let scored = ScoredExpectation(expectation, injectAt: exercise.base + inject.at, playbook: facts.playbook, informNames: analysis.informNames)
                 let at = Scorer.happened(scored, analysis.facts)
                 result.append(Objective(
                     inject: inject.id ?? "inject \(i + 1)", expectation: expectation, deadline: scored.deadline, happenedAt: at,
@@ -373,7 +407,7 @@ public struct PostMortem: Sendable {
         var strengths: [String] = []
         var improvements: [String] = []
         for objective in objectives {
-            let text = "\(md(objective.inject)): \(md(ExerciseReport.describe(objective.expectation, t)))"
+            let text = "\(md(objective.inject)): \(md(ExerciseReport.describe(objective.expectation, plain)))"
             if case .never = objective.expectation.condition {
                 if objective.met {
                     strengths.append(t("strength.kept", ["objective": text]))
@@ -410,7 +444,7 @@ public struct PostMortem: Sendable {
             "scenario": md(exercise.scenario.id),
             "objectives": objectives.map { objective -> [String: String] in
                 [
-                    "inject": md(objective.inject), "objective": md(ExerciseReport.describe(objective.expectation, t)),
+                    "inject": md(objective.inject), "objective": md(ExerciseReport.describe(objective.expectation, plain)),
                     "deadline": objective.deadline == .max ? t("objective.atEnd") : tplus(objective.deadline), "result": t(objective.met ? "objective.met" : "objective.missed"),
                     "when": objective.happenedAt.map(tplus) ?? t("objective.never"),
                 ]
@@ -427,6 +461,7 @@ public struct PostMortem: Sendable {
         let offsetBase = t(analysis.beganAt != nil ? "timeline.base.began" : "timeline.base.opened")
         var context: [String: Any] = [
             "reference": md(facts.reference), "title": md(facts.title), "kind": kind,
+            "titleLine": md(String(facts.title.map { $0.isNewline ? " " : $0 })),
             "intro": exercise.map { t("report.intro.exercise", ["scenario": md($0.scenario.id)]) } ?? t("report.intro.incident", ["kind": kind]),
             "timelineIntro": t("timeline.intro", ["zone": zoneName, "base": offsetBase]),
             "language": facts.language.rawValue, "t": t.templateContext,
@@ -434,9 +469,14 @@ public struct PostMortem: Sendable {
             "metrics": metrics.map { ["name": $0.0, "value": $0.1] },
             "zone": zoneName, "offsetBase": offsetBase,
             "steps": stepRows(), "duties": dutyRows(), "hasDuties": analysis.steps.contains(where: \.isDuty), "decisions": decisionRows(), "hasDecisions": !analysis.decisions.isEmpty,
-            "gantt": gantt, "timelineRows": timelineRows,
+            "gantt": gantt, "timelineRows": timelineRows, "visits": visitRows(),
             "hasCommunications": hasCommunications, "communications": communications,
         ]
+        if let chart = reachChart {
+            context["hasReach"] = true
+            context["reachMermaid"] = chart.mermaid(title: plain("heading.reach"), axis: plain("reach.axis"))
+            if markup == .html { context["reachSVG"] = chart.svg(title: plain("heading.reach"), axis: plain("reach.axis")) }
+        }
         if let timeline { context["timeline"] = timeline }
         if let exercise = exerciseContext() { context["exercise"] = exercise }
         return context
@@ -444,23 +484,25 @@ public struct PostMortem: Sendable {
 
     /// The cells of one timeline row, escaped.
     public func timelineCells(_ item: TimelineItem) -> [String: String] {
-        let event = item.event
-        var who = event.actor.map(md) ?? t("timeline.system")
-        if let role = event.role, event.actor != nil { who += " (\(md(role)))" }
-        if event.outsideRole { who += " " + t("timeline.outsideRole") }
-        var what = md(EventText.describe(event, clock: time, t))
-        if !facts.isExercise, item.recordedAt - event.at >= 60 { what += " " + t("timeline.logged", ["time": time(item.recordedAt)]) }
-        return ["time": time(event.at), "offset": offset(event.at), "who": who, "what": what, "kind": event.kind.rawValue, "seq": "\(item.seq)"]
+        let (who, what) = whoAndWhat(item)
+        return ["time": time(item.event.at), "offset": offset(item.event.at), "who": who, "what": what, "kind": item.event.kind.rawValue, "seq": "\(item.seq)"]
     }
 
+    /// One timeline row in the report's format.
     public func timelineRow(_ item: TimelineItem) -> String {
+        let (who, what) = whoAndWhat(item)
+        return markup.row([time(item.event.at), offset(item.event.at), who, what])
+    }
+
+    /// The "who" and "what" cells of a timeline row, escaped.
+    func whoAndWhat(_ item: TimelineItem) -> (who: String, what: String) {
         let event = item.event
         var who = event.actor.map(md) ?? t("timeline.system")
         if let role = event.role, event.actor != nil { who += " (\(md(role)))" }
         if event.outsideRole { who += " " + t("timeline.outsideRole") }
-        var what = md(EventText.describe(event, clock: time, t))
+        var what = md(EventText.describe(event, clock: time, plain))
         if !facts.isExercise, item.recordedAt - event.at >= 60 { what += " " + t("timeline.logged", ["time": time(item.recordedAt)]) }
-        return Markdown.row([time(event.at), offset(event.at), who, what])
+        return (who, what)
     }
 
     public enum RenderError: Error, Equatable {
@@ -502,7 +544,19 @@ public struct PostMortem: Sendable {
             try write(output)
             return
         }
-        let layout = ReportTemplates.postMortem
+        try await renderLayout(ReportTemplates.postMortem, events: events, write: write)
+    }
+
+    /// Renders the HTML report (``ReportTemplates/html``): the Markdown report's content, every value escaped
+    /// for HTML, the reach chart as an inline SVG; streamed like the Markdown.
+    public func renderHTML(events: ((TimelineItem) throws -> Void) async throws -> Void, write: @escaping (String) throws -> Void) async throws {
+        try await marked(.html).renderLayout(ReportTemplates.html, events: events, write: write)
+    }
+
+    /// Renders a built-in layout in this report's format, streaming timeline rows where its marker is.
+    func renderLayout(
+        _ layout: String, events: ((TimelineItem) throws -> Void) async throws -> Void, write: @escaping (String) throws -> Void
+    ) async throws {
         guard let marker = layout.range(of: ReportTemplates.timelineMarker) else { throw RenderError.template("no timeline marker") }
         let head = try MustacheTemplate(string: String(layout[..<marker.lowerBound]))
         let tail = try MustacheTemplate(string: String(layout[marker.upperBound...]))

@@ -1,5 +1,6 @@
 /// The built-in report layouts, as Mustache templates. Every value they receive is already
-/// escaped for Markdown, so they use `{{{triple}}}` braces. A user's `--template` gets the same data.
+/// escaped for the layout's format (Markdown or HTML, see ``Markup``), so they use `{{{triple}}}`
+/// braces. A user's `--template` gets the same data as the Markdown layout.
 public enum ReportTemplates {
     /// Where the streamed timeline rows go in the built-in layout.
     public static let timelineMarker = "{{{timelineRows}}}"
@@ -40,11 +41,11 @@ public enum ReportTemplates {
         {{/steps}}
         {{#hasDuties}}
 
-        ## Standing duties
+        ## {{{t.heading.duties}}}
 
-        Active from opening to close, apart from the phases.
+        {{{t.duties.intro}}}
 
-        | Duty | Owner | Person | Deadline | Done | Result |
+        | {{{t.column.duty}}} | {{{t.column.owner}}} | {{{t.column.person}}} | {{{t.column.deadline}}} | {{{t.column.done}}} | {{{t.column.result}}} |
         |---|---|---|---|---|---|
         {{#duties}}
         | {{{step}}} | {{{owner}}} | {{{person}}} | {{{deadline}}} | {{{doneAt}}} | {{{result}}} |
@@ -65,7 +66,7 @@ public enum ReportTemplates {
         {{/hasDecisions}}
         {{#hasCommunications}}
 
-        ## Communications
+        ## {{{t.heading.communications}}}
 
         {{{communications}}}
         {{/hasCommunications}}
@@ -75,6 +76,16 @@ public enum ReportTemplates {
         ```mermaid
         {{{gantt}}}
         ```
+        {{#hasReach}}
+
+        ## {{{t.heading.reach}}}
+
+        {{{t.reach.intro}}}
+
+        ```mermaid
+        {{{reachMermaid}}}
+        ```
+        {{/hasReach}}
         {{#exercise}}
 
         ## {{{t.heading.exercise}}}
@@ -139,6 +150,197 @@ public enum ReportTemplates {
         |---|---|---|
         |   |   |   |
         |   |   |   |
+
+        """
+
+    /// The HTML layout: one self-contained file (no script, no external resource, styles in the file)
+    /// that prints well, with the content of ``postMortem``. Its values are escaped for HTML.
+    public static let html = """
+        <!DOCTYPE html>
+        <html lang="{{{language}}}">
+        <head>
+        <meta charset="utf-8">
+        <meta name="generator" content="Firebreak">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{{reference}}}: {{{titleLine}}}</title>
+        <style>
+        body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d1d1d; line-height: 1.45; max-width: 64rem; margin: 2rem auto; padding: 0 1rem; }
+        h1 { font-size: 1.6rem; }
+        h2 { font-size: 1.25rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2rem; }
+        h3 { font-size: 1.05rem; }
+        h1, h2, h3 { break-after: avoid; }
+        table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1.2rem; font-size: 0.9rem; }
+        th, td { border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+        th { background: #eee; }
+        tr { break-inside: avoid; }
+        td:empty::after { content: "\\00a0"; }
+        blockquote { border-left: 3px solid #bbb; margin: 0.5rem 0 1rem; padding: 0.1rem 0.9rem; }
+        figure { margin: 1rem 0; }
+        svg { max-width: 100%; height: auto; }
+        .prompt { color: #555; }
+        .blank td { height: 1.6rem; }
+        @media print { body { margin: 0; max-width: none; font-size: 10pt; } h2 { margin-top: 1.2rem; } }
+        </style>
+        </head>
+        <body>
+        <h1>{{{reference}}}: {{{title}}}</h1>
+        <p><em>{{{intro}}}</em> {{{t.report.intro.rest}}}</p>
+        <table class="facts">
+        <thead><tr><th>{{{t.heading.facts}}}</th><th>{{{t.heading.value}}}</th></tr></thead>
+        <tbody>
+        {{#facts}}
+        <tr><td>{{{name}}}</td><td>{{{value}}}</td></tr>
+        {{/facts}}
+        </tbody>
+        </table>
+
+        <h2>{{{t.heading.keyMetrics}}}</h2>
+        <table class="metrics">
+        <thead><tr><th>{{{t.heading.metric}}}</th><th>{{{t.heading.value}}}</th></tr></thead>
+        <tbody>
+        {{#metrics}}
+        <tr><td>{{{name}}}</td><td>{{{value}}}</td></tr>
+        {{/metrics}}
+        </tbody>
+        </table>
+
+        <h2>{{{t.heading.timeline}}}</h2>
+        <p>{{{timelineIntro}}}</p>
+        <table class="timeline">
+        <thead><tr><th>{{{t.column.time}}}</th><th>{{{t.column.offset}}}</th><th>{{{t.column.who}}}</th><th>{{{t.column.what}}}</th></tr></thead>
+        <tbody>
+        {{{timelineRows}}}
+        </tbody>
+        </table>
+
+        <h2>{{{t.heading.steps}}}</h2>
+        <table class="steps">
+        <thead><tr><th>{{{t.column.state}}}</th><th>{{{t.column.round}}}</th><th>{{{t.column.step}}}</th><th>{{{t.column.owner}}}</th><th>{{{t.column.person}}}</th><th>{{{t.column.deadline}}}</th><th>{{{t.column.done}}}</th><th>{{{t.column.result}}}</th></tr></thead>
+        <tbody>
+        {{#steps}}
+        <tr><td>{{{state}}}</td><td>{{{round}}}</td><td>{{{step}}}</td><td>{{{owner}}}</td><td>{{{person}}}</td><td>{{{deadline}}}</td><td>{{{doneAt}}}</td><td>{{{result}}}</td></tr>
+        {{/steps}}
+        </tbody>
+        </table>
+        {{#hasDuties}}
+
+        <h2>{{{t.heading.duties}}}</h2>
+        <p>{{{t.duties.intro}}}</p>
+        <table class="duties">
+        <thead><tr><th>{{{t.column.duty}}}</th><th>{{{t.column.owner}}}</th><th>{{{t.column.person}}}</th><th>{{{t.column.deadline}}}</th><th>{{{t.column.done}}}</th><th>{{{t.column.result}}}</th></tr></thead>
+        <tbody>
+        {{#duties}}
+        <tr><td>{{{step}}}</td><td>{{{owner}}}</td><td>{{{person}}}</td><td>{{{deadline}}}</td><td>{{{doneAt}}}</td><td>{{{result}}}</td></tr>
+        {{/duties}}
+        </tbody>
+        </table>
+        {{/hasDuties}}
+
+        <h2>{{{t.heading.decisions}}}</h2>
+        {{#hasDecisions}}
+        <table class="decisions">
+        <thead><tr><th>{{{t.column.time}}}</th><th>{{{t.column.step}}}</th><th>{{{t.column.choice}}}</th><th>{{{t.column.who}}}</th></tr></thead>
+        <tbody>
+        {{#decisions}}
+        <tr><td>{{{time}}}</td><td>{{{step}}}</td><td>{{{choice}}}</td><td>{{{who}}}</td></tr>
+        {{/decisions}}
+        </tbody>
+        </table>
+        {{/hasDecisions}}
+        {{^hasDecisions}}
+        <p>{{{t.decisions.none}}}</p>
+        {{/hasDecisions}}
+        {{#hasCommunications}}
+
+        <h2>{{{t.heading.communications}}}</h2>
+        {{{communications}}}
+        {{/hasCommunications}}
+
+        <h2>{{{t.heading.statesOverTime}}}</h2>
+        <table class="states">
+        <thead><tr><th>{{{t.column.state}}}</th><th>{{{t.column.round}}}</th><th>{{{t.column.entered}}}</th><th>{{{t.column.left}}}</th><th>{{{t.column.duration}}}</th></tr></thead>
+        <tbody>
+        {{#visits}}
+        <tr><td>{{{state}}}</td><td>{{{round}}}</td><td>{{{entered}}}</td><td>{{{left}}}</td><td>{{{duration}}}</td></tr>
+        {{/visits}}
+        </tbody>
+        </table>
+        {{#hasReach}}
+
+        <h2>{{{t.heading.reach}}}</h2>
+        <p>{{{t.reach.intro}}}</p>
+        <figure class="reach">
+        {{{reachSVG}}}
+        </figure>
+        {{/hasReach}}
+        {{#exercise}}
+
+        <h2>{{{t.heading.exercise}}}</h2>
+        <h3>{{{t.heading.objectives}}}</h3>
+        <table class="objectives">
+        <thead><tr><th>{{{t.column.inject}}}</th><th>{{{t.column.objective}}}</th><th>{{{t.column.deadline}}}</th><th>{{{t.column.result}}}</th><th>{{{t.column.when}}}</th></tr></thead>
+        <tbody>
+        {{#objectives}}
+        <tr><td>{{{inject}}}</td><td>{{{objective}}}</td><td>{{{deadline}}}</td><td>{{{result}}}</td><td>{{{when}}}</td></tr>
+        {{/objectives}}
+        </tbody>
+        </table>
+
+        <h3>{{{t.heading.strengths}}}</h3>
+        <ul>
+        {{#strengths}}
+        <li>{{{.}}}</li>
+        {{/strengths}}
+        {{^strengths}}
+        <li>{{{t.strengths.none}}}</li>
+        {{/strengths}}
+        </ul>
+
+        <h3>{{{t.heading.areasForImprovement}}}</h3>
+        <ul>
+        {{#improvements}}
+        <li>{{{.}}}</li>
+        {{/improvements}}
+        {{^improvements}}
+        <li>{{{t.improvements.none}}}</li>
+        {{/improvements}}
+        </ul>
+
+        <h3>{{{t.heading.improvementPlan}}}</h3>
+        <table class="improvement-plan">
+        <thead><tr><th>{{{t.column.areaForImprovement}}}</th><th>{{{t.column.correctiveAction}}}</th><th>{{{t.column.owner}}}</th><th>{{{t.column.due}}}</th></tr></thead>
+        <tbody>
+        <tr class="blank"><td></td><td></td><td></td><td></td></tr>
+        <tr class="blank"><td></td><td></td><td></td><td></td></tr>
+        </tbody>
+        </table>
+        {{/exercise}}
+
+        <h2>{{{t.heading.summary}}}</h2>
+        <p class="prompt">{{{t.prompt.summary}}}</p>
+
+        <h2>{{{t.heading.wentWell}}}</h2>
+        <p class="prompt">{{{t.prompt.wentWell}}}</p>
+
+        <h2>{{{t.heading.wentWrong}}}</h2>
+        <p class="prompt">{{{t.prompt.wentWrong}}}</p>
+
+        <h2>{{{t.heading.lucky}}}</h2>
+        <p class="prompt">{{{t.prompt.lucky}}}</p>
+
+        <h2>{{{t.heading.surprised}}}</h2>
+        <p class="prompt">{{{t.prompt.surprised}}}</p>
+
+        <h2>{{{t.heading.actionItems}}}</h2>
+        <table class="action-items">
+        <thead><tr><th>{{{t.column.action}}}</th><th>{{{t.column.owner}}}</th><th>{{{t.column.due}}}</th></tr></thead>
+        <tbody>
+        <tr class="blank"><td></td><td></td><td></td></tr>
+        <tr class="blank"><td></td><td></td><td></td></tr>
+        </tbody>
+        </table>
+        </body>
+        </html>
 
         """
 }

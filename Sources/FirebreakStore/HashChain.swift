@@ -19,7 +19,9 @@ public enum HashChain {
         var hasher = SHA256()
         update(&hasher, previous)
         update(&hasher, "\n")
-        update(&hasher, event.canonicalBytes(data: data))
+        // The canonical bytes, hashed in two parts rather than copied into one string.
+        update(&hasher, event.envelope)
+        update(&hasher, data ?? event.data)
         return hex(hasher.finalize())
     }
 
@@ -93,19 +95,19 @@ extension HashChain {
         public mutating func next(seq: Int?, event: StoredEvent?, data: String?) {
             if failed { return }
             guard let seq else {
-                fail("INC-\(incident): the number of the event after \(expectedSeq - 1) cannot be read")
+                fail("\(IncidentID.name(incident)): the number of the event after \(expectedSeq - 1) cannot be read")
                 return
             }
             if seq != expectedSeq {
-                fail("INC-\(incident): event \(expectedSeq) is missing (the next stored is \(seq))")
+                fail("\(IncidentID.name(incident)): event \(expectedSeq) is missing (the next stored is \(seq))")
                 return
             }
             guard let event else {
-                fail("INC-\(incident): event \(seq) cannot be read")
+                fail("\(IncidentID.name(incident)): event \(seq) cannot be read")
                 return
             }
             if HashChain.link(previous: previous, event, data: data) != event.hash {
-                fail("INC-\(incident): event \(seq) (\(event.event.kind.rawValue)) does not match its hash: it was changed after it was recorded")
+                fail("\(IncidentID.name(incident)): event \(seq) (\(event.event.kind.rawValue)) does not match its hash: it was changed after it was recorded")
                 return
             }
             previous = event.hash
@@ -116,9 +118,9 @@ extension HashChain {
         public mutating func finish(lastSeq: Int, lastHash: String) {
             if failed { return }
             if expectedSeq - 1 != lastSeq {
-                fail("INC-\(incident): \(expectedSeq - 1) events are stored but \(lastSeq) were recorded: events are missing")
+                fail("\(IncidentID.name(incident)): \(expectedSeq - 1) events are stored but \(lastSeq) were recorded: events are missing")
             } else if previous != lastHash {
-                fail("INC-\(incident): the last event's hash does not match the incident's")
+                fail("\(IncidentID.name(incident)): the last event's hash does not match the incident's")
             }
         }
 

@@ -23,13 +23,48 @@ public struct StoredEvent: Sendable, Equatable {
     /// The bytes the hash covers: every stored column but the hash, in a fixed order — the
     /// envelope as flat JSON, a line break, then the `data` JSON exactly as stored.
     public func canonicalBytes(data: String? = nil) -> String {
+        envelope + (data ?? self.data)
+    }
+
+    /// The first part of ``canonicalBytes(data:)``: every column but `data` and the hash, and a line break.
+    var envelope: String {
         var envelope = "{\"incident\":\(incident),\"seq\":\(seq),\"at\":\(event.at),\"recordedAt\":\(recordedAt),\"actor\":"
         if let actor = event.actor { FlatJSON.appendString(actor, to: &envelope) } else { envelope += "null" }
         envelope += ",\"role\":"
         if let role = event.role { FlatJSON.appendString(role, to: &envelope) } else { envelope += "null" }
         envelope += ",\"outsideRole\":\(event.outsideRole),\"kind\":\"\(event.kind.rawValue)\"}\n"
-        envelope += data ?? self.data
         return envelope
+    }
+}
+
+/// Incident ids as people read and type them. Real incidents are `INC-7`; recorded exercises are
+/// numbered in their own series, `EX-3`, kept as the negative number (-3). So real incidents keep
+/// gapless numbers, and an incident's stored number (which its hash chain covers) never changes.
+/// Exercises recorded before 1.1 keep the `INC-` number they were given.
+///
+/// ```swift
+/// IncidentID.name(-3)        // "EX-3"
+/// IncidentID.number("inc-7") // 7
+/// ```
+public enum IncidentID {
+    /// `INC-7` for 7, `EX-3` for -3.
+    public static func name(_ number: Int) -> String { number < 0 ? "EX-\(number.magnitude)" : "INC-\(number)" }
+
+    /// The order of lists: real incidents by number, then exercises by theirs.
+    public static func areInOrder(_ a: Int, _ b: Int) -> Bool { (a < 0 ? 1 : 0, a.magnitude) < (b < 0 ? 1 : 0, b.magnitude) }
+
+    /// `INC-7`, `inc-7` or `7` → 7; `EX-3` or `ex-3` → -3; nil for anything else.
+    public static func number(_ text: String) -> Int? {
+        var digits = Substring(text.uppercased())
+        var sign = 1
+        if digits.hasPrefix("INC-") {
+            digits = digits.dropFirst(4)
+        } else if digits.hasPrefix("EX-") {
+            digits = digits.dropFirst(3)
+            sign = -1
+        }
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let number = Int(digits), number > 0 else { return nil }
+        return sign * number
     }
 }
 
@@ -71,7 +106,7 @@ public struct IncidentRecord: Sendable, Equatable {
     }
 
     /// `INC-7`.
-    public var reference: String { "INC-\(number)" }
+    public var reference: String { "\(IncidentID.name(number))" }
 }
 
 /// An incident's header, as `list` shows it: no snapshot to decode.
@@ -99,7 +134,7 @@ public struct IncidentSummary: Sendable, Equatable {
     }
 
     /// `INC-7`.
-    public var reference: String { "INC-\(number)" }
+    public var reference: String { "\(IncidentID.name(number))" }
 }
 
 /// What the application needs from persistence, whatever keeps it: an SQLite file
@@ -205,7 +240,7 @@ public struct VerifiedLog: Sendable {
         var check = HashChain.Check(incident: record.number, playbookHash: record.playbookHash)
         for event in events {
             if event.incident != record.number {
-                throw .unverified(incident: record.number, problem: "\(record.reference): event \(event.seq) belongs to INC-\(event.incident)")
+                throw .unverified(incident: record.number, problem: "\(record.reference): event \(event.seq) belongs to \(IncidentID.name(event.incident))")
             }
             check.next(seq: event.seq, event: event, data: nil)
         }
@@ -413,17 +448,17 @@ public enum StoreError: Error, Equatable, Sendable {
         case .foreignDatabase(let path): "'\(path)' is not a Firebreak database: it holds another program's tables; it was left unchanged"
         case .readOnly(let path): "the database '\(path)' is read-only; check its permissions"
         case let .cannotOpen(path, reason): "cannot open the database '\(path)': \(reason)"
-        case .noIncident(let number): "no incident INC-\(number)"
+        case .noIncident(let number): "no incident \(IncidentID.name(number))"
         case .noNumbersLeft(let last):
-            "could not open the incident: no incident number is left, INC-\(last) was the last one; open it in a new database (--db PATH)"
+            "could not open the incident: no incident number is left, \(IncidentID.name(last)) was the last one; open it in a new database (--db PATH)"
         case let .failed(doing, reason): "could not \(doing): \(reason)"
-        case let .corruptEvent(incident, seq): "event \(seq) of INC-\(incident) cannot be read; run 'firebreak verify INC-\(incident)'"
-        case let .damaged(incident?, what): "INC-\(incident) is damaged in the database: \(what) cannot be read; run 'firebreak verify INC-\(incident)'"
+        case let .corruptEvent(incident, seq): "event \(seq) of \(IncidentID.name(incident)) cannot be read; run 'firebreak verify \(IncidentID.name(incident))'"
+        case let .damaged(incident?, what): "\(IncidentID.name(incident)) is damaged in the database: \(what) cannot be read; run 'firebreak verify \(IncidentID.name(incident))'"
         case let .damaged(nil, what): "the database is damaged: \(what) cannot be read; run 'firebreak verify'"
         case let .unavailable(server, reason): "the database server \(server) is unavailable: \(reason)"
-        case let .numbersTaken(numbers): "\(numbers.map { "INC-\($0)" }.joined(separator: ", ")) exist\(numbers.count == 1 ? "s" : "") already; nothing was copied"
+        case let .numbersTaken(numbers): "\(numbers.map { IncidentID.name($0) }.joined(separator: ", ")) exist\(numbers.count == 1 ? "s" : "") already; nothing was copied"
         case let .unverified(_, problem): "\(problem); nothing was copied"
-        case let .damagedLog(incident): "INC-\(incident)'s log is damaged: it holds events the incident does not record, so nothing more can be added; run 'firebreak verify INC-\(incident)'"
+        case let .damagedLog(incident): "\(IncidentID.name(incident))'s log is damaged: it holds events the incident does not record, so nothing more can be added; run 'firebreak verify \(IncidentID.name(incident))'"
         }
     }
 }

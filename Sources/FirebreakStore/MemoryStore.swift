@@ -11,6 +11,8 @@ public final class MemoryStore: IncidentStore, @unchecked Sendable {
     private var incidents: [Int: IncidentRecord] = [:]
     private var logs: [Int: [StoredEvent]] = [:]
     private var lastNumber = 0
+    /// Recorded exercises' own series, kept negative (EX-3 is -3).
+    private var lastExercise = 0
 
     private var watchers: [UUID: AsyncStream<StoreChange>.Continuation] = [:]
 
@@ -31,8 +33,14 @@ public final class MemoryStore: IncidentStore, @unchecked Sendable {
             if playbooks[new.playbookHash] == nil {
                 playbooks[new.playbookHash] = (new.playbookID, StoredPlaybook(text: new.playbookText, compiled: new.compiledPlaybook))
             }
-            lastNumber += 1
-            let number = lastNumber
+            let number: Int
+            if new.isExercise {
+                lastExercise -= 1
+                number = lastExercise
+            } else {
+                lastNumber += 1
+                number = lastNumber
+            }
             var record = IncidentRecord(
                 number: number, playbookID: new.playbookID, playbookHash: new.playbookHash, isExercise: new.isExercise,
                 title: new.snapshot.title, severity: new.snapshot.severity, state: "", openedAt: new.snapshot.openedAt, closedAt: nil,
@@ -125,12 +133,12 @@ public final class MemoryStore: IncidentStore, @unchecked Sendable {
     }
 
     public func incidentNumbers() async throws(StoreError) -> [Int] {
-        locked { incidents.keys.sorted() }
+        locked { incidents.keys.sorted(by: IncidentID.areInOrder) }
     }
 
     public func list(includeClosed: Bool, exercises: Bool) async throws(StoreError) -> [IncidentSummary] {
         locked {
-            incidents.values.sorted { $0.number < $1.number }
+            incidents.values.sorted { IncidentID.areInOrder($0.number, $1.number) }
                 .filter { (includeClosed || $0.closedAt == nil) && (exercises || !$0.isExercise) }
                 .map {
                     IncidentSummary(
@@ -143,7 +151,7 @@ public final class MemoryStore: IncidentStore, @unchecked Sendable {
     public func verify<Inspector: LogInspector>(_ number: Int?, inspector: inout Inspector) async throws(StoreError) -> VerifyReport {
         try locked { () throws(StoreError) -> VerifyReport in
             var report = VerifyReport()
-            let numbers = number.map { [$0] } ?? incidents.keys.sorted()
+            let numbers = number.map { [$0] } ?? incidents.keys.sorted(by: IncidentID.areInOrder)
             if let number, incidents[number] == nil { throw .noIncident(number: number) }
             for number in numbers {
                 guard let record = incidents[number] else { continue }
@@ -151,10 +159,10 @@ public final class MemoryStore: IncidentStore, @unchecked Sendable {
                 let stored = playbooks[record.playbookHash]?.stored
                 if let text = stored?.text {
                     if HashChain.sha256(text) != record.playbookHash {
-                        report.problems.append("INC-\(number): the stored playbook text does not match its hash")
+                        report.problems.append("\(IncidentID.name(number)): the stored playbook text does not match its hash")
                     }
                 } else {
-                    report.problems.append("INC-\(number): its playbook text is missing")
+                    report.problems.append("\(IncidentID.name(number)): its playbook text is missing")
                 }
                 inspector.begin(.success(record), playbook: stored)
                 var check = HashChain.Check(incident: number, playbookHash: record.playbookHash)

@@ -290,18 +290,26 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     // SQLite says "full" when AUTOINCREMENT has no number left; that is not the disk.
                     let last = try DatabaseValue.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'incident'")
                         .flatMap(Int64.fromDatabaseValue)
-                    if last == Int64.max { throw StoreError.noNumbersLeft(last: Int(Int64.max)) }
+                    if last == Int64.max, !new.isExercise { throw StoreError.noNumbersLeft(last: Int(Int64.max)) }
                     try db.execute(
                         sql: "INSERT OR IGNORE INTO playbook (hash, id, text, compiled) VALUES (?, ?, ?, ?)",
                         arguments: [new.playbookHash, new.playbookID, Data(new.playbookText.utf8), new.compiledPlaybook])
                     let snapshot = try Self.encodeSnapshot(new.snapshot)
+                    // A recorded exercise takes the next number of its own series, kept negative (EX-3 is -3);
+                    // a real incident the next positive one (AUTOINCREMENT never counts the negative ones).
+                    var exerciseNumber: Int64?
+                    if new.isExercise {
+                        let lowest = try DatabaseValue.fetchOne(db, sql: "SELECT MIN(number) FROM incident WHERE number < 0").flatMap(Int64.fromDatabaseValue) ?? 0
+                        if lowest == Int64.min + 1 { throw StoreError.noNumbersLeft(last: Int(lowest)) }
+                        exerciseNumber = lowest - 1
+                    }
                     try db.execute(
                         sql: """
-                            INSERT INTO incident (playbook_id, playbook_hash, is_exercise, title, severity, state, opened_at,
+                            INSERT INTO incident (number, playbook_id, playbook_hash, is_exercise, title, severity, state, opened_at,
                                 closed_at, last_seq, last_hash, snapshot, scenario)
-                            VALUES (?, ?, ?, ?, ?, '', ?, NULL, 0, ?, ?, ?)
+                            VALUES (?, ?, ?, ?, ?, ?, '', ?, NULL, 0, ?, ?, ?)
                             """,
-                        arguments: [new.playbookID, new.playbookHash, new.isExercise, Data(new.snapshot.title.utf8),
+                        arguments: [exerciseNumber, new.playbookID, new.playbookHash, new.isExercise, Data(new.snapshot.title.utf8),
                                     new.snapshot.severity.rawValue, new.snapshot.openedAt, new.playbookHash, snapshot,
                                     new.scenarioText.map { Data($0.utf8) }])
                     number = Int(db.lastInsertedRowID)
@@ -358,9 +366,9 @@ public final class SQLiteStore: IncidentStore, Sendable {
         } catch let error as DatabaseError {
             // An event row already holds the next sequence number: rows were added behind Firebreak's back.
             if error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY { throw .store(.damagedLog(incident: number)) }
-            throw .store(Self.translate(error, doing: "record on INC-\(number)", path: path))
+            throw .store(Self.translate(error, doing: "record on \(IncidentID.name(number))", path: path))
         } catch {
-            throw .store(Self.translate(error, doing: "record on INC-\(number)", path: path))
+            throw .store(Self.translate(error, doing: "record on \(IncidentID.name(number))", path: path))
         }
     }
 
@@ -583,7 +591,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
     }
 
     public func incident(_ number: Int) async throws(StoreError) -> IncidentRecord? {
-        try wrap("read INC-\(number)") { try writer.read { db in try Self.record(db, number) } }
+        try wrap("read \(IncidentID.name(number))") { try writer.read { db in try Self.record(db, number) } }
     }
 
     public func playbook(hash: String) async throws(StoreError) -> StoredPlaybook? {
@@ -599,7 +607,10 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
     }
 
-    static func storedEvent(_ row: Row) throws -> StoredEvent {
+    static func storedEvent(_ row: Row) throws -> StoredEvent { try storedEventAndData(row).event }
+
+    /// An event row and its `data` exactly as stored (what the hash covers).
+    static func storedEventAndData(_ row: Row) throws -> (event: StoredEvent, data: String) {
         func value<T: DatabaseValueConvertible>(_ index: Int) -> T? { T.fromDatabaseValue(row[index] as DatabaseValue) }
         func optional<T: DatabaseValueConvertible>(_ index: Int) -> T?? {
             let value = row[index] as DatabaseValue
@@ -608,18 +619,20 @@ public final class SQLiteStore: IncidentStore, Sendable {
         guard let incident: Int = value(0), let seq: Int = value(1) else { throw StoreError.damaged(incident: nil, what: "an event's number") }
         guard let at: Int = value(2), let recordedAt: Int = value(3), let actor: Data? = optional(4), let role: String? = optional(5),
             let outsideRole: Bool = value(6), let kindText: String = value(7), let data: Data = value(8), let hash: String = value(9),
-            let kind = Event.Kind(rawValue: kindText),
-            let fields = try? FlatJSON.decode(String(decoding: data, as: UTF8.self)),
-            let body = Event.Body(kind: kind, fields: fields)
+            let kind = Event.Kind(rawValue: kindText)
         else { throw StoreError.corruptEvent(incident: incident, seq: seq) }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let fields = try? FlatJSON.decode(text), let body = Event.Body(kind: kind, fields: fields) else {
+            throw StoreError.corruptEvent(incident: incident, seq: seq)
+        }
         let event = Event(at: at, actor: actor.map { String(decoding: $0, as: UTF8.self) }, role: role, outsideRole: outsideRole, body)
-        return StoredEvent(incident: incident, seq: seq, recordedAt: recordedAt, event: event, hash: hash)
+        return (StoredEvent(incident: incident, seq: seq, recordedAt: recordedAt, event: event, hash: hash), text)
     }
 
     static let eventColumns = "incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash"
 
     public func events(of number: Int, after: Int, through last: Int?, limit: Int) async throws(StoreError) -> [StoredEvent] {
-        try wrap("read the events of INC-\(number)") {
+        try wrap("read the events of \(IncidentID.name(number))") {
             try writer.read { db in
                 let rows = try Row.fetchCursor(
                     db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
@@ -632,7 +645,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
     }
 
     public func incidentNumbers() async throws(StoreError) -> [Int] {
-        try wrap("list incidents") { try writer.read { db in try Int.fetchAll(db, sql: "SELECT number FROM incident ORDER BY number") } }
+        try wrap("list incidents") { try writer.read { db in try Int.fetchAll(db, sql: "SELECT number FROM incident ORDER BY number < 0, abs(number)") } }
     }
 
     /// The incidents' headers, without their snapshots (which `list` does not show).
@@ -645,7 +658,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
                 let sql = """
                     SELECT number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at
-                    FROM incident \(filter) ORDER BY number
+                    FROM incident \(filter) ORDER BY number < 0, abs(number)
                     """
                 var summaries: [IncidentSummary] = []
                 let rows = try Row.fetchCursor(db, sql: sql)
@@ -684,7 +697,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 for name in ["event_append_only_delete", "event_append_only_update"] where !triggers.contains(name) {
                     report.problems.append("the trigger '\(name)' that keeps events append-only is missing")
                 }
-                let rows = try Row.fetchAll(db, sql: number == nil ? "SELECT * FROM incident ORDER BY number" : "SELECT * FROM incident WHERE number = ?",
+                let rows = try Row.fetchAll(db, sql: number == nil ? "SELECT * FROM incident ORDER BY number < 0, abs(number)" : "SELECT * FROM incident WHERE number = ?",
                                             arguments: number == nil ? [] : [number])
                 if let number, rows.isEmpty { throw StoreError.noIncident(number: number) }
                 // Each stored playbook is read and hashed once, however many incidents were opened from it.
@@ -699,7 +712,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         let lastSeq = Int.fromDatabaseValue(row["last_seq"] as DatabaseValue),
                         let lastHash = String.fromDatabaseValue(row["last_hash"] as DatabaseValue)
                     else {
-                        report.problems.append("INC-\(incidentNumber): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
+                        report.problems.append("\(IncidentID.name(incidentNumber)): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
                         continue
                     }
                     let playbook: (stored: StoredPlaybook?, problem: String?)
@@ -717,7 +730,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         playbook = (nil, "its playbook text is missing")
                     }
                     playbooks[playbookHash] = playbook
-                    if let problem = playbook.problem { report.problems.append("INC-\(incidentNumber): \(problem)") }
+                    if let problem = playbook.problem { report.problems.append("\(IncidentID.name(incidentNumber)): \(problem)") }
                     let record: Result<IncidentRecord, StoreError>
                     do { record = .success(try Self.record(row)) } catch let error as StoreError { record = .failure(error) } catch {
                         record = .failure(.damaged(incident: incidentNumber, what: "its stored state"))
@@ -728,9 +741,10 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     while let eventRow = try cursor.next() {
                         report.checkedEvents += 1
                         if check.failed { continue }
-                        let data = Data.fromDatabaseValue(eventRow[8] as DatabaseValue).map { String(decoding: $0, as: UTF8.self) }
-                        let event = try? Self.storedEvent(eventRow)
-                        check.next(seq: Int.fromDatabaseValue(eventRow[1] as DatabaseValue), event: event, data: data)
+                        let read = try? Self.storedEventAndData(eventRow)
+                        let event = read?.event
+                        // An event that does not decode has no data to hash: the check names it as unreadable.
+                        check.next(seq: Int.fromDatabaseValue(eventRow[1] as DatabaseValue), event: event, data: read?.data)
                         if !check.failed, let event { inspector.next(event) }
                     }
                     check.finish(lastSeq: lastSeq, lastHash: lastHash)

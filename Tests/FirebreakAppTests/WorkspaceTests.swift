@@ -23,7 +23,7 @@ import Testing
         let store = MemoryStore()
         let number = try await openMinimal(store)
         #expect(number == 1)
-        let (record, stored) = try await workspace(store, at: Self.opening + 600).record("INC-1", at: "-5m", .done(step: "check", choice: nil, note: nil))
+        let (record, stored, _) = try await workspace(store, at: Self.opening + 600).record("INC-1", at: "-5m", .done(step: "check", choice: nil, note: nil))
         #expect(record.reference == "INC-1")
         #expect(stored.map(\.seq) == [5])
         #expect(stored.map(\.event.body) == [.done(step: "check", choice: nil, note: nil, via: nil)])
@@ -37,7 +37,7 @@ import Testing
         let store = MemoryStore()
         _ = try await openMinimal(store)
         // Twenty minutes on, 'check' (due 15m) fell overdue: stored with the next move, at its due time.
-        let (_, stored) = try await workspace(store, at: Self.opening + 1200).record("INC-1", at: nil, .note(text: "Still looking"))
+        let (_, stored, _) = try await workspace(store, at: Self.opening + 1200).record("INC-1", at: nil, .note(text: "Still looking"))
         #expect(stored.map(\.event.kind) == [.overdue, .escalated, .note])
         #expect(stored.first?.event.at == Self.opening + 900)
         await #expect(throws: FirebreakError.usage("--at 2026-05-12T21:30:00Z is in the future; it records when something already happened")) {

@@ -129,13 +129,13 @@ import Testing
         let flipped = try box.run("verify")
         #expect(flipped.status == 1)
         #expect(flipped.stderr.contains("INC-1: its stored 'is_exercise' does not match its log"), "\(flipped.stderr)")
-        #expect(flipped.stderr.contains("INC-2: its stored 'is_exercise' does not match its log"), "\(flipped.stderr)")
+        #expect(flipped.stderr.contains("EX-1: its stored 'is_exercise' does not match its log"), "\(flipped.stderr)")
         try queue.write { db in
             try db.execute(sql: "UPDATE incident SET is_exercise = 1 - is_exercise")
-            try db.execute(sql: "UPDATE incident SET scenario = CAST('firebreak: 1' AS BLOB) WHERE number = 2")
+            try db.execute(sql: "UPDATE incident SET scenario = CAST('firebreak: 1' AS BLOB) WHERE number = -1")
         }
         let swapped = try box.run("verify")
         #expect(swapped.status == 1)
-        #expect(swapped.stderr == "firebreak: error: INC-2: its stored 'scenario' does not match its log (the incident row was changed)\n")
+        #expect(swapped.stderr == "firebreak: error: EX-1: its stored 'scenario' does not match its log (the incident row was changed)\n")
     }
 }

@@ -44,12 +44,16 @@ import Testing
         #expect(escalated?["event"] as? String == "story-published")
     }
 
-    @Test func statsDoNotDependOnThreads() throws {
-        let one = try Firebreak.run(["drill", "stats", "song-contest-tweet", "--runs", "300", "--seed", "9", "--threads", "1", "--json"])
-        let many = try Firebreak.run(["drill", "stats", "song-contest-tweet", "--runs", "300", "--seed", "9", "--threads", "4", "--json"])
+    /// Also with inject windows (prelaunch-photo, parcel-driver-post-measured), drawn from each run's own generator.
+    @Test(arguments: ["song-contest-tweet", "prelaunch-photo", "parcel-driver-post-measured"])
+    func statsDoNotDependOnThreads(scenario: String) throws {
+        let one = try Firebreak.run(["drill", "stats", scenario, "--runs", "300", "--seed", "9", "--threads", "1", "--json"])
+        let many = try Firebreak.run(["drill", "stats", scenario, "--runs", "300", "--seed", "9", "--threads", "4", "--json"])
         #expect(one.status == 0)
         #expect(one.stdout == many.stdout)
-        let other = try Firebreak.run(["drill", "stats", "song-contest-tweet", "--runs", "300", "--seed", "10", "--threads", "4", "--json"])
+        let text = try Firebreak.run(["drill", "stats", scenario, "--runs", "300", "--seed", "9", "--threads", "1"])
+        #expect(text.stdout == (try Firebreak.run(["drill", "stats", scenario, "--runs", "300", "--seed", "9", "--threads", "4"])).stdout)
+        let other = try Firebreak.run(["drill", "stats", scenario, "--runs", "300", "--seed", "10", "--threads", "4", "--json"])
         #expect(other.stdout != one.stdout)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])
         #expect(object["runs"] as? Int == 300)
@@ -89,11 +93,11 @@ import Testing
         #expect(result.stdout.contains(">>> T+0:20  Social listening: inject 'reach-growing': "))
         #expect(result.stdout.contains("    T+0:30  Anna de Vries (comms-lead): note: The presenter deleted the tweet\n"))
         #expect(result.stdout.contains("\nExpectations: "))
-        #expect(result.stdout.hasSuffix("recorded as INC-1 (an exercise)\n"))
+        #expect(result.stdout.hasSuffix("recorded as EX-1 (an exercise)\n"))
         // Stopped early, the recorded exercise is closed where it stopped: no real-time timer runs on it later.
         let list = try box.run("list", "--all", "--exercises")
-        #expect(list.stdout.contains("INC-1  closed (exercise)"))
-        let timeline = try box.run("timeline", "INC-1")
+        #expect(list.stdout.contains("EX-1  closed (exercise)"))
+        let timeline = try box.run("timeline", "EX-1")
         #expect(timeline.stdout.contains("force-closed: the exercise ended at T+0:30"))
         #expect(!timeline.stdout.contains("nothing-like-this") && !timeline.stdout.contains("captur-post"))
     }

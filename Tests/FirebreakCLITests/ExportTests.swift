@@ -40,7 +40,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let text = try String(contentsOfFile: report, encoding: .utf8)
         try expectGolden(text, "exercise.md")
-        let exported = try box.run("export", "INC-1")
+        let exported = try box.run("export", "EX-1")
         #expect(exported.stdout.contains("## Exercise\n\n### Objectives\n"))
         #expect(exported.stdout.contains("| press-call | done 'distancing-statement' within 30m | T+1:15 | **missed** | never |"))
     }
@@ -85,10 +85,11 @@ import Testing
         let parsed = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let tables = try #require(parsed["tables"] as? [[Int]])
         #expect(parsed["html"] as? [String] == [])
-        // facts, metrics, timeline, steps, action items (no decision was made); each row as wide as its header.
-        #expect(tables.count == 5)
+        // facts, metrics, timeline, steps, the playbook's standing duties, action items (no decision was made);
+        // each row as wide as its header.
+        #expect(tables.count == 6)
         let widths = tables.map { Set($0) }
-        #expect(widths == [[2], [2], [4], [8], [3]])
+        #expect(widths == [[2], [2], [4], [8], [6], [3]])
         // The timeline has one row per event plus the header.
         let timeline = try box.run("timeline", "INC-1", "--json")
         let events = try #require(try JSONSerialization.jsonObject(with: Data(timeline.stdout.utf8)) as? [[String: Any]])
@@ -185,12 +186,12 @@ import Testing
         try Self.scenario.write(toFile: path, atomically: true, encoding: .utf8)
         let run = try box.run("drill", "run", path, "--record")
         #expect(run.status == 0, "\(run.stderr)")
-        let timeline = try box.run("timeline", "INC-1", "--json")
+        let timeline = try box.run("timeline", "EX-1", "--json")
         let events = try #require(try JSONSerialization.jsonObject(with: Data(timeline.stdout.utf8)) as? [[String: Any]])
         #expect(Set(events.compactMap { $0["kind"] as? String }) == [
             "opened", "assigned", "entered", "inject", "refused", "note", "overdue", "escalated", "done", "timer", "skipped", "fired", "closed",
         ])
-        let exported = try box.run("export", "INC-1")
+        let exported = try box.run("export", "EX-1")
         #expect(exported.status == 0, "\(exported.stderr)")
         try expectGolden(exported.stdout, "exercise-every-kind.md")
         #expect(exported.stdout.contains("| tweet | done 'capture-post' within 10m | T+0:10 | **missed** | T+0:20 |"))

@@ -31,14 +31,15 @@ import Testing
             INC-1 #10 21:20  entered 'distance' from 'triage' by 'escalate'
 
             """)
-        // Status at 23:55: notify-director (due 30m after 23:20) is overdue and shown first.
+        // Status at 23:55: notify-director (due 30m after 23:20) is overdue and shown first among the phase's steps;
+        // the standing duty media-line (due 30m after the opening at 23:10) is overdue too, shown apart.
         result = try box.run("status", "INC-1", now: "2026-05-16T23:55:00+02:00")
         #expect(result.status == 0)
         try expectGolden(result.stdout, "status-overdue.txt")
         // The overdue event is shown by reads but stored on the next write, with its due time.
         result = try box.run("timeline", "INC-1", "--json", now: "2026-05-16T23:55:00+02:00")
         let timeline = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
-        let overdue = try #require(timeline.first { $0["kind"] as? String == "overdue" })
+        let overdue = try #require(timeline.first { $0["kind"] as? String == "overdue" && $0["step"] as? String == "notify-director" })
         #expect(overdue["stored"] as? Bool == false)
         #expect(overdue["at"] as? String == "2026-05-16T21:50:00Z")
         result = try box.run("note", "INC-1", "Director informed by phone", now: "2026-05-16T23:56:00+02:00")
@@ -74,9 +75,9 @@ import Testing
         (["done", "INC-1", "capture-post", "--choice", "x"], 1, "firebreak: error: step 'capture-post' is not a decision; it takes no choice\n"),
         (["done", "INC-1", "assess-post", "--choice", "escalate"], 1, "firebreak: error: step 'assess-post' needs 'capture-post', 'holding-line' done or skipped first\n"),
         (["fire", "INC-1", "resolved"], 1, "firebreak: error: event 'resolved' is not possible in state 'triage'; possible events are 'escalate', 'dismiss', 'story-published'\n"),
-        (["done", "INC-1", "lessons-learned"], 1, "firebreak: error: step 'lessons-learned' belongs to state 'aftercare', but the incident is in state 'triage'; active steps are 'capture-post', 'holding-line', 'assess-post'\n"),
+        (["done", "INC-1", "lessons-learned"], 1, "firebreak: error: step 'lessons-learned' belongs to state 'aftercare', but the incident is in state 'triage'; active steps are 'capture-post', 'holding-line', 'assess-post', 'media-line', 'monitor-reach'\n"),
         (["status", "INC-9"], 66, "firebreak: error: no incident INC-9 in '%DB%'\n"),
-        (["status", "nine"], 64, "firebreak: error: 'nine' is not an incident id; incident ids look like INC-7\n"),
+        (["status", "nine"], 64, "firebreak: error: 'nine' is not an incident id; incident ids look like INC-7, recorded exercises EX-3\n"),
         (["note", "INC-1", "x", "--at", "tomorrow"], 64, "firebreak: error: --at 'tomorrow' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM local, or -15m\n"),
         (["note", "INC-1", "x", "--at", "2026-05-16T23:40:00+02:00"], 64, "firebreak: error: --at 2026-05-16T21:40:00Z is in the future; it records when something already happened\n"),
         (["note", "INC-1", "x", "--at", "-1h"], 64, "firebreak: error: --at 2026-05-16T20:30:00Z is before the incident began (--began 2026-05-16T21:05:00Z); nothing of it can have happened earlier\n"),

@@ -55,10 +55,7 @@ import Testing
         }
         let path = folder.path("big.yaml")
         try text.write(toFile: path, atomically: false, encoding: .utf8)
-        let clock = ContinuousClock()
-        var result: CommandResult?
-        let elapsed = try clock.measure { result = try Firebreak.run(["playbook", "check", path]) }
-        let output = try #require(result)
+        let output = try Firebreak.run(["playbook", "check", path])
         #expect(output.status == 65)
         let headers = output.stderr.split(separator: "\n").filter { $0.hasPrefix("\(path):") }
         #expect(headers.count == 101)
@@ -66,7 +63,6 @@ import Testing
         #expect(headers.last == "\(path): \(keys + 4 - 100) more not shown (\(keys + 4 - 100) errors, 0 warnings); the first 100 are above")
         #expect(output.stderr.hasSuffix("firebreak: error: checked 1 file: \(keys + 4) errors, 0 warnings\n"))
         #expect(output.stderr.utf8.count < 32 << 10)
-        #expect(elapsed < .seconds(10), "a debug build; a release build takes a fraction of this")
 
         let huge = folder.path("huge.yaml")
         try String(repeating: "unknown-key: x\n", count: (8 << 20) / 15).write(toFile: huge, atomically: false, encoding: .utf8)

@@ -76,6 +76,33 @@ struct PostgresCommandTests {
             """)
     }
 
+    /// A database of 1.0 (whose check allowed positive incident numbers only) opens, is migrated
+    /// (`pg-v2-exercise-series`) and takes exercises in their own series; real incidents stay gapless.
+    @Test func anOlderDatabaseIsMigratedForTheExerciseSeries() throws {
+        let box = try Sandbox(.postgres)
+        defer { box.cleanup() }
+        #expect(try box.run("open", "offensive-post", "--title", "Real one").stdout == "INC-1\n")
+        let server = try PostgresServer.server()
+        let database = PostgresServer.databaseName(box.db)
+        // Back to the 1.0 schema.
+        let reverted = try server.psql(database, """
+            DELETE FROM firebreak_migrations WHERE identifier = 'pg-v2-exercise-series';
+            ALTER TABLE incident DROP CONSTRAINT incident_number_check;
+            ALTER TABLE incident ADD CONSTRAINT incident_number_check CHECK (number > 0);
+            """)
+        #expect(reverted.status == 0, "\(reverted.stderr)")
+        #expect(try box.run("status", "INC-1").status == 0)
+        #expect(try server.psql(database, "SELECT identifier FROM firebreak_migrations ORDER BY identifier").stdout
+            == "pg-v1-incidents-and-events\npg-v2-exercise-series\n")
+        #expect(try box.run("drill", "run", "song-contest-tweet", "--record").stderr == "recorded as EX-1 (an exercise)\n")
+        #expect(try box.run("open", "offensive-post", "--title", "Real two").stdout == "INC-2\n")
+        #expect(try server.psql(database, "SELECT number FROM incident ORDER BY number").stdout == "-1\n1\n2\n")
+        // Only an exercise has a negative number: the check refuses a real incident there.
+        #expect(try server.psql(database, "UPDATE incident SET is_exercise = false WHERE number = -1").stderr.contains("incident_number_check"))
+        let verify = try box.run("verify")
+        #expect(verify.stdout.hasPrefix("ok: 3 incidents, "), "\(verify.stderr)")
+    }
+
     /// A URL's password is used but never printed; a server that is not there is named, exit 75.
     @Test func anUnreachableServerIsNamedWithoutItsPassword() throws {
         let box = try Sandbox()

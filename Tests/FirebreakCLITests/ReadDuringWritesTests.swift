@@ -60,7 +60,8 @@ import Testing
     @Test func everyExportIsOneConsistentSnapshot() throws {
         let box = try Sandbox()
         defer { box.cleanup() }
-        #expect(try box.run("open", "offensive-post", "--title", "Busy", now: "2026-05-16T21:00:00+02:00").status == 0)
+        // The writer holds the director role: offensive-post lets only the comms lead or the director fire 'distanced'.
+        #expect(try box.run("open", "offensive-post", "--title", "Busy", "--assign", "director=writer", now: "2026-05-16T21:00:00+02:00").status == 0)
         var script = ""
         for (minute, move) in Self.moves.enumerated() {
             let now = String(format: "2026-05-16T%02d:%02d:00+02:00", 21 + (minute + 1) / 60, (minute + 1) % 60)

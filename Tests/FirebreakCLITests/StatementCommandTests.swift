@@ -65,7 +65,7 @@ import Testing
         #expect(result.stdout.contains("""
 
             statements waiting:
-              S1 to press, version 2: waiting for approval from director (marieke)
+              S1 to Press and media (press), version 2: waiting for approval from director (marieke)
                 warning: S1 says 'probably' (line 2): a guess presented as fact
 
             """))
@@ -82,7 +82,7 @@ import Testing
         result = try run(box, "statement", "revise", "INC-1", "S1", "--text", "Changed.", at: "21:31")
         #expect(result.stderr == "firebreak: error: S1 is published and can no longer change; a further message to 'press' is a new statement ('statement draft')\n")
         result = try run(box, "status", "INC-1", at: "22:10")
-        #expect(result.stdout.contains("\nnext update to press due 22:30 (in 20m)\n"))
+        #expect(result.stdout.contains("\nnext update to Press and media (press) due 22:30 (in 20m)\n"))
         // The client is told by phone: the inform step is done.
         result = try run(box, "inform", "INC-1", "client", "--via", "phone", "--note", "Brand director, before the press", as: "ben", at: "22:12")
         #expect(result.stdout == """
@@ -92,7 +92,7 @@ import Testing
             """)
         // No update by 22:30: overdue at its due time, escalated to the director.
         result = try run(box, "status", "INC-1", at: "22:40")
-        #expect(result.stdout.contains("\nupdate to press OVERDUE since 22:30 (10m ago)\n"))
+        #expect(result.stdout.contains("\nupdate to Press and media (press) OVERDUE since 22:30 (10m ago)\n"))
         #expect(result.stdout.contains("\ninformed:\n  client via phone 22:12 by ben\n"))
         result = try run(box, "note", "INC-1", "Journalist called again", at: "22:41")
         #expect(result.stdout == """

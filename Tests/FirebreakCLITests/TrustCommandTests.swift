@@ -131,7 +131,8 @@ import Testing
         #expect(result.status == 64)
         #expect(result.stderr == "firebreak: error: INC-1 has no entry #99; its entries are #1 to #7\n")
         result = try box.run("timeline", "INC-1", now: "2026-05-16T23:14:00+02:00")
-        #expect(result.stdout.contains("done 'capture-post'"))
+        #expect(result.stdout.contains("  done Capture the post before it is deleted (screenshot, URL, time, reach) (capture-post)\n"))
+        #expect(result.stdout.contains("  retracted #6: Wrong incident (step Capture the post before it is deleted (screenshot, URL, time, reach) (capture-post) is open again)\n"))
         #expect(try box.run("verify").status == 0)
     }
 
@@ -178,7 +179,7 @@ import Testing
         try box.run("done", "INC-1", "capture-post", as: "kim", now: "2026-05-16T23:31:00+02:00")
         let result = try box.run("export", "INC-1", now: "2026-05-16T23:32:00+02:00")
         #expect(result.status == 0)
-        #expect(result.stdout.contains("| triage | 1 | capture-post | social | kim; overdue under sem, lou | 2026-05-16 21:25:00 | 2026-05-16 21:31:00 | **late** |"))
+        #expect(result.stdout.contains("| Triage (triage) | 1 | Capture the post before it is deleted (screenshot, URL, time, reach) (capture-post) | social | kim; overdue under sem, lou | 2026-05-16 21:25:00 | 2026-05-16 21:31:00 | **late** |"))
         #expect(result.stdout.contains("| People | comms-lead: anna; social: sem, then kim (deputy lou); director: dirk |"))
         let json = try box.run("export", "INC-1", "--format", "json", now: "2026-05-16T23:32:00+02:00")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])

@@ -18,7 +18,7 @@ struct LoggedRun: Equatable {
     }
 
     init(_ carlo: MonteCarlo, run index: Int, zeroing role: String? = nil) {
-        let outcome = carlo.simulator.run(delays: carlo.delays(run: index, zeroing: role))
+        let outcome = carlo.simulator.run(delays: carlo.delays(run: index, zeroing: role), windows: carlo.windows(run: index))
         var onTime = [Int8](repeating: -1, count: carlo.stepIDs.count)
         for round in outcome.analysis.steps {
             guard let i = carlo.stepIDs.firstIndex(of: round.step) else { continue }

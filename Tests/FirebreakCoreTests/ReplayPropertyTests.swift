@@ -241,6 +241,16 @@ enum PlaybookRules {
                 guard location.state == incident.state else { fail("step '\(id)' is not in the current state '\(state.id)'"); return nil }
                 return (location.index, state.steps[location.index])
             }
+            /// A standing duty, or a step carried out of its state that is still open (1.1): where `id` is active
+            /// if not among the current state's steps. A carried step stands in for its state's copy when that
+            /// state is entered again while it is open.
+            func outsideStep(_ id: String) -> Outside? {
+                if let k = playbook.duties.firstIndex(where: { $0.id == id }) { return .duty(k) }
+                if let i = incident.carried.firstIndex(where: { $0.progress.isOpen && playbook.definition(of: Int($0.step)).id == id }) {
+                    return .carried(i)
+                }
+                return nil
+            }
             switch event.body {
             case .opened:
                 fail("opened twice")
@@ -253,6 +263,18 @@ enum PlaybookRules {
                 if !acts(commander), !acts(aboveCommander) { fail("reopened by someone other than the commander or its escalates-to role") }
             case .retracted:
                 break
+            case let .done(id, _, _, _) where outsideStep(id) != nil, let .skipped(id, _) where outsideStep(id) != nil:
+                switch outsideStep(id)! {
+                case .duty(let k):
+                    if !incident.duties[k].isOpen { fail("a duty already settled") }
+                    let open = playbook.duties[k].needs.filter { incident.duties[$0].isOpen }
+                    if !open.isEmpty { fail("a duty's needs \(open) still open") }
+                case .carried:
+                    // Open (found so). Its needs are settled against the round it was opened in, which the
+                    // engine records when the step is carried; this reading does not re-derive them.
+                    break
+                }
+                if case .skipped(_, let reason) = event.body, reason.isEmpty { fail("skipped without a reason") }
             case let .done(id, choice, _, _):
                 guard let (i, step) = currentStep(id) else { break }
                 if !incident.steps[i].isOpen { fail("already settled") }
@@ -324,8 +346,19 @@ enum PlaybookRules {
                 if event.at != incident.enteredAt + after { fail("fired at the wrong time") }
                 if event.actor != nil { fail("a timer with an actor") }
                 // Steps due at the same instant are recorded overdue before the timer leaves the state.
-                for (i, step) in state.steps.enumerated() where incident.steps[i].isOpen && !incident.steps[i].overdue {
+                for (i, step) in state.steps.enumerated() where incident.steps[i].isOpen && !incident.steps[i].overdue && !standsIn(i, incident, playbook) {
                     if let due = step.due, incident.enteredAt + due <= event.at { fail("step '\(step.id)' due at \(incident.enteredAt + due) not recorded overdue first") }
+                }
+                // Duties and carried steps too.
+                for due in outsideDeadlines(incident, playbook) where due <= event.at { fail("a duty or carried step due at \(due) not recorded overdue first") }
+            case let .overdue(id, due) where outsideStep(id) != nil:
+                switch outsideStep(id)! {
+                case .duty(let k):
+                    if !incident.duties[k].isOpen || incident.duties[k].overdue { fail("a duty overdue when settled or already overdue") }
+                    if playbook.duties[k].due.map({ incident.openedAt + $0 }) != due || event.at != due { fail("a duty overdue at the wrong time") }
+                case .carried(let i):
+                    if incident.carried[i].progress.overdue { fail("a carried step already overdue") }
+                    if incident.carried[i].deadline != due || event.at != due { fail("a carried step overdue at the wrong time") }
                 }
             case let .overdue(id, due):
                 guard let (i, step) = currentStep(id) else { break }
@@ -333,7 +366,14 @@ enum PlaybookRules {
                 if step.due.map({ incident.enteredAt + $0 }) != due || event.at != due { fail("overdue at the wrong time") }
             case let .escalated(id, to):
                 if previous.body != .overdue(step: id, due: event.at) { fail("escalated without being overdue just before") }
-                if let step = playbook.step(id)?.step, playbook.role(step.owner)?.escalatesTo != to { fail("escalated to the wrong role") }
+                if let step = playbook.anyStep(id) {
+                    // `escalate:` on the step wins over its owner role's `escalates-to`; `escalate: false` never escalates.
+                    switch step.escalate {
+                    case .role(let role)?: if role != to { fail("escalated to '\(to)', not to the step's own 'escalate: \(role)'") }
+                    case .never?: fail("escalated, but the step says 'escalate: false'")
+                    case nil: if playbook.role(step.owner)?.escalatesTo != to { fail("escalated to the wrong role") }
+                    }
+                }
             case let .closed(reason, forced):
                 if forced {
                     if !acts(commander) { fail("force-closed by someone other than the commander") }
@@ -361,11 +401,33 @@ enum PlaybookRules {
         return current.transitions.first { $0.event == event } ?? playbook.globalTransitions.first { $0.event == event }
     }
 
-    /// The earliest open deadline or timer of the current state not yet recorded.
+    /// Where a step is active outside the current state's steps.
+    enum Outside: Equatable {
+        case duty(Int)
+        case carried(Int)
+    }
+
+    /// Whether step `i` of the current state has an open carried copy from an earlier round, which stands in for it.
+    static func standsIn(_ i: Int, _ incident: Incident, _ playbook: Playbook) -> Bool {
+        let g = Int(playbook.tables.firstStep[incident.state]) + i
+        return incident.carried.contains { $0.progress.isOpen && Int($0.step) == g }
+    }
+
+    /// The deadlines of open duties and carried steps not yet recorded overdue.
+    static func outsideDeadlines(_ incident: Incident, _ playbook: Playbook) -> [Int] {
+        var times: [Int] = []
+        for (k, duty) in playbook.duties.enumerated() where k < incident.duties.count && incident.duties[k].isOpen && !incident.duties[k].overdue {
+            if let due = duty.due { times.append(incident.openedAt + due) }
+        }
+        for entry in incident.carried where entry.progress.isOpen && !entry.progress.overdue && entry.deadline >= 0 { times.append(entry.deadline) }
+        return times
+    }
+
+    /// The earliest open deadline or timer of the current state, or of a duty or carried step, not yet recorded.
     static func nextDeadline(_ incident: Incident, _ playbook: Playbook) -> Int? {
         let state = playbook.states[incident.state]
-        var times: [Int] = []
-        for (i, step) in state.steps.enumerated() where incident.steps[i].isOpen && !incident.steps[i].overdue {
+        var times = outsideDeadlines(incident, playbook)
+        for (i, step) in state.steps.enumerated() where incident.steps[i].isOpen && !incident.steps[i].overdue && !standsIn(i, incident, playbook) {
             if let due = step.due { times.append(incident.enteredAt + due) }
         }
         if let timer = state.timers.map(\.after).min() { times.append(incident.enteredAt + timer) }

@@ -53,16 +53,23 @@ import Testing
         }
     }
 
-    /// Everything of a playbook that the engine and the scorer use, without its words.
+    /// Everything of a playbook that the engine and the scorer use, without its words: also the audiences
+    /// (approvers, cadence; not their titles or words to avoid), duties, carried steps, escalations, statement and
+    /// inform steps, and who may fire a transition (`by`, part of each transition).
     static func shape(_ playbook: Playbook) -> String {
+        func step(_ step: Step) -> String {
+            "  step \(step.id) \(step.owner) \(step.due ?? -1) \(step.needs) \(step.isOptional) \(String(describing: step.choices)) "
+                + "\(step.milestone ?? "-") carry \(step.carry) escalate \(String(describing: step.escalate)) "
+                + "statement \(step.statement ?? "-") informs \(step.informs ?? "-")"
+        }
         var lines = ["commander \(playbook.commander) start \(playbook.start) severity \(playbook.severity)"]
         lines += playbook.roles.map { "role \($0.id) -> \($0.escalatesTo ?? "-")" }
+        lines += playbook.audiences.map { "audience \($0.id) approvers \($0.approvers) cadence \($0.cadence ?? -1)" }
         lines += playbook.globalTransitions.map { "on \($0)" }
+        lines += playbook.duties.map { "duty" + step($0) }
         for state in playbook.states {
             lines.append("state \(state.id) final \(state.isFinal) on \(state.transitions) after \(state.timers)")
-            lines += state.steps.map { step in
-                "  step \(step.id) \(step.owner) \(step.due ?? -1) \(step.needs) \(step.isOptional) \(String(describing: step.choices)) \(step.milestone ?? "-")"
-            }
+            lines += state.steps.map(step)
         }
         return lines.joined(separator: "\n")
     }

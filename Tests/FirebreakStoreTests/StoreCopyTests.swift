@@ -6,7 +6,7 @@ import Testing
 
 /// Importing verified logs (`db copy`) and telling of changes (`--watch`), on every backend.
 extension StoreTests {
-    /// A source in memory: INC-1 with a note, INC-2 an exercise, INC-3 with two notes.
+    /// A source in memory: INC-1 with a note, EX-1 an exercise, INC-2 with two notes.
     func filledSource() async throws -> MemoryStore {
         let source = MemoryStore()
         let one = try await openIncident(source, title: "One")
@@ -38,7 +38,7 @@ extension StoreTests {
         let written = Counter()
         try await store.importLogs(logs) { written.set($0) }
         #expect(written.value == 3)
-        #expect(try await store.incidentNumbers() == [1, 2, 3])
+        #expect(try await store.incidentNumbers() == [1, 2, -1])
         for log in logs {
             #expect(try await store.incident(log.record.number) == log.record)
             #expect(try await store.events(of: log.record.number).collect() == log.events)
@@ -48,9 +48,9 @@ extension StoreTests {
         let report = try await store.verify(nil)
         #expect(report.problems == [])
         #expect(report.checkedEvents == logs.map(\.events.count).reduce(0, +))
-        #expect(try await openIncident(store, title: "After") == 4)
-        try await record(store, 3, .note(text: "c"), by: "anna", at: 1_400)
-        #expect(try await store.verify(3).problems == [])
+        #expect(try await openIncident(store, title: "After") == 3)
+        try await record(store, 2, .note(text: "c"), by: "anna", at: 1_400)
+        #expect(try await store.verify(2).problems == [])
     }
 
     /// When any number is taken, the import writes nothing and names every taken number.
@@ -70,19 +70,19 @@ extension StoreTests {
     /// A log changed after it was recorded is no verified log: the problem as `verify` names it.
     @Test func aChangedLogIsNotAVerifiedLog() async throws {
         let source = try await filledSource()
-        let record = try #require(try await source.incident(3))
+        let record = try #require(try await source.incident(2))
         let playbook = try #require(try await source.playbook(hash: record.playbookHash))
-        let original = try await source.events(of: 3).collect()
+        let original = try await source.events(of: 2).collect()
         var events = original
         let index = try #require(events.firstIndex { $0.event.kind == .note })
         events[index].event = Event(at: events[index].event.at, actor: "sem", role: nil, outsideRole: false, .note(text: "x", step: nil))
-        #expect(throws: StoreError.unverified(incident: 3, problem: "INC-3: event \(events[index].seq) (note) does not match its hash: it was changed after it was recorded")) {
+        #expect(throws: StoreError.unverified(incident: 2, problem: "INC-2: event \(events[index].seq) (note) does not match its hash: it was changed after it was recorded")) {
             try VerifiedLog(record: record, playbook: playbook, events: events)
         }
-        #expect(throws: StoreError.unverified(incident: 3, problem: "INC-3: 5 events are stored but 6 were recorded: events are missing")) {
+        #expect(throws: StoreError.unverified(incident: 2, problem: "INC-2: 5 events are stored but 6 were recorded: events are missing")) {
             try VerifiedLog(record: record, playbook: playbook, events: Array(original.prefix(5)))
         }
-        #expect(throws: StoreError.unverified(incident: 3, problem: "INC-3: the stored playbook text does not match its hash")) {
+        #expect(throws: StoreError.unverified(incident: 2, problem: "INC-2: the stored playbook text does not match its hash")) {
             try VerifiedLog(record: record, playbook: StoredPlaybook(text: playbook.text + " ", compiled: nil), events: events)
         }
     }

@@ -174,19 +174,27 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     func listKeepsExercisesAndClosedOutUnlessAsked(_ backend: Backend) async throws {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
-        _ = try await openIncident(store, title: "real")
-        _ = try await openIncident(store, title: "drill", at: 2_000, exercise: true)
+        #expect(try await openIncident(store, title: "real") == 1)
+        // Exercises are numbered in their own series, kept negative: EX-1 is -1, and real incidents stay gapless.
+        #expect(try await openIncident(store, title: "drill", at: 2_000, exercise: true) == -1)
         let closed = try await openIncident(store, title: "over", at: 3_000)
+        #expect(closed == 2)
+        #expect(try await openIncident(store, title: "drill again", at: 4_000, exercise: true) == -2)
         try await record(store, closed, .close(reason: "done"), by: "anna", at: 3_100)
         #expect(try await store.list(includeClosed: false, exercises: false).map(\.title) == ["real"])
-        #expect(try await store.list(includeClosed: false, exercises: true).map(\.title) == ["real", "drill"])
+        #expect(try await store.list(includeClosed: false, exercises: true).map(\.title) == ["real", "drill", "drill again"])
+        #expect(try await store.list(includeClosed: true, exercises: true).map(\.reference) == ["INC-1", "INC-2", "EX-1", "EX-2"])
         #expect(try await store.list(includeClosed: true, exercises: false).map(\.title) == ["real", "over"])
         let over = try #require(try await store.list(includeClosed: true, exercises: false).last)
         #expect(over.closedAt == 3_100)
-        #expect(over.reference == "INC-3")
-        #expect(try await store.incident(2)?.scenarioText == "firebreak: 1")
-        #expect(try await store.incident(2)?.isExercise == true)
-        #expect(try await store.incidentNumbers() == [1, 2, 3])
+        #expect(over.reference == "INC-2")
+        #expect(try await store.incident(-1)?.scenarioText == "firebreak: 1")
+        #expect(try await store.incident(-1)?.isExercise == true)
+        #expect(try await store.incident(-1)?.reference == "EX-1")
+        #expect(try await store.incidentNumbers() == [1, 2, -1, -2])
+        #expect(try await store.events(of: -1).collect().map(\.seq) == [1, 2, 3, 4])
+        #expect(try await store.verify(nil).isClean)
+        #expect(try await store.verify(-2).isClean)
     }
 
     /// The stream reads page by page: a log longer than a page comes whole and in order, and

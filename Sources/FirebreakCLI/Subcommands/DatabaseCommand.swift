@@ -124,7 +124,7 @@ struct CopyDatabase: AsyncParsableCommand {
     /// The refusal for ids that exist in the target already, when there are any.
     static func refusal(_ taken: [Int], target: String) -> FirebreakError? {
         guard !taken.isEmpty else { return nil }
-        let shown = taken.prefix(20).map { "INC-\($0)" }.joined(separator: ", ") + (taken.count > 20 ? " and \(taken.count - 20) more" : "")
+        let shown = taken.prefix(20).map { IncidentID.name($0) }.joined(separator: ", ") + (taken.count > 20 ? " and \(taken.count - 20) more" : "")
         return .refused(
             "\(shown) exist\(taken.count == 1 ? "s" : "") already in '\(target)'; nothing was copied (db copy never overwrites an incident: copy into a new database)")
     }

@@ -20,6 +20,20 @@ struct LoadedScenario {
     let playbook: Playbook
     let playbookText: String
     let scenarioText: String
+    /// The scripted team chosen with `--team` (nil: the default team, `actions`).
+    var team: String? = nil
+
+    /// The scenario as played by team `name` (nil: unchanged); an unknown team is a usage error naming the teams.
+    func playedBy(team name: String?) throws(FirebreakError) -> LoadedScenario {
+        guard let name else { return self }
+        guard let played = scenario.playedBy(team: name) else {
+            let names = scenario.teams.map(\.name)
+            throw .usage(
+                "no team '\(Terminal.oneLine(name))' in scenario '\(scenario.id)'; "
+                    + (names.isEmpty ? "it has only its default team ('actions'); leave out --team" : "teams are \(quotedList(names))"))
+        }
+        return LoadedScenario(scenario: played, playbook: playbook, playbookText: playbookText, scenarioText: scenarioText, team: name)
+    }
 
     static func load(_ name: String, global: GlobalOptions) throws(FirebreakError) -> LoadedScenario {
         var path = name
@@ -67,7 +81,8 @@ struct LoadedScenario {
         guard let playbook else { return nil }
         let result = ScenarioLoader.load(scenarioText) { $0 == playbook.id ? playbook : nil }
         guard let scenario = result.scenario, let copy = result.playbook else { return nil }
-        return (scenario, copy)
+        guard let team else { return (scenario, copy) }
+        return scenario.playedBy(team: team).map { ($0, copy) }
     }
 
     /// The incident time of T+0: the scenario's start, or now.
@@ -80,6 +95,7 @@ struct LoadedScenario {
             event.at += base
             switch event.body {
             case let .overdue(step, due): event.body = .overdue(step: step, due: due + base)
+            case let .updateOverdue(audience, due): event.body = .updateOverdue(audience: audience, due: due + base)
             case let .opened(p, t, s, b, e, sc): event.body = .opened(playbook: p, title: t, severity: s, began: b.map { $0 + base }, exercise: e, scenario: sc)
             default: break
             }
@@ -121,6 +137,7 @@ struct RunDrill: AsyncParsableCommand {
     @Option(help: "Write the after-action report (Markdown) to this file.") var report: String?
     @Option(help: "A Mustache template for --report instead of the built-in layout.") var template: String?
     @Option(help: "Output and report in en or nl (default: the playbook's language).") var lang: Language?
+    @Option(help: "Play the scripted team of this name (the scenario's 'teams:'); default: its 'actions'.") var team: String?
     @Flag(help: "JSON for scripts.") var json = false
     @Flag(help: "Exit 1 when an expectation is missed.") var strict = false
     @Flag(help: "Also store the exercise as an incident marked as an exercise.") var record = false
@@ -137,13 +154,13 @@ struct RunDrill: AsyncParsableCommand {
             try ReportFile.check(path, option: "--report", database: global.databasePath, force: force)
         }
         let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.readTemplate(path) }
-        let loaded = try LoadedScenario.load(scenario, global: global)
+        let loaded = try LoadedScenario.load(scenario, global: global).playedBy(team: team)
         let outcome = Simulator(scenario: loaded.scenario, playbook: loaded.playbook).run()
         let view = ExerciseReport(scenario: loaded.scenario, playbook: loaded.playbook, outcome: outcome, language: lang)
         Terminal.out(json ? view.json().rendered() : view.text(oneLine: Terminal.oneLine))
         if record {
             let number = try await loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
-            Terminal.error("recorded as INC-\(number) (an exercise)")
+            Terminal.error("recorded as \(IncidentID.name(number)) (an exercise)")
         }
         if let target {
             try await ReportOutput.writeExercise(loaded: loaded, outcome: outcome, to: target, templateText: templateText, language: lang)
@@ -155,7 +172,7 @@ struct RunDrill: AsyncParsableCommand {
     }
 }
 
-struct Stats: ParsableCommand {
+struct Stats: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stats", abstract: "Monte Carlo runs: how likely the team is to make its deadlines.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "A scenario file, or the id of one in ./Scenarios.") var scenario: String
@@ -163,34 +180,52 @@ struct Stats: ParsableCommand {
     @Option(parsing: .unconditional, help: "How many runs.") var runs = 1000
     @Option(help: "The seed; the same seed gives the same result.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Threads to use (default: all cores); the result does not depend on it.") var threads: Int?
+    @Option(help: "Play the scripted team of this name (the scenario's 'teams:'); default: its 'actions'.") var team: String?
+    @Flag(help: "Also print histograms of the time to close and to the first publication.") var histogram = false
+    @Option(help: "Write the two histograms as an SVG picture to this file.") var svg: String?
+    @Flag(help: "Replace an existing --svg file even when it is not one Firebreak wrote.") var force = false
     @Flag(help: "JSON for scripts.") var json = false
 
     func validate() throws {
         guard (1...10_000_000).contains(runs) else { throw ValidationError("--runs must be between 1 and 10000000") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
+        if force && svg == nil { throw ValidationError("--force goes with --svg FILE") }
     }
 
-    func run() throws {
-        let loaded = try LoadedScenario.load(scenario, global: global)
+    func run() async throws {
+        // The picture's path is checked before the runs: a bad path fails at once.
+        let target = try svg.map { (path: String) throws(FirebreakError) in
+            try ReportFile.check(path, option: "--svg", database: global.databasePath, force: force)
+        }
+        let loaded = try LoadedScenario.load(scenario, global: global).playedBy(team: team)
         let carlo = MonteCarlo(simulator: Simulator(scenario: loaded.scenario, playbook: loaded.playbook), seed: seed)
         // One copy of the model per thread, loaded anew: threads then share no reference counts (no cache-line
         // ping-pong on the playbook's strings and arrays). Same files, so the same runs.
         let workers = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let carlos = [carlo] + (1..<workers).map { _ in loaded.freshCopy().map { MonteCarlo(simulator: Simulator(scenario: $0.0, playbook: $0.1), seed: seed) } ?? carlo }
         let roles = carlo.variableRoles
-        let progress = Progress(total: runs * (1 + roles.count))
+        let progress = Progress(total: runs * (1 + roles.count + (roles.count > 1 ? 1 : 0)))
         let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let base = Self.parallel(runs, threads: threads, progress: progress) { carlos[$0].tally($1) }
         var costs: [(role: String, missedBecause: Int)] = []
+        var onlyRoleZeroed: MonteCarlo.Tally?
         for role in roles {
             let zeroed = Self.parallel(runs, threads: threads, progress: progress) { carlos[$0].tally($1, zeroing: role) }
             costs.append((role, zeroed.totalMet - base.totalMet))
+            if roles.count == 1 { onlyRoleZeroed = zeroed }
         }
+        // The playbook itself: every action at its scripted time. With no variable role that is the base runs, with one
+        // it is that role's zeroed runs; else one more pass (without windows, one run stands for all of it).
+        let withoutDelays = roles.isEmpty ? base : onlyRoleZeroed ?? Self.parallel(runs, threads: threads, progress: progress) { carlos[$0].tally($1, withoutDelays: true) }
         progress.finish()
         costs.sort { $0.missedBecause != $1.missedBecause ? $0.missedBecause > $1.missedBecause : $0.role < $1.role }
-        let summary = carlo.summarize(base, costByRole: costs)
-        let view = StatsView(scenario: loaded.scenario, summary: summary, seed: seed)
+        let summary = carlo.summarize(base, costByRole: costs, withoutDelays: withoutDelays)
+        let view = StatsView(scenario: loaded.scenario, summary: summary, seed: seed, team: loaded.team, histograms: histogram)
         Terminal.out(json ? view.json().rendered() : view.text())
+        if let target {
+            let picture = view.svg()
+            try await ReportOutput.write(to: target) { write in try write(picture) }
+        }
     }
 
     /// Plays runs `0..<count` in chunks over `threads` threads and adds up their tallies; the sum does not
@@ -263,6 +298,27 @@ struct StatsView {
     let scenario: Scenario
     let summary: MonteCarlo.Summary
     let seed: UInt64
+    var team: String? = nil
+    /// Whether the text and JSON carry the histograms (`--histogram`).
+    var histograms = false
+
+    /// The histograms of the time to close and to the first publication.
+    var timeHistograms: [Histogram] {
+        [Histogram(title: "Time to close", times: summary.closeTimes, runs: summary.runs),
+         Histogram(title: "Time to the first publication", times: summary.firstPublications, runs: summary.runs)]
+    }
+
+    func histogramHeadings() -> [String] {
+        let n = summary.runs
+        return ["Time to close (\(summary.closeTimes.count) of \(n) runs closed; h:mm from T+0)",
+                "Time to the first publication (\(summary.firstPublications.count) of \(n) runs published a statement; h:mm from T+0)"]
+    }
+
+    static let noTime = "no run has one"
+
+    func svg() -> String {
+        Histogram.svg(timeHistograms, headings: histogramHeadings(), none: Self.noTime)
+    }
 
     func percent(_ value: Double) -> String {
         let tenths = Int((value * 1000).rounded())
@@ -275,13 +331,23 @@ struct StatsView {
 
     func text() -> String {
         let n = summary.runs
-        var out = "drill stats \(scenario.id): \(n) runs, seed \(seed)\n\nExpectations met (95% Wilson interval)\n"
+        var out = "drill stats \(scenario.id)\(team.map { ", team \($0)" } ?? ""): \(n) runs, seed \(seed)\n\nExpectations met (95% Wilson interval)\n"
         var rows: [[String]] = []
         for (result, met) in summary.expectations {
             let (low, high) = Statistics.wilson(met, n)
             rows.append(["  " + name(result), percent(Double(met) / Double(n)), "[\(percent(low)), \(percent(high))]"])
         }
         out += TextTable.render(rows) + "\n"
+        if let alone = summary.withoutDelays, !summary.expectations.isEmpty {
+            // Whether a miss is the team's or the playbook's: the same runs with every action at its scripted time.
+            out += "\nThe playbook itself: expectations met with no delays (every action at its scripted time)\n"
+            rows = zip(summary.expectations, alone).map { expectation, met in
+                let share = percent(Double(met) / Double(n))
+                let row = ["  " + name(expectation.result), share]
+                return met == expectation.met ? row : row + ["team: \(percent(Double(expectation.met) / Double(n)))"]
+            }
+            out += TextTable.render(rows) + "\n"
+        }
         let publications = summary.expectations.indices.compactMap { e in summary.publication[e].map { (summary.expectations[e].result, $0) } }
         if !publications.isEmpty {
             out += "\nTime from the inject to the first publication after it (median over runs with one)\n"
@@ -301,6 +367,11 @@ struct StatsView {
             out += "Closed in \(percent(Double(closes.count) / Double(n))) of runs: median \(DurationText.format(median / 60 * 60)), 90th percentile \(DurationText.format(p90 / 60 * 60))\n"
         } else {
             out += "Closed in no run before the end\n"
+        }
+        if histograms {
+            let headings = histogramHeadings()
+            for (i, histogram) in timeHistograms.enumerated() { out += "\n" + histogram.text(heading: headings[i], none: Self.noTime) + "\n" }
+            out += "\n"
         }
         let costly = summary.costByRole.filter { $0.missedBecause > 0 }
         if costly.isEmpty {
@@ -342,6 +413,40 @@ struct StatsView {
                 ("medianSeconds", .optional(Statistics.quantile(closes, 0.5))), ("p90Seconds", .optional(Statistics.quantile(closes, 0.9))),
             ])),
             ("delayCost", .array(summary.costByRole.map { .object([("role", .string($0.role)), ("missedExpectations", .int($0.missedBecause))]) })),
-        ])
+        ] + extraFields)
+    }
+
+    /// What came after the first version of this output: the team, the runs without delays, the histograms.
+    var extraFields: [(String, JSONValue)] {
+        var fields: [(String, JSONValue)] = teamField
+        fields += withoutDelaysField
+        fields += histogramField
+        return fields
+    }
+
+    var teamField: [(String, JSONValue)] { team.map { [("team", .string($0))] } ?? [] }
+
+    /// Per expectation (file order), the runs that met it when every action came at its scripted time.
+    var withoutDelaysField: [(String, JSONValue)] {
+        guard let alone = summary.withoutDelays else { return [] }
+        let n = summary.runs
+        return [("withoutDelays", .array(zip(summary.expectations, alone).map { expectation, met in
+            .object([
+                ("inject", .string(scenario.injects[expectation.result.inject].id ?? "inject \(expectation.result.inject + 1)")),
+                ("kind", .string(expectation.result.expectation.condition.kind)), ("target", .string(expectation.result.expectation.condition.target)),
+                ("met", .int(met)), ("share", .double(Double(met) / Double(n))),
+            ])
+        }))]
+    }
+
+    var histogramField: [(String, JSONValue)] {
+        guard histograms else { return [] }
+        let names = ["timeToClose", "timeToFirstPublication"]
+        return [("histograms", .object(zip(names, timeHistograms).map { name, histogram in
+            (name, .object([
+                ("runsWithTime", .int(histogram.total)), ("binSeconds", .int(histogram.width)), ("startSeconds", .int(histogram.start)),
+                ("counts", .array(histogram.counts.map { .int($0) })),
+            ]))
+        }))]
     }
 }

@@ -7,19 +7,19 @@ import FirebreakStore
 import Foundation
 
 struct Export: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export an incident or recorded exercise as a Markdown post-mortem or JSON.")
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export an incident or recorded exercise as a Markdown or HTML post-mortem, or JSON.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
-    @Option(help: "markdown or json.") var format: ReportFormat = .markdown
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
+    @Option(help: "markdown, json or html (one self-contained file to read or print).") var format: ReportFormat = .markdown
     @Option(help: "Write to this file instead of standard output.") var output: String?
     @Option(help: "Render through this Mustache template instead of the built-in layout.") var template: String?
     @Option(help: "Headings and fixed words in en or nl (default: the playbook's language).") var lang: Language?
     @Flag(help: "Replace an existing --output file even when it is not a previous Firebreak report.") var force = false
 
-    enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case markdown, json }
+    enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case markdown, json, html }
 
     func validate() throws {
-        if template != nil && format == .json { throw ValidationError("--template goes with --format markdown") }
+        if template != nil && format != .markdown { throw ValidationError("--template goes with --format markdown") }
         if force && output == nil { throw ValidationError("--force goes with --output FILE") }
     }
 
@@ -30,8 +30,10 @@ struct Export: AsyncParsableCommand {
         let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.readTemplate(path) }
         let now = Clock.now()
+        // A recorded exercise's scenario: its objectives, and the names its informs are counted under.
+        let scenario = record.isExercise ? record.scenarioText.flatMap { ScenarioLoader.load($0, playbooks: { $0 == playbook.id ? playbook : nil }).scenario } : nil
         // Pass 1: the facts, streamed.
-        var analysis = IncidentAnalysis(playbook: playbook)
+        var analysis = IncidentAnalysis(playbook: playbook, scenario: scenario)
         var refused: [(at: Int, by: String, action: String, reason: String)] = []
         do {
             for try await item in store.events(of: record.number, through: record.lastSeq) {
@@ -45,12 +47,9 @@ struct Export: AsyncParsableCommand {
         }
         var exercise: ExerciseContext?
         var zone = Clock.offset(at: record.openedAt)
-        if record.isExercise, let text = record.scenarioText {
-            let scenario = ScenarioLoader.load(text, playbooks: { $0 == playbook.id ? playbook : nil }).scenario
-            if let scenario {
-                exercise = ExerciseContext(scenario: scenario, base: record.openedAt, unapplied: refused, unappliedAreRefusals: true)
-                if let start = scenario.start { zone = start.offset }
-            }
+        if let scenario {
+            exercise = ExerciseContext(scenario: scenario, base: record.openedAt, unapplied: refused, unappliedAreRefusals: true)
+            if let start = scenario.start { zone = start.offset }
         }
         let report = PostMortem(
             facts: ReportFacts(
@@ -68,6 +67,7 @@ struct Export: AsyncParsableCommand {
             switch format {
             case .markdown: try await report.renderMarkdown(template: templateText, events: events, write: write)
             case .json: try await report.renderJSON(events: events, write: write)
+            case .html: try await report.renderHTML(events: events, write: write)
             }
         }
     }
@@ -112,7 +112,7 @@ enum ReportOutput {
         let now = Clock.now()
         let base = loaded.base(now: now)
         let events = LoadedScenario.shift(outcome.events, by: base)
-        var analysis = IncidentAnalysis(playbook: loaded.playbook)
+        var analysis = IncidentAnalysis(playbook: loaded.playbook, scenario: loaded.scenario)
         for event in events { analysis.add(event) }
         let unapplied = outcome.actions.filter { $0.appliedAt == nil }.map {
             (at: $0.scheduledAt + base, by: $0.action.by, action: $0.action.summary, reason: $0.lastRefusal ?? "not played: the exercise stopped first")

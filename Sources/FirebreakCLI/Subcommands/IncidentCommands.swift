@@ -6,20 +6,20 @@ import FirebreakReports
 import FirebreakStore
 import Foundation
 
-/// Prints the events a move produced, one line each.
-func printRecorded(_ stored: [StoredEvent], reference: String) {
-    let now = Clock.now()
+/// Prints the events a move produced, one line each, in the playbook's language.
+func printRecorded(_ stored: [StoredEvent], reference: String, language: Language) {
+    let words = Words(Messages.for(language), now: Clock.now())
     if let last = stored.last { Console.current.noteRecorded("recorded as \(reference) #\(last.seq)") }
     for item in stored {
-        let text = EventText.describe(item.event) { Clock.compact($0, now: now) }
-        Terminal.out("\(reference) #\(item.seq) \(Clock.compact(item.event.at, now: now))  \(Terminal.oneLine(text))\(item.event.outsideRole ? "  [outside role]" : "")")
+        let text = EventText.describe(item.event, clock: words.time, words.t)
+        Terminal.out("\(reference) #\(item.seq) \(words.time(item.event.at))  \(Terminal.oneLine(text))\(item.event.outsideRole ? words("cli.outsideRole") : "")")
     }
 }
 
 struct Open: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "open", abstract: "Open an incident from a playbook; prints its id, e.g. INC-7.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The playbook id.") var playbook: String
+    @Argument(help: "The playbook id.", completion: Completions.playbooks) var playbook: String
     @Option(help: "What happened, in one line.") var title: String
     @Option(help: "low, medium, high or critical; default: the playbook's.") var severity: IncidentSeverity?
     @Option(help: ArgumentHelp("Give a role to a person (repeatable).", valueName: "role=person")) var assign: [String] = []
@@ -41,8 +41,8 @@ struct Open: AsyncParsableCommand {
         }
         let number = try await Workspace(global: global).open(
             playbook, text: text, title: title, severity: severity, assignments: assignments, at: at, began: began)
-        Console.current.noteRecorded("recorded as INC-\(number)")
-        Terminal.out("INC-\(number)")
+        Console.current.noteRecorded("recorded as \(IncidentID.name(number))")
+        Terminal.out(IncidentID.name(number))
     }
 }
 
@@ -86,20 +86,30 @@ struct ListIncidents: AsyncParsableCommand {
 }
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "State, active steps with owner, person, deadline, overdue; possible events.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "State, active steps with titles, owner, person, deadline and what each waits for; the next timer; statements, updates, informed; possible events.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
     @Flag(help: "JSON for scripts.") var json = false
     @Flag(help: "Redraw on every new event and when a deadline or timer falls due, until interrupted (Ctrl-C).") var watch = false
+    @Option(help: "Words in en or nl (default: the playbook's language); JSON is the same in both.") var lang: Language?
 
     func run() async throws {
         if watch { return try await watchUntilInterrupted() }
-        let (store, record, playbook) = try await Workspace(global: global).load(incident)
+        Terminal.out(try await Self.frame(global: global, incident: incident, json: json, lang: lang))
+    }
+
+    /// One rendering of an incident's status as it stands now, text or JSON, without its last line
+    /// break: what `status` prints, and each frame `status --watch` draws.
+    static func frame(global: GlobalOptions, incident reference: String, json: Bool, lang: Language?) async throws(FirebreakError) -> String {
+        let (store, record, playbook) = try await Workspace(global: global).load(reference)
         let now = Clock.now()
         let engine = Engine(playbook: playbook)
         var current = record.snapshot
         let pending = engine.advance(&current, to: now, limit: Engine.timeDrivenLimit)
-        var view = StatusView(reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count)
+        var view = StatusView(
+            reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count,
+            words: Words(Messages.for(lang ?? playbook.language), now: now))
         // Statements and informs as the log tells them, with the time-driven events not stored yet.
         var log = try await StatementCommand.log(record, store: store, playbook: playbook)
         for event in pending { log.add(event, playbook: playbook) }
@@ -108,7 +118,7 @@ struct Status: AsyncParsableCommand {
         view.missedUpdates = log.missedUpdates.filter { missed in
             !log.statements.contains { $0.audience == missed.audience && ($0.published?.at ?? .min) > missed.due }
         }
-        Terminal.out(json ? view.json().rendered() : view.text())
+        return json ? view.json().rendered() : view.text()
     }
 }
 
@@ -121,6 +131,7 @@ struct StatusView {
     let engine: Engine
     let now: Int
     let pendingEvents: Int
+    var words: Words
     var informs: [InformRecord] = []
     var missedUpdates: [(audience: String, due: Int)] = []
 
@@ -146,11 +157,20 @@ struct StatusView {
         return comms.nextUpdate.indices.compactMap { a in comms.nextUpdate[a] >= 0 ? (playbook.audiences[a].id, comms.nextUpdate[a]) : nil }
     }
 
+    /// The state's timer that has not fired yet: when, and where it moves the incident.
+    var nextTimer: (at: Int, target: State)? {
+        guard !incident.isClosed, let timer = playbook.states[incident.state].timers.first else { return nil }
+        return (incident.enteredAt + timer.after, playbook.states[timer.target])
+    }
+
     struct Row {
+        var index: Int
         var step: Step
         var progress: StepProgress
         var person: String?
         var deadline: Int?
+        /// The steps it still waits for (its open `needs`), by id.
+        var waitsFor: [String]
     }
 
     /// Which steps a table shows: the current state's, those carried from states left, or the standing duties.
@@ -169,7 +189,9 @@ struct StatusView {
         let rows = steps.compactMap { g -> Row? in
             guard let progress = incident.progress(of: g, tables) else { return nil }
             let step = playbook.definition(of: g)
-            return Row(step: step, progress: progress, person: incident.assignments[step.owner], deadline: incident.deadline(of: g, tables))
+            return Row(
+                index: g, step: step, progress: progress, person: incident.assignments[step.owner], deadline: incident.deadline(of: g, tables),
+                waitsFor: engine.openNeeds(of: g, in: incident).map { tables.stepIDs[$0] })
         }
         // Overdue open steps first, then open ones by deadline, then settled ones.
         func rank(_ row: Row) -> Int { row.progress.isOpen ? (row.progress.overdue ? 0 : 1) : 2 }
@@ -189,66 +211,110 @@ struct StatusView {
         }
     }
 
+    /// `Title (id)`, or the quoted id when the title is the id.
+    func titled(_ title: String, _ id: String) -> String { Terminal.oneLine(EventText.Names.titled(title, id)) }
+
+    /// The person holding a role, with its deputies; `unassigned` when nobody holds it.
+    func holder(_ role: String) -> String {
+        let deputies = incident.deputies(of: role)
+        return Terminal.oneLine(incident.assignments[role] ?? words("status.unassigned"))
+            + (deputies.isEmpty ? "" : words("status.deputies", ["people": deputies.map(Terminal.oneLine).joined(separator: ", ")]))
+    }
+
     func text() -> String {
         let t = Terminal.oneLine
+        let w = words
         let state = playbook.states[incident.state]
         var out = Terminal.paint("\(reference)  \(t(incident.title))", .bold) + "\n"
-        out += "playbook \(playbook.id) · severity \(incident.severity.rawValue)\(record.isExercise ? " · exercise" : "")\n"
+        out += w("status.playbook", ["id": playbook.id, "severity": w.t("severity.\(incident.severity.rawValue)")])
+            + (record.isExercise ? w("status.exercise") : "") + "\n"
         if let closed = incident.closed {
-            out += "closed \(Clock.short(closed.at))" + (closed.forced ? " (force-closed: \(t(closed.reason ?? "")))" : " in state '\(state.id)'") + "\n"
-            return String(out.dropLast())
+            out += closed.forced
+                ? w("status.forceClosed", ["time": w.time(closed.at), "reason": t(closed.reason ?? "")])
+                : w("status.closedIn", ["time": w.time(closed.at), "state": titled(state.title, state.id)])
+            return out
         }
-        out += "state: \(state.id)\(state.title != state.id ? " — \(t(state.title))" : "")\(incident.round > 1 ? " (round \(incident.round))" : ""), entered \(Clock.compact(incident.enteredAt, now: now)) (\(Clock.relative(incident.enteredAt, from: now)))\n"
-        out += "commander: \(playbook.commander) — \(t(incident.assignments[playbook.commander] ?? "unassigned"))\n"
-        for (group, title) in [(Group.state, "steps"), (.carried, "carried from earlier states"), (.duties, "standing duties")] {
-            let rows = rows(group)
-            if rows.isEmpty { continue }
-            out += "\n\(title):\n"
-            var table = [["", "STEP", "OWNER", "PERSON", "DEADLINE", ""]]
-            for row in rows {
-                let word = statusWord(row)
-                let mark = word == "overdue" ? Terminal.paint("OVERDUE", .red) : word
-                var deadline = "-", relative = ""
-                if let d = row.deadline {
-                    deadline = Clock.compact(d, now: now)
-                    if row.progress.isOpen { relative = d < now ? "\(DurationText.format((now - d) / 60 * 60 == 0 ? now - d : (now - d) / 60 * 60)) overdue" : Clock.relative(d, from: now) }
-                }
-                if row.progress.escalated { relative += relative.isEmpty ? "escalated" : ", escalated" }
-                table.append([mark, row.step.id + (row.step.isOptional ? " (optional)" : ""), row.step.owner, t(row.person ?? "—"), deadline, relative])
+        out += w("status.state", [
+            "state": titled(state.title, state.id), "round": incident.round > 1 ? w("status.round", ["round": "\(incident.round)"]) : "",
+            "time": w.time(incident.enteredAt), "relative": w.relative(incident.enteredAt),
+        ]) + "\n"
+        out += w("status.commander", ["role": playbook.commander, "person": holder(playbook.commander)]) + "\n"
+        let groups = [(Group.state, "status.steps"), (Group.carried, "status.carried"), (Group.duties, "status.duties")].map { group, key in (group, rows(group), key) }
+        // Roles that own an open step but have nobody: flagged once, above the steps.
+        var unassigned: [String] = []
+        for (_, rows, _) in groups {
+            for row in rows where row.progress.isOpen && incident.assignments[row.step.owner] == nil && !unassigned.contains(row.step.owner) {
+                unassigned.append(row.step.owner)
             }
-            out += TextTable.render(table).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+        }
+        if !unassigned.isEmpty { out += Terminal.paint(w("status.rolesUnassigned", ["roles": unassigned.joined(separator: ", ")]), .red) + "\n" }
+        if let timer = nextTimer {
+            out += w("status.timer", ["state": titled(timer.target.title, timer.target.id), "time": w.time(timer.at), "relative": w.relative(timer.at)]) + "\n"
+        }
+        let marks = ["open", "overdue", "done", "skipped"].map { w("status.\($0)") }
+        let width = marks.map(\.count).max() ?? 0
+        for (_, rows, heading) in groups where !rows.isEmpty {
+            out += "\n\(w(heading))\n"
+            for row in rows {
+                let word = w("status.\(statusWord(row))")
+                let mark = statusWord(row) == "overdue" ? Terminal.paint(word, .red) : word
+                out += "  \(mark)\(String(repeating: " ", count: width - word.count + 2))\(titled(row.step.title, row.step.id))"
+                    + (row.step.isOptional ? " [\(w("status.optional"))]" : "") + "\n"
+                var facts = [w("status.owner", ["role": row.step.owner, "person": holder(row.step.owner)])]
+                if let d = row.deadline {
+                    facts.append(
+                        !row.progress.isOpen ? w("status.dueAt", ["time": w.time(d)])
+                            : d < now ? w("status.overdueBy", ["time": w.time(d), "duration": w.duration(now - d)])
+                            : w("status.due", ["time": w.time(d), "relative": w.relative(d)]))
+                }
+                if row.progress.escalated { facts.append(w("status.escalated")) }
+                if !row.waitsFor.isEmpty { facts.append(w("status.waitsFor", ["steps": row.waitsFor.joined(separator: ", ")])) }
+                if row.progress.isOpen, row.waitsFor.isEmpty, let choices = row.step.choices {
+                    facts.append(w("status.choices", ["options": choices.options.joined(separator: " | ")]))
+                }
+                out += "  \(String(repeating: " ", count: width + 2))\(facts.joined(separator: " · "))\n"
+            }
         }
         let statements = waitingStatements
         if !statements.isEmpty {
-            out += "\nstatements waiting:\n"
+            out += "\n\(w("status.statements"))\n"
             for statement in statements {
                 let waiting = statement.missing.isEmpty
-                    ? "approved, ready to publish"
-                    : "waiting for approval from " + statement.missing.map { "\($0.role) (\(t($0.holder ?? "unassigned")))" }.joined(separator: ", ")
-                out += "  \(statement.id) to \(statement.audience), version \(statement.version): \(waiting)\n"
-                for warning in statement.warnings { out += "    warning: \(t(warning))\n" }
+                    ? w("status.statementReady")
+                    : w("status.statementWaiting", ["roles": statement.missing.map { "\($0.role) (\(t($0.holder ?? w("status.unassigned"))))" }.joined(separator: ", ")])
+                out += "  " + w("status.statement", ["id": statement.id, "audience": audienceName(statement.audience), "version": "\(statement.version)", "waiting": waiting]) + "\n"
+                for warning in statement.warnings { out += "    " + w("status.warning", ["text": t(warning)]) + "\n" }
             }
         }
         for update in nextUpdates {
-            out += "\nnext update to \(update.audience) due \(Clock.compact(update.due, now: now)) (\(Clock.relative(update.due, from: now)))\n"
+            out += "\n" + w("status.nextUpdate", ["audience": audienceName(update.audience), "time": w.time(update.due), "relative": w.relative(update.due)]) + "\n"
         }
         for missed in missedUpdates {
-            out += "\n" + Terminal.paint("update to \(missed.audience) OVERDUE", .red) + " since \(Clock.compact(missed.due, now: now)) (\(Clock.relative(missed.due, from: now)))\n"
+            out += "\n" + Terminal.paint(w("status.updateOverdue", ["audience": audienceName(missed.audience)]), .red)
+                + w("status.updateOverdueSince", ["time": w.time(missed.due), "relative": w.relative(missed.due)]) + "\n"
         }
         if !informs.isEmpty {
-            out += "\ninformed:\n"
+            out += "\n\(w("status.informed"))\n"
             for inform in informs {
-                out += "  \(t(inform.who))" + (inform.via.map { " via \(t($0))" } ?? "") + " \(Clock.compact(inform.at, now: now)) by \(t(inform.actor ?? "?"))\n"
+                out += "  \(t(inform.who))" + (inform.via.map { w("event.via", ["channel": t($0)]) } ?? "") + " "
+                    + w("status.informedBy", ["time": w.time(inform.at), "actor": t(inform.actor ?? "?")]) + "\n"
             }
         }
         let events = engine.possibleEvents(incident)
         if !events.isEmpty {
-            out += "\npossible events:\n"
+            out += "\n\(w("status.events"))\n"
             for event in events {
-                out += "  \(event.event) → \(event.to)" + (event.waitingFor.isEmpty ? "" : "  (waiting for \(event.waitingFor.joined(separator: ", ")))") + "\n"
+                let target = playbook.states.first { $0.id == event.to }
+                out += "  \(event.event) → \(titled(target?.title ?? event.to, event.to))"
+                    + (event.waitingFor.isEmpty ? "" : "  " + w("status.eventWaiting", ["steps": event.waitingFor.joined(separator: ", ")])) + "\n"
             }
         }
         return String(out.dropLast())
+    }
+
+    /// `Press and media (press)`.
+    func audienceName(_ id: String) -> String {
+        titled(playbook.audiences.first { $0.id == id }?.title ?? id, id)
     }
 
     func json() -> JSONValue {
@@ -261,6 +327,9 @@ struct StatusView {
             ("closed", .bool(incident.isClosed)), ("closedAt", .optional(incident.closed.map { Clock.iso($0.at) })),
             ("now", .string(Clock.iso(now))),
             ("assignments", .object(playbook.roles.compactMap { role in incident.assignments[role.id].map { (role.id, .string($0)) } })),
+            ("nextTimer", nextTimer.map { timer in
+                JSONValue.object([("at", .string(Clock.iso(timer.at))), ("to", .string(timer.target.id)), ("toTitle", .string(timer.target.title))])
+            } ?? .null),
             ("steps", .array(incident.isClosed ? [] : rows.map(stepJSON))),
         ] + (playbook.tables.anyCarry ? [("carried", .array(incident.isClosed ? [] : rows(.carried).map(stepJSON)))] : [])
           + (playbook.duties.isEmpty ? [] : [("duties", .array(incident.isClosed ? [] : rows(.duties).map(stepJSON)))]) + [
@@ -290,6 +359,7 @@ struct StatusView {
                     ("escalated", .bool(row.progress.escalated)),
                     ("deadline", .optional(row.deadline.map(Clock.iso))),
                     ("secondsLeft", .optional(row.deadline.map { $0 - now })),
+                    ("waitsFor", .array(row.waitsFor.map(JSONValue.string))),
                 ])
     }
 }
@@ -298,8 +368,8 @@ struct Assign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assign", abstract: "Give a role to a person, or add a deputy (commander; for the commander role also its escalates-to role).")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
-    @Argument(help: "The role id.") var role: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
+    @Argument(help: "The role id.", completion: Completions.roles) var role: String
     @Argument(help: "The person.") var person: String
     @Flag(help: "Add a deputy instead of replacing the holder.") var deputy = false
 
@@ -312,7 +382,7 @@ struct Reopen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reopen", abstract: "Open a closed incident again, in the state it closed from (commander or its escalates-to role).")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
     @Option(help: "Why it is reopened.") var reason: String
 
     func validate() throws {
@@ -335,7 +405,7 @@ struct Retract: AsyncParsableCommand {
         commandName: "retract",
         abstract: "Declare an entry a mistake: a note, done or skip (its step opens again while its state is current); the entry stays in the log, marked retracted.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
     @Argument(help: ArgumentHelp("The entry's number in the timeline, e.g. 12 or #12.", valueName: "seq")) var seq: String
     @Option(help: "Why it is retracted.") var reason: String
 
@@ -362,8 +432,8 @@ struct Retract: AsyncParsableCommand {
 struct Done: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "done", abstract: "Record a step as done (a decision needs --choice).")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
-    @Argument(help: "The step id.") var step: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
+    @Argument(help: "The step id.", completion: Completions.steps) var step: String
     @Option(help: "The option taken, for a decision step.") var choice: String?
     @Option(parsing: .unconditional, help: "When it was done (default now).") var at: String?
     @Option(help: "A note kept with the step.") var note: String?
@@ -376,8 +446,8 @@ struct Done: AsyncParsableCommand {
 struct Skip: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "skip", abstract: "Record a step as skipped, with a reason.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
-    @Argument(help: "The step id.") var step: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
+    @Argument(help: "The step id.", completion: Completions.steps) var step: String
     @Option(help: "Why it is skipped.") var reason: String
     @Option(parsing: .unconditional, help: "When (default now).") var at: String?
 
@@ -393,8 +463,8 @@ struct Skip: AsyncParsableCommand {
 struct Fire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fire", abstract: "Fire an event (a transition of the playbook).")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
-    @Argument(help: "The event.") var event: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
+    @Argument(help: "The event.", completion: Completions.events) var event: String
     @Option(parsing: .unconditional, help: "When it happened (default now).") var at: String?
 
     func run() async throws {
@@ -405,7 +475,7 @@ struct Fire: AsyncParsableCommand {
 struct Note: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to the timeline.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
     @Argument(help: "The note.") var text: String
     @Option(parsing: .unconditional, help: "When it happened (default now).") var at: String?
 
@@ -421,7 +491,7 @@ struct Note: AsyncParsableCommand {
 struct Close: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "close", abstract: "Force-close an incident from any state (commander only).")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
     @Option(help: "Why it is closed.") var reason: String
 
     func validate() throws {
@@ -436,14 +506,16 @@ struct Close: AsyncParsableCommand {
 struct Timeline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "timeline", abstract: "Every event of an incident, in order.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
     @Flag(help: "JSON for scripts.") var json = false
     @Option(help: "Words in en or nl (default: the playbook's language); JSON is the same in both.") var lang: Language?
 
     func run() async throws {
         let (store, record, playbook) = try await Workspace(global: global).load(incident)
         let now = Clock.now()
-        let t = Messages.for(lang ?? playbook.language)
+        let words = Words(Messages.for(lang ?? playbook.language), now: now)
+        let t = words.t
+        let names = EventText.Names.titles(playbook)
         // Time-driven events not stored yet are shown too, as pending, numbered after the stored log.
         var current = record.snapshot
         let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit).enumerated().map { index, event in
@@ -482,10 +554,10 @@ struct Timeline: AsyncParsableCommand {
             var who = item.event.actor.map(Terminal.oneLine) ?? t("cli.system")
             if let role = item.event.role { who += " (\(role))" }
             if item.event.outsideRole { who += t("drill.outsideRole") }
-            var what = Terminal.oneLine(EventText.describe(item.event, clock: { Clock.compact($0, now: now) }, t))
-            if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += t("cli.logged", ["time": Clock.compact(item.recordedAt, now: now)]) }
+            var what = Terminal.oneLine(EventText.describe(item.event, clock: words.time, t, names: names))
+            if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += t("cli.logged", ["time": words.time(item.recordedAt)]) }
             if !isStored { what += t("cli.notStored") }
-            return ["\(item.seq)", Clock.compact(item.event.at, now: now), who, what]
+            return ["\(item.seq)", words.time(item.event.at), who, what]
         }
         // Two passes, as a table needs: the widths of the columns, then the rows.
         let header = ["#", t("cli.timeline.at"), t("cli.timeline.who"), t("cli.timeline.what")]
@@ -524,7 +596,7 @@ extension Timeline {
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check the hash chain, sequence numbers and database integrity.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "One incident (default all).") var incident: String?
+    @Argument(help: "One incident (default all).", completion: Completions.incidents) var incident: String?
 
     func run() async throws {
         let report = try await Workspace(global: global).verify(incident)

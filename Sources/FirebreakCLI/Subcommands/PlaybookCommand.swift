@@ -37,7 +37,7 @@ struct PlaybookCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a playbook: states, steps, owners, deadlines, transitions.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The playbook id.") var id: String
+        @Argument(help: "The playbook id.", completion: Completions.playbooks) var id: String
 
         func run() throws {
             let playbook = try global.library.load(id).playbook
@@ -88,7 +88,7 @@ struct PlaybookCommand: ParsableCommand {
     struct Graph: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "graph", abstract: "Draw a playbook's state machine as Mermaid or Graphviz.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The playbook id.") var id: String
+        @Argument(help: "The playbook id.", completion: Completions.playbooks) var id: String
         @Option(help: "mermaid or dot.") var format: GraphFormat = .mermaid
 
         enum GraphFormat: String, ExpressibleByArgument, CaseIterable { case mermaid, dot }

@@ -63,10 +63,10 @@ extension StatementCommand {
         static let configuration = CommandConfiguration(
             commandName: "draft", abstract: "Draft a new statement to an audience; prints its id, e.g. S1, and any warnings.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The incident, e.g. INC-7.") var incident: String
-        @Argument(help: "The audience id.") var audience: String
+        @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
+        @Argument(help: "The audience id.", completion: Completions.audiences) var audience: String
         @OptionGroup var source: StatementTextOptions
-        @Option(name: .customLong("from-step"), help: "Start from the template of this step.") var fromStep: String?
+        @Option(name: .customLong("from-step"), help: "Start from the template of this step.", completion: Completions.steps) var fromStep: String?
         @Option(parsing: .unconditional, help: "When it was drafted (default now).") var at: String?
 
         func validate() throws {
@@ -89,8 +89,7 @@ extension StatementCommand {
             } else {
                 text = try StatementCommand.text(source.text, file: source.file)
             }
-            let (record, stored) = try await workspace.record(incident, at: at, .draft(audience: audience, text: text))
-            let (_, _, playbook) = try await workspace.load(incident)
+            let (record, stored, playbook) = try await workspace.record(incident, at: at, .draft(audience: audience, text: text))
             for item in stored {
                 if case let .drafted(id, _, _, _) = item.event.body { Terminal.out(id) }
             }
@@ -102,8 +101,8 @@ extension StatementCommand {
         static let configuration = CommandConfiguration(
             commandName: "revise", abstract: "A new version of an unpublished statement; every earlier approval lapses.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The incident, e.g. INC-7.") var incident: String
-        @Argument(help: "The statement, e.g. S1.") var statement: String
+        @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
+        @Argument(help: "The statement, e.g. S1.", completion: Completions.statements) var statement: String
         @OptionGroup var source: StatementTextOptions
         @Option(parsing: .unconditional, help: "When it was revised (default now).") var at: String?
 
@@ -114,9 +113,8 @@ extension StatementCommand {
         func run() async throws {
             let workspace = Workspace(global: global)
             let text = try StatementCommand.text(source.text, file: source.file)
-            let (record, stored) = try await workspace.record(incident, at: at, .revise(statement: .id(statement), text: text))
-            printRecorded(stored, reference: record.reference)
-            let (_, _, playbook) = try await workspace.load(incident)
+            let (record, stored, playbook) = try await workspace.record(incident, at: at, .revise(statement: .id(statement), text: text))
+            printRecorded(stored, reference: record.reference, language: playbook.language)
             try await StatementCommand.printWarnings(stored, playbook: playbook, record: record, workspace: workspace)
         }
     }
@@ -125,15 +123,14 @@ extension StatementCommand {
         static let configuration = CommandConfiguration(
             commandName: "approve", abstract: "Approve the current version of a statement, in an approver role you hold.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The incident, e.g. INC-7.") var incident: String
-        @Argument(help: "The statement, e.g. S1.") var statement: String
+        @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
+        @Argument(help: "The statement, e.g. S1.", completion: Completions.statements) var statement: String
         @Option(parsing: .unconditional, help: "When it was approved (default now).") var at: String?
 
         func run() async throws {
             let workspace = Workspace(global: global)
-            let (record, stored) = try await workspace.record(incident, at: at, .approve(statement: .id(statement)))
-            printRecorded(stored, reference: record.reference)
-            let (_, _, playbook) = try await workspace.load(incident)
+            let (record, stored, playbook) = try await workspace.record(incident, at: at, .approve(statement: .id(statement)))
+            printRecorded(stored, reference: record.reference, language: playbook.language)
             try await StatementCommand.printWarnings(stored, playbook: playbook, record: record, workspace: workspace)
         }
     }
@@ -142,8 +139,8 @@ extension StatementCommand {
         static let configuration = CommandConfiguration(
             commandName: "reject", abstract: "Reject the current version of a statement, with a reason; it needs a revision.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The incident, e.g. INC-7.") var incident: String
-        @Argument(help: "The statement, e.g. S1.") var statement: String
+        @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
+        @Argument(help: "The statement, e.g. S1.", completion: Completions.statements) var statement: String
         @Option(help: "Why it is rejected.") var reason: String
         @Option(parsing: .unconditional, help: "When it was rejected (default now).") var at: String?
 
@@ -160,8 +157,8 @@ extension StatementCommand {
         static let configuration = CommandConfiguration(
             commandName: "publish", abstract: "Publish a statement every approver approved; its text can no longer change.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The incident, e.g. INC-7.") var incident: String
-        @Argument(help: "The statement, e.g. S1.") var statement: String
+        @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
+        @Argument(help: "The statement, e.g. S1.", completion: Completions.statements) var statement: String
         @Option(help: "Where it was published (website, press release, X).") var channel: String?
         @Option(parsing: .unconditional, help: "When it was published (default now).") var at: String?
 
@@ -174,7 +171,7 @@ extension StatementCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "Every statement: audience, version, state, approvals still needed, warnings.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The incident, e.g. INC-7.") var incident: String
+        @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() async throws {
@@ -206,8 +203,8 @@ extension StatementCommand {
         static let configuration = CommandConfiguration(
             commandName: "show", abstract: "A statement's current text, its versions, approvals and checks.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The incident, e.g. INC-7.") var incident: String
-        @Argument(help: "The statement, e.g. S1.") var statement: String
+        @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
+        @Argument(help: "The statement, e.g. S1.", completion: Completions.statements) var statement: String
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() async throws {
@@ -311,7 +308,7 @@ struct Inform: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inform", abstract: "Record that someone was told; completes the steps that inform them.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The incident, e.g. INC-7.") var incident: String
+    @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
     @Argument(help: "Who was told (a step's 'informs' id completes that step).") var who: String
     @Option(help: "How: phone, e-mail, in person.") var via: String?
     @Option(help: "A note kept with it.") var note: String?

@@ -18,8 +18,6 @@ extension Status {
         _ = try await Workspace.load(number, from: store)
         let source = try await Watching.source(for: store)
         defer { source.close() }
-        var once = self
-        once.watch = false
         let screen = Terminal.isTerminal(1)
         if screen { Terminal.write("\u{1B}[?1049h\u{1B}[?25l") }  // the alternate screen, cursor hidden
         defer { if screen { Terminal.write("\u{1B}[?25h\u{1B}[?1049l") } }
@@ -33,7 +31,9 @@ extension Status {
             if shown.map({ $0.lastSeq != record.lastSeq || $0.due != due }) ?? true {
                 if shown != nil { Terminal.write(screen ? "" : "\n") }
                 if screen { Terminal.write("\u{1B}[H\u{1B}[2J") }
-                try await Clock.$fixed.withValue(now) { try await once.run() }
+                try await Clock.$fixed.withValue(now) {
+                    Terminal.out(try await Self.frame(global: global, incident: incident, json: json, lang: lang))
+                }
                 shown = (record.lastSeq, due)
                 // Nobody reads any more (`| head`, a closed terminal): stop, and say so (exit 74).
                 if Console.current.failedOutput != nil { return }

@@ -69,7 +69,7 @@ struct Watch: AsyncParsableCommand {
                     let result = try await Workspace.recordDue(summary.number, in: store, now: { source.now() })
                     if let due = result.next { next = min(next ?? .max, due) }
                     guard let record = result.record, !result.stored.isEmpty else { continue }
-                    printRecorded(result.stored, reference: record.reference)
+                    printRecorded(result.stored, reference: record.reference, language: playbook.language)
                     for item in result.stored {
                         let line = JSONValue.object([("incident", .string(record.reference))] + Timeline.entry(item, stored: true)).rendered(pretty: false)
                         hook?.send(line, label: "\(record.reference) #\(item.seq)")

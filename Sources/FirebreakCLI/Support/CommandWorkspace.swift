@@ -13,7 +13,7 @@ extension Workspace {
 
     /// Records a move and prints the events it produced, one line each.
     func recordAndPrint(_ reference: String, at atText: String? = nil, _ command: Command, readThrough lastSeq: Int? = nil) async throws(FirebreakError) {
-        let (record, stored) = try await record(reference, at: atText, command, readThrough: lastSeq)
-        printRecorded(stored, reference: record.reference)
+        let (record, stored, playbook) = try await record(reference, at: atText, command, readThrough: lastSeq)
+        printRecorded(stored, reference: record.reference, language: playbook.language)
     }
 }

@@ -17,10 +17,12 @@ private func resetSignal(_ number: Int32) { signal(number, SIG_DFL) }
 ///
 /// Refused targets: the incident database and its `-wal`, `-shm` and `-journal` files; anything that
 /// is not a regular file (folder, FIFO, device, socket, symbolic link); and an existing file that is
-/// not a previous Firebreak report, unless `force`. A previous report is an empty file, a Markdown
+/// not a previous Firebreak report, unless `force`. A previous report is an empty file, an SVG of
+/// `drill stats --svg` (it says so in its second line), a Markdown
 /// file of the built-in layout (its opening paragraph says "The factual part is written by Firebreak
-/// from the incident's log") or a JSON report (it starts with `{` and `"report": "post-mortem"` or
-/// `"after-action"`). A report of a user's template carries no such mark: replacing it needs `force`.
+/// from the incident's log"), a JSON report (it starts with `{` and `"report": "post-mortem"` or
+/// `"after-action"`) or an HTML report (it starts with `<!DOCTYPE html>` and names Firebreak as its
+/// generator). A report of a user's template carries no such mark: replacing it needs `force`.
 struct ReportFile {
     let path: String
     /// The option that named it, for messages: `--output` or `--report`.
@@ -102,6 +104,9 @@ struct ReportFile {
         if count == 0 { return true }
         let head = String(decoding: bytes[..<count], as: UTF8.self)
         if head.hasPrefix("{\n\"report\": \"post-mortem\",") || head.hasPrefix("{\n\"report\": \"after-action\",") { return true }
+        if head.hasPrefix("<!DOCTYPE html>\n"), head.contains("\n<meta name=\"generator\" content=\"Firebreak\">\n") { return true }
+        // A picture of `drill stats --svg`.
+        if head.hasPrefix("<svg "), head.contains("<!-- written by Firebreak (drill stats --svg) -->") { return true }
         return head.hasPrefix("# ") && head.contains("The factual part is written by Firebreak from the incident's log")
     }
 
