@@ -78,7 +78,11 @@ public struct PostMortem: Sendable {
         self.exercise = exercise
         self.plain = Messages.for(facts.language)
         self.t = plain
+        self.names = .titles(facts.playbook)
     }
+
+    /// How the timeline names steps and states: `Title (id)`, as `status` and `timeline` do.
+    let names: EventText.Names
 
     /// The output format the report's values are escaped for (Markdown unless ``marked(_:)`` says otherwise).
     public private(set) var markup: Markup = .markdown
@@ -110,9 +114,10 @@ public struct PostMortem: Sendable {
         Self.titled(facts.playbook.stateIndex[id].map { facts.playbook.states[$0].title }, id)
     }
 
+    /// `Title (id)` as ``EventText/Names/titled(_:_:)`` has it, but the bare id (not quoted) in a table cell.
     static func titled(_ title: String?, _ id: String) -> String {
         guard let title, !title.isEmpty, title != id else { return id }
-        return "\(title) (\(id))"
+        return EventText.Names.titled(title, id)
     }
 
     // MARK: Times
@@ -500,7 +505,7 @@ public struct PostMortem: Sendable {
         var who = event.actor.map(md) ?? t("timeline.system")
         if let role = event.role, event.actor != nil { who += " (\(md(role)))" }
         if event.outsideRole { who += " " + t("timeline.outsideRole") }
-        var what = md(EventText.describe(event, clock: time, plain))
+        var what = md(EventText.describe(event, clock: time, plain, names: names))
         if !facts.isExercise, item.recordedAt - event.at >= 60 { what += " " + t("timeline.logged", ["time": time(item.recordedAt)]) }
         return (who, what)
     }
