@@ -91,6 +91,19 @@ import Testing
         #expect(session.completions(after: ["note"]) == [])
     }
 
+    /// The console's refusals name the command as it is typed there, not the command line's form.
+    @Test func refusalsUseTheConsolesOwnSyntax() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        let result = try Firebreak.run(
+            ["drill", "play", "song-contest-tweet", "--no-record"], environment: box.env("facilitator"),
+            input: "done capture-post\ndone holding-line\nfire escalate\ndone assess-post\nquit\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("'escalate' is decided by step 'assess-post' (owner comms-lead): done assess-post escalate\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("step 'assess-post' is a decision; type 'done assess-post CHOICE', CHOICE one of 'escalate', 'dismiss'\n"))
+        #expect(!result.stdout.contains("--choice"))
+    }
+
     /// `wait` ends at an inject that comes within it, and says so.
     @Test func waitStopsAtTheNextInject() throws {
         let box = try Sandbox()

@@ -397,7 +397,20 @@ struct PlaySession {
         case .success: flushEvents()
         case .failure(let refusal):
             flushEvents()
-            buffer.append(t("play.refused", ["reason": refusal.message]))
+            buffer.append(t("play.refused", ["reason": Self.consoleMessage(refusal)]))
+        }
+    }
+
+    /// A refusal in the console's own words: where the command line would say `firebreak done INC STEP
+    /// --choice X`, the console says `done STEP X`, as it is typed here.
+    static func consoleMessage(_ refusal: Refusal) -> String {
+        switch refusal {
+        case let .choiceRequired(step, options):
+            "step '\(step)' is a decision; type 'done \(step) CHOICE', CHOICE one of \(quotedList(options))"
+        case let .decidedBy(event, step, owner, option, _):
+            "'\(event)' is decided by step '\(step)' (owner \(owner)): done \(step) \(option)"
+        default:
+            refusal.message
         }
     }
 
