@@ -20,16 +20,6 @@ public struct TextFinding: Sendable, Equatable {
         self.text = text
         self.line = line
     }
-
-    /// The finding in words, for statement `statement` to audience `audience`:
-    /// `S1 says 'probably' (line 2): a guess presented as fact`.
-    public func message(statement: String, audience: String) -> String {
-        switch kind {
-        case .placeholder: "\(statement) has placeholder '\(text)' (line \(line)): fill it in before publishing"
-        case .speculation: "\(statement) says '\(text)' (line \(line)): a guess presented as fact"
-        case .avoid: "\(statement) says '\(text)' (line \(line)): a word to avoid for audience '\(audience)'"
-        }
-    }
 }
 
 /// The checks made on every statement text (at each draft, revision and publication): the one place

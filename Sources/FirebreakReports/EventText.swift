@@ -93,3 +93,11 @@ public enum EventText {
         [("kind", .string(event.kind.rawValue))] + event.body.fields.map { ($0.0, JSONValue($0.1)) }
     }
 }
+
+extension TextFinding {
+    /// The finding in words, for statement `statement` to audience `audience`, in the words of `t`:
+    /// `S1 says 'probably' (line 2): a guess presented as fact`.
+    public func message(statement: String, audience: String, _ t: Messages = .english) -> String {
+        t("finding.\(kind.rawValue)", ["statement": statement, "text": text, "line": "\(line)", "audience": audience])
+    }
+}

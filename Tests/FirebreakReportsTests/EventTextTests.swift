@@ -45,4 +45,27 @@ import Testing
         // A name the playbook does not know (a log older than an edit) stays its quoted id.
         #expect(EventText.describe(Event(at: 0, .skipped(step: "gone", reason: "r")), clock: { _ in "" }, names: names) == "skipped 'gone': r")
     }
+
 }
+
+/// Text findings in words, from the catalogues.
+@Suite struct TextFindingMessageTests {
+    @Test func findingsAreSaidInTheReportLanguage() {
+        let text = "We will update you at [time].\nIt was Probably an accident;\nthe employee must\nhave been FIRED. Het lijkt erop dat het vast klopt."
+        let findings = TextCheck.findings(text, avoid: ["fired", "suspended"])
+        #expect(findings.map { $0.message(statement: "S1", audience: "press") } == [
+            "S1 has placeholder '[time]' (line 1): fill it in before publishing",
+            "S1 says 'Probably' (line 2): a guess presented as fact",
+            "S1 says 'must\nhave' (line 3): a guess presented as fact",
+            "S1 says 'FIRED' (line 4): a word to avoid for audience 'press'",
+            "S1 says 'lijkt erop' (line 4): a guess presented as fact",
+            "S1 says 'vast' (line 4): a guess presented as fact",
+        ])
+        #expect(findings.map { $0.message(statement: "S2", audience: "pers", .dutch) }.prefix(2) == [
+            "S2 bevat de plaatshouder '[time]' (regel 1): vul die in voor je publiceert",
+            "S2 zegt 'Probably' (regel 2): een vermoeden gebracht als feit",
+        ])
+        #expect(findings[3].message(statement: "S2", audience: "pers", .dutch) == "S2 zegt 'FIRED' (regel 4): een woord dat je vermijdt voor doelgroep 'pers'")
+    }
+}
+

@@ -158,7 +158,7 @@ struct StatusView {
             let missing = engine.approverHolders(of: s, incident).filter { role in
                 !statement.approvedBy.contains(playbook.tables.roleIndex[role.role] ?? -1)
             }
-            let warnings = TextCheck.findings(statement.text, avoid: audience.avoid).map { $0.message(statement: id, audience: audience.id) }
+            let warnings = TextCheck.findings(statement.text, avoid: audience.avoid).map { $0.message(statement: id, audience: audience.id, words.t) }
             return (id, audience.id, statement.version, missing, warnings)
         }
     }

@@ -12,7 +12,7 @@ struct StatementCommand: AsyncParsableCommand {
 
     /// The warnings of a text, one line each: `S1 says 'probably' (line 2): a guess presented as fact`.
     static func warnings(_ text: String, statement: String, audience: String, playbook: Playbook) -> [String] {
-        TextCheck.findings(text, avoid: playbook.audience(audience)?.avoid ?? []).map { $0.message(statement: statement, audience: audience) }
+        TextCheck.findings(text, avoid: playbook.audience(audience)?.avoid ?? []).map { $0.message(statement: statement, audience: audience, Messages.for(playbook.language)) }
     }
 
     /// Prints the warnings of the statement an event drafted, or of the version given a verdict, to standard error.
