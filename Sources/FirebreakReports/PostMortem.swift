@@ -78,7 +78,11 @@ public struct PostMortem: Sendable {
         self.exercise = exercise
         self.plain = Messages.for(facts.language)
         self.t = plain
+        self.names = .titles(facts.playbook)
     }
+
+    /// How the timeline names steps and states: `Title (id)`, as `status` and `timeline` do.
+    let names: EventText.Names
 
     /// The output format the report's values are escaped for (Markdown unless ``marked(_:)`` says otherwise).
     public private(set) var markup: Markup = .markdown
@@ -110,9 +114,10 @@ public struct PostMortem: Sendable {
         Self.titled(facts.playbook.stateIndex[id].map { facts.playbook.states[$0].title }, id)
     }
 
+    /// `Title (id)` as ``EventText/Names/titled(_:_:)`` has it, but the bare id (not quoted) in a table cell.
     static func titled(_ title: String?, _ id: String) -> String {
         guard let title, !title.isEmpty, title != id else { return id }
-        return "\(title) (\(id))"
+        return EventText.Names.titled(title, id)
     }
 
     // MARK: Times
@@ -298,76 +303,86 @@ public struct PostMortem: Sendable {
             let statements = log.statements.filter { $0.audience == id }
             out.append(.heading("\(md(audience?.title ?? id)) (\(md(id)))"))
             var about: [String] = []
-            if let approvers = audience?.approvers { about.append(approvers.isEmpty ? "no approval needed" : "approved by \(approvers.map(md).joined(separator: ", "))") }
-            if let cadence = audience?.cadence { about.append("an update at least every \(DurationText.format(cadence))") }
+            if let approvers = audience?.approvers {
+                about.append(approvers.isEmpty ? t("comms.noApproval") : t("comms.approvedBy", ["roles": approvers.map(md).joined(separator: ", ")]))
+            }
+            if let cadence = audience?.cadence { about.append(t("comms.cadence", ["duration": DurationText.format(cadence)])) }
             if !about.isEmpty { out.append(.paragraph(markup.emphasis(about.joined(separator: "; ") + "."))) }
             if statements.isEmpty {
-                out.append(.paragraph("No statement was drafted."))
+                out.append(.paragraph(t("comms.noStatement")))
                 continue
             }
             var rows: [[String]] = []
             for statement in statements {
                 for version in statement.versions {
                     let verdicts = statement.verdicts.filter { $0.version == version.version }.map { v in
-                        "\(v.approved ? "approved" : strong("rejected")) by \(md(v.approver)) (\(person(v.actor))) after \(duration(v.at - version.at))"
-                            + (v.reason.map { ": \(md($0))" } ?? "")
+                        t("comms.verdict", [
+                            "verdict": v.approved ? t("comms.approved") : strong(t("comms.rejected")), "role": md(v.approver), "person": person(v.actor),
+                            "duration": duration(v.at - version.at),
+                        ]) + (v.reason.map { ": \(md($0))" } ?? "")
                     }
                     let published = statement.published.flatMap { p in
-                        p.version == version.version ? "\(time(p.at))" + (p.channel.map { " via \(md($0))" } ?? "") + " by \(person(p.actor))" : nil
+                        p.version == version.version
+                            ? t("comms.publishedAt", ["time": time(p.at), "via": p.channel.map { t("comms.via", ["channel": md($0)]) } ?? "", "person": person(p.actor)]) : nil
                     }
                     rows.append([
-                        md(statement.id), "\(version.version)", "\(time(version.at)) by \(person(version.actor))",
-                        verdicts.isEmpty ? "none" : verdicts.joined(separator: "; "), published ?? "",
+                        md(statement.id), "\(version.version)", t("comms.draftedAt", ["time": time(version.at), "person": person(version.actor)]),
+                        verdicts.isEmpty ? t("comms.none") : verdicts.joined(separator: "; "), published ?? "",
                     ])
                 }
             }
-            out.append(.table(header: ["Statement", "Version", "Drafted", "Verdicts", "Published"], rows: rows))
+            out.append(.table(header: ["column.statement", "column.version", "column.drafted", "column.verdicts", "column.published"].map { t($0) }, rows: rows))
             for statement in statements {
                 guard let published = statement.published, let text = statement.versions.first(where: { $0.version == published.version })?.text else {
-                    out.append(.paragraph("\(md(statement.id)) was not published" + (statement.current.map { " (last version \($0.version))" } ?? "") + "."))
+                    out.append(.paragraph(t("comms.notPublished", [
+                        "id": md(statement.id), "last": statement.current.map { t("comms.lastVersion", ["version": "\($0.version)"]) } ?? "",
+                    ])))
                     continue
                 }
-                var line = "\(md(statement.id)) as published (version \(published.version), \(time(published.at))"
-                line += statement.completed.isEmpty ? ")" : "; completed \(statement.completed.map(md).joined(separator: ", ")))"
-                out.append(.paragraph(line + ":"))
+                out.append(.paragraph(t("comms.asPublished", [
+                    "id": md(statement.id), "version": "\(published.version)", "time": time(published.at),
+                    "completed": statement.completed.isEmpty ? "" : t("comms.completed", ["steps": statement.completed.map(md).joined(separator: ", ")]),
+                ])))
                 out.append(.quote(text.split(separator: "\n", omittingEmptySubsequences: false).map { md(String($0)) }))
             }
             if let cadence = audience?.cadence {
                 let publications = statements.compactMap(\.published).map(\.at).sorted()
                 var cadenceLines: [String] = []
+                let missed = strong(t("comms.missed"))
                 for (i, at) in publications.enumerated() {
                     let due = at + cadence
                     let next = i + 1 < publications.count ? publications[i + 1] : nil
                     if let next, next <= due {
-                        cadenceLines.append("update due \(time(due)): kept (next publication \(time(next)))")
+                        cadenceLines.append(t("comms.update.kept", ["due": time(due), "next": time(next)]))
                     } else if let closed = analysis.closedAt, closed < due, next == nil {
-                        cadenceLines.append("update due \(time(due)): not needed, closed \(time(closed))")
+                        cadenceLines.append(t("comms.update.notNeeded", ["due": time(due), "closed": time(closed)]))
                     } else if let next {
-                        cadenceLines.append("update due \(time(due)): \(strong("missed")), next publication \(time(next)), \(duration(next - due)) late")
+                        cadenceLines.append(t("comms.update.missedLate", ["due": time(due), "missed": missed, "next": time(next), "late": duration(next - due)]))
                     } else if due <= (analysis.closedAt ?? facts.now) || log.missedUpdates.contains(where: { $0.audience == id && $0.due == due }) {
-                        cadenceLines.append("update due \(time(due)): \(strong("missed")), no further publication")
+                        cadenceLines.append(t("comms.update.missed", ["due": time(due), "missed": missed]))
                     } else {
-                        cadenceLines.append("update due \(time(due)): not yet due")
+                        cadenceLines.append(t("comms.update.notYet", ["due": time(due)]))
                     }
                 }
                 if !cadenceLines.isEmpty {
-                    out.append(.paragraph("Cadence:"))
+                    out.append(.paragraph(t("comms.cadenceHeading")))
                     out.append(.list(cadenceLines))
                 }
             }
         }
         if !log.doneWithoutText.isEmpty {
-            out.append(.paragraph("Statement steps done without a statement in Firebreak (no text recorded): "
-                + log.doneWithoutText.map { "\(md($0.step)) at \(time($0.at))" }.joined(separator: ", ") + "."))
+            out.append(.paragraph(t("comms.doneWithoutText", [
+                "steps": log.doneWithoutText.map { t("comms.stepAt", ["step": md($0.step), "time": time($0.at)]) }.joined(separator: ", "),
+            ])))
         }
-        out.append(.heading("Informed"))
+        out.append(.heading(t("heading.informed")))
         if log.informs.isEmpty {
-            out.append(.paragraph("Nobody was recorded as informed."))
+            out.append(.paragraph(t("comms.nobodyInformed")))
         } else {
-            out.append(.table(header: ["Time", "Who", "Via", "By", "Note"], rows: log.informs.map { inform in
+            out.append(.table(header: ["column.time", "column.who", "column.via", "column.by", "column.note"].map { t($0) }, rows: log.informs.map { inform in
                 [
                     time(inform.at), md(inform.who), md(inform.via ?? ""), person(inform.actor) + (inform.role.map { " (\(md($0)))" } ?? ""),
-                    md(inform.note ?? "") + (inform.completed.isEmpty ? "" : (inform.note == nil ? "" : "; ") + "completed \(inform.completed.map(md).joined(separator: ", "))"),
+                    md(inform.note ?? "") + (inform.completed.isEmpty ? "" : (inform.note == nil ? "" : "; ") + t("comms.completedSteps", ["steps": inform.completed.map(md).joined(separator: ", ")])),
                 ]
             }))
         }
@@ -500,7 +515,7 @@ public struct PostMortem: Sendable {
         var who = event.actor.map(md) ?? t("timeline.system")
         if let role = event.role, event.actor != nil { who += " (\(md(role)))" }
         if event.outsideRole { who += " " + t("timeline.outsideRole") }
-        var what = md(EventText.describe(event, clock: time, plain))
+        var what = md(EventText.describe(event, clock: time, plain, names: names))
         if !facts.isExercise, item.recordedAt - event.at >= 60 { what += " " + t("timeline.logged", ["time": time(item.recordedAt)]) }
         return (who, what)
     }

@@ -30,7 +30,11 @@ import Testing
               triage:
                 title: \(dutch ? "Inschatten" : "Triage")
                 steps:
-                  - { id: capture, title: \(dutch ? "Leg de post vast" : "Capture the post"), owner: social, due: 15m }
+                  - id: capture
+                    title: \(dutch ? "Leg de post vast" : "Capture the post")
+                    owner: social
+                    due: 15m
+                    guidance: \(dutch ? "Schermafbeelding met accountnaam en tijd." : "A screenshot with the account name and the time.")
                   - id: assess
                     title: \(dutch ? "Is dit een incident?" : "Is this an incident?")
                     owner: comms-lead
@@ -45,7 +49,14 @@ import Testing
               respond:
                 title: \(dutch ? "Reageren" : "Respond")
                 steps:
-                  - { id: holding, title: \(dutch ? "Publiceer een holding statement" : "Publish a holding statement"), owner: comms-lead, due: 30m, statement: press }
+                  - id: holding
+                    title: \(dutch ? "Publiceer een holding statement" : "Publish a holding statement")
+                    owner: comms-lead
+                    due: 30m
+                    statement: press
+                    template: |
+                      We know about the post.
+                      More at [time].
                 on:
                   resolved: { to: closed, when: all-done }
               closed:
@@ -67,6 +78,70 @@ import Testing
 
     func run(_ box: Sandbox, _ language: String, _ arguments: String..., as person: String = "anna", at time: String) throws -> CommandResult {
         try Firebreak.run(["--playbooks", box.folder.path(language)] + arguments, environment: box.env(person, now: "2026-05-16T\(time):00+02:00"))
+    }
+
+    /// `status --mine`: only the acting person's open steps (roles held or deputised), with guidance
+    /// and template; statements waiting for their roles' approval; a person without a role is told so.
+    @Test func statusMineShowsThePersonsOpenStepsWithGuidanceAndTemplate() throws {
+        let box = try sandbox()
+        defer { box.cleanup() }
+        #expect(try run(box, "en", "open", "night-post", "--title", "Post", "--assign", "social=sem", "--assign", "legal=lou", at: "23:10").status == 0)
+        #expect(try run(box, "en", "assign", "INC-1", "social", "kim", "--deputy", at: "23:11").status == 0)
+        let sem = try run(box, "en", "status", "INC-1", "--mine", as: "sem", at: "23:12")
+        #expect(sem.status == 0, "\(sem.stderr)")
+        #expect(sem.stdout == """
+            INC-1  Post
+            playbook night-post · severity high
+            state: Triage (triage), entered 21:10 (2m ago)
+            commander: comms-lead — anna
+            steps of sem (social):
+            timer: → Respond (respond) at 22:10 (in 58m), unless the incident leaves this state first
+
+            steps:
+              open     Capture the post (capture)
+                       social: sem (deputy kim) · due 21:25 (in 13m)
+                       guidance:
+                         A screenshot with the account name and the time.
+
+            standing duties:
+              open     Monitor the reach (monitor)
+                       social: sem (deputy kim) · due 21:55 (in 43m)
+
+            """)
+        // A deputy sees the role's steps as the holder does; the commander's decision is not theirs.
+        let kim = try run(box, "en", "status", "INC-1", "--mine", as: "kim", at: "23:12")
+        #expect(kim.stdout == sem.stdout.replacingOccurrences(of: "steps of sem (social)", with: "steps of kim (social)"))
+        let nobody = try run(box, "en", "status", "INC-1", "--mine", as: "bob", at: "23:12")
+        #expect(nobody.status == 0)
+        #expect(nobody.stdout.hasSuffix("commander: comms-lead — anna\nbob holds no role in INC-1; 'firebreak status INC-1' shows who does\n"))
+        // In Respond: the commander's statement step with its template; legal sees the draft waiting for it.
+        #expect(try run(box, "en", "done", "INC-1", "capture", as: "sem", at: "23:15").status == 0)
+        #expect(try run(box, "en", "done", "INC-1", "assess", "--choice", "escalate", at: "23:16").status == 0)
+        #expect(try run(box, "en", "statement", "draft", "INC-1", "press", "--text", "We know.", at: "23:17").status == 0)
+        let anna = try run(box, "en", "status", "INC-1", "--mine", at: "23:18")
+        #expect(anna.stdout.contains("""
+            steps:
+              open     Publish a holding statement (holding)
+                       comms-lead: anna · due 21:46 (in 28m)
+                       template:
+                         We know about the post.
+                         More at [time].
+
+            """), "\(anna.stdout)")
+        let lou = try run(box, "en", "status", "INC-1", "--mine", as: "lou", at: "23:18")
+        #expect(lou.stdout.hasSuffix("""
+            steps of lou (legal):
+
+            statements waiting:
+              S1 to Press (press), version 1: waiting for approval from legal
+
+            """), "\(lou.stdout)")
+        let json = try run(box, "en", "status", "INC-1", "--mine", "--json", as: "sem", at: "23:12")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["mine"] as? [String: Any])?["roles"] as? [String] == ["social"])
+        #expect((object["steps"] as? [[String: Any]])?.map { $0["id"] as? String } == [])
+        let dutch = try run(box, "en", "status", "INC-1", "--mine", "--lang", "nl", as: "bob", at: "23:18")
+        #expect(dutch.stdout.hasSuffix("bob heeft geen rol in INC-1; 'firebreak status INC-1' laat zien wie wel\n"))
     }
 
     @Test func statusShowsTitlesWhatEachStepWaitsForAndTheNextTimer() throws {

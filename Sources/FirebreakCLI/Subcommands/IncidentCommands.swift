@@ -92,16 +92,18 @@ struct Status: AsyncParsableCommand {
     @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
     @Flag(help: "JSON for scripts.") var json = false
     @Flag(help: "Redraw on every new event and when a deadline or timer falls due, until interrupted (Ctrl-C).") var watch = false
+    @Flag(help: "Only the open steps of the person acting (--as, FIREBREAK_USER, else the login name) in the roles they hold or deputise, each with its guidance and template.") var mine = false
     @Option(help: "Words in en or nl (default: the playbook's language); JSON is the same in both.") var lang: Language?
 
     func run() async throws {
         if watch { return try await watchUntilInterrupted() }
-        Terminal.out(try await Self.frame(global: global, incident: incident, json: json, lang: lang))
+        Terminal.out(try await Self.frame(global: global, incident: incident, json: json, lang: lang, mine: mine ? try global.actor() : nil))
     }
 
     /// One rendering of an incident's status as it stands now, text or JSON, without its last line
     /// break: what `status` prints, and each frame `status --watch` draws.
-    static func frame(global: GlobalOptions, incident reference: String, json: Bool, lang: Language?) async throws(FirebreakError) -> String {
+    /// With `mine`, only that person's open steps, with their guidance and template.
+    static func frame(global: GlobalOptions, incident reference: String, json: Bool, lang: Language?, mine: String? = nil) async throws(FirebreakError) -> String {
         let (store, record, playbook) = try await Workspace(global: global).load(reference)
         let now = Clock.now()
         let engine = Engine(playbook: playbook)
@@ -110,6 +112,7 @@ struct Status: AsyncParsableCommand {
         var view = StatusView(
             reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count,
             words: Words(Messages.for(lang ?? playbook.language), now: now))
+        view.mine = mine
         // Statements and informs as the log tells them, with the time-driven events not stored yet.
         var log = try await StatementCommand.log(record, store: store, playbook: playbook)
         for event in pending { log.add(event, playbook: playbook) }
@@ -134,6 +137,13 @@ struct StatusView {
     var words: Words
     var informs: [InformRecord] = []
     var missedUpdates: [(audience: String, due: Int)] = []
+    /// `status --mine`: the person whose open steps alone are shown, with guidance and template.
+    var mine: String?
+
+    /// The roles `person` holds or deputises, in the playbook's order.
+    func roles(of person: String) -> [String] {
+        playbook.roles.map(\.id).filter { incident.assignments[$0] == person || incident.deputies(of: $0).contains(person) }
+    }
 
     /// Unpublished statements: id, audience, version, approver roles still to approve (with holders), warnings.
     var waitingStatements: [(id: String, audience: String, version: Int, missing: [(role: String, holder: String?)], warnings: [String])] {
@@ -179,6 +189,13 @@ struct StatusView {
     var rows: [Row] { rows(.state) }
 
     func rows(_ group: Group) -> [Row] {
+        let all = allRows(group)
+        guard let mine else { return all }
+        let roles = Set(roles(of: mine))
+        return all.filter { $0.progress.isOpen && roles.contains($0.step.owner) }
+    }
+
+    private func allRows(_ group: Group) -> [Row] {
         let tables = playbook.tables
         let steps: [Int]
         switch group {
@@ -239,6 +256,11 @@ struct StatusView {
             "time": w.time(incident.enteredAt), "relative": w.relative(incident.enteredAt),
         ]) + "\n"
         out += w("status.commander", ["role": playbook.commander, "person": holder(playbook.commander)]) + "\n"
+        if let mine {
+            let roles = roles(of: mine)
+            guard !roles.isEmpty else { return out + w("status.mineNone", ["person": t(mine), "id": reference]) }
+            out += w("status.mine", ["person": t(mine), "roles": roles.joined(separator: ", ")]) + "\n"
+        }
         let groups = [(Group.state, "status.steps"), (Group.carried, "status.carried"), (Group.duties, "status.duties")].map { group, key in (group, rows(group), key) }
         // Roles that own an open step but have nobody: flagged once, above the steps.
         var unassigned: [String] = []
@@ -273,7 +295,30 @@ struct StatusView {
                     facts.append(w("status.choices", ["options": choices.options.joined(separator: " | ")]))
                 }
                 out += "  \(String(repeating: " ", count: width + 2))\(facts.joined(separator: " · "))\n"
+                if mine != nil {
+                    let indent = String(repeating: " ", count: width + 6)
+                    for (key, text) in [("status.guidance", row.step.guidance), ("status.template", row.step.template)] {
+                        guard let text, !text.isEmpty else { continue }
+                        out += "  \(String(repeating: " ", count: width + 2))\(w(key))\n"
+                        let lines = text.replacing(/\s+$/, with: "").split(separator: "\n", omittingEmptySubsequences: false)
+                        for line in lines { out += indent + t(String(line)) + "\n" }
+                    }
+                }
             }
+        }
+        if let mine {
+            // Statements waiting for an approval of one of the person's roles.
+            let roles = Set(roles(of: mine))
+            let statements = waitingStatements.filter { $0.missing.contains { roles.contains($0.role) } }
+            if !statements.isEmpty {
+                out += "\n\(w("status.statements"))\n"
+                for statement in statements {
+                    out += "  " + w("status.statement", ["id": statement.id, "audience": audienceName(statement.audience), "version": "\(statement.version)",
+                        "waiting": w("status.statementWaiting", ["roles": statement.missing.filter { roles.contains($0.role) }.map(\.role).joined(separator: ", ")])]) + "\n"
+                }
+            }
+            if groups.allSatisfy({ $0.1.isEmpty }) && statements.isEmpty { out += "\n" + w("status.mineNothing") + "\n" }
+            return out
         }
         let statements = waitingStatements
         if !statements.isEmpty {
@@ -326,6 +371,7 @@ struct StatusView {
             ("enteredAt", .string(Clock.iso(incident.enteredAt))), ("openedAt", .string(Clock.iso(incident.openedAt))),
             ("closed", .bool(incident.isClosed)), ("closedAt", .optional(incident.closed.map { Clock.iso($0.at) })),
             ("now", .string(Clock.iso(now))),
+        ] + (mine.map { person in [("mine", JSONValue.object([("person", .string(person)), ("roles", .array(roles(of: person).map(JSONValue.string)))]))] } ?? []) + [
             ("assignments", .object(playbook.roles.compactMap { role in incident.assignments[role.id].map { (role.id, .string($0)) } })),
             ("nextTimer", nextTimer.map { timer in
                 JSONValue.object([("at", .string(Clock.iso(timer.at))), ("to", .string(timer.target.id)), ("toTitle", .string(timer.target.title))])
@@ -360,7 +406,7 @@ struct StatusView {
                     ("deadline", .optional(row.deadline.map(Clock.iso))),
                     ("secondsLeft", .optional(row.deadline.map { $0 - now })),
                     ("waitsFor", .array(row.waitsFor.map(JSONValue.string))),
-                ])
+                ] + (mine == nil ? [] : [("guidance", .optional(row.step.guidance)), ("template", .optional(row.step.template))]))
     }
 }
 

@@ -32,7 +32,7 @@ extension Status {
                 if shown != nil { Terminal.write(screen ? "" : "\n") }
                 if screen { Terminal.write("\u{1B}[H\u{1B}[2J") }
                 try await Clock.$fixed.withValue(now) {
-                    Terminal.out(try await Self.frame(global: global, incident: incident, json: json, lang: lang))
+                    Terminal.out(try await Self.frame(global: global, incident: incident, json: json, lang: lang, mine: mine ? try global.actor() : nil))
                 }
                 shown = (record.lastSeq, due)
                 // Nobody reads any more (`| head`, a closed terminal): stop, and say so (exit 74).
