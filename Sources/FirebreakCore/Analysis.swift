@@ -232,4 +232,19 @@ public struct IncidentAnalysis: Sendable, Equatable {
         let counted = steps.filter { $0.deadline != nil && $0.status != .skipped && !($0.isOptional && $0.status == .notDone) }
         return (counted.filter { $0.status == .onTime }.count, counted.count)
     }
+
+    /// Whether a step not done is still open at `now`: the incident is open, the step still active (a
+    /// duty, carried, or of the state the incident is in) and its deadline still ahead. A report made
+    /// then counts it as open, not as missed.
+    public func isStillOpen(_ round: StepRound, at now: Int) -> Bool {
+        guard closedAt == nil, round.doneAt == nil, round.skippedAt == nil, let deadline = round.deadline, deadline > now else { return false }
+        if round.isDuty || round.carried { return true }
+        return visits.last.map { $0.state == round.state && $0.round == round.round && $0.leftAt == nil } ?? false
+    }
+
+    /// ``deadlinesMet`` at `now`, with how many of the counted deadlines are still ahead of open steps.
+    public func deadlines(at now: Int) -> (met: Int, open: Int, total: Int) {
+        let (met, total) = deadlinesMet
+        return (met, steps.filter { !$0.isOptional && isStillOpen($0, at: now) }.count, total)
+    }
 }

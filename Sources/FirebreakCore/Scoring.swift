@@ -188,11 +188,12 @@ public enum Scorer {
         return at == .max ? nil : at
     }
 
-    /// For a `published` expectation: seconds from its inject to the first publication to its audience at
-    /// or after the inject; nil when there was none (or for another kind of expectation).
-    public static func publicationDelay(_ expectation: ScoredExpectation, _ facts: ExerciseFacts) -> Int? {
+    /// For a `published` expectation: seconds from its inject's delivery in this run (`injectAt`: the
+    /// moment drawn in its window, or `inject ID now`'s, not the scripted `at`) to the first publication to
+    /// its audience at or after it; nil when there was none (or for another kind of expectation).
+    public static func publicationDelay(_ expectation: ScoredExpectation, _ facts: ExerciseFacts, injectAt: Int) -> Int? {
         guard case .published(let audience) = expectation.condition, audience >= 0 else { return nil }
-        for at in facts.publications[Int(audience)] where at >= expectation.injectAt { return at - expectation.injectAt }
+        for at in facts.publications[Int(audience)] where at >= injectAt { return at - injectAt }
         return nil
     }
 

@@ -516,7 +516,9 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         let facts = recorder.facts
         for e in simulator.expectations.indices {
             if Scorer.met(simulator.expectations[e], facts, by: deadline[e]) { tally.met[e] += 1 }
-            if let delay = Scorer.publicationDelay(simulator.expectations[e], facts) { tally.publicationDelays[e].append(delay) }
+            if let delay = Scorer.publicationDelay(simulator.expectations[e], facts, injectAt: injectAt[simulator.expectationSource[e].inject]) {
+                tally.publicationDelays[e].append(delay)
+            }
         }
         for g in facts.onTime.indices where facts.onTime[g] >= 0 {
             tally.active[g] += 1

@@ -214,8 +214,11 @@ public struct PostMortem: Sendable {
             let reached = analysis.milestones.first { $0.name == milestone.milestone }
             rows.append((t("metric.timeToMilestone", ["milestone": md(milestone.milestone)]), reached.map { duration($0.at - opened) } ?? t("metric.notReached")))
         }
-        let (met, total) = analysis.deadlinesMet
-        rows.append((t("metric.deadlinesMet"), t("metric.countOf", ["count": "\(met)", "total": "\(total)"])))
+        let (met, open, total) = analysis.deadlines(at: facts.now)
+        rows.append((
+            t("metric.deadlinesMet"),
+            open > 0 ? t("metric.countOfOpen", ["count": "\(met)", "total": "\(total)", "open": "\(open)"]) : t("metric.countOf", ["count": "\(met)", "total": "\(total)"])
+        ))
         rows.append((t("metric.overdueSteps"), "\(analysis.overdueCount)"))
         rows.append((t("metric.escalations"), "\(analysis.escalationCount)"))
         if let closed = analysis.closedAt { rows.append((t("metric.timeToClose"), duration(closed - opened))) }
@@ -235,7 +238,8 @@ public struct PostMortem: Sendable {
             case .onTime: result = t("result.onTime")
             case .late: result = t("result.late")
             case .skipped: result = t("result.skipped", ["reason": md(round.skipReason ?? "")])
-            case .notDone: result = t(round.isOptional ? "result.notDoneOptional" : "result.notDone")
+            case .notDone:
+                result = analysis.isStillOpen(round, at: facts.now) ? t("result.open") : t(round.isOptional ? "result.notDoneOptional" : "result.notDone")
             }
             return [
                 "state": md(stateName(round.state)) + (round.carried ? t("result.carried") : ""), "round": "\(round.round)", "step": md(stepName(round.step)),
@@ -448,7 +452,7 @@ public struct PostMortem: Sendable {
                 "step": md(round.step), "owner": md(round.owner), "done": tplus(round.doneAt ?? 0), "due": tplus(round.deadline ?? 0),
             ]))
         }
-        for round in analysis.steps where round.status == .notDone && !round.isOptional {
+        for round in analysis.steps where round.status == .notDone && !round.isOptional && !analysis.isStillOpen(round, at: facts.now) {
             improvements.append(t("improvement.stepNeverDone", ["step": md(round.step), "owner": md(round.owner)]))
         }
         for item in exercise.unapplied {
@@ -652,7 +656,7 @@ public struct PostMortem: Sendable {
                     ("person", .optional(round.actor ?? (round.overdue ? round.overdueUnder.first : facts.assignments[round.owner]))), ("overdueUnder", .array(round.overdueUnder.map(JSONValue.string))),
                     ("deadline", .optional(round.deadline.map(timeISO))),
                     ("doneAt", .optional(round.doneAt.map(timeISO))), ("skippedAt", .optional(round.skippedAt.map(timeISO))),
-                    ("skipReason", .optional(round.skipReason)), ("status", .string(round.status.rawValue)), ("outsideRole", .bool(round.outsideRole)),
+                    ("skipReason", .optional(round.skipReason)), ("status", .string(analysis.isStillOpen(round, at: facts.now) ? "open" : round.status.rawValue)), ("outsideRole", .bool(round.outsideRole)),
                 ] + (round.isDuty ? [("duty", .bool(true))] : []) + (round.carried ? [("carried", .bool(true))] : []))
             })),
             ("decisions", .array(analysis.decisions.map { d in

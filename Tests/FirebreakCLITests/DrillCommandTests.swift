@@ -97,6 +97,9 @@ import Testing
         // Stopped early, the recorded exercise is closed where it stopped: no real-time timer runs on it later.
         let list = try box.run("list", "--all", "--exercises")
         #expect(list.stdout.contains("EX-1  closed (exercise)"))
+        // --exercises alone lists the recorded (closed) exercise; a plain list does not.
+        #expect(try box.run("list", "--exercises").stdout.contains("EX-1  closed (exercise)"))
+        #expect(!(try box.run("list").stdout.contains("EX-1")))
         let timeline = try box.run("timeline", "EX-1")
         #expect(timeline.stdout.contains("force-closed: the exercise ended at T+0:30"))
         #expect(!timeline.stdout.contains("nothing-like-this") && !timeline.stdout.contains("captur-post"))

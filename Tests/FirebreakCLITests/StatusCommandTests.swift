@@ -94,7 +94,7 @@ import Testing
             playbook night-post · severity high
             state: Triage (triage), entered 21:10 (2m ago)
             commander: comms-lead — anna
-            steps of sem (social):
+            for sem (social): the open steps, with guidance and template
             timer: → Respond (respond) at 22:10 (in 58m), unless the incident leaves this state first
 
             steps:
@@ -110,7 +110,7 @@ import Testing
             """)
         // A deputy sees the role's steps as the holder does; the commander's decision is not theirs.
         let kim = try run(box, "en", "status", "INC-1", "--mine", as: "kim", at: "23:12")
-        #expect(kim.stdout == sem.stdout.replacingOccurrences(of: "steps of sem (social)", with: "steps of kim (social)"))
+        #expect(kim.stdout == sem.stdout.replacingOccurrences(of: "for sem (social)", with: "for kim (social)"))
         let nobody = try run(box, "en", "status", "INC-1", "--mine", as: "bob", at: "23:12")
         #expect(nobody.status == 0)
         #expect(nobody.stdout.hasSuffix("commander: comms-lead — anna\nbob holds no role in INC-1; 'firebreak status INC-1' shows who does\n"))
@@ -130,7 +130,7 @@ import Testing
             """), "\(anna.stdout)")
         let lou = try run(box, "en", "status", "INC-1", "--mine", as: "lou", at: "23:18")
         #expect(lou.stdout.hasSuffix("""
-            steps of lou (legal):
+            for lou (legal): the open steps, with guidance and template
 
             statements waiting:
               S1 to Press (press), version 1: waiting for approval from legal

@@ -35,6 +35,36 @@ private struct LoadError: Error, CustomStringConvertible { var description: Stri
         }.joined(separator: " ")
     }
 
+    /// `drill stats` measures the time to a publication from the moment the inject came in that run
+    /// (drawn in its window), not from its scripted `at`.
+    @Test func publicationDelayRunsFromTheDrawnDelivery() throws {
+        let simulator = try Self.simulator("""
+            injects:
+              - id: press
+                at: 0m
+                window: 20m
+                text: A reporter calls.
+                expect:
+                  - { published: press, within: 1h }
+            actions:
+              - { at: 30m, by: comms-lead, draft: press, text: "We are looking into it." }
+              - { at: 31m, by: legal, approve: press }
+              - { at: 32m, by: director, approve: press }
+              - { at: 33m, by: comms-lead, publish: press }
+            end: 2h
+            """)
+        let carlo = MonteCarlo(simulator: simulator, seed: 3)
+        var expected: [Int] = []
+        for run in 0..<5 {
+            let drawn = carlo.windows(run: run)[0]
+            expected.append(33 * 60 - drawn)
+        }
+        #expect(Set(expected).count > 1, "the draws should differ: \(expected)")
+        let summary = carlo.summarize(carlo.tally(0..<5))
+        #expect(summary.publication[0]?.median == Statistics.quantile(expected.sorted(), 0.5))
+        #expect(summary.publication[0]?.without == 0)
+    }
+
     @Test func approvalsWaitForTheDraftAndPublicationWaitsForTheApprovalsWhileTheClockRuns() throws {
         let outcome = try Self.simulator("""
             injects:

@@ -52,13 +52,15 @@ struct ListIncidents: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List open incidents (all with --all).")
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Closed incidents too.") var all = false
-    @Flag(help: "Recorded exercises too.") var exercises = false
+    @Flag(help: "Recorded exercises too, closed ones included (an exercise is closed when it is recorded).") var exercises = false
     @Flag(help: "JSON for scripts.") var json = false
 
     func run() async throws {
         let store = try await Workspace(global: global).store()
-        let records: [IncidentSummary]
-        do { records = try await store.list(includeClosed: all, exercises: exercises) } catch { throw Workspace.translate(error) }
+        var records: [IncidentSummary]
+        do { records = try await store.list(includeClosed: all || exercises, exercises: exercises) } catch { throw Workspace.translate(error) }
+        // A recorded exercise is closed when it is recorded: --exercises shows them without --all; real incidents keep --all's rule.
+        if !all { records.removeAll { $0.closedAt != nil && !$0.isExercise } }
         if json {
             Terminal.out(JSONValue.array(records.map { record in
                 .object([

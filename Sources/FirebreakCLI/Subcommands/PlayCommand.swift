@@ -22,6 +22,8 @@ struct Play: AsyncParsableCommand {
     @Option(help: "The seed that places injects inside their windows (default: a new one, shown at the start).") var seed: UInt64?
     @Option(help: "Running lines in en or nl (default: the playbook's language).") var lang: Language?
     @Flag(help: "Do not store the exercise in the database.") var noRecord = false
+    @Option(help: "Let time run by itself: 1x (real time), 10x or 60x; injects arrive as they fall due. Without it, time moves only with 'wait' and 'next'.")
+    var clock: PlaySpeed?
 
     func run() async throws {
         let loaded = try LoadedScenario.load(scenario, global: global)
@@ -37,18 +39,49 @@ struct Play: AsyncParsableCommand {
         session.advance(to: 0)
         Terminal.out(session.drain())
         var debrief = false
-        while !session.exercise.isOver {
-            if interactive { Terminal.write("\(DurationText.clock(session.exercise.now))> ") }
-            guard let line = Console.current.readLine() else { break }
-            let answer = session.handle(line)
+        var input: any LineInput
+        if Console.current !== Console.process {
+            input = ConsoleLines(interactive: interactive)
+        } else if interactive && Terminal.isTerminal(1) {
+            input = TerminalLines(completions: { [session] in session.completions(after: $0) })
+        } else {
+            input = PipeLines()
+        }
+        defer { input.close() }
+        // With --clock, the exercise's time follows the wall clock from an anchor, moved on by 'wait' and 'next'.
+        let wall = { Date().timeIntervalSince1970 }
+        var anchor = (wall: wall(), exercise: session.exercise.now)
+        func clockTime() -> Int { anchor.exercise + Int((wall() - anchor.wall) * (clock?.factor ?? 0)) }
+        reading: while !session.exercise.isOver {
+            var timeout: Double?
+            if let clock {
+                session.advance(to: max(session.exercise.now, clockTime()))
+                let output = session.drain()
+                if !output.isEmpty { input.show(output) }
+                if session.exercise.isOver { break }
+                // Wake for the next inject, and at least once a minute of exercise time for deadlines.
+                let until = min(session.exercise.nextInjectAt ?? .max, session.exercise.now + 60)
+                timeout = Double(max(0, until - clockTime())) / clock.factor + 0.01
+            }
+            let prompt = interactive ? "\(DurationText.clock(session.exercise.now))> " : ""
+            let answer: PlaySession.Answer
+            switch input.read(prompt: prompt, timeout: timeout) {
+            case .timeout: continue reading
+            case .end, .interrupt: break reading
+            case .line(let line):
+                if clock != nil { session.advance(to: max(session.exercise.now, clockTime())) }
+                answer = session.handle(line)
+                if clock != nil { anchor = (wall(), session.exercise.now) }
+            }
             let output = session.drain()
-            if !output.isEmpty { Terminal.out(output) }
+            if !output.isEmpty { input.show(output) }
             if answer == .stop { break }
             if answer == .end {
                 debrief = true
                 break
             }
         }
+        input.close()
         let outcome = session.exercise.outcome()
         // The debrief comes when the facilitator ends the exercise, or when it ends by itself.
         if debrief || session.exercise.isOver {
@@ -69,6 +102,22 @@ struct Play: AsyncParsableCommand {
         let marker = "\n" + String((report.t.table["drill.expectations"] ?? "Expectations: ").prefix { $0 != "{" })
         guard let range = text.range(of: marker) else { return text }
         return String(text[text.index(after: range.lowerBound)...])
+    }
+}
+
+/// How fast time runs by itself in `drill play --clock`.
+enum PlaySpeed: String, ExpressibleByArgument, CaseIterable {
+    case real = "1x"
+    case tenfold = "10x"
+    case sixtyfold = "60x"
+
+    /// Exercise seconds per wall-clock second.
+    var factor: Double {
+        switch self {
+        case .real: 1
+        case .tenfold: 10
+        case .sixtyfold: 60
+        }
     }
 }
 
@@ -144,7 +193,14 @@ struct PlaySession {
             return handle(parts[2], as: parts[1])
         case "wait":
             switch DurationText.parse(rest) {
-            case .success(let seconds): advance(to: exercise.now + seconds)
+            case .success(let seconds):
+                // An inject within the wait ends it: the facilitator sees it when it comes.
+                if let next = exercise.nextInjectAt, next < exercise.now + seconds {
+                    advance(to: next)
+                    buffer.append(t("play.waitStopped", ["time": DurationText.clock(next)]))
+                } else {
+                    advance(to: exercise.now + seconds)
+                }
             default: buffer.append(t("play.error.wait"))
             }
         case "next":
@@ -227,6 +283,32 @@ struct PlaySession {
             buffer.append(t("play.error.unknown", ["command": Terminal.oneLine(parts[0])]))
         }
         return .goOn
+    }
+
+    static let verbs = [
+        "done", "skip", "fire", "note", "draft", "revise", "approve", "reject", "publish", "inform", "as", "inject", "wait", "next", "status",
+        "help", "end", "quit",
+    ]
+
+    /// The words that may follow `words` on the console's line: commands first, then step ids, events,
+    /// audiences, roles, injects or choices as the command takes them (Tab in the line editor).
+    func completions(after words: [String]) -> [String] {
+        guard let verb = words.first?.lowercased() else { return Self.verbs }
+        let roles = playbook.roles.map(\.id)
+        let audiences = playbook.audiences.map(\.id)
+        switch (verb, words.count) {
+        case ("as", 1): return roles
+        case ("as", _): return completions(after: Array(words.dropFirst(2)))
+        case ("done", 1), ("skip", 1): return playbook.tables.stepIDs
+        case ("done", 2): return playbook.anyStep(words[1])?.choices?.options ?? []
+        case ("fire", 1): return playbook.tables.eventNames
+        case ("draft", 1), ("revise", 1), ("approve", 1), ("reject", 1), ("publish", 1): return audiences
+        case ("approve", 2): return roles
+        case ("inject", 1): return scenario.injects.enumerated().map { $1.id ?? "\($0 + 1)" }
+        case ("inject", 2): return ["now"]
+        case ("wait", 1): return ["5m", "10m", "30m", "1h"]
+        default: return []
+        }
     }
 
     mutating func usage(_ form: String) -> Answer {
@@ -315,7 +397,20 @@ struct PlaySession {
         case .success: flushEvents()
         case .failure(let refusal):
             flushEvents()
-            buffer.append(t("play.refused", ["reason": refusal.message]))
+            buffer.append(t("play.refused", ["reason": Self.consoleMessage(refusal)]))
+        }
+    }
+
+    /// A refusal in the console's own words: where the command line would say `firebreak done INC STEP
+    /// --choice X`, the console says `done STEP X`, as it is typed here.
+    static func consoleMessage(_ refusal: Refusal) -> String {
+        switch refusal {
+        case let .choiceRequired(step, options):
+            "step '\(step)' is a decision; type 'done \(step) CHOICE', CHOICE one of \(quotedList(options))"
+        case let .decidedBy(event, step, owner, option, _):
+            "'\(event)' is decided by step '\(step)' (owner \(owner)): done \(step) \(option)"
+        default:
+            refusal.message
         }
     }
 
