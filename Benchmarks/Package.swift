@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        // The plain postgres-nio baseline of the PostgreSQL benchmark: the version Firebreak uses.
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         .target(
@@ -49,6 +51,18 @@ let package = Package(
         .executableTarget(
             name: "make-bench-db",
             dependencies: ["BenchmarkFixtures", .product(name: "FirebreakStore", package: "Firebreak")]
+        ),
+        // The PostgreSQL store beside plain postgres-nio (scripts/postgres.sh starts the server it needs).
+        // The store is opened through FirebreakApp's `Workspace.store`, as the command line opens it.
+        .executableTarget(
+            name: "postgres-bench",
+            dependencies: [
+                "BenchmarkFixtures",
+                .product(name: "FirebreakApp", package: "Firebreak"),
+                .product(name: "FirebreakCore", package: "Firebreak"),
+                .product(name: "FirebreakStore", package: "Firebreak"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
