@@ -22,8 +22,8 @@ public struct ExerciseReport: Sendable {
         return switch expectation.condition {
         case .done(let step): t("expectation.done", ["step": step, "within": within])
         case .state(let state): t("expectation.state", ["state": state, "within": within])
-        case .published(let audience): "published to '\(audience)' within \(within)"
-        case .informed(let who): "informed \(who) within \(within)"
+        case .published(let audience): t("expectation.published", ["audience": audience, "within": within])
+        case .informed(let who): t("expectation.informed", ["who": who, "within": within])
         case .never(let state): t("expectation.never", ["state": state])
         case let .before(step, other): t("expectation.before", ["step": step, "other": other])
         }

@@ -160,7 +160,7 @@ struct RunDrill: AsyncParsableCommand {
         Terminal.out(json ? view.json().rendered() : view.text(oneLine: Terminal.oneLine))
         if record {
             let number = try await loaded.record(outcome.events, incident: outcome.incident, stoppedAt: outcome.stoppedAt, global: global)
-            Terminal.error("recorded as \(IncidentID.name(number)) (an exercise)")
+            Terminal.error(Messages.for(lang ?? loaded.playbook.language)("play.recorded", ["id": IncidentID.name(number)]))
         }
         if let target {
             try await ReportOutput.writeExercise(loaded: loaded, outcome: outcome, to: target, templateText: templateText, language: lang)
