@@ -158,6 +158,14 @@ public struct IncidentAnalysis: Sendable, Equatable {
             if firstActionAt == nil { firstActionAt = event.at }
             if let i = currentIndex(step) {
                 steps[i].doneAt = event.at
+                // Done on time by a late entry: the overdue and escalation stored before it are superseded.
+                if steps[i].overdue, steps[i].status == .onTime {
+                    overdueCount -= 1
+                    if steps[i].escalated { escalationCount -= 1 }
+                    steps[i].overdue = false
+                    steps[i].escalated = false
+                    steps[i].overdueUnder = []
+                }
                 steps[i].choice = choice
                 steps[i].actor = event.actor
                 steps[i].outsideRole = event.outsideRole

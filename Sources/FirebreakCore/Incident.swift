@@ -94,6 +94,13 @@ public struct StepProgress: Sendable, Equatable, Codable {
     public var isOpen: Bool { if case .open = status { true } else { false } }
     public var isSettled: Bool { !isOpen }
 
+    /// Done at or before `deadline`: on time, even when an overdue (and its escalation) was stored
+    /// before a late entry of the done (`done --at` back in time). The overdue stays in the log, superseded.
+    public func isDoneOnTime(deadline: Int?) -> Bool {
+        guard case .done(let at) = status else { return false }
+        return deadline.map { at <= $0 } ?? true
+    }
+
     public init() {}
 }
 

@@ -144,6 +144,35 @@ import Testing
         #expect(dutch.stdout.hasSuffix("bob heeft geen rol in INC-1; 'firebreak status INC-1' laat zien wie wel\n"))
     }
 
+    /// A step logged late as done before its deadline is on time everywhere, though an overdue and its
+    /// escalation were stored before the entry: in `status` and in the report's metrics and steps.
+    @Test func aLateEntryOnTimeSupersedesTheStoredOverdue() throws {
+        let box = try sandbox()
+        defer { box.cleanup() }
+        #expect(try run(box, "en", "open", "night-post", "--title", "Post", "--assign", "social=sem", at: "23:10").status == 0)
+        // 23:27: the note stores capture's overdue (due 23:25) and its escalation.
+        #expect(try run(box, "en", "note", "INC-1", "still looking", at: "23:27").status == 0)
+        let timeline = try run(box, "en", "timeline", "INC-1", at: "23:27").stdout
+        #expect(timeline.contains("overdue (due 21:25)"), "\(timeline)")
+        // The screenshot was taken at 23:24 (21:24 UTC, the zone the output is in), logged now.
+        #expect(try run(box, "en", "done", "INC-1", "capture", "--at", "21:24", as: "sem", at: "23:28").status == 0)
+        let status = try run(box, "en", "status", "INC-1", at: "23:29").stdout
+        #expect(status.contains("""
+              done     Capture the post (capture)
+                       social: sem · due 21:25
+
+            """), "\(status)")
+        let json = try run(box, "en", "status", "INC-1", "--json", at: "23:29").stdout
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let capture = try #require((object["steps"] as? [[String: Any]])?.first { $0["id"] as? String == "capture" })
+        #expect(capture["overdue"] as? Bool == false)
+        #expect(capture["escalated"] as? Bool == false)
+        let report = try run(box, "en", "export", "INC-1", at: "23:29").stdout
+        #expect(report.contains("| Overdue steps | 0 |"), "\(report)")
+        #expect(report.contains("| Escalations | 0 |"))
+        #expect(report.contains("| Capture the post (capture) | social | sem | 2026-05-16 21:25:00 | 2026-05-16 21:24:00 | on time |"))
+    }
+
     @Test func statusShowsTitlesWhatEachStepWaitsForAndTheNextTimer() throws {
         let box = try sandbox()
         defer { box.cleanup() }

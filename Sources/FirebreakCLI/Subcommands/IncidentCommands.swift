@@ -291,7 +291,7 @@ struct StatusView {
                             : d < now ? w("status.overdueBy", ["time": w.time(d), "duration": w.duration(now - d)])
                             : w("status.due", ["time": w.time(d), "relative": w.relative(d)]))
                 }
-                if row.progress.escalated { facts.append(w("status.escalated")) }
+                if row.progress.escalated && !row.progress.isDoneOnTime(deadline: row.deadline) { facts.append(w("status.escalated")) }
                 if !row.waitsFor.isEmpty { facts.append(w("status.waitsFor", ["steps": row.waitsFor.joined(separator: ", ")])) }
                 if row.progress.isOpen, row.waitsFor.isEmpty, let choices = row.step.choices {
                     facts.append(w("status.choices", ["options": choices.options.joined(separator: " | ")]))
@@ -403,8 +403,8 @@ struct StatusView {
                 .object([
                     ("id", .string(row.step.id)), ("title", .string(row.step.title)), ("owner", .string(row.step.owner)),
                     ("person", .optional(row.person)), ("optional", .bool(row.step.isOptional)),
-                    ("status", .string(row.progress.isOpen ? "open" : statusWord(row))), ("overdue", .bool(row.progress.overdue)),
-                    ("escalated", .bool(row.progress.escalated)),
+                    ("status", .string(row.progress.isOpen ? "open" : statusWord(row))), ("overdue", .bool(row.progress.overdue && !row.progress.isDoneOnTime(deadline: row.deadline))),
+                    ("escalated", .bool(row.progress.escalated && !row.progress.isDoneOnTime(deadline: row.deadline))),
                     ("deadline", .optional(row.deadline.map(Clock.iso))),
                     ("secondsLeft", .optional(row.deadline.map { $0 - now })),
                     ("waitsFor", .array(row.waitsFor.map(JSONValue.string))),
