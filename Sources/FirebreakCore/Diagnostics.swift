@@ -92,7 +92,11 @@ public enum Identifier {
             let distance = editDistance(word, candidate)
             if distance <= limit, distance < (best?.1 ?? .max) { best = (candidate, distance) }
         }
-        return best?.0
+        if let best { return best.0 }
+        // A short form of one id: `comms` for `comms-lead`, `lead` for `comms-lead` (one whole part, only one such id).
+        guard length >= 3 else { return nil }
+        let parts = candidates.filter { $0.split(separator: "-").contains { $0 == word } }
+        return parts.count == 1 ? parts[0] : nil
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {

@@ -53,7 +53,7 @@ public enum PlaybookChecker {
             for role in syntax.roles {
                 if let target = role.escalatesTo {
                     if !roleIDs.contains(target.value) {
-                        error("role '\(role.id.value)' escalates to unknown role '\(target.value)'; roles are \(quotedList(roleNames))", target.location)
+                        error("role '\(role.id.value)' escalates to unknown role '\(target.value)'\(suggestion(target.value, roleNames)); roles are \(quotedList(roleNames))", target.location)
                     } else if target.value == role.id.value {
                         error("role '\(role.id.value)' escalates to itself", target.location)
                     }

@@ -88,6 +88,8 @@ let brokenPlaybooks: [BrokenPlaybook] = [
           "commander names unknown role 'leader' (did you mean 'lead'?); roles are 'lead', 'boss'"),
     .edit("escalates-to names an undefined role", [6: "  boss: { title: Boss, escalates-to: ceo }"], 6, 38,
           "role 'boss' escalates to unknown role 'ceo'; roles are 'lead', 'boss'"),
+    .edit("escalates-to with a typo gets a suggestion", [6: "  boss: { title: Boss, escalates-to: laed }"], 6, 38,
+          "role 'boss' escalates to unknown role 'laed' (did you mean 'lead'?); roles are 'lead', 'boss'"),
     .edit("'by' names an undefined role", [15: "      resolve: { to: closed, when: all-done, by: [lead, bos] }"], 15, 57,
           "'by' of 'resolve' names unknown role 'bos' (did you mean 'boss'?); roles are 'lead', 'boss'"),
     .append("'by' of the top-level 'on' names an undefined role", ["on:", "  all-clear: { to: closed, by: [ceo] }"], 27, 33,
