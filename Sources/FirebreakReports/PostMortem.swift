@@ -524,6 +524,36 @@ public struct PostMortem: Sendable {
         return (who, what)
     }
 
+    /// A user's Mustache template, parsed; what is wrong in words, with its line and column, when it cannot be.
+    /// What is wrong with a user's template, or nil when it parses.
+    public static func templateProblem(_ template: String) -> String? {
+        do throws(RenderError) {
+            _ = try parseTemplate(template)
+            return nil
+        } catch {
+            if case .template(let problem) = error { return problem }
+            return nil
+        }
+    }
+
+    static func parseTemplate(_ template: String) throws(RenderError) -> MustacheTemplate {
+        do {
+            return try MustacheTemplate(string: template)
+        } catch let error as MustacheTemplate.ParserError {
+            let what: String
+            switch error.error as? MustacheTemplate.Error {
+            case .sectionCloseNameIncorrect?: what = "a section is closed under another name than it was opened with ({{/name}} must match its {{#name}})"
+            case .unfinishedName?: what = "a tag is not finished (a '{{' without its '}}', or a name with spaces or brackets)"
+            case .expectedSectionEnd?: what = "a section is not closed (a {{#name}} or {{^name}} without its {{/name}})"
+            case .invalidSetDelimiter?: what = "a change of delimiters ({{=<% %>=}}) is not written right"
+            default: what = "it is not a valid Mustache template"
+            }
+            throw RenderError.template("line \(error.context.lineNumber), column \(error.context.columnNumber): \(what)")
+        } catch {
+            throw RenderError.template("it is not a valid Mustache template")
+        }
+    }
+
     public enum RenderError: Error, Equatable {
         /// The template cannot be parsed.
         case template(String)
@@ -547,14 +577,7 @@ public struct PostMortem: Sendable {
             if text.hasSuffix("\n") { text.removeLast() }
             let context = context(timeline: rows, timelineRows: text)
             if let problem = TemplateLimits.outputProblem(in: template, context: context) { throw RenderError.limit(problem) }
-            let parsed: MustacheTemplate
-            do {
-                parsed = try MustacheTemplate(string: template)
-            } catch let error as MustacheTemplate.ParserError {
-                throw RenderError.template("line \(error.context.lineNumber), column \(error.context.columnNumber): \(error.error)")
-            } catch {
-                throw RenderError.template("it is not a valid Mustache template")
-            }
+            let parsed = try Self.parseTemplate(template)
             let output = parsed.render(context)
             // The bound is computed from the template's tags; should the renderer ever write more, it is still refused.
             if output.utf8.count > TemplateLimits.maximumOutput {

@@ -106,6 +106,26 @@ import Glibc
         #expect(result.stderr == "firebreak: error: cannot write --output '\(path)': folder '\(box.folder.path("nosuch"))' does not exist\n")
     }
 
+    /// A template that cannot be parsed is named, with its line, column and what is wrong in words;
+    /// nothing is written.
+    @Test(arguments: [
+        ("# {{title}\n", "line 1, column 10: a tag is not finished (a '{{' without its '}}', or a name with spaces or brackets)"),
+        ("{{#facts}}x{{/fact}}\n", "line 1, column 15: a section is closed under another name than it was opened with ({{/name}} must match its {{#name}})"),
+        ("{{#facts}}x\n", "line 2, column 1: a section is not closed (a {{#name}} or {{^name}} without its {{/name}})"),
+    ])
+    func aBrokenTemplateIsNamedWithWhatIsWrong(_ template: String, _ problem: String) throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try openedIncident(box)
+        let path = box.folder.path("bad.mustache")
+        try template.write(toFile: path, atomically: true, encoding: .utf8)
+        let output = box.folder.path("report.md")
+        let result = try box.run("export", "INC-1", "--template", path, "--output", output)
+        #expect(result.status == 65)
+        #expect(result.stderr == "firebreak: error: the template '\(path)' cannot be used: \(problem)\n")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
     @Test func drillRunChecksTheReportPathBeforeRecording() throws {
         let box = try Sandbox()
         defer { box.cleanup() }

@@ -71,8 +71,12 @@ enum Files {
     }
 
     /// A `--template` file: at most ``TemplateLimits/maximumSize`` bytes.
+    /// A report template, read and checked before anything is written: a template that cannot be parsed
+    /// is named with its line, column and what is wrong, in words (exit 65).
     static func readTemplate(_ path: String) throws(FirebreakError) -> String {
-        try read(path, limit: TemplateLimits.maximumSize, limitText: TemplateLimits.maximumSizeText, kind: "a report template")
+        let text = try read(path, limit: TemplateLimits.maximumSize, limitText: TemplateLimits.maximumSizeText, kind: "a report template")
+        if let problem = PostMortem.templateProblem(text) { throw .invalidFiles("the template '\(Terminal.oneLine(path))' cannot be used: \(problem)") }
+        return text
     }
 
     /// `a FIFO`, `a character device`…; `nil` for a regular file.
