@@ -204,15 +204,17 @@ public struct PostMortem: Sendable {
         var rows: [(String, String)] = []
         let opened = analysis.openedAt ?? 0
         if let began = analysis.beganAt { rows.append((t("metric.timeToDetect"), duration(opened - began))) }
-        rows.append((t("metric.timeToFirstAction"), analysis.firstActionAt.map { duration($0 - opened) } ?? t("metric.noAction")))
+        // One time base with the timeline's offsets: from when it began when that is given, else from the opening.
+        let base = offsetBase
+        rows.append((t("metric.timeToFirstAction"), analysis.firstActionAt.map { duration($0 - base) } ?? t("metric.noAction")))
         let startState = facts.playbook.states[facts.playbook.start].id
         var seen: Set<String> = []
         for visit in analysis.visits where visit.state != startState && seen.insert(visit.state).inserted {
-            rows.append((t("metric.timeToState", ["state": md(visit.state)]), duration(visit.enteredAt - opened)))
+            rows.append((t("metric.timeToState", ["state": md(visit.state)]), duration(visit.enteredAt - base)))
         }
         for milestone in facts.playbook.milestones {
             let reached = analysis.milestones.first { $0.name == milestone.milestone }
-            rows.append((t("metric.timeToMilestone", ["milestone": md(milestone.milestone)]), reached.map { duration($0.at - opened) } ?? t("metric.notReached")))
+            rows.append((t("metric.timeToMilestone", ["milestone": md(milestone.milestone)]), reached.map { duration($0.at - base) } ?? t("metric.notReached")))
         }
         let (met, open, total) = analysis.deadlines(at: facts.now)
         rows.append((

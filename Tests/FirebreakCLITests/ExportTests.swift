@@ -133,7 +133,7 @@ import Testing
         try "Incident {{{reference}}}\n{{#metrics}}- {{{name}}}: {{{value}}}\n{{/metrics}}{{#timeline}}{{{seq}}} {{{kind}}}\n{{/timeline}}".write(toFile: template, atomically: true, encoding: .utf8)
         let result = try box.run("export", "INC-1", "--template", template, now: "2026-05-17T09:00:00+02:00")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("Incident INC-1\n- Time to detect: 5m\n- Time to first action: 4m\n"))
+        #expect(result.stdout.hasPrefix("Incident INC-1\n- Time to detect: 5m\n- Time to first action: 9m\n"))
         #expect(result.stdout.contains("\n1 opened\n2 assigned\n"))
     }
 
