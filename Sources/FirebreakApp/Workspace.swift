@@ -248,7 +248,18 @@ public struct Workspace: Sendable {
                     var events = try engine.advanceOrRefuse(&incident, to: at, inclusive: false)
                     // Before the opening (down to `began`), the start state's first round counts as entered.
                     let openingRound = incident.state == playbook.start && incident.round == 1 && incident.enteredAt == incident.openedAt
-                    if case .note = command {} else if at < incident.enteredAt, !incident.isClosed, !openingRound {
+                    // A standing duty is active from the opening, a carried step from its own state's round: neither
+                    // began with the current state, so either may be logged as done or skipped before it was entered.
+                    var stepID: String?
+                    switch command {
+                    case .done(let step, _, _), .skip(let step, _): stepID = step
+                    default: break
+                    }
+                    let tables = playbook.tables
+                    let outlivesStates = stepID.flatMap { tables.stepIndex[$0].map(Int.init) }.map { g in
+                        g >= tables.dutyBase || incident.carried.contains { Int($0.step) == g }
+                    } ?? false
+                    if case .note = command {} else if at < incident.enteredAt, !incident.isClosed, !openingRound, !outlivesStates {
                         throw FirebreakError.usage(
                             "--at \(LocalTime.iso(at, clock.zone)) is before the incident entered state '\(playbook.states[incident.state].id)' (\(LocalTime.iso(incident.enteredAt, clock.zone))); its steps and events were not possible then")
                     }

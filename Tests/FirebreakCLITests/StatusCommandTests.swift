@@ -173,6 +173,22 @@ import Testing
         #expect(report.contains("| Capture the post (capture) | social | sem | 2026-05-16 21:25:00 | 2026-05-16 21:24:00 | on time |"))
     }
 
+    /// A standing duty is active from the opening: after a timer moved the state, it may still be logged
+    /// as done at a time before that state was entered; a step of the current state may not.
+    @Test func aDutyMayBeLoggedBeforeTheCurrentStateWasEntered() throws {
+        let box = try sandbox()
+        defer { box.cleanup() }
+        #expect(try run(box, "en", "open", "night-post", "--title", "Post", "--assign", "social=sem", at: "21:00").status == 0)
+        // 22:00 local (20:00 UTC, the zone of --at here): the timer moves the incident to Respond.
+        let duty = try run(box, "en", "done", "INC-1", "monitor", "--at", "19:50", as: "sem", at: "22:10")
+        #expect(duty.status == 0, "\(duty.stderr)")
+        let step = try run(box, "en", "done", "INC-1", "holding", "--at", "19:55", at: "22:11")
+        #expect(step.status == 64)
+        #expect(step.stderr.contains("is before the incident entered state 'respond'"), "\(step.stderr)")
+        let timeline = try run(box, "en", "timeline", "INC-1", at: "22:12").stdout
+        #expect(timeline.contains("19:50"), "\(timeline)")
+    }
+
     @Test func statusShowsTitlesWhatEachStepWaitsForAndTheNextTimer() throws {
         let box = try sandbox()
         defer { box.cleanup() }
