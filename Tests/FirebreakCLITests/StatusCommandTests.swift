@@ -189,6 +189,18 @@ import Testing
         #expect(timeline.contains("19:50"), "\(timeline)")
     }
 
+    /// `list` shows every opening with its date, also today's: one time format in the column.
+    @Test func listShowsOpeningsInOneFormat() throws {
+        let box = try sandbox()
+        defer { box.cleanup() }
+        #expect(try run(box, "en", "open", "night-post", "--title", "Post", at: "23:10").status == 0)
+        #expect(try run(box, "en", "list", at: "23:12").stdout == """
+            ID     STATE   SEVERITY  PLAYBOOK    OPENED            TITLE
+            INC-1  triage  high      night-post  2026-05-16 21:10  Post
+
+            """)
+    }
+
     @Test func statusShowsTitlesWhatEachStepWaitsForAndTheNextTimer() throws {
         let box = try sandbox()
         defer { box.cleanup() }

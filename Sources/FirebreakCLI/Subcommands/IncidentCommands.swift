@@ -76,12 +76,12 @@ struct ListIncidents: AsyncParsableCommand {
             Terminal.out(all ? "no incidents" : "no open incidents")
             return
         }
-        let now = Clock.now()
+        // One time format in the whole column, date included: a list spans days.
         var rows = [["ID", "STATE", "SEVERITY", "PLAYBOOK", "OPENED", "TITLE"]]
         for record in records {
             var state = record.closedAt == nil ? record.state : "closed"
             if record.isExercise { state += " (exercise)" }
-            rows.append([record.reference, state, record.severity.rawValue, record.playbookID, Clock.compact(record.openedAt, now: now), Terminal.oneLine(record.title)])
+            rows.append([record.reference, state, record.severity.rawValue, record.playbookID, Clock.short(record.openedAt), Terminal.oneLine(record.title)])
         }
         Terminal.out(TextTable.render(rows))
     }
