@@ -296,6 +296,8 @@ struct StatusView {
                 if row.progress.isOpen, row.waitsFor.isEmpty, let choices = row.step.choices {
                     facts.append(w("status.choices", ["options": choices.options.joined(separator: " | ")]))
                 }
+                // The name `inform` must be given to complete the step: a description ("the family") would not.
+                if row.progress.isOpen, let who = row.step.informs { facts.append(w("status.informsAs", ["who": who])) }
                 out += "  \(String(repeating: " ", count: width + 2))\(facts.joined(separator: " · "))\n"
                 if mine != nil {
                     let indent = String(repeating: " ", count: width + 6)
