@@ -104,6 +104,27 @@ import Testing
         #expect(!result.stdout.contains("--choice"))
     }
 
+    /// `drill stats` speaks the playbook's language, or `--lang`'s.
+    @Test func drillStatsIsDutchForADutchScenario() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        let path = Fixtures.packageRoot.appendingPathComponent("Scenarios/nl/photo-shoot-leak-night.yaml").path
+        let playbooks = Fixtures.packageRoot.appendingPathComponent("Playbooks/nl").path
+        let dutch = try Firebreak.run(["drill", "stats", path, "--runs", "50", "--seed", "1", "--playbooks", playbooks], environment: box.env("anna"))
+        #expect(dutch.status == 0, "\(dutch.stderr)")
+        for line in [
+            "drill stats photo-shoot-leak-night: 50 runs, seed 1\n\nVerwachtingen gehaald (95%-Wilsoninterval)\n",
+            "\nHet draaiboek zelf: verwachtingen gehaald zonder vertraging (elke actie op de geplande tijd)\n",
+            "\nStappen op tijd (aandeel van de runs waarin de stap actief was)\n",
+            "Vertragingen die de meeste gemiste verwachtingen kostten:\n",
+        ] {
+            #expect(dutch.stdout.contains(line), "missing: \(line)")
+        }
+        let english = try Firebreak.run(
+            ["drill", "stats", path, "--runs", "50", "--seed", "1", "--lang", "en", "--playbooks", playbooks], environment: box.env("anna"))
+        #expect(english.stdout.contains("\n\nExpectations met (95% Wilson interval)\n"))
+    }
+
     /// `wait` ends at an inject that comes within it, and says so.
     @Test func waitStopsAtTheNextInject() throws {
         let box = try Sandbox()

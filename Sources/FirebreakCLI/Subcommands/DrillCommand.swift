@@ -183,6 +183,7 @@ struct Stats: AsyncParsableCommand {
     @Option(help: "Play the scripted team of this name (the scenario's 'teams:'); default: its 'actions'.") var team: String?
     @Flag(help: "Also print histograms of the time to close and to the first publication.") var histogram = false
     @Option(help: "Write the two histograms as an SVG picture to this file.") var svg: String?
+    @Option(help: "Output in en or nl (default: the playbook's language); JSON is the same in both.") var lang: Language?
     @Flag(help: "Replace an existing --svg file even when it is not one Firebreak wrote.") var force = false
     @Flag(help: "JSON for scripts.") var json = false
 
@@ -220,7 +221,8 @@ struct Stats: AsyncParsableCommand {
         progress.finish()
         costs.sort { $0.missedBecause != $1.missedBecause ? $0.missedBecause > $1.missedBecause : $0.role < $1.role }
         let summary = carlo.summarize(base, costByRole: costs, withoutDelays: withoutDelays)
-        let view = StatsView(scenario: loaded.scenario, summary: summary, seed: seed, team: loaded.team, histograms: histogram)
+        var view = StatsView(scenario: loaded.scenario, summary: summary, seed: seed, team: loaded.team, histograms: histogram)
+        view.t = Messages.for(lang ?? loaded.playbook.language)
         Terminal.out(json ? view.json().rendered() : view.text())
         if let target {
             let picture = view.svg()
@@ -299,6 +301,8 @@ struct StatsView {
     let summary: MonteCarlo.Summary
     let seed: UInt64
     var team: String? = nil
+    /// The words of the text (JSON is the same in every language).
+    var t: Messages = .english
     /// Whether the text and JSON carry the histograms (`--histogram`).
     var histograms = false
 
@@ -310,14 +314,14 @@ struct StatsView {
 
     func histogramHeadings() -> [String] {
         let n = summary.runs
-        return ["Time to close (\(summary.closeTimes.count) of \(n) runs closed; h:mm from T+0)",
-                "Time to the first publication (\(summary.firstPublications.count) of \(n) runs published a statement; h:mm from T+0)"]
+        return [t("stats.histogram.close", ["count": "\(summary.closeTimes.count)", "runs": "\(n)"]),
+                t("stats.histogram.publication", ["count": "\(summary.firstPublications.count)", "runs": "\(n)"])]
     }
 
-    static let noTime = "no run has one"
+    var noTime: String { t("stats.histogram.none") }
 
     func svg() -> String {
-        Histogram.svg(timeHistograms, headings: histogramHeadings(), none: Self.noTime)
+        Histogram.svg(timeHistograms, headings: histogramHeadings(), none: noTime)
     }
 
     func percent(_ value: Double) -> String {
@@ -326,12 +330,13 @@ struct StatsView {
     }
 
     func name(_ result: Simulator.ExpectationResult) -> String {
-        (scenario.injects[result.inject].id ?? "inject \(result.inject + 1)") + ": " + ExerciseReport.describe(result.expectation)
+        (scenario.injects[result.inject].id ?? "inject \(result.inject + 1)") + ": " + ExerciseReport.describe(result.expectation, t)
     }
 
     func text() -> String {
         let n = summary.runs
-        var out = "drill stats \(scenario.id)\(team.map { ", team \($0)" } ?? ""): \(n) runs, seed \(seed)\n\nExpectations met (95% Wilson interval)\n"
+        var out = t("stats.header", ["id": scenario.id, "team": team.map { t("stats.team", ["team": $0]) } ?? "", "runs": "\(n)", "seed": "\(seed)"])
+            + "\n\n" + t("stats.expectations") + "\n"
         var rows: [[String]] = []
         for (result, met) in summary.expectations {
             let (low, high) = Statistics.wilson(met, n)
@@ -340,46 +345,46 @@ struct StatsView {
         out += TextTable.render(rows) + "\n"
         if let alone = summary.withoutDelays, !summary.expectations.isEmpty {
             // Whether a miss is the team's or the playbook's: the same runs with every action at its scripted time.
-            out += "\nThe playbook itself: expectations met with no delays (every action at its scripted time)\n"
+            out += "\n" + t("stats.alone") + "\n"
             rows = zip(summary.expectations, alone).map { expectation, met in
                 let share = percent(Double(met) / Double(n))
                 let row = ["  " + name(expectation.result), share]
-                return met == expectation.met ? row : row + ["team: \(percent(Double(expectation.met) / Double(n)))"]
+                return met == expectation.met ? row : row + [t("stats.teamShare", ["share": percent(Double(expectation.met) / Double(n))])]
             }
             out += TextTable.render(rows) + "\n"
         }
         let publications = summary.expectations.indices.compactMap { e in summary.publication[e].map { (summary.expectations[e].result, $0) } }
         if !publications.isEmpty {
-            out += "\nTime from the inject to the first publication after it (median over runs with one)\n"
+            out += "\n" + t("stats.publication") + "\n"
             rows = publications.map { result, figure in
                 ["  " + name(result), figure.median.map { DurationText.format(max(60, $0 / 60 * 60)) } ?? "-",
-                 figure.without == 0 ? "published in every run" : "none in \(figure.without) of \(n) runs"]
+                 figure.without == 0 ? t("stats.publishedEvery") : t("stats.publishedNone", ["count": "\(figure.without)", "runs": "\(n)"])]
             }
             out += TextTable.render(rows) + "\n"
         }
-        out += "\nSteps on time (share of runs in which the step was active)\n"
+        out += "\n" + t("stats.steps") + "\n"
         rows = summary.steps.map { step in
-            ["  " + step.id, percent(Double(step.onTime) / Double(step.active)), "active in \(percent(Double(step.active) / Double(n))) of runs"]
+            ["  " + step.id, percent(Double(step.onTime) / Double(step.active)), t("stats.active", ["share": percent(Double(step.active) / Double(n))])]
         }
         out += TextTable.render(rows) + "\n\n"
         let closes = summary.closeTimes
         if let median = Statistics.quantile(closes, 0.5), let p90 = Statistics.quantile(closes, 0.9) {
-            out += "Closed in \(percent(Double(closes.count) / Double(n))) of runs: median \(DurationText.format(median / 60 * 60)), 90th percentile \(DurationText.format(p90 / 60 * 60))\n"
+            out += t("stats.closed", ["share": percent(Double(closes.count) / Double(n)), "median": DurationText.format(median / 60 * 60), "p90": DurationText.format(p90 / 60 * 60)]) + "\n"
         } else {
-            out += "Closed in no run before the end\n"
+            out += t("stats.notClosed") + "\n"
         }
         if histograms {
             let headings = histogramHeadings()
-            for (i, histogram) in timeHistograms.enumerated() { out += "\n" + histogram.text(heading: headings[i], none: Self.noTime) + "\n" }
+            for (i, histogram) in timeHistograms.enumerated() { out += "\n" + histogram.text(heading: headings[i], none: noTime) + "\n" }
             out += "\n"
         }
         let costly = summary.costByRole.filter { $0.missedBecause > 0 }
         if costly.isEmpty {
-            out += "No role's delays cost an expectation\n"
+            out += t("stats.noCost") + "\n"
         } else {
-            out += "Delays that cost the most missed expectations:\n"
+            out += t("stats.costHeading") + "\n"
             for cost in costly {
-                out += "  \(cost.role): \(cost.missedBecause) missed expectation\(cost.missedBecause == 1 ? "" : "s") over \(n) runs would be met without its delays\n"
+                out += "  " + t(cost.missedBecause == 1 ? "stats.cost.one" : "stats.cost.other", ["role": cost.role, "count": "\(cost.missedBecause)", "runs": "\(n)"]) + "\n"
             }
         }
         return String(out.dropLast())
