@@ -144,12 +144,14 @@ public enum ReportTemplates {
 
         {{{t.prompt.surprised}}}
 
+        {{^exercise}}
         ## {{{t.heading.actionItems}}}
 
         | {{{t.column.action}}} | {{{t.column.owner}}} | {{{t.column.due}}} |
         |---|---|---|
         |   |   |   |
         |   |   |   |
+        {{/exercise}}
 
         """
 
@@ -331,6 +333,7 @@ public enum ReportTemplates {
         <h2>{{{t.heading.surprised}}}</h2>
         <p class="prompt">{{{t.prompt.surprised}}}</p>
 
+        {{^exercise}}
         <h2>{{{t.heading.actionItems}}}</h2>
         <table class="action-items">
         <thead><tr><th>{{{t.column.action}}}</th><th>{{{t.column.owner}}}</th><th>{{{t.column.due}}}</th></tr></thead>
@@ -339,6 +342,7 @@ public enum ReportTemplates {
         <tr class="blank"><td></td><td></td><td></td></tr>
         </tbody>
         </table>
+        {{/exercise}}
         </body>
         </html>
 
