@@ -53,6 +53,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
         public var actor: String?
         public var role: String?
         public var at: Int
+        /// The note given with the decision (`done --note`).
+        public var note: String? = nil
     }
 
     public var steps: [StepRound] = []
@@ -154,7 +156,7 @@ public struct IncidentAnalysis: Sendable, Equatable {
                     step: step.id, state: state, round: round, owner: step.owner,
                     enteredAt: event.at, deadline: due >= 0 ? event.at + due : nil, isOptional: step.isOptional))
             }
-        case let .done(step, choice, _, _):
+        case let .done(step, choice, note, _):
             if firstActionAt == nil { firstActionAt = event.at }
             if let i = currentIndex(step) {
                 steps[i].doneAt = event.at
@@ -176,7 +178,7 @@ public struct IncidentAnalysis: Sendable, Equatable {
                     milestones.append((milestone, step, event.at))
                 }
             }
-            if let choice { decisions.append(Decision(step: step, choice: choice, actor: event.actor, role: event.role, at: event.at)) }
+            if let choice { decisions.append(Decision(step: step, choice: choice, actor: event.actor, role: event.role, at: event.at, note: note)) }
         case let .skipped(step, reason):
             if firstActionAt == nil { firstActionAt = event.at }
             if let i = currentIndex(step) {

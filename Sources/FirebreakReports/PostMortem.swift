@@ -256,7 +256,7 @@ public struct PostMortem: Sendable {
     public func decisionRows() -> [[String: String]] {
         analysis.decisions.map { decision in
             ["time": time(decision.at), "step": md(stepName(decision.step)), "choice": md(decision.choice),
-             "who": md(decision.actor ?? "?") + (decision.role.map { " (\(md($0)))" } ?? "")]
+             "who": md(decision.actor ?? "?") + (decision.role.map { " (\(md($0)))" } ?? ""), "note": md(decision.note ?? "")]
         }
     }
 
@@ -685,7 +685,7 @@ public struct PostMortem: Sendable {
                 ] + (round.isDuty ? [("duty", .bool(true))] : []) + (round.carried ? [("carried", .bool(true))] : []))
             })),
             ("decisions", .array(analysis.decisions.map { d in
-                .object([("at", .string(timeISO(d.at))), ("step", .string(d.step)), ("choice", .string(d.choice)), ("actor", .optional(d.actor)), ("role", .optional(d.role))])
+                .object([("at", .string(timeISO(d.at))), ("step", .string(d.step)), ("choice", .string(d.choice)), ("actor", .optional(d.actor)), ("role", .optional(d.role)), ("note", .optional(d.note))])
             })),
             ("states", .array(analysis.visits.map { v in
                 .object([("state", .string(v.state)), ("round", .int(v.round)), ("enteredAt", .string(timeISO(v.enteredAt))), ("leftAt", .optional(v.leftAt.map(timeISO))),

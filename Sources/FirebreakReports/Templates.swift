@@ -55,10 +55,10 @@ public enum ReportTemplates {
         ## {{{t.heading.decisions}}}
 
         {{#hasDecisions}}
-        | {{{t.column.time}}} | {{{t.column.step}}} | {{{t.column.choice}}} | {{{t.column.who}}} |
-        |---|---|---|---|
+        | {{{t.column.time}}} | {{{t.column.step}}} | {{{t.column.choice}}} | {{{t.column.who}}} | {{{t.column.note}}} |
+        |---|---|---|---|---|
         {{#decisions}}
-        | {{{time}}} | {{{step}}} | {{{choice}}} | {{{who}}} |
+        | {{{time}}} | {{{step}}} | {{{choice}}} | {{{who}}} | {{{note}}} |
         {{/decisions}}
         {{/hasDecisions}}
         {{^hasDecisions}}
@@ -241,10 +241,10 @@ public enum ReportTemplates {
         <h2>{{{t.heading.decisions}}}</h2>
         {{#hasDecisions}}
         <table class="decisions">
-        <thead><tr><th>{{{t.column.time}}}</th><th>{{{t.column.step}}}</th><th>{{{t.column.choice}}}</th><th>{{{t.column.who}}}</th></tr></thead>
+        <thead><tr><th>{{{t.column.time}}}</th><th>{{{t.column.step}}}</th><th>{{{t.column.choice}}}</th><th>{{{t.column.who}}}</th><th>{{{t.column.note}}}</th></tr></thead>
         <tbody>
         {{#decisions}}
-        <tr><td>{{{time}}}</td><td>{{{step}}}</td><td>{{{choice}}}</td><td>{{{who}}}</td></tr>
+        <tr><td>{{{time}}}</td><td>{{{step}}}</td><td>{{{choice}}}</td><td>{{{who}}}</td><td>{{{note}}}</td></tr>
         {{/decisions}}
         </tbody>
         </table>

@@ -22,7 +22,7 @@ import Testing
                  "--began", at("23:05")], "23:10")
         try run(["done", "INC-1", "capture-post"], as: "sem", "23:14")
         try run(["done", "INC-1", "holding-line", "--note", "Reactie onder de post van de omroep"], as: "sem", "23:20")
-        try run(["done", "INC-1", "assess-post", "--choice", "escalate"], "23:25")
+        try run(["done", "INC-1", "assess-post", "--choice", "escalate", "--note", "Bereik groeit"], "23:25")
         try run(["done", "INC-1", "request-deletion"], as: "ruben", "23:40")
         try run(["note", "INC-1", "Deelnemer gebeld via haar manager, voicemail ingesproken"], "23:50")
         try run(["skip", "INC-1", "reach-insulted-person", "--reason", "Niet bereikt; manager gemaild"], as: "ruben", "00:05")
