@@ -167,6 +167,12 @@ import Testing
         let capture = try #require((object["steps"] as? [[String: Any]])?.first { $0["id"] as? String == "capture" })
         #expect(capture["overdue"] as? Bool == false)
         #expect(capture["escalated"] as? Bool == false)
+        // The timeline keeps the overdue and its escalation, marked as superseded; a retracted note is marked too.
+        #expect(try run(box, "en", "retract", "INC-1", "7", "--reason", "wrong incident", at: "23:29").status == 0)
+        let marked = try run(box, "en", "timeline", "INC-1", at: "23:29").stdout
+        let lines = marked.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.hasSuffix("[superseded: done on time, logged later]") }.count == 2, "\(marked)")
+        #expect(lines.contains { $0.hasPrefix("7 ") && $0.hasSuffix("note: still looking [retracted]") }, "\(marked)")
         let report = try run(box, "en", "export", "INC-1", at: "23:29").stdout
         #expect(report.contains("| Overdue steps | 0 |"), "\(report)")
         #expect(report.contains("| Escalations | 0 |"))

@@ -131,7 +131,8 @@ import Testing
         #expect(result.status == 64)
         #expect(result.stderr == "firebreak: error: INC-1 has no entry #99; its entries are #1 to #7\n")
         result = try box.run("timeline", "INC-1", now: "2026-05-16T23:14:00+02:00")
-        #expect(result.stdout.contains("  done Capture the post before it is deleted (screenshot, URL, time, reach) (capture-post)\n"))
+        // The original stays in the log, marked retracted.
+        #expect(result.stdout.contains("  done Capture the post before it is deleted (screenshot, URL, time, reach) (capture-post) [retracted]\n"))
         #expect(result.stdout.contains("  retracted #6: Wrong incident (step Capture the post before it is deleted (screenshot, URL, time, reach) (capture-post) is open again)\n"))
         #expect(try box.run("verify").status == 0)
     }

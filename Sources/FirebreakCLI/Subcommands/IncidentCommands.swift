@@ -607,12 +607,20 @@ struct Timeline: AsyncParsableCommand {
             var what = Terminal.oneLine(EventText.describe(item.event, clock: words.time, t, names: names))
             if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += t("cli.logged", ["time": words.time(item.recordedAt)]) }
             if !isStored { what += t("cli.notStored") }
+            switch marks.mark(of: item.seq) {
+            case .retracted?: what += t("cli.retracted")
+            case .superseded?: what += t("cli.superseded")
+            case nil: break
+            }
             return ["\(item.seq)", words.time(item.event.at), who, what]
         }
-        // Two passes, as a table needs: the widths of the columns, then the rows.
+        // Two passes, as a table needs: the widths of the columns (and what later entries say of
+        // earlier ones: retracted, superseded), then the rows.
         let header = ["#", t("cli.timeline.at"), t("cli.timeline.who"), t("cli.timeline.what")]
         var widths = header.map(\.count)
+        var marks = LogMarks()
         try await each { item, isStored in
+            marks.add(seq: item.seq, item.event)
             for (i, cell) in row(item, isStored).enumerated().dropLast() { widths[i] = max(widths[i], cell.count) }
         }
         var lines = 0
