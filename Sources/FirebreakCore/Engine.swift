@@ -193,7 +193,7 @@ public enum Refusal: Error, Equatable, Sendable {
         case let .alreadyRetracted(seq):
             "entry #\(seq) is already retracted"
         case let .notRetractable(seq, kind):
-            "entry #\(seq) is '\(kind)', which cannot be retracted; a note, done or skip can"
+            "entry #\(seq) is '\(kind)', which cannot be retracted; a note, inform, done or skip can"
         case let .notYourEntry(seq, recordedBy, person, role, holder):
             "only '\(recordedBy)', who recorded entry #\(seq), or the commander ('\(role)', held by '\(holder ?? "nobody")') or a deputy may retract it; '\(person)' is neither"
         case let .alreadyActs(role, person, how):
@@ -595,7 +595,7 @@ public struct Engine: Sendable {
         case let .retract(entry, step, reason):
             if entry.isRetracted { throw .alreadyRetracted }
             switch entry.event.body {
-            case .note, .done, .skipped: break
+            case .note, .done, .skipped, .informed: break
             default: throw .notRetractable
             }
             let mine = actor != nil && entry.event.actor == actor

@@ -121,6 +121,8 @@ public struct InformRecord: Sendable, Equatable {
     public var role: String?
     /// Steps it completed.
     public var completed: [String] = []
+    /// Its entry's number in the log (the log's events counted from the first), for a retraction.
+    public var seq = 0
 }
 
 /// Statements, informs and missed updates, folded from an incident's events in order.
@@ -131,6 +133,9 @@ public struct CommunicationsLog: Sendable, Equatable {
     public var missedUpdates: [(audience: String, due: Int)] = []
     /// Steps completed by an ordinary `done` though they are statement steps (published outside Firebreak).
     public var doneWithoutText: [(step: String, at: Int)] = []
+
+    /// Events added so far: the log is fed from its first event, so this is the next event's number.
+    private var added = 0
 
     public init() {}
 
@@ -143,6 +148,7 @@ public struct CommunicationsLog: Sendable, Equatable {
 
     /// Adds one event; `playbook` says which steps are statement steps.
     public mutating func add(_ event: Event, playbook: Playbook) {
+        added += 1
         switch event.body {
         case let .drafted(id, audience, version, text):
             let entry = StatementHistory.Version(version: version, text: text, at: event.at, actor: event.actor, role: event.role)
@@ -172,7 +178,10 @@ public struct CommunicationsLog: Sendable, Equatable {
                 doneWithoutText.append((step, event.at))
             }
         case let .informed(who, via, note):
-            informs.append(InformRecord(who: who, via: via, note: note, at: event.at, actor: event.actor, role: event.role))
+            informs.append(InformRecord(who: who, via: via, note: note, at: event.at, actor: event.actor, role: event.role, seq: added))
+        case let .retracted(seq, _, _, _):
+            // A retracted inform no longer counts as telling anyone.
+            informs.removeAll { $0.seq == seq }
         case let .updateOverdue(audience, due):
             missedUpdates.append((audience, due))
         default:

@@ -25,6 +25,23 @@ import Testing
         return try Firebreak.run(arguments, environment: env)
     }
 
+    /// An inform recorded by mistake is retracted like a note: it stays in the log, marked, and no
+    /// longer counts as telling anyone.
+    @Test func aRetractedInformNoLongerCounts() throws {
+        let box = try opened()
+        defer { box.cleanup() }
+        let informed = try run(box, "inform", "INC-1", "the-works-council", "--via", "e-mail", at: "21:05")
+        #expect(informed.status == 0, "\(informed.stderr)")
+        let seq = try #require(informed.stdout.firstMatch(of: /#(\d+)/).map { String($0.1) })
+        #expect(try run(box, "status", "INC-1", at: "21:06").stdout.contains("the-works-council"))
+        let retracted = try run(box, "retract", "INC-1", seq, "--reason", "That was the client's works council", at: "21:07")
+        #expect(retracted.status == 0, "\(retracted.stderr)")
+        let status = try run(box, "status", "INC-1", "--json", at: "21:08").stdout
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any])
+        #expect((object["informed"] as? [Any])?.isEmpty == true, "\(status)")
+        #expect(try run(box, "timeline", "INC-1", at: "21:08").stdout.contains("informed the-works-council via e-mail [retracted]"))
+    }
+
     @Test func aPressStatementFromDraftToPublicationWithAnUpdateFallingOverdue() throws {
         let box = try opened()
         defer { box.cleanup() }

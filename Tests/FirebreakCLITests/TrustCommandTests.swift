@@ -126,7 +126,7 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr == "firebreak: error: entry #6 is already retracted\n")
         result = try box.run("retract", "INC-1", "5", "--reason", "No", now: "2026-05-16T23:14:00+02:00")
-        #expect(result.stderr == "firebreak: error: entry #5 is 'entered', which cannot be retracted; a note, done or skip can\n")
+        #expect(result.stderr == "firebreak: error: entry #5 is 'entered', which cannot be retracted; a note, inform, done or skip can\n")
         result = try box.run("retract", "INC-1", "99", "--reason", "No", now: "2026-05-16T23:14:00+02:00")
         #expect(result.status == 64)
         #expect(result.stderr == "firebreak: error: INC-1 has no entry #99; its entries are #1 to #7\n")
