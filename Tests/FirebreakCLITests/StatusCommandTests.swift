@@ -332,27 +332,27 @@ import Testing
         #expect(try run(box, "en", "done", "INC-1", "capture", as: "sem", at: "23:14").status == 0)
         let english = try run(box, "en", "timeline", "INC-1", at: "23:50")
         #expect(english.stdout == """
-            #  AT     WHO                   WHAT
-            1  21:10  anna (comms-lead)     opened 'T' from playbook 'night-post', severity high
-            2  21:10  anna (comms-lead)     assigned role 'comms-lead' to anna
-            3  21:10  anna (comms-lead)     assigned role 'social' to sem
-            4  21:10  anna                  entered Triage (triage)
-            5  21:14  sem (social)          done Capture the post (capture)
-            6  21:40  firebreak             Is this an incident? (assess) overdue (due 21:40)  [logged 21:50]  [not stored yet]
-            7  21:40  firebreak (director)  Is this an incident? (assess) escalated to 'director'  [logged 21:50]  [not stored yet]
+            #  AT     WHO                WHAT
+            1  21:10  anna (comms-lead)  opened 'T' from playbook 'night-post', severity high
+            2  21:10  anna (comms-lead)  assigned role 'comms-lead' to anna
+            3  21:10  anna (comms-lead)  assigned role 'social' to sem
+            4  21:10  anna               entered Triage (triage)
+            5  21:14  sem (social)       done Capture the post (capture)
+            6  21:40  firebreak          Is this an incident? (assess) overdue (due 21:40)  [logged 21:50]  [not stored yet]
+            7  21:40  firebreak          Is this an incident? (assess) escalated to 'director'  [logged 21:50]  [not stored yet]
 
             """)
         // In Dutch; the incident's stored playbook is English, so its titles stay English.
         let dutch = try run(box, "nl", "timeline", "INC-1", "--lang", "nl", at: "23:50")
         #expect(dutch.stdout == """
-            #  TIJD   WIE                   WAT
-            1  21:10  anna (comms-lead)     'T' geopend met draaiboek 'night-post', ernst hoog
-            2  21:10  anna (comms-lead)     rol 'comms-lead' toegewezen aan anna
-            3  21:10  anna (comms-lead)     rol 'social' toegewezen aan sem
-            4  21:10  anna                  fase Triage (triage) begonnen
-            5  21:14  sem (social)          Capture the post (capture) gedaan
-            6  21:40  firebreak             Is this an incident? (assess) te laat (deadline 21:40)  [later vastgelegd 21:50]  [nog niet opgeslagen]
-            7  21:40  firebreak (director)  Is this an incident? (assess) geëscaleerd naar 'director'  [later vastgelegd 21:50]  [nog niet opgeslagen]
+            #  TIJD   WIE                WAT
+            1  21:10  anna (comms-lead)  'T' geopend met draaiboek 'night-post', ernst hoog
+            2  21:10  anna (comms-lead)  rol 'comms-lead' toegewezen aan anna
+            3  21:10  anna (comms-lead)  rol 'social' toegewezen aan sem
+            4  21:10  anna               fase Triage (triage) begonnen
+            5  21:14  sem (social)       Capture the post (capture) gedaan
+            6  21:40  firebreak          Is this an incident? (assess) te laat (deadline 21:40)  [later vastgelegd 21:50]  [nog niet opgeslagen]
+            7  21:40  firebreak          Is this an incident? (assess) geëscaleerd naar 'director'  [later vastgelegd 21:50]  [nog niet opgeslagen]
 
             """)
     }
@@ -441,9 +441,11 @@ import Testing
         #expect(try complete(box, ["done"], "positional@1", ["firebreak", "done", "INC-9", ""]) == [])
     }
 
+    /// In a process of its own: generating a script sets the argument parser's process-wide "shell being
+    /// served", which would change how in-process `---completion` answers of other tests are written.
     @Test(arguments: ["bash", "zsh", "fish"])
     func theCompletionScriptsAskFirebreakForIds(_ shell: String) throws {
-        let result = try Firebreak.run(["--generate-completion-script", shell])
+        let result = try Firebreak.runBinary(["--generate-completion-script", shell])
         #expect(result.status == 0)
         #expect(result.stdout.contains("---completion"))
         for command in ["status", "done", "statement", "drill"] { #expect(result.stdout.contains(command), "\(command)") }

@@ -73,7 +73,7 @@ struct ListIncidents: AsyncParsableCommand {
             return
         }
         if records.isEmpty {
-            Terminal.out(all ? "no incidents" : "no open incidents")
+            Terminal.out(all ? "no incidents" : exercises ? "no open incidents and no recorded exercises" : "no open incidents")
             return
         }
         // One time format in the whole column, date included: a list spans days.
@@ -611,7 +611,8 @@ struct Timeline: AsyncParsableCommand {
         }
         func row(_ item: StoredEvent, _ isStored: Bool) -> [String] {
             var who = item.event.actor.map(Terminal.oneLine) ?? t("cli.system")
-            if let role = item.event.role { who += " (\(role))" }
+            // Firebreak's own events (an escalation names the role it went to) are not that role acting.
+            if let role = item.event.role, item.event.actor != nil { who += " (\(role))" }
             if item.event.outsideRole { who += t("drill.outsideRole") }
             var what = Terminal.oneLine(EventText.describe(item.event, clock: words.time, t, names: names))
             if !record.isExercise, item.recordedAt - item.event.at >= 60 { what += t("cli.logged", ["time": words.time(item.recordedAt)]) }
