@@ -52,7 +52,7 @@ public final class Simulator: Sendable {
         let informNames = ExerciseFacts.informNames(playbook, scenario)
         self.actionMoves = actionCommands.map { command in
             if case let .inform(who, via, note) = command {
-                return .inform(who: who, index: informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
+                return .inform(who: CheckedText(who), index: informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
             }
             return engine.compile(command)
         }
@@ -102,7 +102,7 @@ public final class Simulator: Sendable {
     /// A command with its names resolved; an inform is counted under ``informNames`` (-1 for a name not there).
     func compile(_ command: Command) -> Move {
         if case let .inform(who, via, note) = command {
-            return .inform(who: who, index: informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
+            return .inform(who: CheckedText(who), index: informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
         }
         return engine.compile(command)
     }
@@ -393,6 +393,24 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         recorder.facts.finish(simulator.playbook.tables)
     }
 
+    /// Plays instants (as ``advance(to:)`` does, to `end`) only until whether each expectation is met is settled
+    /// (``Scorer/settled(_:_:by:now:)``): what a run counted only for its met expectations needs. The facts beyond
+    /// those (steps on time, the close) are then those of a partly played run.
+    mutating func playUntilSettled() {
+        let target = simulator.scenario.end
+        while !incident.isClosed, !hitEventLimit, !allSettled(), let next = nextInstantDue(), next <= target {
+            now = next
+            instant(now)
+        }
+    }
+
+    /// Whether every expectation is settled at `now`.
+    @inline(__always)
+    func allSettled() -> Bool {
+        for e in deadline.indices where !Scorer.settled(simulator.expectations[e], recorder.facts, by: deadline[e], now: now) { return false }
+        return true
+    }
+
     /// One instant: injects, actions, contingencies, then time-driven events.
     mutating func instant(_ t: Int) {
         // 1. Scheduled injects.
@@ -526,6 +544,12 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         }
         if let closedAt = facts.closedAt { tally.closeTimes.append(closedAt) }
         if let first = facts.firstPublished.min(), first != .max { tally.firstPublications.append(first) }
+    }
+
+    /// Adds only which expectations this run met into a Monte Carlo tally (see ``playUntilSettled()``).
+    func countMet(into tally: inout MonteCarlo.Tally) {
+        tally.runs += 1
+        for e in simulator.expectations.indices where Scorer.met(simulator.expectations[e], recorder.facts, by: deadline[e]) { tally.met[e] += 1 }
     }
 
     /// Whether expectation `e` (file order) was met by its deadline.
