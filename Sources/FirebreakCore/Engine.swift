@@ -1140,48 +1140,68 @@ public struct Engine: Sendable {
         let start = incident.eventCount
         while let due = nextDue(incident), inclusive ? due <= time : due < time, incident.eventCount - start < limit {
             any = true
-            let state = incident.state
-            // Overdue at this instant: duties, then carried steps, then the current state's steps, each in playbook order.
-            for k in 0..<incident.duties.count {
-                let g = tables.dutyBase + k
-                let stepDue = tables.stepDue[g]
-                guard stepDue >= 0, incident.openedAt + stepDue == due, incident.duties[k].isOpen, !incident.duties[k].overdue else { continue }
-                overdue(g, due: due, &incident, &sink)
-            }
-            var c = 0
-            while c < incident.carried.count {
-                let entry = incident.carried[c]
-                c += 1
-                guard entry.deadline == due, entry.progress.isOpen, !entry.progress.overdue else { continue }
-                overdue(Int(entry.step), due: due, &incident, &sink)
-            }
-            let base = Int(tables.firstStep[state])
-            for k in 0..<incident.steps.count {
-                let g = base + k
-                let stepDue = tables.stepDue[g]
-                guard stepDue >= 0, incident.enteredAt + stepDue == due, incident.steps[k].isOpen, !incident.steps[k].overdue,
-                    !incident.isDeferred(g, tables)
-                else { continue }
-                overdue(g, due: due, &incident, &sink)
-            }
-            // Then the updates that fell due, in the order of the audiences.
-            if let count = incident.comms?.nextUpdate.count {
-                for a in 0..<count where incident.comms!.nextUpdate[a] == due {
-                    emit(EngineEvent(at: due, .updateOverdue(audience: Int32(a), due: due)), .none, &incident, &sink)
-                    let target = tables.updateEscalation
-                    if target >= 0 {
-                        emit(EngineEvent(at: due, role: target, .escalatedUpdate(audience: Int32(a), to: target)), .none, &incident, &sink)
-                    }
-                }
-            }
-            let after = tables.timerAfter[state]
-            if after >= 0, incident.enteredAt + after == due {
-                let target = tables.timerTarget[state]
-                emit(EngineEvent(at: due, .timer(state: Int32(state), after: after, to: target)), .none, &incident, &sink)
-                enter(target, from: Int32(state), by: -1, at: due, actor: nil, &incident, &sink)
-            }
+            fallDue(due, &incident, &sink)
         }
         return any
+    }
+
+    /// As ``advance(_:to:inclusive:limit:sink:)`` up to and including `time`, for a scheduler that knows when the next
+    /// time-driven event is due (`due`: ``nextDue(_:)`` of the incident as it stands) and keeps it: it is left as it
+    /// stands for the incident afterwards.
+    @inline(__always)
+    func advance<S: EngineSink>(_ incident: inout Incident, through time: Int, due: inout Int?, sink: inout S) -> Bool {
+        var any = false
+        while let next = due, next <= time {
+            any = true
+            fallDue(next, &incident, &sink)
+            due = nextDue(incident)
+        }
+        return any
+    }
+
+    /// The time-driven events due at `due`, in order: overdue steps and their escalations, missed updates, then a timer.
+    @inline(__always)
+    func fallDue<S: EngineSink>(_ due: Int, _ incident: inout Incident, _ sink: inout S) {
+        let state = incident.state
+        // Overdue at this instant: duties, then carried steps, then the current state's steps, each in playbook order.
+        for k in 0..<incident.duties.count {
+            let g = tables.dutyBase + k
+            let stepDue = tables.stepDue[g]
+            guard stepDue >= 0, incident.openedAt + stepDue == due, incident.duties[k].isOpen, !incident.duties[k].overdue else { continue }
+            overdue(g, due: due, &incident, &sink)
+        }
+        var c = 0
+        while c < incident.carried.count {
+            let entry = incident.carried[c]
+            c += 1
+            guard entry.deadline == due, entry.progress.isOpen, !entry.progress.overdue else { continue }
+            overdue(Int(entry.step), due: due, &incident, &sink)
+        }
+        let base = Int(tables.firstStep[state])
+        for k in 0..<incident.steps.count {
+            let g = base + k
+            let stepDue = tables.stepDue[g]
+            guard stepDue >= 0, incident.enteredAt + stepDue == due, incident.steps[k].isOpen, !incident.steps[k].overdue,
+                !incident.isDeferred(g, tables)
+            else { continue }
+            overdue(g, due: due, &incident, &sink)
+        }
+        // Then the updates that fell due, in the order of the audiences.
+        if let count = incident.comms?.nextUpdate.count {
+            for a in 0..<count where incident.comms!.nextUpdate[a] == due {
+                emit(EngineEvent(at: due, .updateOverdue(audience: Int32(a), due: due)), .none, &incident, &sink)
+                let target = tables.updateEscalation
+                if target >= 0 {
+                    emit(EngineEvent(at: due, role: target, .escalatedUpdate(audience: Int32(a), to: target)), .none, &incident, &sink)
+                }
+            }
+        }
+        let after = tables.timerAfter[state]
+        if after >= 0, incident.enteredAt + after == due {
+            let target = tables.timerTarget[state]
+            emit(EngineEvent(at: due, .timer(state: Int32(state), after: after, to: target)), .none, &incident, &sink)
+            enter(target, from: Int32(state), by: -1, at: due, actor: nil, &incident, &sink)
+        }
     }
 
     /// A step falls overdue at `due`, and escalates when it has somewhere to go.

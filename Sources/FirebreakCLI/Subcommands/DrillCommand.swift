@@ -212,14 +212,21 @@ struct Stats: AsyncParsableCommand {
         let windows = carlo.simulator.hasWindows
         let samplePasses = roles.count + (windows && roles.count > 1 ? 1 : 0)
         let progress = Progress(total: runs + samplePasses * sample)
-        // The base runs: the sample first, so the costs compare the same runs; the sum does not depend on the split.
-        let baseSample = Self.parallel(0..<sample, threads: threads, progress: progress) { carlos[$0].tally($1) }
+        // Every pass is played in one go over the threads (no thread waits at the end of a pass while another works):
+        // the base runs, the sample first so the costs compare the same runs (the sum does not depend on the split),
+        // then one pass per variable role, then (with windows and several roles) the runs without delays.
+        var passes: [(runs: Range<Int>, body: @Sendable (Int, Range<Int>) -> MonteCarlo.Tally)] = [(0..<sample, { carlos[$0].tally($1) })]
+        if sample < runs { passes.append((sample..<runs, { carlos[$0].tally($1) })) }
+        for role in roles { passes.append((0..<sample, { carlos[$0].tally($1, zeroing: role, metOnly: true) })) }
+        if windows, roles.count > 1 { passes.append((0..<sample, { carlos[$0].tally($1, withoutDelays: true, metOnly: true) })) }
+        var tallies = Self.parallel(passes, threads: threads, progress: progress)
+        let baseSample = tallies.removeFirst()
         var base = baseSample
-        if sample < runs { base.merge(Self.parallel(sample..<runs, threads: threads, progress: progress) { carlos[$0].tally($1) }) }
+        if sample < runs { base.merge(tallies.removeFirst()) }
         var costs: [(role: String, missedBecause: Int)] = []
         var onlyRoleZeroed: MonteCarlo.Tally?
         for role in roles {
-            let zeroed = Self.parallel(0..<sample, threads: threads, progress: progress) { carlos[$0].tally($1, zeroing: role, metOnly: true) }
+            let zeroed = tallies.removeFirst()
             costs.append((role, MonteCarlo.scaled(zeroed.totalMet - baseSample.totalMet, sample: sample, runs: runs)))
             if roles.count == 1 { onlyRoleZeroed = zeroed }
         }
@@ -233,7 +240,7 @@ struct Stats: AsyncParsableCommand {
         } else if !windows {
             withoutDelays = carlo.tally(0..<runs, withoutDelays: true, metOnly: true).met
         } else {
-            let alone = onlyRoleZeroed ?? Self.parallel(0..<sample, threads: threads, progress: progress) { carlos[$0].tally($1, withoutDelays: true, metOnly: true) }
+            let alone = onlyRoleZeroed ?? tallies.removeFirst()
             withoutDelays = alone.met.map { MonteCarlo.scaled($0, sample: sample, runs: runs) }
             withoutDelaysEstimated = sample < runs
         }
@@ -252,38 +259,48 @@ struct Stats: AsyncParsableCommand {
         }
     }
 
-    /// Plays `runs` in chunks over `threads` threads and adds up their tallies; the sum does not
-    /// depend on the threads. `body(worker, runs)`: worker is the index of the thread, for its own copy of the model.
+    /// Plays each pass's runs in chunks over `threads` threads, all passes in one queue, and adds up each pass's tallies;
+    /// the sums do not depend on the threads. `body(worker, runs)`: worker is the index of the thread, for its own copy of the model.
     static func parallel(
-        _ runs: Range<Int>, threads: Int, progress: Progress, _ body: @Sendable @escaping (Int, Range<Int>) -> MonteCarlo.Tally
-    ) -> MonteCarlo.Tally {
-        let count = runs.count
-        let first = runs.lowerBound
-        let chunk = max(256, count / (threads * 8) + 1)
-        let chunks = (count + chunk - 1) / chunk
-        let parts = Mutex<[Int: MonteCarlo.Tally]>([:])
-        let work: @Sendable (Int, Int) -> Void = { (worker: Int, c: Int) in
-            let range = (first + c * chunk)..<(first + min(count, (c + 1) * chunk))
-            let part = body(worker, range)
-            parts.withLock { $0[c] = part }
-            progress.add(range.count)
+        _ passes: [(runs: Range<Int>, body: @Sendable (Int, Range<Int>) -> MonteCarlo.Tally)], threads: Int, progress: Progress
+    ) -> [MonteCarlo.Tally] {
+        var jobs: [(pass: Int, runs: Range<Int>)] = []
+        for (p, pass) in passes.enumerated() {
+            let count = pass.runs.count
+            let chunk = max(256, count / (threads * 8) + 1)
+            var first = pass.runs.lowerBound
+            while first < pass.runs.upperBound {
+                jobs.append((p, first..<min(pass.runs.upperBound, first + chunk)))
+                first += chunk
+            }
         }
-        if threads <= 1 || chunks == 1 {
-            for c in 0..<chunks { work(0, c) }
+        let parts = Mutex<[Int: MonteCarlo.Tally]>([:])
+        let work: @Sendable (Int, Int) -> Void = { [jobs] (worker: Int, j: Int) in
+            let part = passes[jobs[j].pass].body(worker, jobs[j].runs)
+            parts.withLock { $0[j] = part }
+            progress.add(jobs[j].runs.count)
+        }
+        if threads <= 1 || jobs.count <= 1 {
+            for j in jobs.indices { work(0, j) }
         } else {
             let next = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: min(threads, chunks)) { worker in
+            let count = jobs.count
+            DispatchQueue.concurrentPerform(iterations: min(threads, count)) { worker in
                 while true {
-                    let c = next.add(1, ordering: .relaxed).oldValue
-                    if c >= chunks { break }
-                    work(worker, c)
+                    let j = next.add(1, ordering: .relaxed).oldValue
+                    if j >= count { break }
+                    work(worker, j)
                 }
             }
         }
         return parts.withLock { parts in
-            var total = parts[0] ?? body(0, first..<first)
-            for c in 1..<max(1, chunks) { parts[c].map { total.merge($0) } }
-            return total
+            passes.indices.map { p in
+                var total: MonteCarlo.Tally?
+                for j in jobs.indices where jobs[j].pass == p {
+                    if total == nil { total = parts[j] } else { parts[j].map { total!.merge($0) } }
+                }
+                return total ?? passes[p].body(0, passes[p].runs.lowerBound..<passes[p].runs.lowerBound)
+            }
         }
     }
 }
