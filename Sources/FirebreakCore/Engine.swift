@@ -516,15 +516,25 @@ public struct Engine: Sendable {
     public func perform<S: EngineSink>(
         _ move: Move, by actor: String?, as acting: Int32 = -1, at: Int, on incident: inout Incident, sink: inout S
     ) throws(Rejection) {
+        var move = move
+        try perform(&move, by: actor, as: acting, at: at, on: &incident, sink: &sink)
+    }
+
+    /// ``perform(_:by:as:at:on:sink:)`` of a move read where it lies: a scheduler trying its compiled moves again and
+    /// again passes them so, as a move passed by value is copied whole (every text in it retained and released) on
+    /// each call, which cost more than most tries. Only what the move's case uses is read.
+    func perform<S: EngineSink>(
+        _ move: UnsafePointer<Move>, by actor: String?, as acting: Int32 = -1, at: Int, on incident: inout Incident, sink: inout S
+    ) throws(Rejection) {
         if incident.isClosed {
-            switch move {
+            switch move.pointee {
             case .note, .reopen, .retract: break
             default: throw .closed
             }
         }
         // Who acted is checked below where it matters; it is carried in the events only for a sink that keeps a record.
         let recorded = S.keepsRecord ? actor : nil
-        switch move {
+        switch move.pointee {
         case let .assign(role, person):
             try requireCommander(actor, acting, incident, orEscalationFor: role)
             guard role >= 0 else { throw .unknownRole }

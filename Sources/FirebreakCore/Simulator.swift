@@ -17,9 +17,9 @@ public final class Simulator: Sendable {
     let actionRoles: [Int32]
     let actionCommands: [Command]
     let actionMoves: [Move]
-    /// The same, one reference per action: a run reads an action's move in place, where copying it out of an array
-    /// (its texts retained and released) on every try cost more than the try.
-    let compiledActions: [CompiledAction]
+    /// The same, where a run reads them in place (``Engine/perform(_:by:as:at:on:sink:)`` by pointer): copying a move
+    /// out of an array (its texts retained and released) on every try cost more than the try.
+    let moveTable: MoveTable
     /// The names informs are counted under: the playbook's `informs` ids, then the scenario's other names.
     public let informNames: [String]
     /// What every run starts from: the opened incident and its events (none depends on the delays).
@@ -62,10 +62,7 @@ public final class Simulator: Sendable {
             return engine.compile(command)
         }
         self.informNames = informNames
-        let moves = actionMoves
-        let actors = actionActors
-        let roles = actionRoles
-        self.compiledActions = scenario.actions.indices.map { CompiledAction(move: moves[$0], actor: actors[$0], role: roles[$0]) }
+        self.moveTable = MoveTable(actionMoves)
         let commander = playbook.commander
         var assignments: [(role: String, person: String)] = [(commander, scenario.person(for: commander))]
         for role in playbook.roles where role.id != commander {
@@ -109,16 +106,21 @@ public final class Simulator: Sendable {
         self.contingencies = contingencies
     }
 
-    /// One scripted action: who plays it, in which role, and its move.
-    final class CompiledAction: Sendable {
-        let move: Move
-        let actor: String
-        let role: Int32
+    /// The compiled moves of the actions in memory of their own, written once when the simulator is made and only
+    /// read afterwards (so shared by threads safely), freed with it.
+    final class MoveTable: @unchecked Sendable {
+        let moves: UnsafeMutablePointer<Move>
+        let count: Int
 
-        init(move: Move, actor: String, role: Int32) {
-            self.move = move
-            self.actor = actor
-            self.role = role
+        init(_ moves: [Move]) {
+            count = moves.count
+            self.moves = .allocate(capacity: max(1, moves.count))
+            self.moves.initialize(from: moves, count: moves.count)
+        }
+
+        deinit {
+            moves.deinitialize(count: count)
+            moves.deallocate()
         }
     }
 
@@ -556,8 +558,9 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     /// Tries action `index` at `t`; records its events or (on the first try) its refusal.
     mutating func attempt(_ index: Int, at t: Int, firstTry: Bool) -> Bool {
         do {
-            let action = simulator.compiledActions[index]
-            try engine.perform(action.move, by: action.actor, as: action.role, at: t, on: &incident, sink: &recorder)
+            try engine.perform(
+                simulator.moveTable.moves + index, by: simulator.actionActors[index], as: simulator.actionRoles[index], at: t, on: &incident,
+                sink: &recorder)
             appliedAt[index] = t
             if Log.keepsRecord { refusals[index] = nil }
             return true
