@@ -44,15 +44,17 @@ public enum LocalTime {
         case invalid
     }
 
-    /// Parses `--at`: ISO 8601, `-15m` ago, local `HH:MM` today, or a local `YYYY-MM-DD HH:MM` (the form
-    /// Firebreak shows).
+    /// Parses `--at`: ISO 8601, `-15m` ago, local `HH:MM` today, or a local `YYYY-MM-DD HH:MM` or
+    /// `DD-MM-YYYY HH:MM` (the forms Firebreak shows, in English and in Dutch).
     public static func parse(_ text: String, now: Int, zone: TimeZone, option: String = "--at") -> Parsed {
         if text.hasPrefix("-"), case .success(let seconds) = DurationText.parse(String(text.dropFirst()), allowZero: true) {
             return .time(now - seconds, note: nil)
         }
         if let clock = WallClock.parse(text) { return .time(clock.seconds, note: nil) }
         let local: Int
-        if text.utf8.count >= 16, let clock = WallClock.parse(text + "Z") {
+        if let yearFirst = yearFirst(dayFirst: text), let clock = WallClock.parse(yearFirst + "Z") {
+            local = clock.seconds  // the Dutch display form, read as the same local date and time
+        } else if text.utf8.count >= 16, let clock = WallClock.parse(text + "Z") {
             local = clock.seconds  // a local date and time, read as if it were UTC
         } else {
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
@@ -73,6 +75,16 @@ public enum LocalTime {
         case .nonexistent:
             return .nonexistent("\(shown) does not exist on \(day) in \(zone.identifier): the clocks are put forward over it; give a time after the change, or an ISO 8601 time with its offset")
         }
+    }
+
+    /// `30-11-2026 05:20` (or with `:ss`) as `2026-11-30 05:20`; nil for any other text.
+    static func yearFirst(dayFirst text: String) -> String? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 16 || bytes.count == 19, bytes[2] == UInt8(ascii: "-"), bytes[5] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: " "),
+            [0, 1, 3, 4, 6, 7, 8, 9].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) })
+        else { return nil }
+        func part(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        return part(6..<10) + "-" + part(3..<5) + "-" + part(0..<2) + part(10..<bytes.count)
     }
 
     /// The instants a local date and time stands for in a zone.

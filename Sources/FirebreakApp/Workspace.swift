@@ -196,7 +196,7 @@ public struct Workspace: Sendable {
         case .nonexistent(let reason):
             throw .usage(reason)
         case .invalid:
-            throw .usage("\(option) '\(UntrustedText.oneLine(text))' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM local, or -15m")
+            throw .usage("\(option) '\(UntrustedText.oneLine(text))' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM or DD-MM-YYYY HH:MM local, or -15m")
         }
         if at > now { throw .usage("--at \(iso(at)) is in the future; it records when something already happened") }
         if let began, let openedAt, began <= openedAt {

@@ -75,6 +75,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
     public var overdueCount = 0
     public var escalationCount = 0
     public var eventCount = 0
+    /// What later entries say about earlier ones (retracted, superseded), by seq: for marking the timeline.
+    public private(set) var marks = LogMarks()
     /// Statements, informs and missed updates.
     public var communications = CommunicationsLog()
 
@@ -106,8 +108,11 @@ public struct IncidentAnalysis: Sendable, Equatable {
 
     public var finalState: String? { visits.last?.state }
 
-    public mutating func add(_ event: Event) {
+    /// Feeds the next event of the log; `seq` is its number in the log (by default its position, as in a
+    /// stored log, which starts at 1 with no gaps).
+    public mutating func add(_ event: Event, seq: Int? = nil) {
         eventCount += 1
+        marks.add(seq: seq ?? eventCount, event)
         var compact = playbook.engineEvent(event)?.0
         if case .informed(let who, _, _) = event.body {
             // Counted under the exercise's names, which may go beyond the playbook's `informs` ids.

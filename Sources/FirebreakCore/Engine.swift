@@ -844,14 +844,19 @@ public struct Engine: Sendable {
         if incident.isClosed { throw .closed }
         let route = tables.route(event, from: incident.state)
         guard route >= 0 else { throw .eventNotPossible(event: event) }
-        let base = tables.firstStep[incident.state]
-        for k in incident.steps.indices where incident.steps[k].isOpen && tables.optionEvents[Int(base) + k].contains(event) {
-            throw .decidedBy(event: event, step: base + Int32(k))
-        }
+        if let step = decidingStep(of: event, incident) { throw .decidedBy(event: event, step: step) }
         let by = tables.routes[route].by
         if by.isEmpty { return }
         for role in by where hasAuthority(role, actor, acting, incident) { return }
         throw .notAllowedToFire(event: event, route: Int32(route))
+    }
+
+    /// The open decision step of the current state one of whose options fires `event` (a global index), if any.
+    @inline(__always)
+    func decidingStep(of event: Int32, _ incident: Incident) -> Int32? {
+        let base = tables.firstStep[incident.state]
+        for k in incident.steps.indices where incident.steps[k].isOpen && tables.optionEvents[Int(base) + k].contains(event) { return base + Int32(k) }
+        return nil
     }
 
     @inline(__always)
@@ -1440,13 +1445,20 @@ public struct Engine: Sendable {
         return needs.indices.filter { needOpen($0, of: g, incident) }.map { Int(needs[$0]) }
     }
 
-    /// The events possible in the incident's current state, with the steps each still waits for.
-    public func possibleEvents(_ incident: Incident) -> [(event: String, to: String, waitingFor: [String])] {
+    /// The events possible in the incident's current state, with the steps each still waits for, and,
+    /// for an option's event of an open decision, the decision and option it comes through (firing it
+    /// directly is refused: "Who may fire what").
+    public func possibleEvents(_ incident: Incident) -> [(event: String, to: String, waitingFor: [String], decidedBy: (step: String, option: String)?)] {
         if incident.isClosed { return [] }
         return playbook.events(from: incident.state).map { transition in
             var waiting: [String] = []
-            if case .guardOpen(_, _, let open) = refusal(firing: transition.event, in: incident) { waiting = open }
-            return (transition.event, playbook.states[transition.target].id, waiting)
+            if case .guardOpen(_, _, let open)? = refusal(firing: transition.event, in: incident) { waiting = open }
+            var decidedBy: (step: String, option: String)?
+            let event = tables.eventIndex[transition.event] ?? -1
+            if let g = decidingStep(of: event, incident).map(Int.init), let option = tables.optionEvents[g].firstIndex(of: event) {
+                decidedBy = (tables.stepIDs[g], tables.optionNames[g][option])
+            }
+            return (transition.event, playbook.states[transition.target].id, waiting, decidedBy)
         }
     }
 }

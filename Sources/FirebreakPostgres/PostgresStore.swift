@@ -624,7 +624,8 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
         try await exclusive("list incidents") { connection in
             let rows = try await connection.guardedQuery(
                 """
-                SELECT number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at FROM incident
+                SELECT number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at,
+                    CASE WHEN closed_at IS NULL THEN NULL ELSE snapshot END FROM incident
                 WHERE (\(includeClosed) OR closed_at IS NULL) AND (\(exercises) OR NOT is_exercise) ORDER BY number < 0, abs(number)
                 """, logger: Self.logger)
             var result: [IncidentSummary] = []
@@ -640,10 +641,17 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
                 let title: ByteBuffer = try column(3, "title")
                 result.append(IncidentSummary(
                     number: number, playbookID: try column(1, "playbook_id"), isExercise: try column(2, "is_exercise"), title: String(buffer: title),
-                    severity: severity, state: try column(5, "state"), openedAt: try column(6, "opened_at"), closedAt: try column(7, "closed_at")))
+                    severity: severity, state: try column(5, "state"), openedAt: try column(6, "opened_at"), closedAt: try column(7, "closed_at"),
+                    forcedClose: Self.forcedClose(row[8])))
             }
             return result
         }
+    }
+
+    /// Whether a `list` row's snapshot column (NULL for an open incident) says force-closed.
+    static func forcedClose(_ cell: PostgresCell) -> Bool {
+        guard let snapshot = try? cell.decode(ByteBuffer?.self) else { return false }
+        return IncidentSummary.isForceClosed(snapshot: Data(snapshot.readableBytesView))
     }
 
     // MARK: Verifying

@@ -22,7 +22,8 @@ public struct Debrief: Sendable {
     }
 
     /// The questions, in this order: expectations missed (file order), steps overdue (as they fell due),
-    /// statements (as drafted), updates missed, then the closing question.
+    /// statements (as drafted), updates missed, expectations still open when the exercise stopped (or, when
+    /// nothing was missed, open or overdue, the question about what went well), then the closing question.
     public var questions: [String] {
         let clock = DurationText.clock
         var questions: [String] = []
@@ -69,7 +70,15 @@ public struct Debrief: Sendable {
         for missed in comms.missedUpdates {
             questions.append(t("debrief.missedUpdate", ["audience": missed.audience, "time": clock(missed.due)]))
         }
-        if missed.isEmpty, overdue.isEmpty {
+        // Expectations whose deadline was still ahead when the exercise stopped: the score counts them as not
+        // met, so the debrief must not say that everything was.
+        let open = outcome.expectations.filter { !$0.met && !missed.contains($0) }
+        if !open.isEmpty {
+            questions.append(t("debrief.stillOpen", [
+                "count": "\(open.count)", "expectations": open.map { ExerciseReport.describe($0.expectation, t) }.joined(separator: "; "),
+            ]))
+        }
+        if open.isEmpty, missed.isEmpty, overdue.isEmpty {
             questions.append(t("debrief.allMet"))
         }
         questions.append(t("debrief.closing"))

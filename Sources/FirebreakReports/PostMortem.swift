@@ -137,8 +137,13 @@ public struct PostMortem: Sendable {
 
     public var offsetBase: Int { analysis.beganAt ?? analysis.openedAt ?? 0 }
 
+    /// `+1:05:00`: from the time base to the moment, to the second as the time column shows it; every
+    /// offset in one form (`+0:10:00` beside `+0:05:04`, not `+0:10`).
     func offset(_ seconds: Int) -> String {
-        String(DurationText.clock(seconds - offsetBase).dropFirst())
+        let difference = seconds - offsetBase
+        let value = abs(difference)
+        let minutes = (value % 3600) / 60, secs = value % 60
+        return (difference < 0 ? "-" : "+") + "\(value / 3600):" + (minutes < 10 ? "0" : "") + "\(minutes):" + (secs < 10 ? "0" : "") + "\(secs)"
     }
 
     func duration(_ seconds: Int) -> String { seconds <= 0 ? "0m" : DurationText.format(seconds) }
@@ -165,9 +170,9 @@ public struct PostMortem: Sendable {
                 rows.append((t("fact.finalState"), md(analysis.finalState ?? "?")))
             }
         } else {
-            rows.append((t("fact.closed"), t("fact.open")))
+            // Still open: where it stands, not a "Closed" row that says "open".
+            rows.append((t("fact.state"), t("fact.openIn", ["state": md(analysis.finalState ?? "?")])))
             rows.append((t("fact.duration"), t("fact.soFar", ["duration": duration(facts.now - (analysis.openedAt ?? facts.now))])))
-            rows.append((t("fact.finalState"), t("fact.openIn", ["state": md(analysis.finalState ?? "?")])))
         }
         return rows
     }
@@ -273,13 +278,18 @@ public struct PostMortem: Sendable {
 
     /// A Mermaid gantt chart of the states over time. Only ids and numbers go in it.
     public var gantt: String {
-        var lines = ["gantt", "    title \(t("heading.statesOverTime"))", "    dateFormat X", "    axisFormat %H:%M", "    section \(t("gantt.section"))"]
+        // Dates as people read them (where Mermaid is not rendered, the text is what is read), in the report's zone.
+        var lines = ["gantt", "    title \(t("heading.statesOverTime"))", "    dateFormat YYYY-MM-DD HH:mm:ss", "    axisFormat %H:%M", "    section \(t("gantt.section"))"]
+        func date(_ seconds: Int) -> String {
+            // `2026-05-16T23:05:00+02:00` → `2026-05-16 23:05:00`.
+            String(WallClock.format(seconds, offset: facts.zoneOffset).prefix(19)).replacingOccurrences(of: "T", with: " ")
+        }
         let end = analysis.closedAt ?? facts.now
         for (index, visit) in analysis.visits.enumerated() {
             let safe = visit.state.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" } ? visit.state : "state"
             let name = visit.round > 1 ? t("gantt.round", ["state": safe, "round": "\(visit.round)"]) : safe
             let stop = max(visit.enteredAt, visit.leftAt ?? end)
-            lines.append("    \(name) :v\(index), \(visit.enteredAt + facts.zoneOffset), \(stop + facts.zoneOffset)")
+            lines.append("    \(name) :v\(index), \(date(visit.enteredAt)), \(date(stop))")
         }
         return lines.joined(separator: "\n")
     }
@@ -504,26 +514,51 @@ public struct PostMortem: Sendable {
     }
 
     /// The cells of one timeline row, escaped.
-    public func timelineCells(_ item: TimelineItem) -> [String: String] {
-        let (who, what) = whoAndWhat(item)
-        return ["time": time(item.event.at), "offset": offset(item.event.at), "who": who, "what": what, "kind": item.event.kind.rawValue, "seq": "\(item.seq)"]
+    public func timelineCells(_ item: TimelineItem) -> [String: String] { timelineCells([item]) }
+
+    /// The cells of one timeline row (a group of entries: see ``TimelineGroups``), escaped.
+    public func timelineCells(_ group: [TimelineItem]) -> [String: String] {
+        let (who, what) = whoAndWhat(group)
+        let first = group[0]
+        return ["time": time(first.event.at), "offset": offset(first.event.at), "who": who, "what": what, "kind": first.event.kind.rawValue, "seq": "\(first.seq)"]
     }
 
     /// One timeline row in the report's format.
-    public func timelineRow(_ item: TimelineItem) -> String {
-        let (who, what) = whoAndWhat(item)
-        return markup.row([time(item.event.at), offset(item.event.at), who, what])
+    public func timelineRow(_ item: TimelineItem) -> String { timelineRow([item]) }
+
+    /// One timeline row in the report's format, for a group of entries (see ``TimelineGroups``).
+    public func timelineRow(_ group: [TimelineItem]) -> String {
+        let (who, what) = whoAndWhat(group)
+        return markup.row([time(group[0].event.at), offset(group[0].event.at), who, what])
     }
 
-    /// The "who" and "what" cells of a timeline row, escaped.
-    func whoAndWhat(_ item: TimelineItem) -> (who: String, what: String) {
-        let event = item.event
+    /// The "who" and "what" cells of a timeline row, escaped: the first entry's actor; what each entry
+    /// of the group says, in order, with what later entries say of it (retracted, superseded).
+    func whoAndWhat(_ group: [TimelineItem]) -> (who: String, what: String) {
+        let first = group[0]
+        let event = first.event
         var who = event.actor.map(md) ?? t("timeline.system")
         if let role = event.role, event.actor != nil { who += " (\(md(role)))" }
         if event.outsideRole { who += " " + t("timeline.outsideRole") }
-        var what = md(EventText.describe(event, clock: time, plain, names: names))
-        if !facts.isExercise, item.recordedAt - event.at >= 60 { what += " " + t("timeline.logged", ["time": time(item.recordedAt)]) }
+        var what = ""
+        if case .opened = event.body, group.count > 1 {
+            // The opening and the roles given at it: one row.
+            what = md(EventText.describe(event, clock: time, plain, names: names)) + mark(first)
+            let roles = group.dropFirst().compactMap { item -> String? in
+                guard case let .assigned(role, person) = item.event.body else { return nil }
+                return "\(role): \(person)"
+            }
+            what += md(plain("timeline.roles", ["roles": roles.joined(separator: ", ")]))
+        } else {
+            what = group.map { md(EventText.describe($0.event, clock: time, plain, names: names)) + mark($0) }.joined(separator: " → ")
+        }
+        if !facts.isExercise, first.recordedAt - event.at >= 60 { what += " " + t("timeline.logged", ["time": time(first.recordedAt)]) }
         return (who, what)
+    }
+
+    /// ` *retracted*` or ` *superseded: …*` when a later entry says so of this one.
+    func mark(_ item: TimelineItem) -> String {
+        analysis.marks.mark(of: item.seq).map { " " + t("timeline.\($0.rawValue)") } ?? ""
     }
 
     /// A user's Mustache template, parsed; what is wrong in words, with its line and column, when it cannot be.
@@ -572,9 +607,9 @@ public struct PostMortem: Sendable {
             if let problem = TemplateLimits.problem(in: template) { throw RenderError.limit(problem) }
             var rows: [[String: String]] = []
             var text = ""
-            try await events { item in
-                rows.append(timelineCells(item))
-                text += timelineRow(item) + "\n"
+            try await Self.grouped(events) { group in
+                rows.append(timelineCells(group))
+                text += timelineRow(group) + "\n"
             }
             if text.hasSuffix("\n") { text.removeLast() }
             let context = context(timeline: rows, timelineRows: text)
@@ -610,10 +645,10 @@ public struct PostMortem: Sendable {
         try write(headText)
         var first = true
         var buffer = ""
-        try await events { item in
+        try await Self.grouped(events) { group in
             if !first { buffer += "\n" }
             first = false
-            buffer += timelineRow(item)
+            buffer += timelineRow(group)
             if buffer.utf8.count > 64 * 1024 {
                 try write(buffer)
                 buffer = ""
@@ -623,6 +658,19 @@ public struct PostMortem: Sendable {
         var tailText = tail.render(context)
         if !tailText.hasSuffix("\n") { tailText += "\n" }
         try write(tailText)
+    }
+
+    /// Streams `events` as timeline rows: each entry on its own, except an opening with the roles
+    /// assigned at it, and a decision with the event its choice fires and the state that event enters
+    /// (see ``TimelineGroups``).
+    static func grouped(
+        _ events: ((TimelineItem) throws -> Void) async throws -> Void, _ body: @escaping ([TimelineItem]) throws -> Void
+    ) async throws {
+        var groups = TimelineGroups()
+        try await events { item in
+            if let done = groups.add(item) { try body(done) }
+        }
+        if let last = groups.finish() { try body(last) }
     }
 
     /// The same data as one JSON document, with the timeline streamed.
@@ -665,7 +713,7 @@ public struct PostMortem: Sendable {
             ] + EventText.jsonFields(event).map { key, value in
                 if key == "began" || key == "due", case .int(let seconds) = value { return (key, .string(timeISO(seconds))) }
                 return (key, value)
-            })
+            } + (analysis.marks.mark(of: item.seq).map { [("mark", JSONValue.string($0.rawValue))] } ?? []))
             buffer += (first ? "\n" : ",\n") + value.rendered(pretty: false)
             first = false
             if buffer.utf8.count > 64 * 1024 {
@@ -755,5 +803,43 @@ public struct PostMortem: Sendable {
             out.append(c)
         }
         return out.replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&quot;", with: "\"")
+    }
+}
+
+/// Gathers timeline entries into the rows a report shows: an opening with the roles assigned at the
+/// same moment; a decision (`done` with a choice) with the event it fired and the state it entered
+/// (and the close, when that state is final), all at the same moment. Every other entry is a row of
+/// its own. Holds one row at a time, so a timeline of any length streams.
+struct TimelineGroups {
+    private var pending: [TimelineItem] = []
+
+    /// Adds the next entry; returns the row it completed, if any.
+    mutating func add(_ item: TimelineItem) -> [TimelineItem]? {
+        if let last = pending.last, Self.joins(item.event, after: last.event, first: pending[0].event) {
+            pending.append(item)
+            return nil
+        }
+        let done = pending.isEmpty ? nil : pending
+        pending = [item]
+        return done
+    }
+
+    /// The last row.
+    mutating func finish() -> [TimelineItem]? {
+        defer { pending = [] }
+        return pending.isEmpty ? nil : pending
+    }
+
+    static func joins(_ event: Event, after last: Event, first: Event) -> Bool {
+        guard event.at == last.at else { return false }
+        switch (first.body, last.body, event.body) {
+        case (.opened, _, .assigned):
+            return true
+        case (.done(_, _?, _, _), .done, .fired), (.done(_, _?, _, _), .fired, .entered), (.done(_, _?, _, _), .entered, .closed(_, false)):
+            if case .fired(let fired) = last.body, case .entered(_, _, let by, _) = event.body { return by == fired }
+            return true
+        default:
+            return false
+        }
     }
 }

@@ -119,10 +119,14 @@ public struct IncidentSummary: Sendable, Equatable {
     public var state: String
     public var openedAt: Int
     public var closedAt: Int?
+    /// Closed by `close` (force-closed) rather than by reaching a final state.
+    public var forcedClose: Bool
 
     public init(
-        number: Int, playbookID: String, isExercise: Bool, title: String, severity: IncidentSeverity, state: String, openedAt: Int, closedAt: Int?
+        number: Int, playbookID: String, isExercise: Bool, title: String, severity: IncidentSeverity, state: String, openedAt: Int, closedAt: Int?,
+        forcedClose: Bool = false
     ) {
+        self.forcedClose = forcedClose
         self.number = number
         self.playbookID = playbookID
         self.isExercise = isExercise
@@ -135,6 +139,17 @@ public struct IncidentSummary: Sendable, Equatable {
 
     /// `INC-7`.
     public var reference: String { "\(IncidentID.name(number))" }
+
+    /// Whether a stored snapshot (JSON) says its incident was force-closed. Only `closed.forced` is read;
+    /// a snapshot that cannot be read gives false here (`verify` is what reports damage).
+    public static func isForceClosed(snapshot: Data) -> Bool {
+        (try? JSONDecoder().decode(Closing.self, from: snapshot))?.closed?.forced ?? false
+    }
+
+    private struct Closing: Decodable {
+        struct Closed: Decodable { var forced: Bool }
+        var closed: Closed?
+    }
 }
 
 /// What the application needs from persistence, whatever keeps it: an SQLite file

@@ -143,7 +143,7 @@ public final class MemoryStore: IncidentStore, @unchecked Sendable {
                 .map {
                     IncidentSummary(
                         number: $0.number, playbookID: $0.playbookID, isExercise: $0.isExercise, title: $0.title, severity: $0.severity,
-                        state: $0.state, openedAt: $0.openedAt, closedAt: $0.closedAt)
+                        state: $0.state, openedAt: $0.openedAt, closedAt: $0.closedAt, forcedClose: $0.snapshot.closed?.forced ?? false)
                 }
         }
     }

@@ -657,7 +657,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 if !exercises { conditions.append("is_exercise = 0") }
                 let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
                 let sql = """
-                    SELECT number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at
+                    SELECT number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at,
+                        CASE WHEN closed_at IS NULL THEN NULL ELSE snapshot END
                     FROM incident \(filter) ORDER BY number < 0, abs(number)
                     """
                 var summaries: [IncidentSummary] = []
@@ -668,7 +669,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
     }
 
-    /// A row of `list`'s SELECT: number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at.
+    /// A row of `list`'s SELECT: number, playbook_id, is_exercise, title, severity, state, opened_at, closed_at, and
+    /// the snapshot of a closed incident (to tell a forced close).
     static func summary(_ row: Row) throws -> IncidentSummary {
         guard let number = Int.fromDatabaseValue(row[0] as DatabaseValue) else {
             throw StoreError.damaged(incident: nil, what: "an incident's number")
@@ -679,7 +681,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
         return IncidentSummary(
             number: number, playbookID: try column(row, at: 1, "playbook_id", number), isExercise: try column(row, at: 2, "is_exercise", number),
             title: String(decoding: title, as: UTF8.self), severity: severity, state: try column(row, at: 5, "state", number),
-            openedAt: try column(row, at: 6, "opened_at", number), closedAt: try optionalColumn(row, at: 7, "closed_at", number))
+            openedAt: try column(row, at: 6, "opened_at", number), closedAt: try optionalColumn(row, at: 7, "closed_at", number),
+            forcedClose: row.count > 8 && (Data.fromDatabaseValue(row[8] as DatabaseValue)).map { IncidentSummary.isForceClosed(snapshot: $0) } ?? false)
     }
 
     // MARK: Verifying

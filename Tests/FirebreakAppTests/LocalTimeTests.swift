@@ -50,6 +50,10 @@ import Testing
         Case(zone: "Europe/Amsterdam", now: "2026-11-29T20:00:00+01:00", at: "2026-10-25 01:30", expected: "2026-10-25T01:30:00+02:00"),
         Case(zone: "Europe/Amsterdam", now: "2026-11-29T20:00:00+01:00", at: "2026-03-29 02:30", expected: nil),
         Case(zone: "America/New_York", now: "2026-11-29T20:00:00-05:00", at: "2026-03-08 05:30", expected: "2026-03-08T05:30:00-04:00"),
+        // The form a Dutch status or report shows: day first.
+        Case(zone: "Europe/Amsterdam", now: "2026-11-30T08:00:00+01:00", at: "30-11-2026 05:20", expected: "2026-11-30T05:20:00+01:00"),
+        Case(zone: "Europe/Amsterdam", now: "2026-11-30T08:00:00+01:00", at: "25-10-2026 02:30", expected: "2026-10-25T02:30:00+02:00", ambiguous: true),
+        Case(zone: "Europe/Amsterdam", now: "2026-11-30T08:00:00+01:00", at: "29-03-2026 02:30", expected: nil),
     ]
 
     @Test(arguments: cases)
@@ -81,6 +85,8 @@ import Testing
             note: "--began '01:30' happens twice on 2026-11-01 in America/New_York (the clocks are put back); taken as the first, 2026-11-01T01:30:00-04:00; for the second give 2026-11-01T01:30:00-05:00"))
         #expect(LocalTime.parse("24:00", now: 0, zone: newYork) == .invalid)
         #expect(LocalTime.parse("2026-13-01 10:00", now: 0, zone: newYork) == .invalid)
+        #expect(LocalTime.parse("01-13-2026 10:00", now: 0, zone: newYork) == .invalid)
+        #expect(LocalTime.parse("1-11-2026 10:00", now: 0, zone: newYork) == .invalid)
         #expect(LocalTime.parse("１２:30", now: 0, zone: newYork) == .invalid)
     }
 

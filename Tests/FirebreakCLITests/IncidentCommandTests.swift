@@ -78,7 +78,7 @@ import Testing
         (["done", "INC-1", "lessons-learned"], 1, "firebreak: error: step 'lessons-learned' belongs to state 'aftercare', but the incident is in state 'triage'; active steps are 'capture-post', 'holding-line', 'assess-post', 'media-line', 'monitor-reach'\n"),
         (["status", "INC-9"], 66, "firebreak: error: no incident INC-9 in '%DB%'\n"),
         (["status", "nine"], 64, "firebreak: error: 'nine' is not an incident id; incident ids look like INC-7, recorded exercises EX-3\n"),
-        (["note", "INC-1", "x", "--at", "tomorrow"], 64, "firebreak: error: --at 'tomorrow' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM local, or -15m\n"),
+        (["note", "INC-1", "x", "--at", "tomorrow"], 64, "firebreak: error: --at 'tomorrow' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM or DD-MM-YYYY HH:MM local, or -15m\n"),
         (["note", "INC-1", "x", "--at", "2026-05-16T23:40:00+02:00"], 64, "firebreak: error: --at 2026-05-16T21:40:00Z is in the future; it records when something already happened\n"),
         (["note", "INC-1", "x", "--at", "-1h"], 64, "firebreak: error: --at 2026-05-16T20:30:00Z is before the incident began (--began 2026-05-16T21:05:00Z); nothing of it can have happened earlier\n"),
     ] as [([String], Int32, String)])

@@ -37,7 +37,7 @@ struct Export: AsyncParsableCommand {
         var refused: [(at: Int, by: String, action: String, reason: String)] = []
         do {
             for try await item in store.events(of: record.number, through: record.lastSeq) {
-                analysis.add(item.event)
+                analysis.add(item.event, seq: item.seq)
                 if case let .refused(action, reason) = item.event.body {
                     refused.append((item.event.at, item.event.role ?? item.event.actor ?? "?", action, reason))
                 }

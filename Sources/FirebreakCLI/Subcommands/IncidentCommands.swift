@@ -67,7 +67,7 @@ struct ListIncidents: AsyncParsableCommand {
                     ("id", .string(record.reference)), ("title", .string(record.title)), ("playbook", .string(record.playbookID)),
                     ("severity", .string(record.severity.rawValue)), ("state", .string(record.state)),
                     ("openedAt", .string(Clock.iso(record.openedAt))), ("closed", .bool(record.closedAt != nil)),
-                    ("closedAt", .optional(record.closedAt.map(Clock.iso))), ("exercise", .bool(record.isExercise)),
+                    ("closedAt", .optional(record.closedAt.map(Clock.iso))), ("forced", .bool(record.forcedClose && !record.isExercise)), ("exercise", .bool(record.isExercise)),
                 ])
             }).rendered())
             return
@@ -79,7 +79,8 @@ struct ListIncidents: AsyncParsableCommand {
         // One time format in the whole column, date included: a list spans days.
         var rows = [["ID", "STATE", "SEVERITY", "PLAYBOOK", "OPENED", "TITLE"]]
         for record in records {
-            var state = record.closedAt == nil ? record.state : "closed"
+            // A recorded exercise is closed by being recorded, however its run ended.
+            var state = record.closedAt == nil ? record.state : record.forcedClose && !record.isExercise ? "force-closed in \(record.state)" : "closed"
             if record.isExercise { state += " (exercise)" }
             rows.append([record.reference, state, record.severity.rawValue, record.playbookID, Clock.short(record.openedAt), Terminal.oneLine(record.title)])
         }
@@ -355,7 +356,8 @@ struct StatusView {
             for event in events {
                 let target = playbook.states.first { $0.id == event.to }
                 out += "  \(event.event) → \(titled(target?.title ?? event.to, event.to))"
-                    + (event.waitingFor.isEmpty ? "" : "  " + w("status.eventWaiting", ["steps": event.waitingFor.joined(separator: ", ")])) + "\n"
+                    + (event.waitingFor.isEmpty ? "" : "  " + w("status.eventWaiting", ["steps": event.waitingFor.joined(separator: ", ")]))
+                    + (event.decidedBy.map { "  " + w("status.eventDecided", ["step": $0.step, "option": $0.option]) } ?? "") + "\n"
             }
         }
         return String(out.dropLast())
@@ -396,7 +398,10 @@ struct StatusView {
                 .object([("who", .string(inform.who)), ("via", .optional(inform.via)), ("at", .string(Clock.iso(inform.at))), ("by", .optional(inform.actor))])
             })),
             ("possibleEvents", .array(engine.possibleEvents(incident).map { event in
-                .object([("event", .string(event.event)), ("to", .string(event.to)), ("waitingFor", .array(event.waitingFor.map(JSONValue.string)))])
+                .object([
+                    ("event", .string(event.event)), ("to", .string(event.to)), ("waitingFor", .array(event.waitingFor.map(JSONValue.string))),
+                    ("decidedBy", event.decidedBy.map { .object([("step", .string($0.step)), ("choice", .string($0.option))]) } ?? .null),
+                ])
             })),
         ])
     }
@@ -589,11 +594,15 @@ struct Timeline: AsyncParsableCommand {
             }
         }
         if json {
+            // Two passes, as the table: what later entries say of earlier ones (`mark`), then the entries.
+            var marks = LogMarks()
+            try await each { item, _ in marks.add(seq: item.seq, item.event) }
             var first = true
             try await each { item, isStored in
                 out += first ? "[\n  " : ",\n  "
                 first = false
-                JSONValue.object(Self.entry(item, stored: isStored)).append(to: &out, indent: 1)
+                JSONValue.object(Self.entry(item, stored: isStored) + (marks.mark(of: item.seq).map { [("mark", JSONValue.string($0.rawValue))] } ?? []))
+                    .append(to: &out, indent: 1)
                 flush()
             }
             out += first ? "[]\n" : "\n]\n"
