@@ -198,7 +198,7 @@ public struct Workspace: Sendable {
         case .invalid:
             throw .usage("\(option) '\(UntrustedText.oneLine(text))' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM or DD-MM-YYYY HH:MM local, or -15m")
         }
-        if at > now { throw .usage("--at \(iso(at)) is in the future; it records when something already happened") }
+        if at > now { throw .usage("\(option) \(iso(at)) is in the future; it records when something already happened") }
         if let began, let openedAt, began <= openedAt {
             if at < began {
                 throw .usage("--at \(iso(at)) is before the incident began (--began \(iso(began))); nothing of it can have happened earlier")
@@ -298,7 +298,10 @@ public struct Workspace: Sendable {
         var began: Int?
         if let beganText {
             began = try time(beganText, now: now, openedAt: nil, option: "--began")
-            if let began, began > at { throw .usage("--began is after the incident was opened; it is when the trigger happened") }
+            if let began, began > at {
+                let zone = clock.zone
+                throw .usage("--began \(LocalTime.iso(began, zone)) is after the incident was opened (\(LocalTime.iso(at, zone))); it is when the trigger happened")
+            }
         }
         let engine = Engine(playbook: playbook)
         var incident: Incident

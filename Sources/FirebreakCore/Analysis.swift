@@ -55,6 +55,9 @@ public struct IncidentAnalysis: Sendable, Equatable {
         public var at: Int
         /// The note given with the decision (`done --note`).
         public var note: String? = nil
+        /// Declared a mistake by `retract` (its event and the state it entered stand).
+        public var retracted = false
+        var seq = 0
     }
 
     public var steps: [StepRound] = []
@@ -64,6 +67,10 @@ public struct IncidentAnalysis: Sendable, Equatable {
     public var decisions: [Decision] = []
     /// milestone name → first time reached.
     public var milestones: [(name: String, step: String, at: Int)] = []
+    /// The seq of the `done` each milestone came from, by name: a retraction of it takes the milestone back.
+    private var milestoneSeq: [String: Int] = [:]
+    /// The row each `done` or `skip` settled, by its seq: a retraction unsettles that row, whatever round is current.
+    private var settledRow: [Int: Int] = [:]
     /// The scored facts (when each step was first done, each state first entered), as exercises keep them.
     public private(set) var facts: ExerciseFacts
     public var openedAt: Int?
@@ -112,7 +119,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
     /// stored log, which starts at 1 with no gaps).
     public mutating func add(_ event: Event, seq: Int? = nil) {
         eventCount += 1
-        marks.add(seq: seq ?? eventCount, event)
+        let seq = seq ?? eventCount
+        marks.add(seq: seq, event)
         var compact = playbook.engineEvent(event)?.0
         if case .informed(let who, _, _) = event.body {
             // Counted under the exercise's names, which may go beyond the playbook's `informs` ids.
@@ -124,8 +132,6 @@ public struct IncidentAnalysis: Sendable, Equatable {
         } else if incident != nil {
             engine.fold(event, into: &incident!)
         }
-        let firstTime: Bool
-        if case .done(let step, _, _)? = compact?.body, step >= 0 { firstTime = facts.firstDone[Int(step)] == .max } else { firstTime = false }
         if let compact, let incident { facts.record(compact, incident: incident, tables: playbook.tables) }
         communications.add(event, playbook: playbook)
         switch event.body {
@@ -162,7 +168,7 @@ public struct IncidentAnalysis: Sendable, Equatable {
                     enteredAt: event.at, deadline: due >= 0 ? event.at + due : nil, isOptional: step.isOptional))
             }
         case let .done(step, choice, note, _):
-            if firstActionAt == nil { firstActionAt = event.at }
+            firstActionAt = min(firstActionAt ?? .max, event.at)
             if let i = currentIndex(step) {
                 steps[i].doneAt = event.at
                 // Done on time by a late entry: the overdue and escalation stored before it are superseded.
@@ -176,24 +182,25 @@ public struct IncidentAnalysis: Sendable, Equatable {
                 steps[i].choice = choice
                 steps[i].actor = event.actor
                 steps[i].outsideRole = event.outsideRole
+                settledRow[seq] = i
             }
-            if firstTime {
-                if let milestone = playbook.anyStep(step)?.milestone,
-                    !milestones.contains(where: { $0.name == milestone }) {
-                    milestones.append((milestone, step, event.at))
-                }
+            // A milestone is reached by the first done of its step that stands (one retracted no longer counts).
+            if let milestone = playbook.anyStep(step)?.milestone, !milestones.contains(where: { $0.name == milestone }) {
+                milestones.append((milestone, step, event.at))
+                milestoneSeq[milestone] = seq
             }
-            if let choice { decisions.append(Decision(step: step, choice: choice, actor: event.actor, role: event.role, at: event.at, note: note)) }
+            if let choice { decisions.append(Decision(step: step, choice: choice, actor: event.actor, role: event.role, at: event.at, note: note, seq: seq)) }
         case let .skipped(step, reason):
-            if firstActionAt == nil { firstActionAt = event.at }
+            firstActionAt = min(firstActionAt ?? .max, event.at)
             if let i = currentIndex(step) {
                 steps[i].skippedAt = event.at
                 steps[i].skipReason = reason
                 steps[i].actor = event.actor
                 steps[i].outsideRole = event.outsideRole
+                settledRow[seq] = i
             }
         case .fired, .note:
-            if firstActionAt == nil, event.actor != nil { firstActionAt = event.at }
+            if event.actor != nil { firstActionAt = min(firstActionAt ?? .max, event.at) }
         case let .overdue(step, _):
             overdueCount += 1
             if let i = currentIndex(step) {
@@ -213,8 +220,9 @@ public struct IncidentAnalysis: Sendable, Equatable {
         case .reopened:
             closedAt = nil
             forcedClose = nil
-        case let .retracted(_, _, step, reopened):
-            if reopened, let step, let i = currentIndex(step) {
+        case let .retracted(retracted, _, _, _):
+            // The done or skip no longer stands, in its own round (reopened or not): not done, and not on time.
+            if let i = settledRow.removeValue(forKey: retracted) {
                 steps[i].doneAt = nil
                 steps[i].skippedAt = nil
                 steps[i].skipReason = nil
@@ -222,6 +230,11 @@ public struct IncidentAnalysis: Sendable, Equatable {
                 steps[i].actor = nil
                 steps[i].outsideRole = false
             }
+            if let name = milestoneSeq.first(where: { $0.value == retracted })?.key {
+                milestoneSeq[name] = nil
+                milestones.removeAll { $0.name == name }
+            }
+            for d in decisions.indices where decisions[d].seq == retracted { decisions[d].retracted = true }
         case let .assigned(role, person):
             if !roleHolders.contains(where: { $0.role == role && $0.person == person && !$0.deputy }) { roleHolders.append((role, person, false, event.at)) }
         case let .deputy(role, person):
@@ -242,10 +255,22 @@ public struct IncidentAnalysis: Sendable, Equatable {
         return row[g]
     }
 
-    /// Deadlines met: steps done on time out of steps with a deadline that were done, late or left open.
+    /// Deadlines met: steps done on time out of steps with a deadline that were done, late or left open
+    /// (not those that stopped being active before their deadline: ``endedBeforeDeadline(_:)``).
     public var deadlinesMet: (met: Int, total: Int) {
-        let counted = steps.filter { $0.deadline != nil && $0.status != .skipped && !($0.isOptional && $0.status == .notDone) }
+        let counted = steps.filter {
+            $0.deadline != nil && $0.status != .skipped && !($0.isOptional && $0.status == .notDone) && !endedBeforeDeadline($0)
+        }
         return (counted.filter { $0.status == .onTime }.count, counted.count)
+    }
+
+    /// Whether a step left undone stopped being active before its deadline: its state was left (a
+    /// carried step or a duty: the incident closed) while the deadline was still ahead. Nobody could
+    /// miss that deadline, so it is not counted as missed.
+    public func endedBeforeDeadline(_ round: StepRound) -> Bool {
+        guard round.doneAt == nil, round.skippedAt == nil, let deadline = round.deadline else { return false }
+        let end = round.isDuty || round.carried ? closedAt : visits.first { $0.state == round.state && $0.round == round.round }?.leftAt
+        return end.map { $0 < deadline } ?? false
     }
 
     /// Whether a step not done is still open at `now`: the incident is open, the step still active (a

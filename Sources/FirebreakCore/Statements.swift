@@ -133,6 +133,8 @@ public struct CommunicationsLog: Sendable, Equatable {
     public var missedUpdates: [(audience: String, due: Int)] = []
     /// Steps completed by an ordinary `done` though they are statement steps (published outside Firebreak).
     public var doneWithoutText: [(step: String, at: Int)] = []
+    /// The seq of each entry of ``doneWithoutText``: a retracted done is taken out.
+    private var doneWithoutTextSeqs: [Int] = []
 
     /// Events added so far: the log is fed from its first event, so this is the next event's number.
     private var added = 0
@@ -176,12 +178,17 @@ public struct CommunicationsLog: Sendable, Equatable {
                 informs[informs.count - 1].completed.append(step)
             } else if via == nil, playbook.step(step)?.step.statement != nil {
                 doneWithoutText.append((step, event.at))
+                doneWithoutTextSeqs.append(added)
             }
         case let .informed(who, via, note):
             informs.append(InformRecord(who: who, via: via, note: note, at: event.at, actor: event.actor, role: event.role, seq: added))
         case let .retracted(seq, _, _, _):
-            // A retracted inform no longer counts as telling anyone.
+            // A retracted inform no longer counts as telling anyone; a retracted done no longer stands.
             informs.removeAll { $0.seq == seq }
+            if let i = doneWithoutTextSeqs.firstIndex(of: seq) {
+                doneWithoutText.remove(at: i)
+                doneWithoutTextSeqs.remove(at: i)
+            }
         case let .updateOverdue(audience, due):
             missedUpdates.append((audience, due))
         default:

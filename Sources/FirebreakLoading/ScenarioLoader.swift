@@ -29,8 +29,11 @@ public enum ScenarioLoader {
         load(YAMLSource(text), fileName: fileName, playbooks: playbooks)
     }
 
-    /// Loads a scenario from YAML already read.
-    public static func load(_ source: YAMLSource, fileName: String? = nil, playbooks: @escaping (String) -> Playbook?) -> ScenarioLoadResult {
+    /// Loads a scenario from YAML already read. With `lint` (`playbook check`), a scenario without errors
+    /// is also played as `drill run` plays it, for the warnings only a run can give (``droppedSteps``).
+    public static func load(
+        _ source: YAMLSource, fileName: String? = nil, lint: Bool = false, playbooks: @escaping (String) -> Playbook?
+    ) -> ScenarioLoadResult {
         let root: Node
         switch source.root {
         case .failure(let diagnostic): return ScenarioLoadResult(scenario: nil, playbook: nil, diagnostics: [diagnostic])
@@ -40,14 +43,53 @@ public enum ScenarioLoader {
         }
         var run = Run(reader: NodeReader(), playbooks: playbooks)
         let scenario = run.read(root, fileName: fileName)
-        let diagnostics = run.reader.diagnostics.sortedByLocation()
+        var diagnostics = run.reader.diagnostics
+        if lint, !diagnostics.hasErrors, let scenario, let playbook = run.playbook {
+            diagnostics += droppedSteps(scenario, playbook, locations: run.expectationLocations)
+        }
+        diagnostics = diagnostics.sortedByLocation()
         return ScenarioLoadResult(scenario: diagnostics.hasErrors ? nil : scenario, playbook: run.playbook, diagnostics: diagnostics)
+    }
+
+    /// A warning at each `done` (or `before`) expectation the scripted run misses because its step was
+    /// dropped: its state was left, the incident still open, before the step was done or skipped and
+    /// before the expectation's deadline (a `before` expectation has none: any drop counts). Such
+    /// a step needs `carry: true` (or to be a duty) if the team must still do it after the state.
+    static func droppedSteps(_ scenario: Scenario, _ playbook: Playbook, locations: [SourceLocation]) -> [Diagnostic] {
+        let outcome = Simulator(scenario: scenario, playbook: playbook).run()
+        guard outcome.expectations.count == locations.count else { return [] }
+        var analysis = IncidentAnalysis(playbook: playbook)
+        for event in outcome.events { analysis.add(event) }
+        var warnings: [Diagnostic] = []
+        for (e, result) in outcome.expectations.enumerated() where !result.met {
+            let step: String
+            switch result.expectation.condition {
+            case .done(let done), .before(let done, _): step = done
+            default: continue
+            }
+            // The step's first round that was left open when its state was left, the incident not closing then.
+            let dropped = analysis.steps.lazy.filter { $0.step == step && !$0.isDuty && !$0.carried && $0.doneAt == nil && $0.skippedAt == nil }
+                .compactMap { round -> (state: String, at: Int)? in
+                    guard let left = analysis.visits.first(where: { $0.state == round.state && $0.round == round.round })?.leftAt,
+                        left != analysis.closedAt
+                    else { return nil }
+                    return (round.state, left)
+                }.first
+            // Dropped after the deadline, the miss is the team's, not the playbook's.
+            guard let dropped, dropped.at < result.deadline else { continue }
+            warnings.append(.warning(
+                "in the scripted run, step '\(step)' of this expectation is dropped when state '\(dropped.state)' is left at \(DurationText.clock(dropped.at - outcome.incident.openedAt)) before it is done, so the expectation is missed; give the step 'carry: true' in the playbook (or make it a duty) if the team must still do it after that state",
+                at: locations[e]))
+        }
+        return warnings
     }
 
     struct Run {
         var reader: NodeReader
         let playbooks: (String) -> Playbook?
         var playbook: Playbook?
+        /// Where each expectation read is, in file order (the order the simulator numbers them in).
+        var expectationLocations: [SourceLocation] = []
 
         func hint(_ name: String, _ candidates: [String]) -> String {
             Identifier.suggestion(for: name, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
@@ -210,7 +252,12 @@ public enum ScenarioLoader {
                         reader.error("'expect' of \(name) must be a list of expectations", value)
                         continue
                     }
-                    inject.expectations = sequence.compactMap { readExpectation($0, name) }
+                    inject.expectations = sequence.compactMap { node in
+                        readExpectation(node, name).map { expectation in
+                            expectationLocations.append(NodeReader.location(node))
+                            return expectation
+                        }
+                    }
                 default: break
                 }
             }

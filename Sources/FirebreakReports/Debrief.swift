@@ -38,7 +38,11 @@ public struct Debrief: Sendable {
             case let .before(step, other):
                 questions.append(t("debrief.before", ["step": step, "other": other]))
             default:
-                let when = result.happenedAt.map { t("debrief.came", ["time": clock($0)]) } ?? t("debrief.neverCame")
+                var when = result.happenedAt.map { t("debrief.came", ["time": clock($0)]) } ?? t("debrief.neverCame")
+                if result.happenedAt == nil, case .done(let step) = result.expectation.condition,
+                    let skipped = outcome.events.first(where: { if case .skipped(step, _) = $0.body { true } else { false } }) {
+                    when = t("debrief.skipped", ["time": clock(skipped.at)])
+                }
                 questions.append(t("debrief.missed", ["expectation": described, "inject": inject, "deadline": clock(result.deadline), "when": when]))
             }
         }
@@ -55,7 +59,9 @@ public struct Debrief: Sendable {
                     "role": verdict.approver, "id": statement.id, "version": "\(verdict.version)", "reason": verdict.reason ?? "",
                 ]))
             }
-            if let published = statement.published {
+            if let published = statement.published, published.at == statement.draftedAt, statement.versions.count == 1 {
+                questions.append(t("debrief.publishedAtOnce", ["id": statement.id, "audience": statement.audience, "time": clock(published.at)]))
+            } else if let published = statement.published {
                 questions.append(t("debrief.published", [
                     "id": statement.id, "audience": statement.audience, "time": clock(published.at),
                     "duration": DurationText.format(published.at - statement.draftedAt), "versions": "\(statement.versions.count)",

@@ -32,17 +32,8 @@ public enum Markdown {
             case ")" where afterDigitsAtStart:
                 out.unicodeScalars.append("\\")
                 out.unicodeScalars.append(scalar)
-            case "\r":
-                out += "<br>"
-            case "\n":
-                if !previousWasCR { out += "<br>" }
-            case "\t": out += " "
             default:
-                if Markdown.isHidden(scalar) {
-                    out += "\u{FFFD}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+                appendInCell(scalar, afterCR: previousWasCR, to: &out)
             }
             previousWasCR = scalar == "\r"
             afterDigitsAtStart = (atStart || afterDigitsAtStart) && ("0"..."9").contains(scalar)
@@ -68,6 +59,23 @@ public enum Markdown {
             out += " |"
         }
         return out
+    }
+
+    /// What both escapers (Markdown and HTML) do with a scalar that is not markup in either: a line
+    /// break (CR, LF, or CRLF as one) becomes `<br>`, so a value stays in its table cell; a tab a space;
+    /// a hidden character U+FFFD; anything else is kept.
+    static func appendInCell(_ scalar: Unicode.Scalar, afterCR: Bool, to out: inout String) {
+        switch scalar {
+        case "\r": out += "<br>"
+        case "\n": if !afterCR { out += "<br>" }
+        case "\t": out += " "
+        default:
+            if isHidden(scalar) {
+                out += "\u{FFFD}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
     }
 
     /// A scalar no report shows as it is: control characters, line and paragraph separators and

@@ -105,15 +105,7 @@ public enum HTML {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            case "\r": out += "<br>"
-            case "\n": if !previousWasCR { out += "<br>" }
-            case "\t": out += " "
-            default:
-                if Markdown.isHidden(scalar) {
-                    out += "\u{FFFD}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            default: Markdown.appendInCell(scalar, afterCR: previousWasCR, to: &out)
             }
             previousWasCR = scalar == "\r"
         }

@@ -165,7 +165,9 @@ public struct PostMortem: Sendable {
             rows.append((t("fact.closed"), timeWithZone(closed)))
             rows.append((t("fact.duration"), duration(closed - (analysis.openedAt ?? closed)) + (analysis.beganAt.map { t("fact.fromTrigger", ["duration": duration(closed - $0)]) } ?? "")))
             if let forced = analysis.forcedClose {
-                rows.append((t("fact.finalState"), t("fact.forceClosed", ["state": md(analysis.visits.last?.state ?? "?"), "actor": md(forced.actor ?? "?"), "reason": md(forced.reason)])))
+                rows.append((t("fact.finalState"), t("fact.forceClosed", [
+                    "state": md(analysis.visits.last?.state ?? "?"), "actor": forced.actor.map(md) ?? t("timeline.system"), "reason": md(forced.reason),
+                ])))
             } else {
                 rows.append((t("fact.finalState"), md(analysis.finalState ?? "?")))
             }
@@ -228,7 +230,7 @@ public struct PostMortem: Sendable {
         ))
         rows.append((t("metric.overdueSteps"), "\(analysis.overdueCount)"))
         rows.append((t("metric.escalations"), "\(analysis.escalationCount)"))
-        if let closed = analysis.closedAt { rows.append((t("metric.timeToClose"), duration(closed - opened))) }
+        if let closed = analysis.closedAt { rows.append((t("metric.timeToClose"), duration(closed - base))) }
         return rows
     }
 
@@ -246,7 +248,9 @@ public struct PostMortem: Sendable {
             case .late: result = t("result.late")
             case .skipped: result = t("result.skipped", ["reason": md(round.skipReason ?? "")])
             case .notDone:
-                result = analysis.isStillOpen(round, at: facts.now) ? t("result.open") : t(round.isOptional ? "result.notDoneOptional" : "result.notDone")
+                result = analysis.isStillOpen(round, at: facts.now) ? t("result.open")
+                    : analysis.endedBeforeDeadline(round) ? t("result.endedEarly")
+                    : t(round.isOptional ? "result.notDoneOptional" : "result.notDone")
             }
             return [
                 "state": md(stateName(round.state)) + (round.carried ? t("result.carried") : ""), "round": "\(round.round)", "step": md(stepName(round.step)),
@@ -260,7 +264,7 @@ public struct PostMortem: Sendable {
 
     public func decisionRows() -> [[String: String]] {
         analysis.decisions.map { decision in
-            ["time": time(decision.at), "step": md(stepName(decision.step)), "choice": md(decision.choice),
+            ["time": time(decision.at), "step": md(stepName(decision.step)), "choice": md(decision.choice) + (decision.retracted ? " " + t("timeline.retracted") : ""),
              "who": md(decision.actor ?? "?") + (decision.role.map { " (\(md($0)))" } ?? ""), "note": md(decision.note ?? "")]
         }
     }
@@ -464,7 +468,8 @@ public struct PostMortem: Sendable {
                 "step": md(round.step), "owner": md(round.owner), "done": tplus(round.doneAt ?? 0), "due": tplus(round.deadline ?? 0),
             ]))
         }
-        for round in analysis.steps where round.status == .notDone && !round.isOptional && !analysis.isStillOpen(round, at: facts.now) {
+        for round in analysis.steps
+        where round.status == .notDone && !round.isOptional && !analysis.isStillOpen(round, at: facts.now) && !analysis.endedBeforeDeadline(round) {
             improvements.append(t("improvement.stepNeverDone", ["step": md(round.step), "owner": md(round.owner)]))
         }
         for item in exercise.unapplied {
@@ -729,11 +734,11 @@ public struct PostMortem: Sendable {
                     ("person", .optional(round.actor ?? (round.overdue ? round.overdueUnder.first : facts.assignments[round.owner]))), ("overdueUnder", .array(round.overdueUnder.map(JSONValue.string))),
                     ("deadline", .optional(round.deadline.map(timeISO))),
                     ("doneAt", .optional(round.doneAt.map(timeISO))), ("skippedAt", .optional(round.skippedAt.map(timeISO))),
-                    ("skipReason", .optional(round.skipReason)), ("status", .string(analysis.isStillOpen(round, at: facts.now) ? "open" : round.status.rawValue)), ("outsideRole", .bool(round.outsideRole)),
+                    ("skipReason", .optional(round.skipReason)), ("status", .string(analysis.isStillOpen(round, at: facts.now) ? "open" : analysis.endedBeforeDeadline(round) ? "ended" : round.status.rawValue)), ("outsideRole", .bool(round.outsideRole)),
                 ] + (round.isDuty ? [("duty", .bool(true))] : []) + (round.carried ? [("carried", .bool(true))] : []))
             })),
             ("decisions", .array(analysis.decisions.map { d in
-                .object([("at", .string(timeISO(d.at))), ("step", .string(d.step)), ("choice", .string(d.choice)), ("actor", .optional(d.actor)), ("role", .optional(d.role)), ("note", .optional(d.note))])
+                .object([("at", .string(timeISO(d.at))), ("step", .string(d.step)), ("choice", .string(d.choice)), ("actor", .optional(d.actor)), ("role", .optional(d.role)), ("note", .optional(d.note)), ("retracted", .bool(d.retracted))])
             })),
             ("states", .array(analysis.visits.map { v in
                 .object([("state", .string(v.state)), ("round", .int(v.round)), ("enteredAt", .string(timeISO(v.enteredAt))), ("leftAt", .optional(v.leftAt.map(timeISO))),

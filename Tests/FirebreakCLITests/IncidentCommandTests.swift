@@ -81,6 +81,9 @@ import Testing
         (["note", "INC-1", "x", "--at", "tomorrow"], 64, "firebreak: error: --at 'tomorrow' is not a time; use ISO 8601 (2026-05-12T21:42:00+02:00), HH:MM today, YYYY-MM-DD HH:MM or DD-MM-YYYY HH:MM local, or -15m\n"),
         (["note", "INC-1", "x", "--at", "2026-05-16T23:40:00+02:00"], 64, "firebreak: error: --at 2026-05-16T21:40:00Z is in the future; it records when something already happened\n"),
         (["note", "INC-1", "x", "--at", "-1h"], 64, "firebreak: error: --at 2026-05-16T20:30:00Z is before the incident began (--began 2026-05-16T21:05:00Z); nothing of it can have happened earlier\n"),
+        (["open", "offensive-post", "--title", "x", "--began", "2026-05-16T23:40:00+02:00"], 64, "firebreak: error: --began 2026-05-16T21:40:00Z is in the future; it records when something already happened\n"),
+        (["open", "offensive-post", "--title", "x", "--at", "2026-05-16T23:20:00+02:00", "--began", "2026-05-16T23:25:00+02:00"], 64,
+         "firebreak: error: --began 2026-05-16T21:25:00Z is after the incident was opened (2026-05-16T21:20:00Z); it is when the trigger happened\n"),
     ] as [([String], Int32, String)])
     func refusalsAndMisuseHaveTheirExitCodeAndOneLine(store: StoreKind, testCase: ([String], Int32, String)) throws {
         let (arguments, status, message) = testCase

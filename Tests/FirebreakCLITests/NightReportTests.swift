@@ -67,7 +67,10 @@ import Testing
         try expectGolden(result.stdout, "night.json")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let timeline = try #require(object["timeline"] as? [[String: Any]])
-        #expect(timeline.count == 24)
+        // The 24 stored entries, then what fell due by the export and is not stored yet: monitor-reach's overdue
+        // and escalation at 00:10, as `status` would show them.
+        #expect(timeline.count == 26)
+        #expect(timeline[24...].map { "\($0["seq"] as? Int ?? 0) \($0["kind"] as? String ?? "")" } == ["25 overdue", "26 escalated"])
         let marked = timeline.compactMap { entry in (entry["mark"] as? String).map { "\(entry["seq"] as? Int ?? 0) \($0)" } }
         #expect(marked == ["10 superseded", "11 superseded", "20 retracted"])
         let holders = try #require(object["roleHolders"] as? [[String: Any]])
@@ -89,6 +92,38 @@ import Testing
         try expectGolden(result.stdout, "night.html")
         #expect(result.stdout.contains("note: Wrong incident: this note was meant for INC-2 <em>retracted</em>"))
         #expect(!result.stdout.contains("<script"))
+    }
+
+    /// A retracted done no longer counts, even after its state was left: the step is not done, its milestone
+    /// is taken back, and a retracted decision is marked in the Decisions table. Time to first action counts
+    /// from the earliest action, also one logged later.
+    @Test func aRetractedDoneNoLongerCountsInTheReport() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        func run(_ time: String, _ arguments: String...) throws {
+            let result = try Firebreak.run(arguments, environment: box.env("anna", now: Self.at(time)))
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        try run("23:10", "open", "offensive-post", "--title", "T", "--began", Self.at("23:05"))
+        try run("23:11", "note", "INC-1", "Looking at it")  // #4
+        try run("23:12", "done", "INC-1", "capture-post", "--at", Self.at("23:07"))  // #5, logged later
+        try run("23:13", "done", "INC-1", "holding-line")  // #6, milestone first-public-reaction
+        try run("23:14", "done", "INC-1", "assess-post", "--choice", "escalate")  // #7-#9: the state is left
+        try run("23:16", "retract", "INC-1", "6", "--reason", "not sent after all")  // #10
+        try run("23:17", "retract", "INC-1", "7", "--reason", "decided without the director")  // #11
+        let report = try box.run("export", "INC-1", now: Self.at("23:20"))
+        let lines = report.stdout.split(separator: "\n").map(String.init)
+        // Retracted, and its state left before its deadline: not done, and not a missed deadline either.
+        #expect(lines.contains { $0.contains("(holding-line) | social |") && $0.hasSuffix("| not due: ended before its deadline |") })
+        #expect(!report.stdout.contains("no text recorded"))
+        #expect(lines.contains { $0.contains("(capture-post) | social |") && $0.contains("| on time") })
+        #expect(lines.contains("| Time to milestone 'first-public-reaction' | not reached |"))
+        #expect(lines.contains("| Time to first action | 2m |"))
+        #expect(lines.contains { $0.contains("(assess-post) | escalate *retracted* | anna (comms-lead) |") })
+        let json = try box.run("export", "INC-1", "--format", "json", now: Self.at("23:20"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let decisions = try #require(object["decisions"] as? [[String: Any]])
+        #expect(decisions.map { $0["retracted"] as? Bool } == [true])
     }
 
     /// `list --all` tells a force-closed incident from one that reached a final state.

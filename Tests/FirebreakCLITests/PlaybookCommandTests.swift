@@ -49,6 +49,36 @@ import Testing
         #expect(result.stderr.hasSuffix("firebreak: error: checked 2 files: 2 errors, 0 warnings\n"))
     }
 
+    /// A scenario expecting a step its playbook drops (the state is left, by a timer here, before the step
+    /// is done) gets a warning at that expectation; one missed only because the team was late does not.
+    @Test func anExpectationOfAStepTheRunDropsIsWarnedAbout() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.path("pb"), withIntermediateDirectories: true)
+        try StatusCommandTests.playbook("en").write(toFile: folder.path("pb/night-post.yaml"), atomically: true, encoding: .utf8)
+        let text = """
+            firebreak: 1
+            id: tiny-drop
+            title: Tiny
+            playbook: night-post
+            injects:
+              - at: 0m
+                text: Go
+                expect:
+                  - { done: capture, within: 2h }
+                  - { done: assess, within: 10m }
+            actions:
+              - { at: 1h30m, by: social, done: capture }
+            """
+        let path = folder.path("tiny-drop.yaml")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try Firebreak.run(["--playbooks", folder.path("pb"), "playbook", "check", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").filter { $0.hasPrefix(path) } == [
+            "\(path):9:9: warning: in the scripted run, step 'capture' of this expectation is dropped when state 'triage' is left at T+1:00 before it is done, so the expectation is missed; give the step 'carry: true' in the playbook (or make it a duty) if the team must still do it after that state",
+        ])
+    }
+
     @Test func scenarioIsCheckedAgainstItsPlaybook() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

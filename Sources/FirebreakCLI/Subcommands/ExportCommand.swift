@@ -32,6 +32,12 @@ struct Export: AsyncParsableCommand {
         let now = Clock.now()
         // A recorded exercise's scenario: its objectives, and the names its informs are counted under.
         let scenario = record.isExercise ? record.scenarioText.flatMap { ScenarioLoader.load($0, playbooks: { $0 == playbook.id ? playbook : nil }).scenario } : nil
+        // What has fallen due but is not stored yet (an overdue, an escalation, a timer): part of the report as
+        // `status` and `timeline` show it, numbered after the stored log. A recorded exercise is complete.
+        var current = record.snapshot
+        let pending = record.isExercise ? [] : Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit).enumerated().map { index, event in
+            TimelineItem(seq: record.lastSeq + 1 + index, recordedAt: event.at, event: event)
+        }
         // Pass 1: the facts, streamed.
         var analysis = IncidentAnalysis(playbook: playbook, scenario: scenario)
         var refused: [(at: Int, by: String, action: String, reason: String)] = []
@@ -45,6 +51,7 @@ struct Export: AsyncParsableCommand {
         } catch {
             throw Workspace.translate(error)
         }
+        for item in pending { analysis.add(item.event, seq: item.seq) }
         var exercise: ExerciseContext?
         var zone = Clock.offset(at: record.openedAt)
         if let scenario {
@@ -62,6 +69,7 @@ struct Export: AsyncParsableCommand {
             for try await item in store.events(of: record.number, through: record.lastSeq) {
                 try body(TimelineItem(seq: item.seq, recordedAt: item.recordedAt, event: item.event))
             }
+            for item in pending { try body(item) }
         }
         try await ReportOutput.write(to: target) { write in
             switch format {

@@ -129,7 +129,7 @@ struct FileChecker {
             let source = YAMLSource(text)
             if source.isScenario {
                 let library = library(for: path)
-                diagnostics = ScenarioLoader.load(source, fileName: Files.fileName(path), playbooks: { id in try? library.load(id).playbook }).diagnostics
+                diagnostics = ScenarioLoader.load(source, fileName: Files.fileName(path), lint: true, playbooks: { id in try? library.load(id).playbook }).diagnostics
             } else {
                 let result = PlaybookLoader.load(source, fileName: Files.fileName(path))
                 var found = result.diagnostics
