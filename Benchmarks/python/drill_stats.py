@@ -10,6 +10,11 @@ side-by-side benchmark with the Swift engine; it is not part of the product.
 
 The wall time printed (`python: N runs in X.XXX s`) covers the run loop only: file
 loading, compiling and the summary are outside it.
+
+Inject `window`s are drawn as Firebreak draws them: per run, after the action delays, from
+the same generator (only when some inject has one), each expectation measured from its
+inject's delivery. Not modelled: statements, informs, duties, carried steps, contingency
+`after`, and the counterfactual passes (delay cost per role, the playbook without delays).
 """
 
 import argparse
@@ -239,8 +244,9 @@ class Scenario:
             if e not in events:
                 raise SpecError(f"{path}: {where}: no event {e} in playbook {pb.id}")
 
-        # injects: (at, file index, id, fire)
+        # injects: (at, file index, id, fire); windows: per inject, its window in seconds (0: none)
         self.injects = []
+        self.windows = []
         # expectations in file order: dict(inject, kind, target, within, deadline, contingency_fire, has_contingency)
         self.expectations = []
         for i, inj in enumerate(doc["injects"]):
@@ -249,6 +255,8 @@ class Scenario:
             if fire is not None:
                 check_event(fire, f"inject {i}")
             self.injects.append((at, i, inj.get("id"), fire))
+            # window: delivered at a uniform draw from [at, at + window] per run (drill stats); at `at` in a single run
+            self.windows.append(duration(inj["window"], f"{path}: inject {i} window", allow_zero=True) if "window" in inj else 0)
             for j, ex in enumerate(inj.get("expect") or []):
                 within = duration(ex["within"], f"{path}: inject {i} expect {j} within")
                 if "done" in ex:
@@ -326,7 +334,7 @@ class Exercise:
     """The incident state machine plus the exercise loop. No event log, just the facts
     the scoring needs (first done / first entered per id, step rounds, close)."""
 
-    def __init__(self, pb, sc, delays=None, trace=False):
+    def __init__(self, pb, sc, delays=None, trace=False, windows=None):
         self.pb = pb
         self.sc = sc
         self.trace = [] if trace else None
@@ -344,6 +352,9 @@ class Exercise:
         if delays is None:
             delays = [0] * n
         self.action_at = [sc.actions[k][0] + delays[k] for k in range(n)]
+        # this run's delivery of each inject, and the deadline of each expectation, measured from it
+        self.inject_at = [sc.injects[i][0] + (windows[i] if windows else 0) for i in range(len(sc.injects))]
+        self.deadline = [self.inject_at[ex["inject_index"]] + ex["within"] for ex in sc.expectations]
         self.applied_at = [None] * n
         self.last_refusal = [None] * n
         self.state = None
@@ -559,9 +570,9 @@ class Exercise:
     def run(self):
         sc = self.sc
         end = sc.end
-        injects = sorted(sc.injects)                       # (at, file index, ...)
+        injects = sorted((self.inject_at[i],) + sc.injects[i][1:] for i in range(len(sc.injects)))  # (at, file index, ...)
         actions = sorted(range(len(sc.actions)), key=lambda k: (self.action_at[k], k))
-        deadlines = sorted((ex["deadline"], ex["inject_index"], ex["index"], n)
+        deadlines = sorted((self.deadline[n], ex["inject_index"], ex["index"], n)
                            for n, ex in enumerate(sc.expectations) if ex["has_contingency"])
         self.delivered = set()
         self.pending = []
@@ -694,18 +705,22 @@ def monte_carlo(pb, sc, runs, seed, swift_rng=False):
     on_time = dict.fromkeys(step_ids, 0)
     closes = []
     expectations = sc.expectations
+    has_windows = any(w > 0 for w in sc.windows)
 
     start = time.perf_counter()
     for i in range(runs):
+        # windows are drawn after the delays, from the same generator, and only when some inject has one
         if swift_rng:
             g = SplitMix64.for_run(seed, i)
             delays = [g.next() % (lim + 1) if lim > 0 else 0 for lim in limits]
+            windows = [g.next() % (w + 1) if w > 0 else 0 for w in sc.windows] if has_windows else None
         else:
             rng = random.Random((seed << 64) + i)   # run i depends on (seed, i) alone
             delays = [rng.randint(0, lim) if lim > 0 else 0 for lim in limits]
-        ex = Exercise(pb, sc, delays).run()
+            windows = [rng.randint(0, w) if w > 0 else 0 for w in sc.windows] if has_windows else None
+        ex = Exercise(pb, sc, delays, windows=windows).run()
         for n in range(n_ex):
-            if ex.met(expectations[n], expectations[n]["deadline"]):
+            if ex.met(expectations[n], ex.deadline[n]):
                 met[n] += 1
         for sid, ok in ex.step_on_time.items():
             active[sid] += 1

@@ -58,14 +58,30 @@ public enum Move: Sendable, Equatable {
     case reopen(reason: String, state: Int32)
     /// `step`: the step of a retracted done or skip (-1: none).
     case retract(RetractedEntry, step: Int32, reason: String)
-    case draft(audience: Int32, text: String?)
-    case revise(statement: StatementRef, text: String)
+    case draft(audience: Int32, text: CheckedText?)
+    case revise(statement: StatementRef, text: CheckedText)
     /// `role`: the acting approver role; -1 to work it out from the roles the actor holds; -2 a role the playbook does not have.
     case approve(statement: StatementRef, role: Int32)
-    case reject(statement: StatementRef, role: Int32, reason: String)
+    case reject(statement: StatementRef, role: Int32, reason: CheckedText)
     case publish(statement: StatementRef, channel: String?)
     /// `index`: WHO's index among the names steps `informs` (-1: none of them); exercises may number more.
-    case inform(who: String, index: Int32, via: String?, note: String?)
+    case inform(who: CheckedText, index: Int32, via: String?, note: String?)
+}
+
+/// A text a move carries, with what the engine checks of it worked out once, when the move is compiled: an
+/// exercise's move is compiled once and tried in every run, often several times.
+public struct CheckedText: Sendable, Equatable {
+    public let text: String
+    /// Nothing but whitespace (``Engine/isBlank(_:)``): refused where a text is required.
+    public let isBlank: Bool
+    /// Has a `[placeholder]` (``TextCheck/hasPlaceholder(_:)``): a statement with one cannot be published.
+    public let hasPlaceholders: Bool
+
+    public init(_ text: String) {
+        self.text = text
+        isBlank = Engine.isBlank(text)
+        hasPlaceholders = TextCheck.hasPlaceholder(text)
+    }
 }
 
 /// Why the engine refused a move, by index: cheap to make, so a scheduler can try a move again and
@@ -357,9 +373,15 @@ public struct Engine: Sendable {
     final class Storage: Sendable {
         let playbook: Playbook
         let tables: PlaybookTables
+        /// The text of a draft given none, checked, per state and audience (`state * audiences + audience`).
+        let draftTexts: [CheckedText]
         init(_ playbook: Playbook) {
             self.playbook = playbook
             self.tables = playbook.tables
+            let audiences = playbook.tables.audienceNames.count
+            draftTexts = playbook.states.indices.flatMap { state in
+                (0..<audiences).map { CheckedText(Engine.draftText(Int32($0), state: state, playbook)) }
+            }
         }
     }
 
@@ -463,14 +485,14 @@ public struct Engine: Sendable {
             default: break
             }
             return .retract(entry, step: step, reason: reason)
-        case let .draft(audience, text): return .draft(audience: tables.audienceIndex[audience] ?? -1, text: text)
-        case let .revise(statement, text): return .revise(statement: ref(statement), text: text)
+        case let .draft(audience, text): return .draft(audience: tables.audienceIndex[audience] ?? -1, text: text.map(CheckedText.init))
+        case let .revise(statement, text): return .revise(statement: ref(statement), text: CheckedText(text))
         case let .approve(statement, role): return .approve(statement: ref(statement), role: role.map { tables.roleIndex[$0] ?? -2 } ?? -1)
         case let .reject(statement, reason, role):
-            return .reject(statement: ref(statement), role: role.map { tables.roleIndex[$0] ?? -2 } ?? -1, reason: reason)
+            return .reject(statement: ref(statement), role: role.map { tables.roleIndex[$0] ?? -2 } ?? -1, reason: CheckedText(reason))
         case let .publish(statement, channel): return .publish(statement: ref(statement), channel: channel)
         case let .inform(who, via, note):
-            return .inform(who: who, index: tables.informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
+            return .inform(who: CheckedText(who), index: tables.informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
         }
     }
 
@@ -494,15 +516,25 @@ public struct Engine: Sendable {
     public func perform<S: EngineSink>(
         _ move: Move, by actor: String?, as acting: Int32 = -1, at: Int, on incident: inout Incident, sink: inout S
     ) throws(Rejection) {
+        var move = move
+        try perform(&move, by: actor, as: acting, at: at, on: &incident, sink: &sink)
+    }
+
+    /// ``perform(_:by:as:at:on:sink:)`` of a move read where it lies: a scheduler trying its compiled moves again and
+    /// again passes them so, as a move passed by value is copied whole (every text in it retained and released) on
+    /// each call, which cost more than most tries. Only what the move's case uses is read.
+    func perform<S: EngineSink>(
+        _ move: UnsafePointer<Move>, by actor: String?, as acting: Int32 = -1, at: Int, on incident: inout Incident, sink: inout S
+    ) throws(Rejection) {
         if incident.isClosed {
-            switch move {
+            switch move.pointee {
             case .note, .reopen, .retract: break
             default: throw .closed
             }
         }
         // Who acted is checked below where it matters; it is carried in the events only for a sink that keeps a record.
         let recorded = S.keepsRecord ? actor : nil
-        switch move {
+        switch move.pointee {
         case let .assign(role, person):
             try requireCommander(actor, acting, incident, orEscalationFor: role)
             guard role >= 0 else { throw .unknownRole }
@@ -613,20 +645,22 @@ public struct Engine: Sendable {
             emit(EngineEvent(at: at, role: role, .retracted(seq: entry.seq, step: step, reopen: reopen)), EventWords(actor: actor, text: reason), &incident, &sink)
         case let .draft(audience, given):
             guard audience >= 0 else { throw .unknownAudience }
-            let text = given ?? draftText(audience, incident)
-            guard !isBlank(text) else { throw .emptyText }
+            let text = given ?? storage.draftTexts[incident.state * tables.audienceNames.count + Int(audience)]
+            guard !text.isBlank else { throw .emptyText }
             let statement = Int32(incident.comms?.statements.count ?? 0)
             let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             // The text is always passed: the fold keeps the current text of every statement.
-            emit(EngineEvent(at: at, role: role, .drafted(statement: statement, audience: audience, version: 1)), EventWords(actor: recorded, text: text), &incident, &sink)
+            emit(EngineEvent(at: at, role: role, .drafted(statement: statement, audience: audience, version: 1)), EventWords(actor: recorded, text: text.text),
+                 &incident, &sink, placeholders: text.hasPlaceholders)
 
         case let .revise(ref, text):
             let s = try unpublished(ref, incident)
-            guard !isBlank(text) else { throw .emptyText }
-            let current = incident.comms!.statements[s]
+            guard !text.isBlank else { throw .emptyText }
+            let audience = Int32(incident.comms!.statements[s].audience)
+            let version = Int32(incident.comms!.statements[s].version + 1)
             let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
-            emit(EngineEvent(at: at, role: role, .drafted(statement: Int32(s), audience: Int32(current.audience), version: Int32(current.version + 1))),
-                 EventWords(actor: recorded, text: text), &incident, &sink)
+            emit(EngineEvent(at: at, role: role, .drafted(statement: Int32(s), audience: audience, version: version)),
+                 EventWords(actor: recorded, text: text.text), &incident, &sink, placeholders: text.hasPlaceholders)
 
         case let .approve(ref, given):
             let s = try unpublished(ref, incident)
@@ -637,76 +671,85 @@ public struct Engine: Sendable {
         case let .reject(ref, given, reason):
             let s = try unpublished(ref, incident)
             let role = try approver(given, actor, statement: s, incident)
-            guard !isBlank(reason) else { throw .emptyText }
+            guard !reason.isBlank else { throw .emptyText }
             let version = Int32(incident.comms!.statements[s].version)
             emit(EngineEvent(at: at, role: role, .rejected(statement: Int32(s), version: version, role: role)),
-                 words(recorded, S.keepsRecord ? reason : nil), &incident, &sink)
+                 words(recorded, S.keepsRecord ? reason.text : nil), &incident, &sink)
 
         case let .publish(ref, channel):
             let s = try unpublished(ref, incident)
-            let statement = incident.comms!.statements[s]
-            for role in tables.audienceApprovers[statement.audience] where !statement.approvedBy.contains(role) {
+            let audience = incident.comms!.statements[s].audience
+            for role in tables.audienceApprovers[audience] where !incident.comms!.statements[s].approvedBy.contains(role) {
                 throw .approvalsMissing(statement: Int32(s))
             }
-            if statement.hasPlaceholders { throw .placeholders(statement: Int32(s)) }
-            let completing = settleable(incident, audience: Int32(statement.audience))
+            if incident.comms!.statements[s].hasPlaceholders { throw .placeholders(statement: Int32(s)) }
+            let version = Int32(incident.comms!.statements[s].version)
+            let completing = settleable(incident, audience: Int32(audience))
             let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
-            emit(EngineEvent(at: at, role: role, .published(statement: Int32(s), version: Int32(statement.version), audience: Int32(statement.audience))),
+            emit(EngineEvent(at: at, role: role, .published(statement: Int32(s), version: version, audience: Int32(audience))),
                  words(recorded, S.keepsRecord ? channel : nil), &incident, &sink)
             complete(completing, via: Int32(s), by: actor, at: at, &incident, &sink)
 
         case let .inform(who, index, via, note):
-            guard !isBlank(who) else { throw .emptyText }
+            guard !who.isBlank else { throw .emptyText }
             let completing = index >= 0 && Int(index) < tables.informNames.count ? settleable(incident, inform: index) : []
             let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             emit(EngineEvent(at: at, role: role, .informed(who: index)),
-                 S.keepsRecord ? EventWords(actor: recorded, text: who, via: via, note: note) : .none, &incident, &sink)
+                 S.keepsRecord ? EventWords(actor: recorded, text: who.text, via: via, note: note) : .none, &incident, &sink)
             complete(completing, via: -2, by: actor, at: at, &incident, &sink)
         }
     }
 
     /// The text of a draft given none: the template of the audience's statement step in the current state, else a stand-in.
     public func draftText(_ audience: Int32, _ incident: Incident) -> String {
-        let base = Int(tables.firstStep[incident.state])
-        for (k, step) in playbook.states[incident.state].steps.enumerated() where tables.stepStatement[base + k] == audience {
+        Self.draftText(audience, state: incident.state, playbook)
+    }
+
+    /// The text of a draft given none in `state`; ``Storage`` keeps it checked per state and audience.
+    static func draftText(_ audience: Int32, state: Int, _ playbook: Playbook) -> String {
+        let base = Int(playbook.tables.firstStep[state])
+        for (k, step) in playbook.states[state].steps.enumerated() where playbook.tables.stepStatement[base + k] == audience {
             if let template = step.template { return template }
         }
         return "Statement to \(playbook.audiences[Int(audience)].title)."
     }
 
-    @inline(__always)
-    func isBlank(_ text: String) -> Bool { text.allSatisfy(\.isWhitespace) }
+    /// Whether a text is nothing but whitespace (refused where a text is required).
+    public static func isBlank(_ text: String) -> Bool { text.allSatisfy(\.isWhitespace) }
 
     /// The statement a reference means, when it exists and is not yet published.
     func unpublished(_ ref: StatementRef, _ incident: Incident) throws(Rejection) -> Int {
-        let statements = incident.comms?.statements ?? []
+        // Read in place: a statement is not copied (its text and verdicts would be retained and released).
+        let count = incident.comms?.statements.count ?? 0
         switch ref {
         case .number(let n):
-            guard n >= 0, Int(n) < statements.count else { throw .unknownStatement }
-            guard !statements[Int(n)].isPublished else { throw .statementPublished(statement: n) }
+            guard n >= 0, Int(n) < count else { throw .unknownStatement }
+            guard !incident.comms!.statements[Int(n)].isPublished else { throw .statementPublished(statement: n) }
             return Int(n)
         case .latest(let audience):
             guard audience >= 0 else { throw .unknownAudience }
-            guard let s = statements.lastIndex(where: { $0.audience == Int(audience) && !$0.isPublished }) else { throw .noDraft(audience: audience) }
-            return s
+            var s = count - 1
+            while s >= 0 {
+                if incident.comms!.statements[s].audience == Int(audience), !incident.comms!.statements[s].isPublished { return s }
+                s -= 1
+            }
+            throw .noDraft(audience: audience)
         }
     }
 
     /// The approver role a verdict on statement `s` is given in: `given` (an exercise's acting role), or
     /// the first approver role the actor holds that has given no verdict on the current version.
     func approver(_ given: Int32, _ actor: String?, statement s: Int, _ incident: Incident) throws(Rejection) -> Int32 {
-        let statement = incident.comms!.statements[s]
-        let approvers = tables.audienceApprovers[statement.audience]
-        let candidates: [Int32]
-        if given != -1 {
-            candidates = approvers.contains(given) ? [given] : []
-        } else if let actor {
-            candidates = approvers.filter { acts(actor, in: $0, incident) }
-        } else {
-            candidates = []
+        // The candidates: `given` when it approves, else the approver roles the actor acts in; the first without a verdict.
+        var first: Int32 = -1
+        for role in tables.audienceApprovers[incident.comms!.statements[s].audience] {
+            let candidate = given != -1 ? role == given : actor.map { acts($0, in: role, incident) } ?? false
+            guard candidate else { continue }
+            if first < 0 { first = role }
+            if !incident.comms!.statements[s].approvedBy.contains(role) && !incident.comms!.statements[s].rejectedBy.contains(role) { return role }
+            if given != -1 { break }
         }
-        guard let first = candidates.first else { throw .notApprover(statement: Int32(s)) }
-        for role in candidates where !statement.approvedBy.contains(role) && !statement.rejectedBy.contains(role) { return role }
+        guard first >= 0 else { throw .notApprover(statement: Int32(s)) }
         throw .verdictGiven(statement: Int32(s), role: first)
     }
 
@@ -721,12 +764,16 @@ public struct Engine: Sendable {
     /// Over every active step (see ``activeSteps(_:)``): the current state's, carried ones, duties.
     func settleable(_ incident: Incident, audience: Int32 = -1, inform: Int32 = -1) -> [Int] {
         var result: [Int] = []
-        for g in activeSteps(incident) {
+        func consider(_ g: Int) {
             guard audience >= 0 ? tables.stepStatement[g] == audience : tables.stepInforms[g] == inform,
                 incident.progress(of: g, tables)?.isOpen == true
-            else { continue }
+            else { return }
             if !tables.stepNeeds[g].indices.contains(where: { needOpen($0, of: g, incident) }) { result.append(g) }
         }
+        // The active steps in the order of ``activeSteps(_:)``, without making that list.
+        for g in tables.steps(of: incident.state) where !incident.isDeferred(g, tables) { consider(g) }
+        for entry in incident.carried where entry.progress.isOpen { consider(Int(entry.step)) }
+        for g in tables.duties { consider(g) }
         return result
     }
 
@@ -870,9 +917,10 @@ public struct Engine: Sendable {
         }
     }
 
+    /// `placeholders`: for a draft, whether its text has one, when the move knows it already.
     @inline(__always)
-    func emit<S: EngineSink>(_ event: EngineEvent, _ words: EventWords, _ incident: inout Incident, _ sink: inout S) {
-        fold(event, text: words.text, into: &incident)
+    func emit<S: EngineSink>(_ event: EngineEvent, _ words: EventWords, _ incident: inout Incident, _ sink: inout S, placeholders: Bool? = nil) {
+        fold(event, text: words.text, placeholders: placeholders, into: &incident)
         sink.record(event, words: words, incident: incident, playbook: storage.playbook)
     }
 
@@ -1107,48 +1155,68 @@ public struct Engine: Sendable {
         let start = incident.eventCount
         while let due = nextDue(incident), inclusive ? due <= time : due < time, incident.eventCount - start < limit {
             any = true
-            let state = incident.state
-            // Overdue at this instant: duties, then carried steps, then the current state's steps, each in playbook order.
-            for k in 0..<incident.duties.count {
-                let g = tables.dutyBase + k
-                let stepDue = tables.stepDue[g]
-                guard stepDue >= 0, incident.openedAt + stepDue == due, incident.duties[k].isOpen, !incident.duties[k].overdue else { continue }
-                overdue(g, due: due, &incident, &sink)
-            }
-            var c = 0
-            while c < incident.carried.count {
-                let entry = incident.carried[c]
-                c += 1
-                guard entry.deadline == due, entry.progress.isOpen, !entry.progress.overdue else { continue }
-                overdue(Int(entry.step), due: due, &incident, &sink)
-            }
-            let base = Int(tables.firstStep[state])
-            for k in 0..<incident.steps.count {
-                let g = base + k
-                let stepDue = tables.stepDue[g]
-                guard stepDue >= 0, incident.enteredAt + stepDue == due, incident.steps[k].isOpen, !incident.steps[k].overdue,
-                    !incident.isDeferred(g, tables)
-                else { continue }
-                overdue(g, due: due, &incident, &sink)
-            }
-            // Then the updates that fell due, in the order of the audiences.
-            if let count = incident.comms?.nextUpdate.count {
-                for a in 0..<count where incident.comms!.nextUpdate[a] == due {
-                    emit(EngineEvent(at: due, .updateOverdue(audience: Int32(a), due: due)), .none, &incident, &sink)
-                    let target = tables.updateEscalation
-                    if target >= 0 {
-                        emit(EngineEvent(at: due, role: target, .escalatedUpdate(audience: Int32(a), to: target)), .none, &incident, &sink)
-                    }
-                }
-            }
-            let after = tables.timerAfter[state]
-            if after >= 0, incident.enteredAt + after == due {
-                let target = tables.timerTarget[state]
-                emit(EngineEvent(at: due, .timer(state: Int32(state), after: after, to: target)), .none, &incident, &sink)
-                enter(target, from: Int32(state), by: -1, at: due, actor: nil, &incident, &sink)
-            }
+            fallDue(due, &incident, &sink)
         }
         return any
+    }
+
+    /// As ``advance(_:to:inclusive:limit:sink:)`` up to and including `time`, for a scheduler that knows when the next
+    /// time-driven event is due (`due`: ``nextDue(_:)`` of the incident as it stands) and keeps it: it is left as it
+    /// stands for the incident afterwards.
+    @inline(__always)
+    func advance<S: EngineSink>(_ incident: inout Incident, through time: Int, due: inout Int?, sink: inout S) -> Bool {
+        var any = false
+        while let next = due, next <= time {
+            any = true
+            fallDue(next, &incident, &sink)
+            due = nextDue(incident)
+        }
+        return any
+    }
+
+    /// The time-driven events due at `due`, in order: overdue steps and their escalations, missed updates, then a timer.
+    @inline(__always)
+    func fallDue<S: EngineSink>(_ due: Int, _ incident: inout Incident, _ sink: inout S) {
+        let state = incident.state
+        // Overdue at this instant: duties, then carried steps, then the current state's steps, each in playbook order.
+        for k in 0..<incident.duties.count {
+            let g = tables.dutyBase + k
+            let stepDue = tables.stepDue[g]
+            guard stepDue >= 0, incident.openedAt + stepDue == due, incident.duties[k].isOpen, !incident.duties[k].overdue else { continue }
+            overdue(g, due: due, &incident, &sink)
+        }
+        var c = 0
+        while c < incident.carried.count {
+            let entry = incident.carried[c]
+            c += 1
+            guard entry.deadline == due, entry.progress.isOpen, !entry.progress.overdue else { continue }
+            overdue(Int(entry.step), due: due, &incident, &sink)
+        }
+        let base = Int(tables.firstStep[state])
+        for k in 0..<incident.steps.count {
+            let g = base + k
+            let stepDue = tables.stepDue[g]
+            guard stepDue >= 0, incident.enteredAt + stepDue == due, incident.steps[k].isOpen, !incident.steps[k].overdue,
+                !incident.isDeferred(g, tables)
+            else { continue }
+            overdue(g, due: due, &incident, &sink)
+        }
+        // Then the updates that fell due, in the order of the audiences.
+        if let count = incident.comms?.nextUpdate.count {
+            for a in 0..<count where incident.comms!.nextUpdate[a] == due {
+                emit(EngineEvent(at: due, .updateOverdue(audience: Int32(a), due: due)), .none, &incident, &sink)
+                let target = tables.updateEscalation
+                if target >= 0 {
+                    emit(EngineEvent(at: due, role: target, .escalatedUpdate(audience: Int32(a), to: target)), .none, &incident, &sink)
+                }
+            }
+        }
+        let after = tables.timerAfter[state]
+        if after >= 0, incident.enteredAt + after == due {
+            let target = tables.timerTarget[state]
+            emit(EngineEvent(at: due, .timer(state: Int32(state), after: after, to: target)), .none, &incident, &sink)
+            enter(target, from: Int32(state), by: -1, at: due, actor: nil, &incident, &sink)
+        }
     }
 
     /// A step falls overdue at `due`, and escalates when it has somewhere to go.
@@ -1166,7 +1234,8 @@ public struct Engine: Sendable {
     /// Applies one event to an incident, without checking it: replaying the events the engine
     /// produced gives back the same incident.
     @inline(__always)
-    public func fold(_ event: EngineEvent, text: String?, into incident: inout Incident) {
+    /// `placeholders`: for a draft, whether its text has a placeholder, when it was worked out already (``CheckedText``).
+    public func fold(_ event: EngineEvent, text: String?, placeholders: Bool? = nil, into incident: inout Incident) {
         incident.eventCount += 1
         switch event.body {
         case let .opened(severity, began):
@@ -1222,12 +1291,12 @@ public struct Engine: Sendable {
             if incident.comms == nil { incident.comms = Communications(audiences: tables.audienceNames.count) }
             if s == incident.comms!.statements.count, version == 1 {
                 incident.comms!.statements.append(StatementProgress(
-                    audience: Int(audience), version: 1, text: body, hasPlaceholders: TextCheck.hasPlaceholder(body), approvedBy: [], rejectedBy: [],
+                    audience: Int(audience), version: 1, text: body, hasPlaceholders: placeholders ?? TextCheck.hasPlaceholder(body), approvedBy: [], rejectedBy: [],
                     publishedAt: nil))
             } else if s < incident.comms!.statements.count {
                 incident.comms!.statements[s].version = Int(version)
                 incident.comms!.statements[s].text = body
-                incident.comms!.statements[s].hasPlaceholders = TextCheck.hasPlaceholder(body)
+                incident.comms!.statements[s].hasPlaceholders = placeholders ?? TextCheck.hasPlaceholder(body)
                 incident.comms!.statements[s].approvedBy.removeAll()
                 incident.comms!.statements[s].rejectedBy.removeAll()
             }

@@ -153,13 +153,22 @@ public struct MonteCarlo: Sendable {
 
     /// Plays `runs` (with `role`'s delays zeroed when given, or every action's with `withoutDelays`: the
     /// playbook itself, with the team acting at its scripted times) and counts what they come to.
-    public func tally(_ runs: Range<Int>, zeroing role: String? = nil, withoutDelays: Bool = false) -> Tally {
+    /// `metOnly`: count only the runs and the expectations met (all the delay costs and the playbook's own
+    /// figures are made of), each run played only until those are settled; the rest of the tally stays empty.
+    public func tally(_ runs: Range<Int>, zeroing role: String? = nil, withoutDelays: Bool = false, metOnly: Bool = false) -> Tally {
         var runner = Runner(self, zeroing: role, all: withoutDelays)
         var tally = Tally(expectations: simulator.expectations.count, steps: stepIDs.count)
         if withoutDelays, !simulator.hasWindows, let first = runs.first {
             // Nothing is drawn that matters: every run is the same run, played once and counted for each.
-            runner.play(first)
-            for _ in runs { runner.exercise.count(into: &tally) }
+            runner.play(first, untilSettled: metOnly)
+            for _ in runs {
+                if metOnly { runner.exercise.countMet(into: &tally) } else { runner.exercise.count(into: &tally) }
+            }
+        } else if metOnly {
+            for index in runs {
+                runner.play(index, untilSettled: true)
+                runner.exercise.countMet(into: &tally)
+            }
         } else {
             for index in runs {
                 runner.play(index)
@@ -187,12 +196,12 @@ public struct MonteCarlo: Sendable {
             exercise = ExerciseRun(carlo.simulator, log: NoLog())
         }
 
-        mutating func play(_ index: Int) {
+        mutating func play(_ index: Int, untilSettled: Bool = false) {
             let carlo = carlo
             let zeroed = zeroed
             delays.withUnsafeMutableBufferPointer { d in windows.withUnsafeMutableBufferPointer { carlo.draw(run: index, zeroing: zeroed, into: d, windows: $0) } }
             delays.withUnsafeBufferPointer { d in windows.withUnsafeBufferPointer { exercise.restart(delays: d, windows: $0) } }
-            exercise.playToEnd()
+            if untilSettled { exercise.playUntilSettled() } else { exercise.playToEnd() }
         }
     }
 
@@ -211,6 +220,19 @@ public struct MonteCarlo: Sendable {
         public var publication: [(median: Int?, without: Int)?]
         /// role → expectations missed in all runs that would have been met without that role's delays.
         public var costByRole: [(role: String, missedBecause: Int)]
+        /// Set when ``costByRole`` was estimated: played on the first this many runs only, and scaled to ``runs``.
+        public var costsEstimatedFrom: Int?
+        /// Set when ``withoutDelays`` was estimated the same way (only a scenario with windows plays those runs one by one).
+        public var withoutDelaysEstimatedFrom: Int?
+    }
+
+    /// With more runs than this, the counterfactual passes (the delay cost of each role and, with windows, the runs
+    /// without delays) play only the first this many runs, the same whatever the threads, and scale their counts.
+    public static let counterfactualRuns = 2_000
+
+    /// `count`, counted over the first `sample` of `runs` runs, scaled to all of them (rounded to the nearest).
+    public static func scaled(_ count: Int, sample: Int, runs: Int) -> Int {
+        sample >= runs || sample == 0 ? count : Int((Double(count) * Double(runs) / Double(sample)).rounded())
     }
 
     /// The summary of a tally.

@@ -197,6 +197,22 @@ public enum Scorer {
         return nil
     }
 
+    /// Whether ``met(_:_:by:)`` can no longer change once every instant up to and including `now` has been played:
+    /// the condition came true by its deadline, or the deadline is past; `never` once its state was entered; `before`
+    /// once A was done, or B was done before `now` (A, done later, comes after it). Facts are only ever set once, so a
+    /// run that only counts met expectations can stop when every one is settled.
+    @inline(__always)
+    public static func settled(_ expectation: ScoredExpectation, _ facts: ExerciseFacts, by deadline: Int, now: Int) -> Bool {
+        switch expectation.condition {
+        case .never(let state):
+            return state < 0 || facts.firstEntered[Int(state)] != .max
+        case let .before(step, other):
+            return step < 0 || facts.firstDone[Int(step)] != .max || (other >= 0 && facts.firstDone[Int(other)] < now)
+        case .done, .entered, .published, .informed:
+            return now > deadline || happened(expectation, facts).map { $0 <= deadline } ?? false
+        }
+    }
+
     /// Met: the condition came true at or before `deadline` (earlier than the inject counts too).
     /// `never`: the state was never entered (entering the start state at T+0 counts); `before`: A is
     /// done and B was not done earlier than A (each step's earliest done, over all rounds; the same

@@ -17,11 +17,16 @@ public final class Simulator: Sendable {
     let actionRoles: [Int32]
     let actionCommands: [Command]
     let actionMoves: [Move]
+    /// The same, where a run reads them in place (``Engine/perform(_:by:as:at:on:sink:)`` by pointer): copying a move
+    /// out of an array (its texts retained and released) on every try cost more than the try.
+    let moveTable: MoveTable
     /// The names informs are counted under: the playbook's `informs` ids, then the scenario's other names.
     public let informNames: [String]
     /// What every run starts from: the opened incident and its events (none depends on the delays).
     let opening: Incident
     let openingEvents: [(EngineEvent, EventWords)]
+    /// The same events without their words, for a run that keeps no record.
+    let openingEngineEvents: [EngineEvent]
     /// Per inject (file order): when the script has it, its window (0: none), the step it completes and
     /// the event it fires (-2 none, -1 one the playbook does not have).
     let injectAt: [Int]
@@ -52,11 +57,12 @@ public final class Simulator: Sendable {
         let informNames = ExerciseFacts.informNames(playbook, scenario)
         self.actionMoves = actionCommands.map { command in
             if case let .inform(who, via, note) = command {
-                return .inform(who: who, index: informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
+                return .inform(who: CheckedText(who), index: informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
             }
             return engine.compile(command)
         }
         self.informNames = informNames
+        self.moveTable = MoveTable(actionMoves)
         let commander = playbook.commander
         var assignments: [(role: String, person: String)] = [(commander, scenario.person(for: commander))]
         for role in playbook.roles where role.id != commander {
@@ -69,6 +75,7 @@ public final class Simulator: Sendable {
             sink: &opening)
         self.opening = incident ?? engine.replay([Event(at: 0, .opened(playbook: playbook.id, title: scenario.title, severity: .medium, began: nil))])!
         self.openingEvents = opening.events
+        self.openingEngineEvents = opening.events.map(\.0)
         let tables = playbook.tables
         func event(_ name: String?) -> Int32 { name.map { tables.eventIndex[$0] ?? -1 } ?? -2 }
         func step(_ name: String?) -> Int32 { name.map { tables.stepIndex[$0] ?? -1 } ?? -2 }
@@ -99,10 +106,28 @@ public final class Simulator: Sendable {
         self.contingencies = contingencies
     }
 
+    /// The compiled moves of the actions in memory of their own, written once when the simulator is made and only
+    /// read afterwards (so shared by threads safely), freed with it.
+    final class MoveTable: @unchecked Sendable {
+        let moves: UnsafeMutablePointer<Move>
+        let count: Int
+
+        init(_ moves: [Move]) {
+            count = moves.count
+            self.moves = .allocate(capacity: max(1, moves.count))
+            self.moves.initialize(from: moves, count: moves.count)
+        }
+
+        deinit {
+            moves.deinitialize(count: count)
+            moves.deallocate()
+        }
+    }
+
     /// A command with its names resolved; an inform is counted under ``informNames`` (-1 for a name not there).
     func compile(_ command: Command) -> Move {
         if case let .inform(who, via, note) = command {
-            return .inform(who: who, index: informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
+            return .inform(who: CheckedText(who), index: informNames.firstIndex(of: who).map(Int32.init) ?? -1, via: via, note: note)
         }
         return engine.compile(command)
     }
@@ -232,12 +257,17 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     var contingencyOrder: [Int]
     public private(set) var now = 0
     var narratedLimit = false
+    /// When the next time-driven event is due (``Engine/nextDue(_:)``), worked out when the incident had `dueCount`
+    /// events: the incident changes only by events, so it holds while no event is added (-1: not worked out).
+    var due: Int?
+    var dueCount = -1
 
     public init(_ simulator: Simulator, log: Log) {
         self.simulator = simulator
         self.engine = simulator.engine
         incident = simulator.opening
-        recorder = Recorder(facts: ExerciseFacts(tables: simulator.playbook.tables, informNames: simulator.informNames.count), log: log)
+        recorder = Recorder(
+            facts: ExerciseFacts(tables: simulator.playbook.tables, informNames: simulator.informNames.count), log: log, tables: simulator.playbook.tables)
         let count = simulator.actionMoves.count
         scheduled = [Int](repeating: 0, count: count)
         actionOrder = Array(0..<count)
@@ -308,21 +338,49 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         nextInject = 0
         nextDeadline = 0
         now = 0
+        dueCount = -1
+        // A run that keeps no record keeps the statement buffers of the last run, emptied: no statements, no update due,
+        // which the engine reads exactly as none (the opening has none).
+        var kept: Communications?
+        if !Log.keepsRecord, simulator.opening.comms == nil {
+            kept = incident.comms
+            incident.comms = nil
+        }
         incident.restore(simulator.opening)
+        if kept != nil {
+            incident.comms = kept
+            kept = nil
+            incident.comms!.statements.removeAll(keepingCapacity: true)
+            for a in incident.comms!.nextUpdate.indices { incident.comms!.nextUpdate[a] = -1 }
+        }
         recorder.facts.reset()
-        for (event, words) in simulator.openingEvents { recorder.record(event, words: words, incident: incident, playbook: simulator.playbook) }
+        if Log.keepsRecord {
+            for (event, words) in simulator.openingEvents { recorder.record(event, words: words, incident: incident, playbook: simulator.playbook) }
+        } else {
+            for event in simulator.openingEngineEvents { recorder.record(event, words: .none, incident: incident, playbook: simulator.playbook) }
+        }
     }
 
     /// The next instant at which something is scheduled or due, if any. Inlined into the loop that
     /// calls it: a call would copy the whole run to pass it.
     @inline(__always)
-    func nextInstantDue() -> Int? {
+    mutating func nextInstantDue() -> Int? {
         var next = Int.max
         if nextInject < injectOrder.count { next = min(next, injectAt[injectOrder[nextInject]]) }
         if nextAction < actionOrder.count { next = min(next, scheduled[actionOrder[nextAction]]) }
         if nextDeadline < contingencyOrder.count { next = min(next, contingencyAt[contingencyOrder[nextDeadline]]) }
-        if let due = engine.nextDue(incident) { next = min(next, due) }
+        if let due = timeDue() { next = min(next, due) }
         return next == Int.max ? nil : next
+    }
+
+    /// ``Engine/nextDue(_:)`` of the incident as it stands, worked out again only when it changed.
+    @inline(__always)
+    mutating func timeDue() -> Int? {
+        if dueCount != incident.eventCount {
+            due = engine.nextDue(incident)
+            dueCount = incident.eventCount
+        }
+        return due
     }
 
     /// Delivers inject `index` (file order) now instead of at its time: a facilitator's `inject ID now`.
@@ -393,6 +451,24 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         recorder.facts.finish(simulator.playbook.tables)
     }
 
+    /// Plays instants (as ``advance(to:)`` does, to `end`) only until whether each expectation is met is settled
+    /// (``Scorer/settled(_:_:by:now:)``): what a run counted only for its met expectations needs. The facts beyond
+    /// those (steps on time, the close) are then those of a partly played run.
+    mutating func playUntilSettled() {
+        let target = simulator.scenario.end
+        while !incident.isClosed, !hitEventLimit, !allSettled(), let next = nextInstantDue(), next <= target {
+            now = next
+            instant(now)
+        }
+    }
+
+    /// Whether every expectation is settled at `now`.
+    @inline(__always)
+    func allSettled() -> Bool {
+        for e in deadline.indices where !Scorer.settled(simulator.expectations[e], recorder.facts, by: deadline[e], now: now) { return false }
+        return true
+    }
+
     /// One instant: injects, actions, contingencies, then time-driven events.
     mutating func instant(_ t: Int) {
         // 1. Scheduled injects.
@@ -431,7 +507,12 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         }
         // 4. Time-driven events.
         guard !incident.isClosed else { return }
-        if engine.advance(&incident, to: t, inclusive: true, sink: &recorder) { retryPending(at: t) }
+        var due = timeDue()
+        if engine.advance(&incident, through: t, due: &due, sink: &recorder) {
+            self.due = due
+            dueCount = incident.eventCount
+            retryPending(at: t)
+        }
     }
 
     /// Delivers an inject (or the contingency of its expectation `contingency`, -1 for the inject
@@ -478,7 +559,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     mutating func attempt(_ index: Int, at t: Int, firstTry: Bool) -> Bool {
         do {
             try engine.perform(
-                simulator.actionMoves[index], by: simulator.actionActors[index], as: simulator.actionRoles[index], at: t, on: &incident,
+                simulator.moveTable.moves + index, by: simulator.actionActors[index], as: simulator.actionRoles[index], at: t, on: &incident,
                 sink: &recorder)
             appliedAt[index] = t
             if Log.keepsRecord { refusals[index] = nil }
@@ -526,6 +607,12 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         }
         if let closedAt = facts.closedAt { tally.closeTimes.append(closedAt) }
         if let first = facts.firstPublished.min(), first != .max { tally.firstPublications.append(first) }
+    }
+
+    /// Adds only which expectations this run met into a Monte Carlo tally (see ``playUntilSettled()``).
+    func countMet(into tally: inout MonteCarlo.Tally) {
+        tally.runs += 1
+        for e in simulator.expectations.indices where Scorer.met(simulator.expectations[e], recorder.facts, by: deadline[e]) { tally.met[e] += 1 }
     }
 
     /// Whether expectation `e` (file order) was met by its deadline.
@@ -595,12 +682,14 @@ extension ExerciseRun where Log == ExerciseLog {
 struct Recorder<Log: EngineSink & Sendable>: EngineSink, Sendable {
     var facts: ExerciseFacts
     var log: Log
+    /// The playbook's tables, held here: read from the playbook on every event, they cost a retain and a release.
+    let tables: PlaybookTables
 
     static var keepsRecord: Bool { Log.keepsRecord }
 
     @inline(__always)
     mutating func record(_ event: EngineEvent, words: EventWords, incident: Incident, playbook: Playbook) {
-        facts.record(event, incident: incident, tables: playbook.tables)
+        facts.record(event, incident: incident, tables: tables)
         log.record(event, words: words, incident: incident, playbook: playbook)
     }
 

@@ -205,22 +205,51 @@ struct Stats: AsyncParsableCommand {
         let workers = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let carlos = [carlo] + (1..<workers).map { _ in loaded.freshCopy().map { MonteCarlo(simulator: Simulator(scenario: $0.0, playbook: $0.1), seed: seed) } ?? carlo }
         let roles = carlo.variableRoles
-        let progress = Progress(total: runs * (1 + roles.count + (roles.count > 1 ? 1 : 0)))
         let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let base = Self.parallel(runs, threads: threads, progress: progress) { carlos[$0].tally($1) }
+        // The counterfactual passes count met expectations only, each run played until those are settled; with more than
+        // `counterfactualRuns` runs they play only the first that many (the same runs whatever the threads) and are scaled.
+        let sample = min(runs, MonteCarlo.counterfactualRuns)
+        let windows = carlo.simulator.hasWindows
+        let samplePasses = roles.count + (windows && roles.count > 1 ? 1 : 0)
+        let progress = Progress(total: runs + samplePasses * sample)
+        // Every pass is played in one go over the threads (no thread waits at the end of a pass while another works):
+        // the base runs, the sample first so the costs compare the same runs (the sum does not depend on the split),
+        // then one pass per variable role, then (with windows and several roles) the runs without delays.
+        var passes: [(runs: Range<Int>, body: @Sendable (Int, Range<Int>) -> MonteCarlo.Tally)] = [(0..<sample, { carlos[$0].tally($1) })]
+        if sample < runs { passes.append((sample..<runs, { carlos[$0].tally($1) })) }
+        for role in roles { passes.append((0..<sample, { carlos[$0].tally($1, zeroing: role, metOnly: true) })) }
+        if windows, roles.count > 1 { passes.append((0..<sample, { carlos[$0].tally($1, withoutDelays: true, metOnly: true) })) }
+        var tallies = Self.parallel(passes, threads: threads, progress: progress)
+        let baseSample = tallies.removeFirst()
+        var base = baseSample
+        if sample < runs { base.merge(tallies.removeFirst()) }
         var costs: [(role: String, missedBecause: Int)] = []
         var onlyRoleZeroed: MonteCarlo.Tally?
         for role in roles {
-            let zeroed = Self.parallel(runs, threads: threads, progress: progress) { carlos[$0].tally($1, zeroing: role) }
-            costs.append((role, zeroed.totalMet - base.totalMet))
+            let zeroed = tallies.removeFirst()
+            costs.append((role, MonteCarlo.scaled(zeroed.totalMet - baseSample.totalMet, sample: sample, runs: runs)))
             if roles.count == 1 { onlyRoleZeroed = zeroed }
         }
-        // The playbook itself: every action at its scripted time. With no variable role that is the base runs, with one
-        // it is that role's zeroed runs; else one more pass (without windows, one run stands for all of it).
-        let withoutDelays = roles.isEmpty ? base : onlyRoleZeroed ?? Self.parallel(runs, threads: threads, progress: progress) { carlos[$0].tally($1, withoutDelays: true) }
+        // The playbook itself: every action at its scripted time. With no variable role that is the base runs. Without
+        // windows every such run is the same run: played once, counted for each (exact). With windows, one variable role's
+        // zeroed runs are those runs, else one more pass; both over the sample, scaled.
+        var withoutDelays: [Int]
+        var withoutDelaysEstimated = false
+        if roles.isEmpty {
+            withoutDelays = base.met
+        } else if !windows {
+            withoutDelays = carlo.tally(0..<runs, withoutDelays: true, metOnly: true).met
+        } else {
+            let alone = onlyRoleZeroed ?? tallies.removeFirst()
+            withoutDelays = alone.met.map { MonteCarlo.scaled($0, sample: sample, runs: runs) }
+            withoutDelaysEstimated = sample < runs
+        }
         progress.finish()
         costs.sort { $0.missedBecause != $1.missedBecause ? $0.missedBecause > $1.missedBecause : $0.role < $1.role }
-        let summary = carlo.summarize(base, costByRole: costs, withoutDelays: withoutDelays)
+        var summary = carlo.summarize(base, costByRole: costs)
+        summary.withoutDelays = withoutDelays
+        if sample < runs, !roles.isEmpty { summary.costsEstimatedFrom = sample }
+        if withoutDelaysEstimated { summary.withoutDelaysEstimatedFrom = sample }
         var view = StatsView(scenario: loaded.scenario, summary: summary, seed: seed, team: loaded.team, histograms: histogram)
         view.t = Messages.for(lang ?? loaded.playbook.language)
         Terminal.out(json ? view.json().rendered() : view.text())
@@ -230,36 +259,48 @@ struct Stats: AsyncParsableCommand {
         }
     }
 
-    /// Plays runs `0..<count` in chunks over `threads` threads and adds up their tallies; the sum does not
-    /// depend on the threads. `body(worker, runs)`: worker is the index of the thread, for its own copy of the model.
+    /// Plays each pass's runs in chunks over `threads` threads, all passes in one queue, and adds up each pass's tallies;
+    /// the sums do not depend on the threads. `body(worker, runs)`: worker is the index of the thread, for its own copy of the model.
     static func parallel(
-        _ count: Int, threads: Int, progress: Progress, _ body: @Sendable @escaping (Int, Range<Int>) -> MonteCarlo.Tally
-    ) -> MonteCarlo.Tally {
-        let chunk = max(256, count / (threads * 8) + 1)
-        let chunks = (count + chunk - 1) / chunk
-        let parts = Mutex<[Int: MonteCarlo.Tally]>([:])
-        let work: @Sendable (Int, Int) -> Void = { (worker: Int, c: Int) in
-            let range = (c * chunk)..<min(count, (c + 1) * chunk)
-            let part = body(worker, range)
-            parts.withLock { $0[c] = part }
-            progress.add(range.count)
+        _ passes: [(runs: Range<Int>, body: @Sendable (Int, Range<Int>) -> MonteCarlo.Tally)], threads: Int, progress: Progress
+    ) -> [MonteCarlo.Tally] {
+        var jobs: [(pass: Int, runs: Range<Int>)] = []
+        for (p, pass) in passes.enumerated() {
+            let count = pass.runs.count
+            let chunk = max(256, count / (threads * 8) + 1)
+            var first = pass.runs.lowerBound
+            while first < pass.runs.upperBound {
+                jobs.append((p, first..<min(pass.runs.upperBound, first + chunk)))
+                first += chunk
+            }
         }
-        if threads <= 1 || chunks == 1 {
-            for c in 0..<chunks { work(0, c) }
+        let parts = Mutex<[Int: MonteCarlo.Tally]>([:])
+        let work: @Sendable (Int, Int) -> Void = { [jobs] (worker: Int, j: Int) in
+            let part = passes[jobs[j].pass].body(worker, jobs[j].runs)
+            parts.withLock { $0[j] = part }
+            progress.add(jobs[j].runs.count)
+        }
+        if threads <= 1 || jobs.count <= 1 {
+            for j in jobs.indices { work(0, j) }
         } else {
             let next = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: min(threads, chunks)) { worker in
+            let count = jobs.count
+            DispatchQueue.concurrentPerform(iterations: min(threads, count)) { worker in
                 while true {
-                    let c = next.add(1, ordering: .relaxed).oldValue
-                    if c >= chunks { break }
-                    work(worker, c)
+                    let j = next.add(1, ordering: .relaxed).oldValue
+                    if j >= count { break }
+                    work(worker, j)
                 }
             }
         }
         return parts.withLock { parts in
-            var total = parts[0] ?? body(0, 0..<0)
-            for c in 1..<max(1, chunks) { parts[c].map { total.merge($0) } }
-            return total
+            passes.indices.map { p in
+                var total: MonteCarlo.Tally?
+                for j in jobs.indices where jobs[j].pass == p {
+                    if total == nil { total = parts[j] } else { parts[j].map { total!.merge($0) } }
+                }
+                return total ?? passes[p].body(0, passes[p].runs.lowerBound..<passes[p].runs.lowerBound)
+            }
         }
     }
 }
@@ -345,7 +386,7 @@ struct StatsView {
         out += TextTable.render(rows) + "\n"
         if let alone = summary.withoutDelays, !summary.expectations.isEmpty {
             // Whether a miss is the team's or the playbook's: the same runs with every action at its scripted time.
-            out += "\n" + t("stats.alone") + "\n"
+            out += "\n" + estimated(t("stats.alone"), summary.withoutDelaysEstimatedFrom) + "\n"
             rows = zip(summary.expectations, alone).map { expectation, met in
                 let share = percent(Double(met) / Double(n))
                 let row = ["  " + name(expectation.result), share]
@@ -380,14 +421,21 @@ struct StatsView {
         }
         let costly = summary.costByRole.filter { $0.missedBecause > 0 }
         if costly.isEmpty {
-            out += t("stats.noCost") + "\n"
+            out += estimated(t("stats.noCost"), summary.costsEstimatedFrom) + "\n"
         } else {
-            out += t("stats.costHeading") + "\n"
+            out += estimated(t("stats.costHeading"), summary.costsEstimatedFrom) + "\n"
             for cost in costly {
                 out += "  " + t(cost.missedBecause == 1 ? "stats.cost.one" : "stats.cost.other", ["role": cost.role, "count": "\(cost.missedBecause)", "runs": "\(n)"]) + "\n"
             }
         }
         return String(out.dropLast())
+    }
+
+    /// A heading whose figures were estimated from the first `sample` runs, saying so (before its colon, if it ends in one).
+    func estimated(_ heading: String, _ sample: Int?) -> String {
+        guard let sample else { return heading }
+        let note = t("stats.estimated", ["sample": "\(sample)"])
+        return heading.hasSuffix(":") ? heading.dropLast() + " " + note + ":" : heading + " " + note
     }
 
     func json() -> JSONValue {
@@ -426,6 +474,9 @@ struct StatsView {
         var fields: [(String, JSONValue)] = teamField
         fields += withoutDelaysField
         fields += histogramField
+        // Counterfactual figures estimated from the first runs only (more than `MonteCarlo.counterfactualRuns` runs).
+        if let sample = summary.costsEstimatedFrom { fields.append(("delayCostEstimatedFromRuns", .int(sample))) }
+        if let sample = summary.withoutDelaysEstimatedFrom { fields.append(("withoutDelaysEstimatedFromRuns", .int(sample))) }
         return fields
     }
 
