@@ -42,6 +42,23 @@ import Testing
         #expect(try run(box, "timeline", "INC-1", at: "21:08").stdout.contains("informed the-works-council via e-mail [retracted]"))
     }
 
+    /// Retracting an inform that completed a step names the entry that keeps the step done: it stands
+    /// until it is retracted itself (the spec's rule), and then the step is open again.
+    @Test func retractingAnInformNamesTheStepItCompleted() throws {
+        let box = try opened()
+        defer { box.cleanup() }
+        let informed = try run(box, "inform", "INC-1", "client", "--via", "phone", as: "ben", at: "21:05")
+        #expect(informed.stdout == "INC-1 #7 21:05  informed client via phone\nINC-1 #8 21:05  done 'tell-client' by the inform\n", "\(informed.stderr)")
+        let retracted = try run(box, "retract", "INC-1", "7", "--reason", "Voicemail, not the client", as: "ben", at: "21:06")
+        #expect(retracted.status == 0)
+        #expect(retracted.stderr == "firebreak: note: step 'tell-client' stays done by entry #8, which this inform completed; retract #8 too if nobody was told\n")
+        #expect(try run(box, "retract", "INC-1", "8", "--reason", "Voicemail, not the client", as: "ben", at: "21:06").status == 0)
+        let status = try run(box, "status", "INC-1", "--json", at: "21:07").stdout
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any])
+        let steps = try #require(object["steps"] as? [[String: Any]])
+        #expect(steps.first { $0["id"] as? String == "tell-client" }?["status"] as? String == "open")
+    }
+
     @Test func aPressStatementFromDraftToPublicationWithAnUpdateFallingOverdue() throws {
         let box = try opened()
         defer { box.cleanup() }

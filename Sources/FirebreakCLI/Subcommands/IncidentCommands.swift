@@ -481,6 +481,13 @@ struct Retract: AsyncParsableCommand {
             throw FirebreakError.usage("\(record.reference) has no entry #\(Terminal.oneLine(seq)); its entries are #1 to #\(record.lastSeq)")
         }
         try await workspace.recordAndPrint(incident, at: nil, .retract(entry, reason: reason), readThrough: record.lastSeq)
+        // An inform's steps were completed by entries of their own, which stand until retracted themselves (the spec's rule).
+        if let retracted = events.first(where: { $0.seq == number }), case .informed = retracted.event.body {
+            for later in events where later.seq > number {
+                guard case let .done(step, _, _, "inform") = later.event.body else { break }
+                workspace.note("step '\(step)' stays done by entry #\(later.seq), which this inform completed; retract #\(later.seq) too if nobody was told")
+            }
+        }
     }
 }
 
