@@ -93,6 +93,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
     public let informNames: [String]
 
     let playbook: Playbook
+    /// Made once: it compiles the playbook's statement texts, which is too costly per event.
+    let engine: Engine
     /// Per step (global index): the row in ``steps`` of its latest copy, -1 before the first. Which copy
     /// is active is the incident's to say (``Incident/progress(of:_:)``); this only finds its row.
     var row: [Int]
@@ -102,6 +104,7 @@ public struct IncidentAnalysis: Sendable, Equatable {
     /// `scenario`: the exercise's, so that informs are counted under its names too.
     public init(playbook: Playbook, scenario: Scenario? = nil) {
         self.playbook = playbook
+        self.engine = Engine(playbook: playbook)
         self.informNames = ExerciseFacts.informNames(playbook, scenario)
         self.facts = ExerciseFacts(tables: playbook.tables, informNames: informNames.count)
         self.row = [Int](repeating: -1, count: playbook.tables.stepCount)
@@ -126,7 +129,6 @@ public struct IncidentAnalysis: Sendable, Equatable {
             // Counted under the exercise's names, which may go beyond the playbook's `informs` ids.
             compact?.body = .informed(who: informNames.firstIndex(of: who).map(Int32.init) ?? -1)
         }
-        let engine = Engine(playbook: playbook)
         if incident == nil, case .opened = event.body {
             incident = engine.replay([event])
         } else if incident != nil {
