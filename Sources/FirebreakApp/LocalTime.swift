@@ -26,14 +26,6 @@ public enum LocalTime {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// `in 12m`, `5m ago`.
-    public static func relative(_ seconds: Int, from now: Int) -> String {
-        let delta = seconds - now
-        if delta == 0 { return "now" }
-        let text = DurationText.format(abs(delta) >= 60 ? abs(delta) / 60 * 60 : abs(delta))
-        return delta > 0 ? "in \(text)" : "\(text) ago"
-    }
-
     /// What a `--at` text means.
     public enum Parsed: Equatable, Sendable {
         /// An instant; `note` says how an ambiguous local time was taken (one line, for standard error).

@@ -64,7 +64,7 @@ public struct Debrief: Sendable {
             } else if let published = statement.published {
                 questions.append(t("debrief.published", [
                     "id": statement.id, "audience": statement.audience, "time": clock(published.at),
-                    "duration": DurationText.format(published.at - statement.draftedAt), "versions": "\(statement.versions.count)",
+                    "duration": t.duration(published.at - statement.draftedAt), "versions": "\(statement.versions.count)",
                 ]))
             } else {
                 questions.append(t("debrief.unpublished", ["id": statement.id, "audience": statement.audience, "time": clock(statement.draftedAt)]))

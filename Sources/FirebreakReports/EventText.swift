@@ -64,7 +64,7 @@ public enum EventText {
         case let .note(text, on): return on.map { t("event.noteOn", ["step": step($0), "text": text]) } ?? t("event.note", ["text": text])
         case let .overdue(overdue, due): return t("event.overdue", ["step": step(overdue), "time": clock(due)])
         case let .escalated(escalated, to): return t("event.escalated", ["step": step(escalated), "role": to])
-        case let .timer(from, after, to): return t("event.timer", ["after": DurationText.format(after), "state": state(from), "target": state(to)])
+        case let .timer(from, after, to): return t("event.timer", ["after": t.duration(after), "state": state(from), "target": state(to)])
         case let .closed(reason, forced):
             return forced ? t("event.forceClosed", ["reason": reason ?? ""]) : t("event.closed")
         case let .drafted(statement, audience, version, _):

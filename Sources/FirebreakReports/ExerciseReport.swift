@@ -18,7 +18,7 @@ public struct ExerciseReport: Sendable {
     public var expectationsMet: Int { outcome.expectations.filter(\.met).count }
 
     public static func describe(_ expectation: Expectation, _ t: Messages = .english) -> String {
-        let within = DurationText.format(expectation.within)
+        let within = t.duration(expectation.within)
         return switch expectation.condition {
         case .done(let step): t("expectation.done", ["step": step, "within": within])
         case .state(let state): t("expectation.state", ["state": state, "within": within])
@@ -90,7 +90,7 @@ public struct ExerciseReport: Sendable {
         out += "\n"
         let finalState = playbook.states[outcome.incident.state].id
         if let closed = outcome.incident.closed {
-            out += t("drill.closed", ["state": finalState, "time": clock(closed.at), "duration": DurationText.format(closed.at)]) + "\n"
+            out += t("drill.closed", ["state": finalState, "time": clock(closed.at), "duration": t.duration(closed.at)]) + "\n"
         } else {
             let stop = outcome.stoppedAt < scenario.end ? t("drill.stoppedAt", ["time": clock(outcome.stoppedAt)]) : t("drill.byEnd", ["time": clock(scenario.end)])
             out += t("drill.notClosed", ["state": finalState, "stop": stop]) + "\n"
@@ -101,7 +101,7 @@ public struct ExerciseReport: Sendable {
             for action in waited {
                 let applied = action.appliedAt ?? action.scheduledAt
                 out += "  \(clock(action.scheduledAt))  \(action.action.by): \(action.action.summary) "
-                    + t("drill.waited", ["time": clock(applied), "duration": DurationText.format(applied - action.scheduledAt)]) + "\n"
+                    + t("drill.waited", ["time": clock(applied), "duration": t.duration(applied - action.scheduledAt)]) + "\n"
             }
         }
         let never = outcome.actions.filter { $0.appliedAt == nil }

@@ -64,6 +64,19 @@ public struct Messages: Sendable {
         return out + rest
     }
 
+    /// A duration in this language's units (`unit.*`), largest first, each at most once: `1h30m` in English (the
+    /// playbook notation, as ``DurationText/format(_:)``), `1 u 30 min` in Dutch. Zero is said in minutes.
+    public func duration(_ seconds: Int) -> String {
+        if seconds == 0 { return self("unit.minute", ["n": "0"]) }
+        var rest = seconds.magnitude
+        var parts: [String] = []
+        for (key, size) in [("unit.day", 86_400 as UInt), ("unit.hour", 3_600), ("unit.minute", 60), ("unit.second", 1)] where rest >= size {
+            parts.append(self(key, ["n": "\(rest / size)"]))
+            rest %= size
+        }
+        return (seconds < 0 ? "-" : "") + parts.joined(separator: self("unit.join"))
+    }
+
     /// A wall-clock moment in this language's date format (`format.datetime`), at a UTC offset in seconds.
     public func dateTime(_ seconds: Int, offset: Int) -> String {
         // WallClock gives `2026-05-16T23:05:00+02:00`.

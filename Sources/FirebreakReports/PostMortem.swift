@@ -146,7 +146,7 @@ public struct PostMortem: Sendable {
         return (difference < 0 ? "-" : "+") + "\(value / 3600):" + (minutes < 10 ? "0" : "") + "\(minutes):" + (secs < 10 ? "0" : "") + "\(secs)"
     }
 
-    func duration(_ seconds: Int) -> String { seconds <= 0 ? "0m" : DurationText.format(seconds) }
+    func duration(_ seconds: Int) -> String { t.duration(max(0, seconds)) }
 
     // MARK: Data
 
@@ -208,6 +208,8 @@ public struct PostMortem: Sendable {
     public var metrics: [(String, String)] { metrics(t) }
 
     func metrics(_ t: Messages) -> [(String, String)] {
+        // In `t`'s units: the JSON report says its metrics in English whatever the report's language.
+        func duration(_ seconds: Int) -> String { t.duration(max(0, seconds)) }
         var rows: [(String, String)] = []
         let opened = analysis.openedAt ?? 0
         if let began = analysis.beganAt { rows.append((t("metric.timeToDetect"), duration(opened - began))) }
@@ -326,7 +328,7 @@ public struct PostMortem: Sendable {
             if let approvers = audience?.approvers {
                 about.append(approvers.isEmpty ? t("comms.noApproval") : t("comms.approvedBy", ["roles": approvers.map(md).joined(separator: ", ")]))
             }
-            if let cadence = audience?.cadence { about.append(t("comms.cadence", ["duration": DurationText.format(cadence)])) }
+            if let cadence = audience?.cadence { about.append(t("comms.cadence", ["duration": t.duration(cadence)])) }
             if !about.isEmpty { out.append(.paragraph(markup.emphasis(about.joined(separator: "; ") + "."))) }
             if statements.isEmpty {
                 out.append(.paragraph(t("comms.noStatement")))

@@ -71,7 +71,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("Oefening song-contest-tweet: Een presentator beledigt op X een deelnemer op de avond van het songfestival\n"))
         #expect(result.stdout.contains("\nVerwachtingen: 7 van 8 gehaald\n"))
-        #expect(result.stdout.contains("\n  GEMIST   press-call: 'distancing-statement' gedaan binnen 30m, uiterlijk T+1:15 — nooit (vervolginject gegeven)\n"))
+        #expect(result.stdout.contains("\n  GEMIST   press-call: 'distancing-statement' gedaan binnen 30 min, uiterlijk T+1:15 — nooit (vervolginject gegeven)\n"))
         try expectGolden(try String(contentsOfFile: report, encoding: .utf8), "exercise.nl.md")
         let english = try Firebreak.run(["--playbooks", "Playbooks/nl", "drill", "run", "song-contest-tweet", "--lang", "en"], environment: box.env("anna"))
         #expect(english.stdout.contains("\nExpectations: 7 of 8 met\n"))

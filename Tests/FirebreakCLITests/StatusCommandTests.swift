@@ -289,16 +289,16 @@ import Testing
         #expect(result.stdout == """
             INC-1  Post over een deelnemer
             draaiboek night-post · ernst hoog
-            fase: Reageren (respond), begonnen 21:20 (10m geleden)
+            fase: Reageren (respond), begonnen 21:20 (10 min geleden)
             incidentleider: comms-lead — anna
 
             stappen:
               open          Publiceer een holding statement (holding)
-                            comms-lead: anna · deadline 21:50 (over 20m)
+                            comms-lead: anna · deadline 21:50 (over 20 min)
 
             vaste taken:
               open          Houd het bereik bij (monitor)
-                            social: sem · deadline 21:55 (over 25m)
+                            social: sem · deadline 21:55 (over 25 min)
 
             statements die wachten:
               S1 aan Pers (press), versie 1: wacht op goedkeuring van legal (noor)
@@ -321,7 +321,7 @@ import Testing
         result = try run(box, "nl", "inform", "INC-1", "client", "--via", "telefoon", at: "23:33")
         #expect(result.stdout == "INC-1 #14 21:33  client geïnformeerd via telefoon\n")
         result = try run(box, "nl", "status", "INC-1", at: "23:40")
-        #expect(result.stdout.contains("\nvolgende update aan Pers (press) uiterlijk 22:32 (over 52m)\n"))
+        #expect(result.stdout.contains("\nvolgende update aan Pers (press) uiterlijk 22:32 (over 52 min)\n"))
         #expect(result.stdout.contains("\ngeïnformeerd:\n  client via telefoon 21:33 door anna\n"))
     }
 

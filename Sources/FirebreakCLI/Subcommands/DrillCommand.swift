@@ -398,7 +398,7 @@ struct StatsView {
         if !publications.isEmpty {
             out += "\n" + t("stats.publication") + "\n"
             rows = publications.map { result, figure in
-                ["  " + name(result), figure.median.map { DurationText.format(max(60, $0 / 60 * 60)) } ?? "-",
+                ["  " + name(result), figure.median.map { t.duration(max(60, $0 / 60 * 60)) } ?? "-",
                  figure.without == 0 ? t("stats.publishedEvery") : t("stats.publishedNone", ["count": "\(figure.without)", "runs": "\(n)"])]
             }
             out += TextTable.render(rows) + "\n"
@@ -410,7 +410,7 @@ struct StatsView {
         out += TextTable.render(rows) + "\n\n"
         let closes = summary.closeTimes
         if let median = Statistics.quantile(closes, 0.5), let p90 = Statistics.quantile(closes, 0.9) {
-            out += t("stats.closed", ["share": percent(Double(closes.count) / Double(n)), "median": DurationText.format(median / 60 * 60), "p90": DurationText.format(p90 / 60 * 60)]) + "\n"
+            out += t("stats.closed", ["share": percent(Double(closes.count) / Double(n)), "median": t.duration(median / 60 * 60), "p90": t.duration(p90 / 60 * 60)]) + "\n"
         } else {
             out += t("stats.notClosed") + "\n"
         }

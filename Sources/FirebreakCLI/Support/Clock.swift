@@ -30,7 +30,4 @@ enum Clock {
 
     /// `21:42`, or the short date when not today.
     static func compact(_ seconds: Int, now: Int) -> String { LocalTime.compact(seconds, now: now, zone) }
-
-    /// `in 12m`, `5m ago`.
-    static func relative(_ seconds: Int, from now: Int) -> String { LocalTime.relative(seconds, from: now) }
 }

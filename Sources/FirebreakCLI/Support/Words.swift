@@ -5,7 +5,7 @@ import FirebreakReports
 ///
 /// ```swift
 /// let words = Words(.for(.nl), now: now)
-/// words.relative(now + 600)   // "over 10m"
+/// words.relative(now + 600)   // "over 10 min"
 /// ```
 struct Words {
     let t: Messages
@@ -30,10 +30,10 @@ struct Words {
     func relative(_ seconds: Int) -> String {
         let delta = seconds - now
         if delta == 0 { return t("relative.now") }
-        let text = DurationText.format(abs(delta) >= 60 ? abs(delta) / 60 * 60 : abs(delta))
+        let text = duration(abs(delta))
         return delta > 0 ? t("relative.in", ["duration": text]) : t("relative.ago", ["duration": text])
     }
 
     /// A duration to the minute once it is a minute or more.
-    func duration(_ seconds: Int) -> String { DurationText.format(seconds >= 60 ? seconds / 60 * 60 : seconds) }
+    func duration(_ seconds: Int) -> String { t.duration(seconds >= 60 ? seconds / 60 * 60 : seconds) }
 }
