@@ -28,6 +28,47 @@ import Testing
         try run(["skip", "INC-1", "reach-insulted-person", "--reason", "Niet bereikt; manager gemaild"], as: "ruben", "00:05")
     }
 
+    @Test func listsSayTheirHeadingsInDutch() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try dutchIncident(box)
+        let now = "2026-05-17T00:30:00+02:00"
+        let open = try box.run("list", "--lang", "nl", now: now)
+        #expect(open.status == 0, "\(open.stderr)")
+        #expect(open.stdout == """
+            ID     FASE      ERNST  DRAAIBOEK       GEOPEND           TITEL
+            INC-1  distance  hoog   offensive-post  2026-05-16 21:10  Presentator beledigt deelnemer
+
+            """)
+        let drill = try Firebreak.run(["--playbooks", "Playbooks/nl", "drill", "run", "song-contest-tweet", "--record"], environment: box.env("anna", now: now))
+        #expect(drill.status == 0, "\(drill.stderr)")
+        let withExercises = try box.run("list", "--lang", "nl", "--exercises", now: now).stdout.split(separator: "\n")
+        #expect(withExercises.count == 3)
+        #expect(withExercises.last?.hasPrefix("EX-1   gesloten (oefening)  hoog   offensive-post  2026-05-16 ") == true, "\(withExercises)")
+        #expect(try box.run("close", "INC-1", "--reason", "Afgehandeld", now: now).status == 0)
+        #expect(try box.run("list", "--lang", "nl", now: now).stdout == "geen open incidenten\n")
+        let closed = try box.run("list", "--lang", "nl", "--all", now: now).stdout
+        #expect(closed == """
+            ID     FASE                             ERNST  DRAAIBOEK       GEOPEND           TITEL
+            INC-1  geforceerd gesloten in distance  hoog   offensive-post  2026-05-16 21:10  Presentator beledigt deelnemer
+
+            """)
+        // Without --lang, English: the incidents' playbooks may be in different languages.
+        let closedEnglish = try box.run("list", "--all", now: now).stdout
+        #expect(closedEnglish == """
+            ID     STATE                     SEVERITY  PLAYBOOK        OPENED            TITLE
+            INC-1  force-closed in distance  high      offensive-post  2026-05-16 21:10  Presentator beledigt deelnemer
+
+            """)
+        // `playbook list` speaks the playbooks' language when they all have one; --lang overrides.
+        let playbooks = try Firebreak.run(["--playbooks", "Playbooks/nl", "playbook", "list"], environment: box.env("anna")).stdout.split(separator: "\n")
+        #expect(playbooks.first?.split(separator: " ", omittingEmptySubsequences: true) == ["ID", "TITEL", "ERNST", "FASEN"])
+        #expect(playbooks.contains { $0.hasPrefix("offensive-post   ") && $0.hasSuffix("  hoog     6") })
+        let english = try Firebreak.run(["--playbooks", "Playbooks/nl", "playbook", "list", "--lang", "en"], environment: box.env("anna")).stdout.split(separator: "\n")
+        #expect(english.first?.split(separator: " ", omittingEmptySubsequences: true) == ["ID", "TITLE", "SEVERITY", "STATES"])
+        #expect(english.contains { $0.hasPrefix("offensive-post   ") && $0.hasSuffix("  high      6") })
+    }
+
     @Test func aDutchIncidentIsExportedInDutch() throws {
         let box = try Sandbox()
         defer { box.cleanup() }

@@ -54,6 +54,7 @@ struct ListIncidents: AsyncParsableCommand {
     @Flag(help: "Closed incidents too.") var all = false
     @Flag(help: "Recorded exercises too, closed ones included (an exercise is closed when it is recorded).") var exercises = false
     @Flag(help: "JSON for scripts.") var json = false
+    @Option(help: "Words in en or nl (default en: the incidents' playbooks may differ); JSON is the same in both.") var lang: Language?
 
     func run() async throws {
         let store = try await Workspace(global: global).store()
@@ -72,17 +73,18 @@ struct ListIncidents: AsyncParsableCommand {
             }).rendered())
             return
         }
+        let t = Messages.for(lang ?? .en)
         if records.isEmpty {
-            Terminal.out(all ? "no incidents" : exercises ? "no open incidents and no recorded exercises" : "no open incidents")
+            Terminal.out(t(all ? "list.noIncidents" : exercises ? "list.noOpenOrExercises" : "list.noOpen"))
             return
         }
         // One time format in the whole column, date included: a list spans days.
-        var rows = [["ID", "STATE", "SEVERITY", "PLAYBOOK", "OPENED", "TITLE"]]
+        var rows = [["list.id", "list.state", "list.severity", "list.playbook", "list.opened", "list.title"].map { t($0) }]
         for record in records {
             // A recorded exercise is closed by being recorded, however its run ended.
-            var state = record.closedAt == nil ? record.state : record.forcedClose && !record.isExercise ? "force-closed in \(record.state)" : "closed"
-            if record.isExercise { state += " (exercise)" }
-            rows.append([record.reference, state, record.severity.rawValue, record.playbookID, Clock.short(record.openedAt), Terminal.oneLine(record.title)])
+            var state = record.closedAt == nil ? record.state : record.forcedClose && !record.isExercise ? t("list.forceClosed", ["state": record.state]) : t("list.closed")
+            if record.isExercise { state += t("list.exercise") }
+            rows.append([record.reference, state, t("severity.\(record.severity.rawValue)"), record.playbookID, Clock.short(record.openedAt), Terminal.oneLine(record.title)])
         }
         Terminal.out(TextTable.render(rows))
     }

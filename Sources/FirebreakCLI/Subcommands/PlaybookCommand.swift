@@ -15,6 +15,7 @@ struct PlaybookCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List the playbooks: id, title, default severity, states.")
         @OptionGroup var global: GlobalOptions
+        @Option(help: "Words in en or nl (default: the playbooks' language when they all have one, else en).") var lang: Language?
 
         func run() throws {
             let folder = global.playbookFolder
@@ -22,9 +23,13 @@ struct PlaybookCommand: ParsableCommand {
                 throw FirebreakError.missing("playbook folder '\(folder)' does not exist; give --playbooks DIR or set FIREBREAK_PLAYBOOKS")
             }
             let playbooks = global.library.all()
-            var rows = [["ID", "TITLE", "SEVERITY", "STATES"]]
+            let languages = Set(playbooks.map(\.playbook.language))
+            let t = Messages.for(lang ?? (languages.count == 1 ? languages.first! : .en))
+            var rows = [["list.id", "list.title", "list.severity", "list.states"].map { t($0) }]
             for entry in playbooks {
-                rows.append([entry.playbook.id, Terminal.oneLine(entry.playbook.title), entry.playbook.severity.rawValue, "\(entry.playbook.states.count)"])
+                rows.append([
+                    entry.playbook.id, Terminal.oneLine(entry.playbook.title), t("severity.\(entry.playbook.severity.rawValue)"), "\(entry.playbook.states.count)",
+                ])
             }
             Terminal.out(TextTable.render(rows))
             let invalid = ((try? Files.yamlFiles(in: folder)) ?? []).count - playbooks.count
