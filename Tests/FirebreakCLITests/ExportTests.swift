@@ -32,6 +32,29 @@ import Testing
         #expect(Set(events.compactMap { $0["kind"] as? String }) == ["opened", "assigned", "entered", "done", "skipped", "fired", "note", "overdue", "escalated", "timer", "closed"])
     }
 
+    @Test func theOutputFileNameChoosesTheFormatUnlessFormatIsGiven() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try walkedIncident(box)
+        let now = "2026-05-17T09:00:00+02:00"
+        func written(_ name: String, _ extra: String...) throws -> String {
+            let path = box.folder.path(name)
+            let result = try Firebreak.run(["export", "INC-1", "--output", path] + extra, environment: box.env("anna", now: now))
+            #expect(result.status == 0, "\(result.stderr)")
+            return try String(contentsOfFile: path, encoding: .utf8)
+        }
+        let markdown = try box.run("export", "INC-1", now: now).stdout
+        let html = try box.run("export", "INC-1", "--format", "html", now: now).stdout
+        let json = try box.run("export", "INC-1", "--format", "json", now: now).stdout
+        #expect(try written("report.html") == html)
+        #expect(try written("REPORT.HTM") == html)
+        #expect(try written("report.json") == json)
+        #expect(try written("report.md") == markdown)
+        #expect(try written("report.txt") == markdown)
+        // --format wins over the name.
+        #expect(try written("other.html", "--format", "markdown") == markdown)
+    }
+
     @Test func exerciseReportMatchesGolden() throws {
         let box = try Sandbox()
         defer { box.cleanup() }

@@ -69,6 +69,25 @@ import Testing
         #expect(english.contains { $0.hasPrefix("offensive-post   ") && $0.hasSuffix("  high      6") })
     }
 
+    @Test func aDutchReportIsKnownAsFirebreaksAndReplacedWithoutForce() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try dutchIncident(box)
+        let path = box.folder.path("INC-1.html")
+        let env = box.env("anna", now: "2026-05-17T00:30:00+02:00")
+        // A Dutch Markdown report under an .html name (as `--format markdown` writes it), then the HTML over it.
+        #expect(try Firebreak.run(["export", "INC-1", "--format", "markdown", "--output", path], environment: env).status == 0)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("# INC-1: Presentator beledigt deelnemer\n"))
+        let html = try Firebreak.run(["export", "INC-1", "--output", path], environment: env)
+        #expect(html.status == 0, "\(html.stderr)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("<!DOCTYPE html>\n<html lang=\"nl\">\n"))
+        // Anything else is still kept unless --force.
+        try "my notes".write(toFile: path, atomically: true, encoding: .utf8)
+        let refused = try Firebreak.run(["export", "INC-1", "--output", path], environment: env)
+        #expect(refused.status == 64)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "my notes")
+    }
+
     @Test func aDutchIncidentIsExportedInDutch() throws {
         let box = try Sandbox()
         defer { box.cleanup() }

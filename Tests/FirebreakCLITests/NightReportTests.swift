@@ -156,8 +156,8 @@ import Testing
         let status = try box.run("status", "INC-1", now: Self.at("23:12"))
         #expect(status.stdout.hasSuffix("""
             possible events:
-              escalate → Distance the company (distance)  (through the decision: done assess-post escalate)
-              dismiss → Closed (closed)  (through the decision: done assess-post dismiss)
+              escalate → Distance the company (distance)  (through the decision: done INC-1 assess-post --choice escalate)
+              dismiss → Closed (closed)  (through the decision: done INC-1 assess-post --choice dismiss)
               story-published → Escalated to the director (escalated)
 
             """))

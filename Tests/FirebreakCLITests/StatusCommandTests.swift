@@ -232,8 +232,8 @@ import Testing
                        social: unassigned · due 21:55 (in 43m)
 
             possible events:
-              escalate → Respond (respond)  (through the decision: done assess escalate)
-              dismiss → Closed (closed)  (through the decision: done assess dismiss)
+              escalate → Respond (respond)  (through the decision: done INC-1 assess --choice escalate)
+              dismiss → Closed (closed)  (through the decision: done INC-1 assess --choice dismiss)
 
             """)
         // Once capture is done, the decision shows its choices; an overdue step says by how much.
@@ -258,8 +258,8 @@ import Testing
                        social: sem · due 21:55 (in 8m)
 
             possible events:
-              escalate → Respond (respond)  (through the decision: done assess escalate)
-              dismiss → Closed (closed)  (through the decision: done assess dismiss)
+              escalate → Respond (respond)  (through the decision: done INC-1 assess --choice escalate)
+              dismiss → Closed (closed)  (through the decision: done INC-1 assess --choice dismiss)
 
             """)
         let json = try run(box, "en", "status", "INC-1", "--json", at: "23:12")

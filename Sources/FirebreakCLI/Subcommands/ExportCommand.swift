@@ -10,7 +10,8 @@ struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export an incident or recorded exercise as a Markdown or HTML post-mortem, or JSON.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
-    @Option(help: "markdown, json or html (one self-contained file to read or print).") var format: ReportFormat = .markdown
+    @Option(help: "markdown, json or html (one self-contained file to read or print); default: by the --output file's extension (.html, .htm, .json), else markdown.")
+    var format: ReportFormat?
     @Option(help: "Write to this file instead of standard output.") var output: String?
     @Option(help: "Render through this Mustache template instead of the built-in layout.") var template: String?
     @Option(help: "Headings and fixed words in en or nl (default: the playbook's language).") var lang: Language?
@@ -18,8 +19,19 @@ struct Export: AsyncParsableCommand {
 
     enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case markdown, json, html }
 
+    /// `--format`, else what the output file's name says (`report.html` is HTML), else Markdown; with a template, Markdown.
+    var reportFormat: ReportFormat {
+        if let format { return format }
+        guard template == nil, let output else { return .markdown }
+        switch URL(fileURLWithPath: output).pathExtension.lowercased() {
+        case "html", "htm": return .html
+        case "json": return .json
+        default: return .markdown
+        }
+    }
+
     func validate() throws {
-        if template != nil && format != .markdown { throw ValidationError("--template goes with --format markdown") }
+        if template != nil && (format ?? .markdown) != .markdown { throw ValidationError("--template goes with --format markdown") }
         if force && output == nil { throw ValidationError("--force goes with --output FILE") }
     }
 
@@ -72,7 +84,7 @@ struct Export: AsyncParsableCommand {
             for item in pending { try body(item) }
         }
         try await ReportOutput.write(to: target) { write in
-            switch format {
+            switch reportFormat {
             case .markdown: try await report.renderMarkdown(template: templateText, events: events, write: write)
             case .json: try await report.renderJSON(events: events, write: write)
             case .html: try await report.renderHTML(events: events, write: write)

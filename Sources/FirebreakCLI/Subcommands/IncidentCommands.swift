@@ -359,7 +359,7 @@ struct StatusView {
                 let target = playbook.states.first { $0.id == event.to }
                 out += "  \(event.event) → \(titled(target?.title ?? event.to, event.to))"
                     + (event.waitingFor.isEmpty ? "" : "  " + w("status.eventWaiting", ["steps": event.waitingFor.joined(separator: ", ")]))
-                    + (event.decidedBy.map { "  " + w("status.eventDecided", ["step": $0.step, "option": $0.option]) } ?? "") + "\n"
+                    + (event.decidedBy.map { "  " + w("status.eventDecided", ["id": reference, "step": $0.step, "option": $0.option]) } ?? "") + "\n"
             }
         }
         return String(out.dropLast())

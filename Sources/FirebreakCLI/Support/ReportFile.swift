@@ -1,4 +1,6 @@
 import FirebreakApp
+import FirebreakCore
+import FirebreakReports
 import Foundation
 import Synchronization
 
@@ -107,7 +109,8 @@ struct ReportFile {
         if head.hasPrefix("<!DOCTYPE html>\n"), head.contains("\n<meta name=\"generator\" content=\"Firebreak\">\n") { return true }
         // A picture of `drill stats --svg`.
         if head.hasPrefix("<svg "), head.contains("<!-- written by Firebreak (drill stats --svg) -->") { return true }
-        return head.hasPrefix("# ") && head.contains("The factual part is written by Firebreak from the incident's log")
+        // A Markdown report, in any of the languages (its introduction says who wrote it).
+        return head.hasPrefix("# ") && Language.allCases.contains { head.contains(Messages.for($0)("report.intro.rest")) }
     }
 
     static func folder(of path: String) -> String {
