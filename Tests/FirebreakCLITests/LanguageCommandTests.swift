@@ -69,6 +69,57 @@ import Testing
         #expect(english.contains { $0.hasPrefix("offensive-post   ") && $0.hasSuffix("  high      6") })
     }
 
+    @Test func statementsAreListedAndShownInDutch() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        try dutchIncident(box)
+        let env = box.env("anna", now: "2026-05-17T00:30:00+02:00")
+        let nl = ["--playbooks", "Playbooks/nl"]
+        let none = try Firebreak.run(nl + ["statement", "list", "INC-1"], environment: env)
+        #expect(none.stdout == "nog geen statements; schrijf er een met 'firebreak statement draft INC-1 PUBLIEK --text TEKST'\n")
+        let draft = try Firebreak.run(nl + ["statement", "draft", "INC-1", "press", "--text", "Wij hebben [naam] gesproken. Het was waarschijnlijk een grap."], environment: env)
+        #expect(draft.status == 0, "\(draft.stderr)")
+        let list = try Firebreak.run(nl + ["statement", "list", "INC-1"], environment: env)
+        #expect(list.stdout == "ID  PUBLIEK  VERSIE  STAND    WACHT OP                    WAARSCHUWINGEN\nS1  press    1       concept  director (niet toegewezen)  2\n")
+        let show = try Firebreak.run(nl + ["statement", "show", "INC-1", "S1"], environment: env)
+        #expect(show.stdout == """
+            S1 aan press — Pers en media
+            stand: concept, versie 1
+            wacht op: director (niet toegewezen)
+
+            controles:
+              blokkeert publicatie: S1 bevat de plaatshouder '[naam]' (regel 1): vul die in voordat je publiceert
+              waarschuwing: S1 zegt 'waarschijnlijk' (regel 1): speculatie, zeg alleen wat vaststaat
+
+            tekst:
+              Wij hebben [naam] gesproken. Het was waarschijnlijk een grap.
+
+            geschiedenis:
+              22:30  versie 1 geschreven door anna
+
+            """)
+        let english = try Firebreak.run(nl + ["statement", "show", "INC-1", "S1", "--lang", "en"], environment: env)
+        #expect(english.stdout == """
+            S1 to press — Pers en media
+            state: draft, version 1
+            waiting for: director (unassigned)
+
+            checks:
+              blocks publication: S1 has placeholder '[naam]' (line 1): fill it in before publishing
+              warning: S1 says 'waarschijnlijk' (line 1): a guess presented as fact
+
+            text:
+              Wij hebben [naam] gesproken. Het was waarschijnlijk een grap.
+
+            history:
+              22:30  version 1 drafted by anna
+
+            """)
+        // JSON is the same in both.
+        let json = try Firebreak.run(nl + ["statement", "list", "INC-1", "--json"], environment: env).stdout
+        #expect(json == (try Firebreak.run(nl + ["statement", "list", "INC-1", "--json", "--lang", "en"], environment: env).stdout))
+    }
+
     @Test func aDutchReportIsKnownAsFirebreaksAndReplacedWithoutForce() throws {
         let box = try Sandbox()
         defer { box.cleanup() }

@@ -113,9 +113,9 @@ import Testing
         let dutch = try Firebreak.run(["drill", "stats", path, "--runs", "50", "--seed", "1", "--playbooks", playbooks], environment: box.env("anna"))
         #expect(dutch.status == 0, "\(dutch.stderr)")
         for line in [
-            "drill stats photo-shoot-leak-night: 50 runs, seed 1\n\nVerwachtingen gehaald (95%-Wilsoninterval)\n",
+            "drill stats photo-shoot-leak-night: 50 simulaties, seed 1\n\nVerwachtingen gehaald (95%-Wilsoninterval)\n",
             "\nHet draaiboek zelf: verwachtingen gehaald zonder vertraging (elke actie op de geplande tijd)\n",
-            "\nStappen op tijd (aandeel van de runs waarin de stap actief was)\n",
+            "\nStappen op tijd (aandeel van de simulaties waarin de stap actief was)\n",
             "Vertragingen die de meeste gemiste verwachtingen kostten:\n",
         ] {
             #expect(dutch.stdout.contains(line), "missing: \(line)")

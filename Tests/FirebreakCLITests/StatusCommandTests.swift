@@ -296,11 +296,11 @@ import Testing
               open          Publiceer een holding statement (holding)
                             comms-lead: anna · deadline 21:50 (over 20 min)
 
-            vaste taken:
+            doorlopende taken:
               open          Houd het bereik bij (monitor)
                             social: sem · deadline 21:55 (over 25 min)
 
-            statements die wachten:
+            statements die op goedkeuring wachten:
               S1 aan Pers (press), versie 1: wacht op goedkeuring van legal (noor)
 
             mogelijke gebeurtenissen:

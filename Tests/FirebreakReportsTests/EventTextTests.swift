@@ -62,10 +62,10 @@ import Testing
             "S1 says 'vast' (line 4): a guess presented as fact",
         ])
         #expect(findings.map { $0.message(statement: "S2", audience: "pers", .dutch) }.prefix(2) == [
-            "S2 bevat de plaatshouder '[time]' (regel 1): vul die in voor je publiceert",
-            "S2 zegt 'Probably' (regel 2): een vermoeden gebracht als feit",
+            "S2 bevat de plaatshouder '[time]' (regel 1): vul die in voordat je publiceert",
+            "S2 zegt 'Probably' (regel 2): speculatie, zeg alleen wat vaststaat",
         ])
-        #expect(findings[3].message(statement: "S2", audience: "pers", .dutch) == "S2 zegt 'FIRED' (regel 4): een woord dat je vermijdt voor doelgroep 'pers'")
+        #expect(findings[3].message(statement: "S2", audience: "pers", .dutch) == "S2 zegt 'FIRED' (regel 4): een woord dat je niet gebruikt richting 'pers'")
     }
 }
 

@@ -367,7 +367,7 @@ struct StatsView {
 
     func percent(_ value: Double) -> String {
         let tenths = Int((value * 1000).rounded())
-        return "\(tenths / 10).\(tenths % 10)%"
+        return t("format.percent", ["whole": "\(tenths / 10)", "tenth": "\(tenths % 10)"])
     }
 
     func name(_ result: Simulator.ExpectationResult) -> String {
@@ -381,7 +381,7 @@ struct StatsView {
         var rows: [[String]] = []
         for (result, met) in summary.expectations {
             let (low, high) = Statistics.wilson(met, n)
-            rows.append(["  " + name(result), percent(Double(met) / Double(n)), "[\(percent(low)), \(percent(high))]"])
+            rows.append(["  " + name(result), percent(Double(met) / Double(n)), t("stats.interval", ["low": percent(low), "high": percent(high)])])
         }
         out += TextTable.render(rows) + "\n"
         if let alone = summary.withoutDelays, !summary.expectations.isEmpty {

@@ -173,25 +173,27 @@ extension StatementCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
         @Flag(help: "JSON for scripts.") var json = false
+        @Option(help: "Words in en or nl (default: the playbook's language); JSON is the same in both.") var lang: Language?
 
         func run() async throws {
             let workspace = Workspace(global: global)
             let (store, record, playbook) = try await workspace.load(incident)
             let log = try await StatementCommand.log(record, store: store, playbook: playbook)
-            let views = log.statements.map { StatementView(history: $0, playbook: playbook, incident: record.snapshot) }
+            let t = Messages.for(lang ?? playbook.language)
+            let views = log.statements.map { StatementView(history: $0, playbook: playbook, incident: record.snapshot, words: t) }
             if json {
                 Terminal.out(JSONValue.array(views.map { $0.json(full: false) }).rendered())
                 return
             }
             if views.isEmpty {
-                Terminal.out("no statements; draft one with 'firebreak statement draft \(record.reference) AUDIENCE --text TEXT'")
+                Terminal.out(t("statements.none", ["id": record.reference]))
                 return
             }
-            var rows = [["ID", "AUDIENCE", "VERSION", "STATE", "WAITING FOR", "WARNINGS"]]
+            var rows = [["statements.id", "statements.audience", "statements.version", "statements.state", "statements.waitingFor", "statements.warnings"].map { t($0) }]
             for view in views {
                 rows.append([
-                    view.history.id, view.history.audience, String(view.history.current?.version ?? 0), view.state,
-                    view.waitingFor.isEmpty ? "-" : view.waitingFor.map { "\($0.role) (\(Terminal.oneLine($0.holder ?? "unassigned")))" }.joined(separator: ", "),
+                    view.history.id, view.history.audience, String(view.history.current?.version ?? 0), t("statement.state.\(view.state)"),
+                    view.waitingFor.isEmpty ? "-" : view.waiting,
                     String(view.findings.count),
                 ])
             }
@@ -206,6 +208,7 @@ extension StatementCommand {
         @Argument(help: "The incident, e.g. INC-7 (a recorded exercise: EX-3).", completion: Completions.incidents) var incident: String
         @Argument(help: "The statement, e.g. S1.", completion: Completions.statements) var statement: String
         @Flag(help: "JSON for scripts.") var json = false
+        @Option(help: "Words in en or nl (default: the playbook's language); JSON is the same in both.") var lang: Language?
 
         func run() async throws {
             let workspace = Workspace(global: global)
@@ -215,7 +218,7 @@ extension StatementCommand {
             guard let history = log.statements.first(where: { $0.id == wanted }) else {
                 throw FirebreakError.missing(Refusal.unknownStatement(statement: Terminal.oneLine(statement), statements: log.statements.map(\.id)).message)
             }
-            let view = StatementView(history: history, playbook: playbook, incident: record.snapshot)
+            let view = StatementView(history: history, playbook: playbook, incident: record.snapshot, words: Messages.for(lang ?? playbook.language))
             Terminal.out(json ? view.json(full: true).rendered() : view.text(now: Clock.now()))
         }
     }
@@ -231,6 +234,8 @@ struct StatementView {
     let history: StatementHistory
     let playbook: Playbook
     let incident: Incident
+    /// The words of the text forms (JSON is the same in every language).
+    var words: Messages = .english
 
     var audience: Audience? { playbook.audience(history.audience) }
 
@@ -243,6 +248,12 @@ struct StatementView {
         return (audience?.approvers ?? []).filter { !approved.contains($0) }.map { ($0, incident.assignments[$0]) }
     }
 
+    /// `legal (noor), director (unassigned)`: who the current version waits for, in ``words``.
+    var waiting: String {
+        waitingFor.map { "\($0.role) (\(Terminal.oneLine($0.holder ?? words("statement.unassigned"))))" }.joined(separator: ", ")
+    }
+
+    /// `published`, `rejected`, `approved` or `draft` (JSON, and the key of its words: `statement.state.*`).
     var state: String {
         if history.published != nil { return "published" }
         if history.currentVerdicts.contains(where: { !$0.approved }) { return "rejected" }
@@ -251,27 +262,32 @@ struct StatementView {
 
     func text(now: Int) -> String {
         let t = Terminal.oneLine
-        var out = Terminal.paint("\(history.id) to \(history.audience)", .bold) + (audience.map { " — \(t($0.title))" } ?? "") + "\n"
-        out += "state: \(state), version \(history.current?.version ?? 0)"
+        let w = words
+        var out = Terminal.paint(w("statement.heading", ["id": history.id, "audience": history.audience]), .bold) + (audience.map { " — \(t($0.title))" } ?? "") + "\n"
+        out += w("statement.stateLine", ["state": w("statement.state.\(state)"), "version": "\(history.current?.version ?? 0)"])
         if let published = history.published {
-            out += ", published \(Clock.compact(published.at, now: now))" + (published.channel.map { " via \(t($0))" } ?? "")
+            out += w("statement.publishedAt", ["time": Clock.compact(published.at, now: now)]) + (published.channel.map { w("event.via", ["channel": t($0)]) } ?? "")
         }
         out += "\n"
-        if !waitingFor.isEmpty { out += "waiting for: " + waitingFor.map { "\($0.role) (\(t($0.holder ?? "unassigned")))" }.joined(separator: ", ") + "\n" }
-        let lines = findings.map { $0.message(statement: history.id, audience: history.audience) }
-        if !lines.isEmpty {
-            out += "\nchecks:\n" + lines.map { "  \($0.hasPrefix(history.id + " has placeholder") ? "blocks publication" : "warning"): \(t($0))" }.joined(separator: "\n") + "\n"
+        if !waitingFor.isEmpty { out += w("statement.waitingFor", ["roles": waiting]) + "\n" }
+        if !findings.isEmpty {
+            out += "\n" + w("statement.checks") + "\n" + findings.map { finding in
+                "  " + w(finding.kind == .placeholder ? "statement.blocks" : "statement.warning") + ": " + t(finding.message(statement: history.id, audience: history.audience, w))
+            }.joined(separator: "\n") + "\n"
         }
-        out += "\ntext:\n" + (history.current?.text ?? "").split(separator: "\n", omittingEmptySubsequences: false).map { "  " + Terminal.sanitize(String($0)) }.joined(separator: "\n") + "\n"
-        out += "\nhistory:\n"
+        out += "\n" + w("statement.text") + "\n" + (history.current?.text ?? "").split(separator: "\n", omittingEmptySubsequences: false).map { "  " + Terminal.sanitize(String($0)) }.joined(separator: "\n") + "\n"
+        out += "\n" + w("statement.history") + "\n"
         var entries: [(Int, String)] = []
         for version in history.versions {
-            entries.append((version.at, "version \(version.version) drafted by \(t(version.actor ?? "?"))"))
+            entries.append((version.at, w("statement.drafted", ["version": "\(version.version)", "actor": t(version.actor ?? "?")])))
         }
         for verdict in history.verdicts {
-            entries.append((verdict.at, "version \(verdict.version) \(verdict.approved ? "approved" : "rejected") by '\(verdict.approver)' (\(t(verdict.actor ?? "?")))" + (verdict.reason.map { ": \(t($0))" } ?? "")))
+            let values = ["version": "\(verdict.version)", "role": verdict.approver, "actor": t(verdict.actor ?? "?")]
+            entries.append((verdict.at, w(verdict.approved ? "statement.approved" : "statement.rejected", values) + (verdict.reason.map { ": \(t($0))" } ?? "")))
         }
-        if let published = history.published { entries.append((published.at, "version \(published.version) published by \(t(published.actor ?? "?"))")) }
+        if let published = history.published {
+            entries.append((published.at, w("statement.published", ["version": "\(published.version)", "actor": t(published.actor ?? "?")])))
+        }
         for (at, line) in entries.enumerated().sorted(by: { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }).map(\.element) {
             out += "  \(Clock.compact(at, now: now))  \(line)\n"
         }
