@@ -88,7 +88,8 @@ public struct ExerciseReport: Sendable {
             out += line + "\n"
         }
         out += "\n"
-        let finalState = playbook.states[outcome.incident.state].id
+        let final = playbook.states[outcome.incident.state]
+        let finalState = PostMortem.titled(final.title, final.id)
         if let closed = outcome.incident.closed {
             out += t("drill.closed", ["state": finalState, "time": clock(closed.at), "duration": t.duration(closed.at)]) + "\n"
         } else {

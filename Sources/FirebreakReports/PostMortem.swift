@@ -114,6 +114,11 @@ public struct PostMortem: Sendable {
         Self.titled(facts.playbook.stateIndex[id].map { facts.playbook.states[$0].title }, id)
     }
 
+    /// A state's title beside its id, or the id quoted when it has no title of its own (in a sentence); unescaped.
+    func stateInText(_ id: String) -> String {
+        EventText.Names.titled(facts.playbook.stateIndex[id].map { facts.playbook.states[$0].title }, id)
+    }
+
     /// `Title (id)` as ``EventText/Names/titled(_:_:)`` has it, but the bare id (not quoted) in a table cell.
     static func titled(_ title: String?, _ id: String) -> String {
         guard let title, !title.isEmpty, title != id else { return id }
@@ -166,14 +171,14 @@ public struct PostMortem: Sendable {
             rows.append((t("fact.duration"), duration(closed - (analysis.openedAt ?? closed)) + (analysis.beganAt.map { t("fact.fromTrigger", ["duration": duration(closed - $0)]) } ?? "")))
             if let forced = analysis.forcedClose {
                 rows.append((t("fact.finalState"), t("fact.forceClosed", [
-                    "state": md(analysis.visits.last?.state ?? "?"), "actor": forced.actor.map(md) ?? t("timeline.system"), "reason": md(forced.reason),
+                    "state": md(analysis.visits.last.map { stateInText($0.state) } ?? "?"), "actor": forced.actor.map(md) ?? t("timeline.system"), "reason": md(forced.reason),
                 ])))
             } else {
-                rows.append((t("fact.finalState"), md(analysis.finalState ?? "?")))
+                rows.append((t("fact.finalState"), md(analysis.finalState.map(stateName) ?? "?")))
             }
         } else {
             // Still open: where it stands, not a "Closed" row that says "open".
-            rows.append((t("fact.state"), t("fact.openIn", ["state": md(analysis.finalState ?? "?")])))
+            rows.append((t("fact.state"), t("fact.openIn", ["state": md(analysis.finalState.map(stateInText) ?? "?")])))
             rows.append((t("fact.duration"), t("fact.soFar", ["duration": duration(facts.now - (analysis.openedAt ?? facts.now))])))
         }
         return rows

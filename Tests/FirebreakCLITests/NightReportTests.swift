@@ -40,7 +40,7 @@ import Testing
         let lines = result.stdout.split(separator: "\n").map(String.init)
         func row(containing text: String) -> String? { lines.first { $0.hasPrefix("| ") && $0.contains(text) } }
         // Still open, and said so: no "Closed | open".
-        #expect(lines.contains("| State | open, in 'distance' |"))
+        #expect(lines.contains("| State | open, in Distance the company (distance) |"))
         #expect(!lines.contains { $0.hasPrefix("| Closed |") })
         // Everyone who held a role, the deputy included.
         #expect(lines.contains("| People | comms-lead: anna, then kim (deputy pat); social: sem; editor: ruben |"))
