@@ -45,6 +45,30 @@ import Testing
         }
     }
 
+    @Test func statusIsTheIncidentAtTheClockWithWhatFellDueAndWritesNothing() async throws {
+        let store = MemoryStore()
+        _ = try await openMinimal(store)
+        let status = try await workspace(store, at: Self.opening + 1200).status("INC-1")
+        // 'check' (due 15m) fell overdue and was escalated: folded in, not stored.
+        #expect(status.pending.map(\.kind) == [.overdue, .escalated])
+        #expect(status.pending.map(\.at) == [Self.opening + 900, Self.opening + 900])
+        #expect(try await store.incident(1)?.lastSeq == 4)
+        #expect(status.now == Self.opening + 1200)
+        let rows = status.rows(.state)
+        #expect(rows.map(\.step.id) == ["check", "act"])
+        #expect(rows.map(\.progress.overdue) == [true, false])
+        #expect(rows.map(\.deadline) == [Self.opening + 900, Self.opening + 3600])
+        #expect(rows.map(\.waitsFor) == [[], ["check"]])
+        #expect(status.nextTimer?.at == Self.opening + 4 * 3600)
+        #expect(status.nextTimer?.target.id == "review")
+        #expect(status.roles(of: "anna") == ["lead"])
+        #expect(status.roles(of: "bert") == ["boss"])
+        // --mine: only the person's open steps; bert holds no role that owns a step here.
+        #expect(status.rows(.state, mine: "anna").map(\.step.id) == ["check", "act"])
+        #expect(status.rows(.state, mine: "bert").isEmpty)
+        #expect(status.waitingStatements.isEmpty && status.informs.isEmpty && status.missedUpdates.isEmpty)
+    }
+
     @Test func verifyFoldsEachLogInTheSamePassAsItsChain() async throws {
         let store = MemoryStore()
         _ = try await openMinimal(store)

@@ -109,120 +109,49 @@ struct Status: AsyncParsableCommand {
     /// break: what `status` prints, and each frame `status --watch` draws.
     /// With `mine`, only that person's open steps, with their guidance and template.
     static func frame(global: GlobalOptions, incident reference: String, json: Bool, lang: Language?, mine: String? = nil) async throws(FirebreakError) -> String {
-        let (store, record, playbook) = try await Workspace(global: global).load(reference)
-        let now = Clock.now()
-        let engine = Engine(playbook: playbook)
-        var current = record.snapshot
-        let pending = engine.advance(&current, to: now, limit: Engine.timeDrivenLimit)
-        var view = StatusView(
-            reference: record.reference, record: record, playbook: playbook, incident: current, engine: engine, now: now, pendingEvents: pending.count,
-            words: Words(Messages.for(lang ?? playbook.language), now: now))
+        let status = try await Workspace(global: global).status(reference)
+        var view = StatusView(status: status, words: Words(Messages.for(lang ?? status.playbook.language), now: status.now))
         view.mine = mine
-        // Statements and informs as the log tells them, with the time-driven events not stored yet.
-        var log = try await StatementCommand.log(record, store: store, playbook: playbook)
-        for event in pending { log.add(event, playbook: playbook) }
-        view.informs = log.informs
-        // An update missed since the last publication to its audience is still to be made.
-        view.missedUpdates = log.missedUpdates.filter { missed in
-            !log.statements.contains { $0.audience == missed.audience && ($0.published?.at ?? .min) > missed.due }
-        }
         return json ? view.json().rendered() : view.text()
     }
 }
 
-/// What `status` shows, computed once for text and JSON.
+/// How `status` shows an ``IncidentStatus`` (the application layer's use case): text or JSON, in ``words``.
 struct StatusView {
-    let reference: String
-    let record: IncidentRecord
-    let playbook: Playbook
-    let incident: Incident
-    let engine: Engine
-    let now: Int
-    let pendingEvents: Int
+    let status: IncidentStatus
     var words: Words
-    var informs: [InformRecord] = []
-    var missedUpdates: [(audience: String, due: Int)] = []
     /// `status --mine`: the person whose open steps alone are shown, with guidance and template.
     var mine: String?
 
-    /// The roles `person` holds or deputises, in the playbook's order.
-    func roles(of person: String) -> [String] {
-        playbook.roles.map(\.id).filter { incident.assignments[$0] == person || incident.deputies(of: $0).contains(person) }
+    init(status: IncidentStatus, words: Words) {
+        self.status = status
+        self.words = words
     }
 
-    /// Unpublished statements: id, audience, version, approver roles still to approve (with holders), warnings.
-    var waitingStatements: [(id: String, audience: String, version: Int, missing: [(role: String, holder: String?)], warnings: [String])] {
-        guard let comms = incident.comms else { return [] }
-        return comms.statements.indices.compactMap { s in
-            let statement = comms.statements[s]
-            guard !statement.isPublished else { return nil }
-            let id = StatementID.name(s)
-            let audience = playbook.audiences[statement.audience]
-            let missing = engine.approverHolders(of: s, incident).filter { role in
-                !statement.approvedBy.contains(playbook.tables.roleIndex[role.role] ?? -1)
-            }
-            let warnings = TextCheck.findings(statement.text, avoid: audience.avoid).map { $0.message(statement: id, audience: audience.id, words.t) }
-            return (id, audience.id, statement.version, missing, warnings)
-        }
-    }
+    var reference: String { status.record.reference }
+    var record: IncidentRecord { status.record }
+    var playbook: Playbook { status.playbook }
+    var incident: Incident { status.incident }
+    var engine: Engine { status.engine }
+    var now: Int { status.now }
+    var pendingEvents: Int { status.pending.count }
+    var informs: [InformRecord] { status.informs }
+    var missedUpdates: [(audience: String, due: Int)] { status.missedUpdates }
+    var nextUpdates: [(audience: String, due: Int)] { status.nextUpdates }
+    var nextTimer: (at: Int, target: State)? { status.nextTimer }
+    typealias Row = IncidentStatus.Row
+    typealias Group = IncidentStatus.Group
 
-    /// Per audience with an update due: when.
-    var nextUpdates: [(audience: String, due: Int)] {
-        guard let comms = incident.comms, !incident.isClosed else { return [] }
-        return comms.nextUpdate.indices.compactMap { a in comms.nextUpdate[a] >= 0 ? (playbook.audiences[a].id, comms.nextUpdate[a]) : nil }
-    }
-
-    /// The state's timer that has not fired yet: when, and where it moves the incident.
-    var nextTimer: (at: Int, target: State)? {
-        guard !incident.isClosed, let timer = playbook.states[incident.state].timers.first else { return nil }
-        return (incident.enteredAt + timer.after, playbook.states[timer.target])
-    }
-
-    struct Row {
-        var index: Int
-        var step: Step
-        var progress: StepProgress
-        var person: String?
-        var deadline: Int?
-        /// The steps it still waits for (its open `needs`), by id.
-        var waitsFor: [String]
-    }
-
-    /// Which steps a table shows: the current state's, those carried from states left, or the standing duties.
-    enum Group { case state, carried, duties }
+    func roles(of person: String) -> [String] { status.roles(of: person) }
 
     var rows: [Row] { rows(.state) }
+    func rows(_ group: Group) -> [Row] { status.rows(group, mine: mine) }
 
-    func rows(_ group: Group) -> [Row] {
-        let all = allRows(group)
-        guard let mine else { return all }
-        let roles = Set(roles(of: mine))
-        return all.filter { $0.progress.isOpen && roles.contains($0.step.owner) }
-    }
-
-    private func allRows(_ group: Group) -> [Row] {
-        let tables = playbook.tables
-        let steps: [Int]
-        switch group {
-        case .state: steps = tables.steps(of: incident.state).filter { !incident.isDeferred($0, tables) }
-        case .carried: steps = incident.carried.filter(\.progress.isOpen).map { Int($0.step) }
-        case .duties: steps = Array(tables.duties)
+    /// Unpublished statements with their warnings said in ``words``.
+    var waitingStatements: [(id: String, audience: String, version: Int, missing: [(role: String, holder: String?)], warnings: [String])] {
+        status.waitingStatements.map { s in
+            (s.id, s.audience, s.version, s.missing, s.findings.map { $0.message(statement: s.id, audience: s.audience, words.t) })
         }
-        let rows = steps.compactMap { g -> Row? in
-            guard let progress = incident.progress(of: g, tables) else { return nil }
-            let step = playbook.definition(of: g)
-            return Row(
-                index: g, step: step, progress: progress, person: incident.assignments[step.owner], deadline: incident.deadline(of: g, tables),
-                waitsFor: engine.openNeeds(of: g, in: incident).map { tables.stepIDs[$0] })
-        }
-        // Overdue open steps first, then open ones by deadline, then settled ones.
-        func rank(_ row: Row) -> Int { row.progress.isOpen ? (row.progress.overdue ? 0 : 1) : 2 }
-        return rows.enumerated().sorted { a, b in
-            let (ra, rb) = (rank(a.element), rank(b.element))
-            if ra != rb { return ra < rb }
-            let (da, db) = (a.element.deadline ?? .max, b.element.deadline ?? .max)
-            return da != db && ra < 2 ? da < db : a.offset < b.offset
-        }.map(\.element)
     }
 
     func statusWord(_ row: Row) -> String {

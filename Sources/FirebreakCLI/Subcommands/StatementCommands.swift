@@ -23,7 +23,7 @@ struct StatementCommand: AsyncParsableCommand {
                 for line in warnings(text, statement: id, audience: audience, playbook: playbook) { Terminal.error("firebreak: warning: \(Terminal.oneLine(line))") }
             case let .approved(id, _, _), let .rejected(id, _, _, _):
                 // The approver sees what the version they judged says.
-                let log = try await StatementCommand.log(record, store: try await workspace.store(), playbook: playbook)
+                let log = try await Workspace.communications(record, store: try await workspace.store(), playbook: playbook)
                 if let statement = log.statements.first(where: { $0.id == id }), let current = statement.current {
                     for line in warnings(current.text, statement: id, audience: statement.audience, playbook: playbook) {
                         Terminal.error("firebreak: warning: \(Terminal.oneLine(line))")
@@ -32,17 +32,6 @@ struct StatementCommand: AsyncParsableCommand {
             default: break
             }
         }
-    }
-
-    /// The statements and informs of an incident, from its stored events.
-    static func log(_ record: IncidentRecord, store: any IncidentStore, playbook: Playbook) async throws(FirebreakError) -> CommunicationsLog {
-        var log = CommunicationsLog()
-        do {
-            for try await item in store.events(of: record.number, through: record.lastSeq) { log.add(item.event, playbook: playbook) }
-        } catch {
-            throw Workspace.translate(error)
-        }
-        return log
     }
 
     /// `--text`, `--file` or (for a draft) `--from-step`: exactly one.
@@ -178,7 +167,7 @@ extension StatementCommand {
         func run() async throws {
             let workspace = Workspace(global: global)
             let (store, record, playbook) = try await workspace.load(incident)
-            let log = try await StatementCommand.log(record, store: store, playbook: playbook)
+            let log = try await Workspace.communications(record, store: store, playbook: playbook)
             let t = Messages.for(lang ?? playbook.language)
             let views = log.statements.map { StatementView(history: $0, playbook: playbook, incident: record.snapshot, words: t) }
             if json {
@@ -213,7 +202,7 @@ extension StatementCommand {
         func run() async throws {
             let workspace = Workspace(global: global)
             let (store, record, playbook) = try await workspace.load(incident)
-            let log = try await StatementCommand.log(record, store: store, playbook: playbook)
+            let log = try await Workspace.communications(record, store: store, playbook: playbook)
             let wanted = StatementID.index(statement).map(StatementID.name)
             guard let history = log.statements.first(where: { $0.id == wanted }) else {
                 throw FirebreakError.missing(Refusal.unknownStatement(statement: Terminal.oneLine(statement), statements: log.statements.map(\.id)).message)
