@@ -136,3 +136,39 @@ extension Workspace {
         return log
     }
 }
+
+/// The `timeline` and `export` use case: an incident's log as it stood when its record was read, and after
+/// it what has fallen due by ``now`` and is not stored yet (an overdue, an escalation, a timer), numbered
+/// after the stored log, as `status` counts it. The stored log is read a page at a time: memory does not
+/// grow with it.
+public struct IncidentLog: Sendable {
+    public let store: any IncidentStore
+    public let record: IncidentRecord
+    public let playbook: Playbook
+    public let now: Int
+    /// The time-driven events fallen due by ``now`` and not stored: `recordedAt` is when each fell due, `hash` empty.
+    public let pending: [StoredEvent]
+
+    /// Each stored event, then each pending one; `isStored` tells them apart.
+    public func each(_ body: (_ item: StoredEvent, _ isStored: Bool) throws -> Void) async throws {
+        do {
+            for try await item in store.events(of: record.number, through: record.lastSeq) { try body(item, true) }
+        } catch let error as StoreError {
+            throw Workspace.translate(error)
+        }
+        for item in pending { try body(item, false) }
+    }
+}
+
+extension Workspace {
+    /// The log of incident `reference` with what has fallen due by now (``clock``): see ``IncidentLog``.
+    public func log(withDue reference: String) async throws(FirebreakError) -> IncidentLog {
+        let (store, record, playbook) = try await load(reference)
+        let now = clock.now()
+        var current = record.snapshot
+        let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit).enumerated().map { index, event in
+            StoredEvent(incident: record.number, seq: record.lastSeq + 1 + index, recordedAt: event.at, event: event, hash: "")
+        }
+        return IncidentLog(store: store, record: record, playbook: playbook, now: now, pending: pending)
+    }
+}

@@ -69,6 +69,20 @@ import Testing
         #expect(status.waitingStatements.isEmpty && status.informs.isEmpty && status.missedUpdates.isEmpty)
     }
 
+    @Test func theLogWithWhatFellDueNumbersItAfterTheStoredLog() async throws {
+        let store = MemoryStore()
+        _ = try await openMinimal(store)
+        let log = try await workspace(store, at: Self.opening + 1200).log(withDue: "INC-1")
+        var seen: [(seq: Int, stored: Bool, kind: Event.Kind, recordedAt: Int)] = []
+        try await log.each { item, isStored in seen.append((item.seq, isStored, item.event.kind, item.recordedAt)) }
+        #expect(seen.map(\.seq) == [1, 2, 3, 4, 5, 6])
+        #expect(seen.map(\.stored) == [true, true, true, true, false, false])
+        #expect(seen.suffix(2).map(\.kind) == [.overdue, .escalated])
+        // Not logged late: not logged at all. It fell due at 15m.
+        #expect(seen.suffix(2).map(\.recordedAt) == [Self.opening + 900, Self.opening + 900])
+        #expect(try await store.incident(1)?.lastSeq == 4)
+    }
+
     @Test func verifyFoldsEachLogInTheSamePassAsItsChain() async throws {
         let store = MemoryStore()
         _ = try await openMinimal(store)

@@ -338,10 +338,11 @@ import Testing
             3  21:10  anna (comms-lead)  assigned role 'social' to sem
             4  21:10  anna               entered Triage (triage)
             5  21:14  sem (social)       done Capture the post (capture)
-            6  21:40  firebreak          Is this an incident? (assess) overdue (due 21:40)  [logged 21:50]  [not stored yet]
-            7  21:40  firebreak          Is this an incident? (assess) escalated to 'director'  [logged 21:50]  [not stored yet]
+            6  21:40  firebreak          Is this an incident? (assess) overdue (due 21:40)  [not stored yet]
+            7  21:40  firebreak          Is this an incident? (assess) escalated to 'director'  [not stored yet]
 
             """)
+        // What fell due and is not stored is said so, and not as logged late (it is not logged at all).
         // In Dutch; the incident's stored playbook is English, so its titles stay English.
         let dutch = try run(box, "nl", "timeline", "INC-1", "--lang", "nl", at: "23:50")
         #expect(dutch.stdout == """
@@ -351,8 +352,8 @@ import Testing
             3  21:10  anna (comms-lead)  rol 'social' toegewezen aan sem
             4  21:10  anna               fase Triage (triage) begonnen
             5  21:14  sem (social)       Capture the post (capture) gedaan
-            6  21:40  firebreak          Is this an incident? (assess) te laat (deadline 21:40)  [later vastgelegd 21:50]  [nog niet opgeslagen]
-            7  21:40  firebreak          Is this an incident? (assess) geëscaleerd naar 'director'  [later vastgelegd 21:50]  [nog niet opgeslagen]
+            6  21:40  firebreak          Is this an incident? (assess) te laat (deadline 21:40)  [nog niet opgeslagen]
+            7  21:40  firebreak          Is this an incident? (assess) geëscaleerd naar 'director'  [nog niet opgeslagen]
 
             """)
     }

@@ -39,31 +39,21 @@ struct Export: AsyncParsableCommand {
         let target = try output.map { (path: String) throws(FirebreakError) in
             try ReportFile.check(path, option: "--output", database: global.databasePath, force: force)
         }
-        let (store, record, playbook) = try await Workspace(global: global).load(incident)
+        let log = try await Workspace(global: global).log(withDue: incident)
+        let (record, playbook, now) = (log.record, log.playbook, log.now)
         let templateText = try template.map { (path: String) throws(FirebreakError) in try Files.readTemplate(path) }
-        let now = Clock.now()
         // A recorded exercise's scenario: its objectives, and the names its informs are counted under.
         let scenario = record.isExercise ? record.scenarioText.flatMap { ScenarioLoader.load($0, playbooks: { $0 == playbook.id ? playbook : nil }).scenario } : nil
-        // What has fallen due but is not stored yet (an overdue, an escalation, a timer): part of the report as
-        // `status` and `timeline` show it, numbered after the stored log. A recorded exercise is complete.
-        var current = record.snapshot
-        let pending = record.isExercise ? [] : Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit).enumerated().map { index, event in
-            TimelineItem(seq: record.lastSeq + 1 + index, recordedAt: event.at, event: event)
-        }
-        // Pass 1: the facts, streamed.
+        // Pass 1: the facts, streamed; with what has fallen due but is not stored yet (an overdue, an escalation, a
+        // timer), as `status` and `timeline` show it. (A recorded exercise is closed: nothing falls due.)
         var analysis = IncidentAnalysis(playbook: playbook, scenario: scenario)
         var refused: [(at: Int, by: String, action: String, reason: String)] = []
-        do {
-            for try await item in store.events(of: record.number, through: record.lastSeq) {
-                analysis.add(item.event, seq: item.seq)
-                if case let .refused(action, reason) = item.event.body {
-                    refused.append((item.event.at, item.event.role ?? item.event.actor ?? "?", action, reason))
-                }
+        try await log.each { item, isStored in
+            analysis.add(item.event, seq: item.seq)
+            if isStored, case let .refused(action, reason) = item.event.body {
+                refused.append((item.event.at, item.event.role ?? item.event.actor ?? "?", action, reason))
             }
-        } catch {
-            throw Workspace.translate(error)
         }
-        for item in pending { analysis.add(item.event, seq: item.seq) }
         var exercise: ExerciseContext?
         var zone = Clock.offset(at: record.openedAt)
         if let scenario {
@@ -78,10 +68,7 @@ struct Export: AsyncParsableCommand {
             analysis: analysis, exercise: exercise)
         // Pass 2: the timeline, streamed to the output.
         let events: ((TimelineItem) throws -> Void) async throws -> Void = { body in
-            for try await item in store.events(of: record.number, through: record.lastSeq) {
-                try body(TimelineItem(seq: item.seq, recordedAt: item.recordedAt, event: item.event))
-            }
-            for item in pending { try body(item) }
+            try await log.each { item, _ in try body(TimelineItem(seq: item.seq, recordedAt: item.recordedAt, event: item.event)) }
         }
         try await ReportOutput.write(to: target) { write in
             switch reportFormat {

@@ -504,26 +504,13 @@ struct Timeline: AsyncParsableCommand {
     @Option(help: "Words in en or nl (default: the playbook's language); JSON is the same in both.") var lang: Language?
 
     func run() async throws {
-        let (store, record, playbook) = try await Workspace(global: global).load(incident)
-        let now = Clock.now()
-        let words = Words(Messages.for(lang ?? playbook.language), now: now)
+        // The stored log, then what fell due and is not stored yet (shown as such), written as it is read.
+        let log = try await Workspace(global: global).log(withDue: incident)
+        let (record, playbook) = (log.record, log.playbook)
+        let words = Words(Messages.for(lang ?? playbook.language), now: log.now)
         let t = words.t
         let names = EventText.Names.titles(playbook)
-        // Time-driven events not stored yet are shown too, as pending, numbered after the stored log.
-        var current = record.snapshot
-        let pending = Engine(playbook: playbook).advance(&current, to: now, limit: Engine.timeDrivenLimit).enumerated().map { index, event in
-            StoredEvent(incident: record.number, seq: record.lastSeq + 1 + index, recordedAt: now, event: event, hash: "")
-        }
-        // The log is read a page at a time (as it stood when the record was read, so pending events
-        // never repeat a stored number) and written as it is read: memory does not grow with the log.
-        func each(_ body: (StoredEvent, _ isStored: Bool) -> Void) async throws(FirebreakError) {
-            do {
-                for try await item in store.events(of: record.number, through: record.lastSeq) { body(item, true) }
-            } catch {
-                throw Workspace.translate(error)
-            }
-            for item in pending { body(item, false) }
-        }
+        func each(_ body: (StoredEvent, _ isStored: Bool) -> Void) async throws { try await log.each(body) }
         var out = ""
         func flush(_ force: Bool = false) {
             if force || out.utf8.count >= 1 << 16 {
