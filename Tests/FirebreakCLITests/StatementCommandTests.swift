@@ -32,6 +32,8 @@ import Testing
         defer { box.cleanup() }
         let informed = try run(box, "inform", "INC-1", "the-works-council", "--via", "e-mail", at: "21:05")
         #expect(informed.status == 0, "\(informed.stderr)")
+        // Recorded as given; the step that informs the client stays open, and the note says so.
+        #expect(informed.stderr == "firebreak: note: no open step informs 'the-works-council'; the open steps that inform someone: client (tell-client)\n")
         let seq = try #require(informed.stdout.firstMatch(of: /#(\d+)/).map { String($0.1) })
         #expect(try run(box, "status", "INC-1", at: "21:06").stdout.contains("the-works-council"))
         let retracted = try run(box, "retract", "INC-1", seq, "--reason", "That was the client's works council", at: "21:07")

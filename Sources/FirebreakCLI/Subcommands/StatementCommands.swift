@@ -324,6 +324,19 @@ struct Inform: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await Workspace(global: global).recordAndPrint(incident, at: at, .inform(who: who, via: via, note: note))
+        let (record, stored, playbook) = try await Workspace(global: global).record(incident, at: at, .inform(who: who, via: via, note: note))
+        printRecorded(stored, reference: record.reference, language: playbook.language)
+        // Anyone may be told, so a name no step informs is recorded as given; but a typo, or the person's name
+        // where the step has an id, leaves the step open without a word: say which open steps inform whom.
+        guard !stored.contains(where: { if case .done = $0.event.body { true } else { false } }) else { return }
+        let tables = playbook.tables
+        let open = Engine(playbook: playbook).activeSteps(record.snapshot).compactMap { g -> String? in
+            guard let informs = playbook.definition(of: g).informs, record.snapshot.progress(of: g, tables)?.isOpen == true else { return nil }
+            return "\(informs) (\(tables.stepIDs[g]))"
+        }
+        if !open.isEmpty {
+            let t = Messages.for(playbook.language)
+            Terminal.error("firebreak: note: " + t("cli.informCompletedNothing", ["who": Terminal.oneLine(who), "steps": open.joined(separator: ", ")]))
+        }
     }
 }
