@@ -123,7 +123,7 @@ public struct IncidentAnalysis: Sendable, Equatable {
     public mutating func add(_ event: Event, seq: Int? = nil) {
         eventCount += 1
         let seq = seq ?? eventCount
-        marks.add(seq: seq, event)
+        let superseded = marks.add(seq: seq, event)
         var compact = playbook.engineEvent(event)?.0
         if case .informed(let who, _, _) = event.body {
             // Counted under the exercise's names, which may go beyond the playbook's `informs` ids.
@@ -173,8 +173,8 @@ public struct IncidentAnalysis: Sendable, Equatable {
             firstActionAt = min(firstActionAt ?? .max, event.at)
             if let i = currentIndex(step) {
                 steps[i].doneAt = event.at
-                // Done on time by a late entry: the overdue and escalation stored before it are superseded.
-                if steps[i].overdue, steps[i].status == .onTime {
+                // Done on time by a late entry: the overdue and escalation stored before it are superseded (``LogMarks``).
+                if steps[i].overdue, !superseded.isEmpty {
                     overdueCount -= 1
                     if steps[i].escalated { escalationCount -= 1 }
                     steps[i].overdue = false

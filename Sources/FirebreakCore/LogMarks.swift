@@ -10,7 +10,10 @@ public struct LogMarks: Sendable {
 
     public init() {}
 
-    public mutating func add(seq: Int, _ event: Event) {
+    /// Feeds the next entry; returns the earlier entries it supersedes (a late entry of a `done` on time:
+    /// the step's overdue and escalation), which ``IncidentAnalysis`` then stops counting. The rule lives here.
+    @discardableResult
+    public mutating func add(seq: Int, _ event: Event) -> [Int] {
         switch event.body {
         case let .retracted(retracted, _, _, _):
             marks[retracted] = .retracted
@@ -21,12 +24,14 @@ public struct LogMarks: Sendable {
         case let .done(step, _, _, _):
             if let pending = late.removeValue(forKey: step), event.at <= pending.due {
                 for seq in pending.seqs where marks[seq] == nil { marks[seq] = .superseded }
+                return pending.seqs
             }
         case let .skipped(step, _):
             late[step] = nil
         default:
             break
         }
+        return []
     }
 
     public func mark(of seq: Int) -> Mark? { marks[seq] }
