@@ -26,8 +26,6 @@ public struct LogMarks: Sendable {
                 for seq in pending.seqs where marks[seq] == nil { marks[seq] = .superseded }
                 return pending.seqs
             }
-        case let .skipped(step, _):
-            late[step] = nil
         default:
             break
         }

@@ -144,6 +144,26 @@ import Testing
         #expect(dutch.stdout.hasSuffix("bob heeft geen rol in INC-1; 'firebreak status INC-1' laat zien wie wel\n"))
     }
 
+    /// The same after a skip that was retracted: the step is open again, and the late entry on time still
+    /// supersedes the overdue stored before the skip (the report counts it on time and not overdue).
+    @Test func aLateEntryOnTimeAfterARetractedSkipSupersedesTheOverdue() throws {
+        let box = try sandbox()
+        defer { box.cleanup() }
+        #expect(try run(box, "en", "open", "night-post", "--title", "Post", "--assign", "social=sem", at: "23:10").status == 0)
+        #expect(try run(box, "en", "note", "INC-1", "still looking", at: "23:27").status == 0)
+        let skipped = try run(box, "en", "skip", "INC-1", "capture", "--reason", "gone already", as: "sem", at: "23:28")
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        let seq = try #require(skipped.stdout.firstMatch(of: /#(\d+)/).map { String($0.1) })
+        #expect(try run(box, "en", "retract", "INC-1", seq, "--reason", "it was still up", as: "sem", at: "23:29").status == 0)
+        #expect(try run(box, "en", "done", "INC-1", "capture", "--at", "21:24", as: "sem", at: "23:30").status == 0)
+        let timeline = try run(box, "en", "timeline", "INC-1", at: "23:31").stdout
+        #expect(timeline.split(separator: "\n").filter { $0.hasSuffix("[superseded: done on time, logged later]") }.count == 2, "\(timeline)")
+        let report = try run(box, "en", "export", "INC-1", at: "23:31").stdout
+        #expect(report.contains("| Overdue steps | 0 |"), "\(report)")
+        #expect(report.contains("| Escalations | 0 |"))
+        #expect(report.contains("| Capture the post (capture) | social | sem | 2026-05-16 21:25:00 | 2026-05-16 21:24:00 | on time |"))
+    }
+
     /// A step logged late as done before its deadline is on time everywhere, though an overdue and its
     /// escalation were stored before the entry: in `status` and in the report's metrics and steps.
     @Test func aLateEntryOnTimeSupersedesTheStoredOverdue() throws {

@@ -45,7 +45,7 @@ struct Export: AsyncParsableCommand {
         // A recorded exercise's scenario: its objectives, and the names its informs are counted under.
         let scenario = record.isExercise ? record.scenarioText.flatMap { ScenarioLoader.load($0, playbooks: { $0 == playbook.id ? playbook : nil }).scenario } : nil
         // Pass 1: the facts, streamed; with what has fallen due but is not stored yet (an overdue, an escalation, a
-        // timer), as `status` and `timeline` show it. (A recorded exercise is closed: nothing falls due.)
+        // timer), as `status` and `timeline` show it (a recorded exercise is closed, so nothing falls due unless it is reopened).
         var analysis = IncidentAnalysis(playbook: playbook, scenario: scenario)
         var refused: [(at: Int, by: String, action: String, reason: String)] = []
         try await log.each { item, isStored in

@@ -149,8 +149,12 @@ struct StatusView {
 
     /// Unpublished statements with their warnings said in ``words``.
     var waitingStatements: [(id: String, audience: String, version: Int, missing: [(role: String, holder: String?)], warnings: [String])] {
+        waitingStatements(in: words.t)
+    }
+
+    func waitingStatements(in t: Messages) -> [(id: String, audience: String, version: Int, missing: [(role: String, holder: String?)], warnings: [String])] {
         status.waitingStatements.map { s in
-            (s.id, s.audience, s.version, s.missing, s.findings.map { $0.message(statement: s.id, audience: s.audience, words.t) })
+            (s.id, s.audience, s.version, s.missing, s.findings.map { $0.message(statement: s.id, audience: s.audience, t) })
         }
     }
 
@@ -316,7 +320,8 @@ struct StatusView {
             ("steps", .array(incident.isClosed ? [] : rows.map(stepJSON))),
         ] + (playbook.tables.anyCarry ? [("carried", .array(incident.isClosed ? [] : rows(.carried).map(stepJSON)))] : [])
           + (playbook.duties.isEmpty ? [] : [("duties", .array(incident.isClosed ? [] : rows(.duties).map(stepJSON)))]) + [
-            ("statementsWaiting", .array(waitingStatements.map { statement in
+            // JSON is the same in every language: the warnings in English.
+            ("statementsWaiting", .array(waitingStatements(in: .english).map { statement in
                 .object([
                     ("id", .string(statement.id)), ("audience", .string(statement.audience)), ("version", .int(statement.version)),
                     ("waitingFor", .array(statement.missing.map { .object([("role", .string($0.role)), ("person", .optional($0.holder))]) })),

@@ -255,7 +255,7 @@ struct StatementView {
         var out = Terminal.paint(w("statement.heading", ["id": history.id, "audience": history.audience]), .bold) + (audience.map { " — \(t($0.title))" } ?? "") + "\n"
         out += w("statement.stateLine", ["state": w("statement.state.\(state)"), "version": "\(history.current?.version ?? 0)"])
         if let published = history.published {
-            out += w("statement.publishedAt", ["time": Clock.compact(published.at, now: now)]) + (published.channel.map { w("event.via", ["channel": t($0)]) } ?? "")
+            out += w("statement.publishedAt", ["time": Words(w, now: now).time(published.at)]) + (published.channel.map { w("event.via", ["channel": t($0)]) } ?? "")
         }
         out += "\n"
         if !waitingFor.isEmpty { out += w("statement.waitingFor", ["roles": waiting]) + "\n" }
@@ -278,7 +278,7 @@ struct StatementView {
             entries.append((published.at, w("statement.published", ["version": "\(published.version)", "actor": t(published.actor ?? "?")])))
         }
         for (at, line) in entries.enumerated().sorted(by: { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }).map(\.element) {
-            out += "  \(Clock.compact(at, now: now))  \(line)\n"
+            out += "  \(Words(w, now: now).time(at))  \(line)\n"
         }
         return String(out.dropLast())
     }
@@ -330,8 +330,13 @@ struct Inform: AsyncParsableCommand {
         // where the step has an id, leaves the step open without a word: say which open steps inform whom.
         guard !stored.contains(where: { if case .done = $0.event.body { true } else { false } }) else { return }
         let tables = playbook.tables
-        let open = Engine(playbook: playbook).activeSteps(record.snapshot).compactMap { g -> String? in
-            guard let informs = playbook.definition(of: g).informs, record.snapshot.progress(of: g, tables)?.isOpen == true else { return nil }
+        let engine = Engine(playbook: playbook)
+        // The incident as this command left it (the record is as it was read, before the write).
+        var after = record.snapshot
+        for item in stored { engine.fold(item.event, into: &after) }
+        let open = engine.activeSteps(after).compactMap { g -> String? in
+            guard let informs = playbook.definition(of: g).informs, after.progress(of: g, tables)?.isOpen == true,
+                  engine.openNeeds(of: g, in: after).isEmpty else { return nil }
             return "\(informs) (\(tables.stepIDs[g]))"
         }
         if !open.isEmpty {
