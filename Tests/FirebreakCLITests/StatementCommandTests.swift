@@ -44,6 +44,24 @@ import Testing
         #expect(try run(box, "timeline", "INC-1", at: "21:08").stdout.contains("informed the-works-council via e-mail [retracted]"))
     }
 
+    /// The note after an inform names only steps an inform could complete now: not one still waiting on its needs.
+    @Test func theInformNoteLeavesOutAStepWaitingOnItsNeeds() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        let folder = box.folder.path("playbooks")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let waiting = Fixtures.leakedPhoto.replacingOccurrences(of: "informs: client }", with: "informs: client, needs: [holding-statement] }")
+        #expect(waiting != Fixtures.leakedPhoto)
+        try waiting.write(toFile: folder + "/leaked-photo.yaml", atomically: true, encoding: .utf8)
+        #expect(try run(box, "open", "leaked-photo", "--title", "T", "--assign", "account=ben", at: "21:00").status == 0)
+        let informed = try run(box, "inform", "INC-1", "client", "--via", "phone", as: "ben", at: "21:05")
+        #expect(informed.stdout == "INC-1 #5 21:05  informed client via phone\n", "\(informed.stderr)")
+        #expect(informed.stderr == "")
+        let typo = try run(box, "inform", "INC-1", "clinet", as: "ben", at: "21:06")
+        #expect(typo.status == 0)
+        #expect(typo.stderr == "")
+    }
+
     /// Retracting an inform that completed a step names the entry that keeps the step done: it stands
     /// until it is retracted itself (the spec's rule), and then the step is open again.
     @Test func retractingAnInformNamesTheStepItCompleted() throws {

@@ -343,6 +343,11 @@ import Testing
         result = try run(box, "nl", "status", "INC-1", at: "23:40")
         #expect(result.stdout.contains("\nvolgende update aan Pers (press) uiterlijk 22:32 (over 52 min)\n"))
         #expect(result.stdout.contains("\ngeïnformeerd:\n  client via telefoon 21:33 door anna\n"))
+        // JSON is the same in both languages, a waiting statement's warnings included.
+        #expect(try run(box, "nl", "statement", "draft", "INC-1", "press", "--text", "Het was [naam], waarschijnlijk.", at: "23:41").status == 0)
+        let json = try run(box, "nl", "status", "INC-1", "--json", at: "23:42").stdout
+        #expect(json == (try run(box, "nl", "status", "INC-1", "--json", "--lang", "en", at: "23:42").stdout))
+        #expect(json.contains("S2 has placeholder '[naam]' (line 1)"), "\(json)")
     }
 
     @Test func timelineNamesStepsAndStatesByTitleBesideTheirIds() throws {
