@@ -27,6 +27,19 @@ import Testing
         #expect(strict.status == 1)
     }
 
+    /// The after-action report of a run that did not close measures up to where the exercise stopped, not
+    /// to the wall clock (the sandbox's clock is 25 minutes after this scenario's start; its end is 8h).
+    @Test func anUnclosedExercisesReportLastsUntilTheExerciseStopped() throws {
+        let box = try Sandbox()
+        defer { box.cleanup() }
+        let scenario = Fixtures.packageRoot.appendingPathComponent("Benchmarks/python/eight-actions.yaml").path
+        let report = box.folder.path("report.md")
+        let result = try Firebreak.run(["drill", "run", scenario, "--report", report], environment: box.env("anna"))
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(text.contains("\n| Duration | 8h so far |\n"), "\(text)")
+    }
+
     @Test func songContestScoreIsAsScripted() throws {
         let result = try Firebreak.run(["drill", "run", "song-contest-tweet", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])

@@ -129,7 +129,9 @@ enum ReportOutput {
             facts: ReportFacts(
                 reference: Messages.for(language ?? loaded.playbook.language)("report.exerciseReference"), title: outcome.incident.title, playbook: loaded.playbook, playbookHash: hash, isExercise: true,
                 severity: outcome.incident.severity, assignments: outcome.incident.assignments,
-                zoneOffset: loaded.scenario.start?.offset ?? Clock.offset(at: base), now: now, language: language),
+                // The report's moment is where the exercise stopped, not the wall clock: an exercise that did not close
+                // lasted until then ("so far" from the real clock measured years for a scenario set in the past).
+                zoneOffset: loaded.scenario.start?.offset ?? Clock.offset(at: base), now: base + outcome.stoppedAt, language: language),
             analysis: analysis, exercise: ExerciseContext(scenario: loaded.scenario, base: base, unapplied: unapplied, unappliedAreRefusals: false))
         try await write(to: target) { write in
             try await report.renderMarkdown(template: templateText, events: { body in
