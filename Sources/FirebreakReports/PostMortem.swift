@@ -506,6 +506,7 @@ public struct PostMortem: Sendable {
             "reference": md(facts.reference), "title": md(facts.title), "kind": kind,
             "titleLine": md(String(facts.title.map { $0.isNewline ? " " : $0 })),
             "intro": exercise.map { t("report.intro.exercise", ["scenario": md($0.scenario.id)]) } ?? t("report.intro.incident", ["kind": kind]),
+            "introRest": t(exercise == nil ? "report.intro.rest" : "report.intro.restExercise"),
             "timelineIntro": t("timeline.intro", ["zone": zoneName, "base": offsetBase]),
             "language": facts.language.rawValue, "t": t.templateContext,
             "facts": factRows.map { ["name": $0.0, "value": $0.1] },

@@ -8,7 +8,7 @@ public enum ReportTemplates {
     public static let postMortem = """
         # {{{reference}}}: {{{title}}}
 
-        *{{{intro}}}* {{{t.report.intro.rest}}}
+        *{{{intro}}}* {{{introRest}}}
 
         | {{{t.heading.facts}}} | {{{t.heading.value}}} |
         |---|---|
@@ -186,7 +186,7 @@ public enum ReportTemplates {
         </head>
         <body>
         <h1>{{{reference}}}: {{{title}}}</h1>
-        <p><em>{{{intro}}}</em> {{{t.report.intro.rest}}}</p>
+        <p><em>{{{intro}}}</em> {{{introRest}}}</p>
         <table class="facts">
         <thead><tr><th>{{{t.heading.facts}}}</th><th>{{{t.heading.value}}}</th></tr></thead>
         <tbody>

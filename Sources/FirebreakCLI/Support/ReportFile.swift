@@ -110,7 +110,10 @@ struct ReportFile {
         // A picture of `drill stats --svg`.
         if head.hasPrefix("<svg "), head.contains("<!-- written by Firebreak (drill stats --svg) -->") { return true }
         // A Markdown report, in any of the languages (its introduction says who wrote it).
-        return head.hasPrefix("# ") && Language.allCases.contains { head.contains(Messages.for($0)("report.intro.rest")) }
+        return head.hasPrefix("# ")
+            && Language.allCases.contains { language in
+                ["report.intro.rest", "report.intro.restExercise"].contains { head.contains(Messages.for(language)($0)) }
+            }
     }
 
     static func folder(of path: String) -> String {
