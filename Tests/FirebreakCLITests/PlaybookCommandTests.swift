@@ -15,6 +15,21 @@ import Testing
         #expect(result.stdout == "checked \(count) files: 0 errors, 0 warnings\n")
     }
 
+    /// `playbook show` names the audiences (approvers, cadence, words to avoid) and which steps a statement or an
+    /// inform completes.
+    @Test func showNamesTheAudiencesAndTheStepsStatementsAndInformsComplete() throws {
+        let result = try Firebreak.run(["playbook", "show", "leaked-product-photo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let audiences = try #require(lines.firstIndex(of: "Audiences:"))
+        #expect(Array(lines[(audiences + 1)...(audiences + 2)]) == [
+            "  press  Press and media  [approved by account-manager, director; avoid: fired, dismissed, careless, prototype, launch date]",
+            "  staff  Colleagues who work for the client  [approved by hr; avoid: fired, dismissed]",
+        ])
+        #expect(lines.contains("  - inform-client: Tell the client before they read it elsewhere  [owner account-manager, due 1h, done by informing client]"))
+        #expect(lines.contains("  - publish-statement: Publish a short statement agreed with the client  [owner comms-lead, due 1h, statement to press]"))
+    }
+
     @Test func brokenCopyReportsEveryProblemWithPositionAndCaret() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

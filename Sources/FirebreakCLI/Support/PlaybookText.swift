@@ -13,11 +13,22 @@ enum PlaybookText {
         for role in playbook.roles {
             out += "  \(role.id)  \(t(role.title))" + (role.escalatesTo.map { "  (escalates to \($0))" } ?? "") + "\n"
         }
+        if !playbook.audiences.isEmpty {
+            out += "\nAudiences:\n"
+            for audience in playbook.audiences {
+                var facts = [audience.approvers.isEmpty ? "no approval" : "approved by \(audience.approvers.joined(separator: ", "))"]
+                if let cadence = audience.cadence { facts.append("an update at least every \(DurationText.format(cadence))") }
+                if !audience.avoid.isEmpty { facts.append("avoid: " + audience.avoid.map(t).joined(separator: ", ")) }
+                out += "  \(audience.id)  \(t(audience.title))  [" + facts.joined(separator: "; ") + "]\n"
+            }
+        }
         func describe(_ step: Step, among steps: [Step], dueFrom: String = "") -> String {
             var out = ""
             do {
                 var line = "  - \(step.id): \(t(step.title))  [owner \(step.owner)"
                 if let due = step.due { line += ", due \(DurationText.format(due))\(dueFrom)" }
+                if let audience = step.statement { line += ", statement to \(audience)" }
+                if let who = step.informs { line += ", done by informing \(who)" }
                 if step.isOptional { line += ", optional" }
                 if step.carry { line += ", carried" }
                 switch step.escalate {
