@@ -14,7 +14,13 @@ loading, compiling and the summary are outside it.
 Inject `window`s are drawn as Firebreak draws them: per run, after the action delays, from
 the same generator (only when some inject has one), each expectation measured from its
 inject's delivery. Not modelled: statements, informs, duties, carried steps, contingency
-`after`, and the counterfactual passes (delay cost per role, the playbook without delays).
+`after`.
+
+`--counterfactual` also plays what `firebreak drill stats` plays besides the runs (timed in
+the same loop): per role with a delay, the first min(runs, 2000) runs again with that role's
+delays zeroed, each run only until every expectation is settled, for the delay cost per role
+(scaled to all runs); and the playbook itself (every action at its scripted time): one run
+counted for each when no inject has a window, else the sample again with every delay zeroed.
 """
 
 import argparse
@@ -567,7 +573,14 @@ class Exercise:
         happened = (self.first_done if ex["kind"] == "done" else self.first_entered).get(ex["target"])
         return happened is not None and happened <= upto
 
-    def run(self):
+    def settled(self):
+        """Whether every expectation's result is known at `now`: it happened by its deadline, or the deadline passed."""
+        for n, ex in enumerate(self.sc.expectations):
+            if self.now <= self.deadline[n] and not self.met(ex, self.deadline[n]):
+                return False
+        return True
+
+    def run(self, until_settled=False):
         sc = self.sc
         end = sc.end
         injects = sorted((self.inject_at[i],) + sc.injects[i][1:] for i in range(len(sc.injects)))  # (at, file index, ...)
@@ -580,6 +593,8 @@ class Exercise:
         action_at = self.action_at
         big = float("inf")
         while self.closed_at is None:
+            if until_settled and self.settled():
+                return self
             t = big
             if ni < len(injects):
                 t = injects[ni][0]
@@ -696,7 +711,27 @@ class SplitMix64:
         return g
 
 
-def monte_carlo(pb, sc, runs, seed, swift_rng=False):
+def variable_roles(sc):
+    """The roles whose actions are delayed, in the order of their first action."""
+    roles = []
+    for a in sc.actions:
+        if sc.variability_for(a[1]) > 0 and a[1] not in roles:
+            roles.append(a[1])
+    return roles
+
+
+def scaled(count, sample, runs):
+    """`count` over the first `sample` runs, scaled to `runs` (rounded half away from zero, as Swift's `rounded()`)."""
+    if sample >= runs or sample == 0:
+        return count
+    x = count * runs / sample
+    return int(math.copysign(math.floor(abs(x) + 0.5), x))
+
+
+COUNTERFACTUAL_RUNS = 2000
+
+
+def monte_carlo(pb, sc, runs, seed, swift_rng=False, counterfactual=False):
     limits = [sc.variability_for(a[1]) for a in sc.actions]
     n_ex = len(sc.expectations)
     met = [0] * n_ex
@@ -706,10 +741,12 @@ def monte_carlo(pb, sc, runs, seed, swift_rng=False):
     closes = []
     expectations = sc.expectations
     has_windows = any(w > 0 for w in sc.windows)
+    sample = min(runs, COUNTERFACTUAL_RUNS)
+    sample_met = 0
 
-    start = time.perf_counter()
-    for i in range(runs):
-        # windows are drawn after the delays, from the same generator, and only when some inject has one
+    def play(i, zeroed=None, until_settled=False):
+        # windows are drawn after the delays, from the same generator, and only when some inject has one;
+        # a zeroed action's delay is still drawn, so the other draws stay those of run i
         if swift_rng:
             g = SplitMix64.for_run(seed, i)
             delays = [g.next() % (lim + 1) if lim > 0 else 0 for lim in limits]
@@ -718,20 +755,57 @@ def monte_carlo(pb, sc, runs, seed, swift_rng=False):
             rng = random.Random((seed << 64) + i)   # run i depends on (seed, i) alone
             delays = [rng.randint(0, lim) if lim > 0 else 0 for lim in limits]
             windows = [rng.randint(0, w) if w > 0 else 0 for w in sc.windows] if has_windows else None
-        ex = Exercise(pb, sc, delays, windows=windows).run()
+        if zeroed is not None:
+            delays = [0 if z else d for d, z in zip(delays, zeroed)]
+        return Exercise(pb, sc, delays, windows=windows).run(until_settled)
+
+    def met_in(ex):
+        return [1 if ex.met(expectations[n], ex.deadline[n]) else 0 for n in range(n_ex)]
+
+    start = time.perf_counter()
+    for i in range(runs):
+        ex = play(i)
         for n in range(n_ex):
             if ex.met(expectations[n], ex.deadline[n]):
                 met[n] += 1
+                if i < sample:
+                    sample_met += 1
         for sid, ok in ex.step_on_time.items():
             active[sid] += 1
             on_time[sid] += ok
         if ex.closed_at is not None:
             closes.append(ex.closed_at)
+    costs = None
+    without = None
+    if counterfactual:
+        roles = variable_roles(sc)
+        costs = []
+        alone = None
+        for role in roles:
+            zeroed = [a[1] == role for a in sc.actions]
+            per = [0] * n_ex
+            for i in range(sample):
+                for n, m in enumerate(met_in(play(i, zeroed, until_settled=True))):
+                    per[n] += m
+            costs.append((role, scaled(sum(per) - sample_met, sample, runs)))
+            alone = per
+        if not roles:
+            without = list(met)
+        elif not has_windows:
+            without = [m * runs for m in met_in(play(0, [True] * len(sc.actions), until_settled=True))]
+        else:
+            if len(roles) > 1:
+                alone = [0] * n_ex
+                for i in range(sample):
+                    for n, m in enumerate(met_in(play(i, [True] * len(sc.actions), until_settled=True))):
+                        alone[n] += m
+            without = [scaled(m, sample, runs) for m in alone]
+        costs.sort(key=lambda c: (-c[1], c[0]))
     elapsed = time.perf_counter() - start
 
     closes.sort()
     return {"met": met, "active": active, "on_time": on_time, "closes": closes,
-            "step_ids": step_ids, "elapsed": elapsed}
+            "step_ids": step_ids, "elapsed": elapsed, "costs": costs, "without": without}
 
 
 def single_run_json(pb, sc):
@@ -765,6 +839,8 @@ def main(argv=None):
     ap.add_argument("--single", action="store_true", help="one run without delays, as JSON")
     ap.add_argument("--swift-rng", action="store_true",
                     help="draw delays with the Swift engine's SplitMix64 instead of random.Random (for exact comparison)")
+    ap.add_argument("--counterfactual", action="store_true",
+                    help="also play the delay cost per role and the playbook without delays, as firebreak drill stats does")
     args = ap.parse_args(argv)
 
     try:
@@ -782,7 +858,7 @@ def main(argv=None):
         print()
         return 0
 
-    r = monte_carlo(pb, sc, args.runs, args.seed, args.swift_rng)
+    r = monte_carlo(pb, sc, args.runs, args.seed, args.swift_rng, args.counterfactual)
     runs = args.runs
     rng = "SplitMix64 (Swift's)" if args.swift_rng else "random.Random"
     print(f"{sc.id} ({pb.id}): {runs} runs, seed {args.seed}, {rng}")
@@ -803,7 +879,14 @@ def main(argv=None):
               f" p90 {fmt_duration(quantile(closes, 0.9))}")
     else:
         print(f"closing: no run closed before end ({fmt_duration(sc.end)})")
-    print(f"python: {runs} runs in {r['elapsed']:.3f} s")
+    if r["costs"] is not None:
+        estimated = f" (from the first {min(runs, COUNTERFACTUAL_RUNS)} runs, scaled)" if runs > COUNTERFACTUAL_RUNS else ""
+        print(f"delay cost per role (expectations missed because of its delays){estimated}:")
+        for role, cost in r["costs"]:
+            print(f"  {role:<18} {cost}")
+        print("without delays (met):", " ".join(str(m) for m in r["without"]))
+    what = "runs and the counterfactual passes" if r["costs"] is not None else "runs"
+    print(f"python: {runs} {what} in {r['elapsed']:.3f} s")
     return 0
 
 
