@@ -81,7 +81,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "firebreak", dependencies: ["FirebreakCLI"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "firebreak", dependencies: ["FirebreakCLI"], swiftSettings: swiftSettings,
+            // SwiftPM exports every symbol of an executable (39,000 with the static standard library); at start-up the
+            // Swift runtime's dladdr of itself then walks them all, about 1 ms of every command. Nothing looks them up.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
+        ),
         .target(name: "FirebreakTestSupport", dependencies: ["FirebreakCore", "FirebreakLoading"], path: "Tests/FirebreakTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "FirebreakCoreTests",

@@ -45,7 +45,7 @@ public struct RetractedEntry: Sendable, Equatable {
 }
 
 /// A command compiled against a playbook's tables: every name an index (-1: the playbook has no such name).
-public enum Move: Sendable, Equatable {
+public indirect enum Move: Sendable, Equatable {
     case assign(role: Int32, person: String)
     /// `option`: -1 when no choice was given, -2 when the step has no such option.
     case done(step: Int32, option: Int32, note: String?)
@@ -332,7 +332,8 @@ public struct EventWords: Sendable, Equatable {
         self.note = note
     }
 
-    public static let none = EventWords()
+    /// No words: what a time-driven event, or a move of a run that keeps no record, carries. Computed, so using it costs nothing.
+    @inline(__always) public static var none: EventWords { EventWords() }
 }
 
 /// Where the engine reports what happens. Generic, so each use specialises: an event log keeps

@@ -15,7 +15,7 @@ struct Drill: ParsableCommand {
 }
 
 /// A scenario found by path or by id in ./Scenarios, checked against its playbook.
-struct LoadedScenario {
+struct LoadedScenario: Sendable {
     let scenario: Scenario
     let playbook: Playbook
     let playbookText: String
@@ -201,9 +201,12 @@ struct Stats: AsyncParsableCommand {
         let loaded = try LoadedScenario.load(scenario, global: global).playedBy(team: team)
         let carlo = MonteCarlo(simulator: Simulator(scenario: loaded.scenario, playbook: loaded.playbook), seed: seed)
         // One copy of the model per thread, loaded anew: threads then share no reference counts (no cache-line
-        // ping-pong on the playbook's strings and arrays). Same files, so the same runs.
+        // ping-pong on the playbook's strings and arrays). Same files, so the same runs. Each thread loads its own
+        // when it starts, in parallel with the others' runs.
         let workers = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let carlos = [carlo] + (1..<workers).map { _ in loaded.freshCopy().map { MonteCarlo(simulator: Simulator(scenario: $0.0, playbook: $0.1), seed: seed) } ?? carlo }
+        let carlos = WorkerModels(first: carlo, count: workers) { [seed] in
+            loaded.freshCopy().map { MonteCarlo(simulator: Simulator(scenario: $0.0, playbook: $0.1), seed: seed) } ?? carlo
+        }
         let roles = carlo.variableRoles
         let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         // The counterfactual passes count met expectations only, each run played until those are settled; with more than
@@ -261,6 +264,24 @@ struct Stats: AsyncParsableCommand {
 
     /// Plays each pass's runs in chunks over `threads` threads, all passes in one queue, and adds up each pass's tallies;
     /// the sums do not depend on the threads. `body(worker, runs)`: worker is the index of the thread, for its own copy of the model.
+    /// One model per worker: worker 0's is given; each other worker makes its own the first time it asks.
+    final class WorkerModels: Sendable {
+        let slots: Mutex<[MonteCarlo?]>
+        let make: @Sendable () -> MonteCarlo
+
+        init(first: MonteCarlo, count: Int, make: @escaping @Sendable () -> MonteCarlo) {
+            slots = Mutex([first] + [MonteCarlo?](repeating: nil, count: max(0, count - 1)))
+            self.make = make
+        }
+
+        subscript(worker: Int) -> MonteCarlo {
+            if let model = slots.withLock({ $0[worker] }) { return model }
+            let model = make()
+            slots.withLock { $0[worker] = model }
+            return model
+        }
+    }
+
     static func parallel(
         _ passes: [(runs: Range<Int>, body: @Sendable (Int, Range<Int>) -> MonteCarlo.Tally)], threads: Int, progress: Progress
     ) -> [MonteCarlo.Tally] {
