@@ -332,8 +332,7 @@ public struct EventWords: Sendable, Equatable {
         self.note = note
     }
 
-    /// No words: what a time-driven event, or a move of a run that keeps no record, carries. Computed, so using it costs nothing.
-    @inline(__always) public static var none: EventWords { EventWords() }
+    public static let none = EventWords()
 }
 
 /// Where the engine reports what happens. Generic, so each use specialises: an event log keeps

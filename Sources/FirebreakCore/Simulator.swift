@@ -261,6 +261,9 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     /// events: the incident changes only by events, so it holds while no event is added (-1: not worked out).
     var due: Int?
     var dueCount = -1
+    /// The first expectation (file order) not yet known to be settled: every one before it is (settling is for good:
+    /// a first done, entry or publication never moves, and time only goes on).
+    var unsettled = 0
 
     public init(_ simulator: Simulator, log: Log) {
         self.simulator = simulator
@@ -339,6 +342,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         nextDeadline = 0
         now = 0
         dueCount = -1
+        unsettled = 0
         // A run that keeps no record keeps the statement buffers of the last run, emptied: no statements, no update due,
         // which the engine reads exactly as none (the opening has none).
         var kept: Communications?
@@ -462,10 +466,13 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         }
     }
 
-    /// Whether every expectation is settled at `now`.
+    /// Whether every expectation is settled at `now`; each is looked at again only until it is.
     @inline(__always)
-    func allSettled() -> Bool {
-        for e in deadline.indices where !Scorer.settled(simulator.expectations[e], recorder.facts, by: deadline[e], now: now) { return false }
+    mutating func allSettled() -> Bool {
+        while unsettled < deadline.count {
+            if !Scorer.settled(simulator.expectations[unsettled], recorder.facts, by: deadline[unsettled], now: now) { return false }
+            unsettled += 1
+        }
         return true
     }
 
