@@ -117,7 +117,7 @@ extension Workspace {
         var current = record.snapshot
         let pending = engine.advance(&current, to: now, limit: Engine.timeDrivenLimit)
         var log = try await Self.communications(record, store: store, playbook: playbook)
-        for event in pending { log.add(event, playbook: playbook) }
+        for (i, event) in pending.enumerated() { log.add(event, seq: record.lastSeq + 1 + i, playbook: playbook) }
         let missed = log.missedUpdates.filter { missed in
             !log.statements.contains { $0.audience == missed.audience && ($0.published?.at ?? .min) > missed.due }
         }
@@ -125,11 +125,14 @@ extension Workspace {
             record: record, playbook: playbook, engine: engine, incident: current, now: now, pending: pending, informs: log.informs, missedUpdates: missed)
     }
 
-    /// The statements and informs of an incident's stored log, read as a stream.
+    /// The statements and informs of an incident's stored log, read as a stream of only the kinds they are made of
+    /// (a long log is mostly notes, which are not read).
     public static func communications(_ record: IncidentRecord, store: any IncidentStore, playbook: Playbook) async throws(FirebreakError) -> CommunicationsLog {
         var log = CommunicationsLog()
         do {
-            for try await item in store.events(of: record.number, through: record.lastSeq) { log.add(item.event, playbook: playbook) }
+            for try await item in store.events(of: record.number, through: record.lastSeq, kinds: CommunicationsLog.kinds) {
+                log.add(item.event, seq: item.seq, playbook: playbook)
+            }
         } catch {
             throw translate(error)
         }

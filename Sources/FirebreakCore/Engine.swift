@@ -1102,8 +1102,9 @@ public struct Engine: Sendable {
 
     /// The next moment something time-driven is due, if any.
     @inline(__always)
-    public func nextDue(_ incident: Incident) -> Int? {
+    public func nextDue(_ incident: borrowing Incident) -> Int? {
         if incident.isClosed { return nil }
+        let tables = tables
         var next = Int.max
         for k in incident.duties.indices {
             let due = tables.stepDue[tables.dutyBase + k]
@@ -1119,8 +1120,12 @@ public struct Engine: Sendable {
                 next = min(next, incident.enteredAt + due)
             }
         }
-        if let comms = incident.comms {
-            for due in comms.nextUpdate where due >= 0 { next = min(next, due) }
+        // Read in place: binding the statements part (`if let comms`) would retain and release each of its arrays.
+        if let count = incident.comms?.nextUpdate.count {
+            for a in 0..<count {
+                let due = incident.comms!.nextUpdate[a]
+                if due >= 0 { next = min(next, due) }
+            }
         }
         let timer = tables.timerAfter[incident.state]
         if timer >= 0 { next = min(next, incident.enteredAt + timer) }

@@ -148,9 +148,14 @@ public struct CommunicationsLog: Sendable, Equatable {
 
     public var isEmpty: Bool { statements.isEmpty && informs.isEmpty && missedUpdates.isEmpty && doneWithoutText.isEmpty }
 
-    /// Adds one event; `playbook` says which steps are statement steps.
-    public mutating func add(_ event: Event, playbook: Playbook) {
-        added += 1
+    /// The kinds ``add(_:seq:playbook:)`` reads; the others change nothing here. A log fed only these passes each
+    /// event's number.
+    public static let kinds: Set<Event.Kind> = [.drafted, .approved, .rejected, .published, .done, .informed, .retracted, .updateOverdue]
+
+    /// Adds one event; `playbook` says which steps are statement steps. `seq`: the event's number in its log, when
+    /// not every event before it was added (nil: the one after the last added).
+    public mutating func add(_ event: Event, seq: Int? = nil, playbook: Playbook) {
+        added = seq ?? added + 1
         switch event.body {
         case let .drafted(id, audience, version, text):
             let entry = StatementHistory.Version(version: version, text: text, at: event.at, actor: event.actor, role: event.role)

@@ -612,6 +612,20 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
         }
     }
 
+    public func events(of number: Int, after: Int, through last: Int?, limit: Int, kinds: Set<Event.Kind>) async throws(StoreError) -> [StoredEvent] {
+        let names = kinds.map(\.rawValue).sorted()
+        return try await exclusive("read the events of \(IncidentID.name(number))") { connection in
+            let rows = try await connection.guardedQuery(
+                """
+                SELECT \(unescaped: Self.eventColumns) FROM event WHERE incident = \(number) AND seq > \(after) AND seq <= \(last ?? Int.max)
+                AND kind = ANY(\(names)) ORDER BY seq LIMIT \(limit)
+                """, logger: Self.logger)
+            var page: [StoredEvent] = []
+            for try await row in rows { page.append(try Self.storedEvent(row).0) }
+            return page
+        }
+    }
+
     public func incidentNumbers() async throws(StoreError) -> [Int] {
         try await exclusive("list incidents") { connection in
             try await connection.guardedQuery("SELECT number FROM incident ORDER BY number < 0, abs(number)", logger: Self.logger).collect().map {

@@ -198,6 +198,11 @@ public protocol IncidentStore: Sendable {
     /// `through` when given, at most `limit`. ``events(of:through:)`` reads a whole log page by page.
     func events(of number: Int, after: Int, through last: Int?, limit: Int) async throws(StoreError) -> [StoredEvent]
 
+    /// As ``events(of:after:through:limit:)``, only the events of `kinds` (at most `limit` of them): a backend that
+    /// can pick them out where they are stored decodes no others. `status` reads the statements and informs of a long
+    /// log so, and not its notes. The default reads every event and keeps those.
+    func events(of number: Int, after: Int, through last: Int?, limit: Int, kinds: Set<Event.Kind>) async throws(StoreError) -> [StoredEvent]
+
     /// Every incident's number, in order.
     func incidentNumbers() async throws(StoreError) -> [Int]
 
@@ -300,7 +305,26 @@ extension IncidentStore {
     /// `record` was read (events never change, and a record and the events up to its last
     /// sequence number are written in one transaction), however many writers append meanwhile.
     public func events(of number: Int, through last: Int? = nil) -> StoredEvents {
-        StoredEvents(store: self, incident: number, through: last)
+        StoredEvents(store: self, incident: number, through: last, kinds: nil)
+    }
+
+    /// As ``events(of:through:)``, only the events of `kinds`.
+    public func events(of number: Int, through last: Int? = nil, kinds: Set<Event.Kind>) -> StoredEvents {
+        StoredEvents(store: self, incident: number, through: last, kinds: kinds)
+    }
+
+    public func events(of number: Int, after: Int, through last: Int?, limit: Int, kinds: Set<Event.Kind>) async throws(StoreError) -> [StoredEvent] {
+        var result: [StoredEvent] = []
+        var after = after
+        while true {
+            let page = try await events(of: number, after: after, through: last, limit: limit)
+            for item in page where kinds.contains(item.event.kind) {
+                result.append(item)
+                if result.count == limit { return result }
+            }
+            guard page.count == limit, let next = page.last?.seq else { return result }
+            after = next
+        }
     }
 }
 
@@ -312,6 +336,8 @@ public struct StoredEvents: AsyncSequence, Sendable {
     let store: any IncidentStore
     let incident: Int
     let through: Int?
+    /// Only these kinds (nil: every event).
+    let kinds: Set<Event.Kind>?
     /// Events read per page.
     public static let pageSize = 512
 
@@ -336,7 +362,12 @@ public struct StoredEvents: AsyncSequence, Sendable {
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(StoreError) -> StoredEvent? {
             if index == page.count {
                 if finished { return nil }
-                page = try await events.store.events(of: events.incident, after: after, through: events.through, limit: StoredEvents.pageSize)
+                if let kinds = events.kinds {
+                    page = try await events.store.events(
+                        of: events.incident, after: after, through: events.through, limit: StoredEvents.pageSize, kinds: kinds)
+                } else {
+                    page = try await events.store.events(of: events.incident, after: after, through: events.through, limit: StoredEvents.pageSize)
+                }
                 index = 0
                 if page.count < StoredEvents.pageSize { finished = true }
                 guard let last = page.last else { return nil }

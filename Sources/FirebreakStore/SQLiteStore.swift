@@ -644,6 +644,23 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
     }
 
+    public func events(of number: Int, after: Int, through last: Int?, limit: Int, kinds: Set<Event.Kind>) async throws(StoreError) -> [StoredEvent] {
+        // The kinds are the enumeration's own raw values, bound as arguments (never spliced into the text).
+        let names = kinds.map(\.rawValue).sorted()
+        let marks = names.map { _ in "?" }.joined(separator: ", ")
+        return try wrap("read the events of \(IncidentID.name(number))") {
+            try writer.read { db in
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? AND seq > ? AND seq <= ? AND kind IN (\(marks)) ORDER BY seq LIMIT ?",
+                    arguments: StatementArguments([number, after, last ?? Int.max] as [any DatabaseValueConvertible] + names + [limit]))
+                var page: [StoredEvent] = []
+                while let row = try rows.next() { page.append(try Self.storedEvent(row)) }
+                return page
+            }
+        }
+    }
+
     public func incidentNumbers() async throws(StoreError) -> [Int] {
         try wrap("list incidents") { try writer.read { db in try Int.fetchAll(db, sql: "SELECT number FROM incident ORDER BY number < 0, abs(number)") } }
     }

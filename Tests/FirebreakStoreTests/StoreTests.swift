@@ -122,6 +122,24 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 
     @Test(arguments: Backend.tested)
+    func readingOnlySomeKindsGivesThoseInOrderWithTheirNumbers(_ backend: Backend) async throws {
+        let (store, cleanup) = try await backend.make()
+        defer { cleanup() }
+        let number = try await openIncident(store)
+        try await record(store, number, .note(text: "one"), by: "anna", at: 1_050)
+        try await record(store, number, .done(step: "capture"), by: "sem", at: 1_100)
+        try await record(store, number, .note(text: "two"), by: "anna", at: 1_150)
+        let picked = try await store.events(of: number, kinds: [.assigned, .done]).collect()
+        #expect(picked.map(\.seq) == [2, 3, 6])
+        #expect(picked.map(\.event.kind) == [.assigned, .assigned, .done])
+        #expect(picked == (try await store.events(of: number).collect()).filter { [.assigned, .done].contains($0.event.kind) })
+        // A page holds at most `limit` events of the kinds asked for, however many others lie between them.
+        #expect(try await store.events(of: number, after: 3, through: nil, limit: 1, kinds: [.note, .done]).map(\.seq) == [5])
+        #expect(try await store.events(of: number, after: 5, through: nil, limit: 2, kinds: [.note, .done]).map(\.seq) == [6, 7])
+        #expect(try await store.events(of: number, through: 5, kinds: [.done]).collect().isEmpty)
+    }
+
+    @Test(arguments: Backend.tested)
     func refusedMoveWritesNothing(_ backend: Backend) async throws {
         let (store, cleanup) = try await backend.make()
         defer { cleanup() }
