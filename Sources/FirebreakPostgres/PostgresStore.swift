@@ -600,25 +600,22 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
     }
 
     public func events(of number: Int, after: Int, through last: Int?, limit: Int) async throws(StoreError) -> [StoredEvent] {
-        try await exclusive("read the events of \(IncidentID.name(number))") { connection in
-            let rows = try await connection.guardedQuery(
-                """
-                SELECT \(unescaped: Self.eventColumns) FROM event WHERE incident = \(number) AND seq > \(after) AND seq <= \(last ?? Int.max)
-                ORDER BY seq LIMIT \(limit)
-                """, logger: Self.logger)
-            var page: [StoredEvent] = []
-            for try await row in rows { page.append(try Self.storedEvent(row).0) }
-            return page
-        }
+        try await page(of: number, after: after, through: last, limit: limit, kinds: nil)
     }
 
     public func events(of number: Int, after: Int, through last: Int?, limit: Int, kinds: Set<Event.Kind>) async throws(StoreError) -> [StoredEvent] {
-        let names = kinds.map(\.rawValue).sorted()
+        try await page(of: number, after: after, through: last, limit: limit, kinds: kinds)
+    }
+
+    /// One page of events, of `kinds` only when given (bound as a text array, with a flag for all kinds).
+    func page(of number: Int, after: Int, through last: Int?, limit: Int, kinds: Set<Event.Kind>?) async throws(StoreError) -> [StoredEvent] {
+        let all = kinds == nil
+        let names = kinds.map { $0.map(\.rawValue).sorted() } ?? []
         return try await exclusive("read the events of \(IncidentID.name(number))") { connection in
             let rows = try await connection.guardedQuery(
                 """
                 SELECT \(unescaped: Self.eventColumns) FROM event WHERE incident = \(number) AND seq > \(after) AND seq <= \(last ?? Int.max)
-                AND kind = ANY(\(names)) ORDER BY seq LIMIT \(limit)
+                AND (\(all) OR kind = ANY(\(names))) ORDER BY seq LIMIT \(limit)
                 """, logger: Self.logger)
             var page: [StoredEvent] = []
             for try await row in rows { page.append(try Self.storedEvent(row).0) }

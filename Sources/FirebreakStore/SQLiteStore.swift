@@ -632,28 +632,24 @@ public final class SQLiteStore: IncidentStore, Sendable {
     static let eventColumns = "incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash"
 
     public func events(of number: Int, after: Int, through last: Int?, limit: Int) async throws(StoreError) -> [StoredEvent] {
-        try wrap("read the events of \(IncidentID.name(number))") {
-            try writer.read { db in
-                let rows = try Row.fetchCursor(
-                    db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-                    arguments: [number, after, last ?? Int.max, limit])
-                var page: [StoredEvent] = []
-                while let row = try rows.next() { page.append(try Self.storedEvent(row)) }
-                return page
-            }
-        }
+        try page(of: number, after: after, through: last, limit: limit, kinds: nil)
     }
 
     public func events(of number: Int, after: Int, through last: Int?, limit: Int, kinds: Set<Event.Kind>) async throws(StoreError) -> [StoredEvent] {
-        // The kinds are the enumeration's own raw values, bound as arguments (never spliced into the text).
-        let names = kinds.map(\.rawValue).sorted()
-        let marks = names.map { _ in "?" }.joined(separator: ", ")
+        try page(of: number, after: after, through: last, limit: limit, kinds: kinds)
+    }
+
+    /// One page of events, of `kinds` only when given. The kinds are the enumeration's own raw values, bound as
+    /// arguments (never spliced into the text).
+    func page(of number: Int, after: Int, through last: Int?, limit: Int, kinds: Set<Event.Kind>?) throws(StoreError) -> [StoredEvent] {
+        let names = kinds.map { $0.map(\.rawValue).sorted() } ?? []
+        let filter = kinds == nil ? "" : " AND kind IN (\(names.map { _ in "?" }.joined(separator: ", ")))"
+        let arguments: StatementArguments = StatementArguments([number, after, last ?? Int.max] as [any DatabaseValueConvertible] + names + [limit])
         return try wrap("read the events of \(IncidentID.name(number))") {
             try writer.read { db in
                 let rows = try Row.fetchCursor(
-                    db,
-                    sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? AND seq > ? AND seq <= ? AND kind IN (\(marks)) ORDER BY seq LIMIT ?",
-                    arguments: StatementArguments([number, after, last ?? Int.max] as [any DatabaseValueConvertible] + names + [limit]))
+                    db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? AND seq > ? AND seq <= ?\(filter) ORDER BY seq LIMIT ?",
+                    arguments: arguments)
                 var page: [StoredEvent] = []
                 while let row = try rows.next() { page.append(try Self.storedEvent(row)) }
                 return page
