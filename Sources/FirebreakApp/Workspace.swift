@@ -102,7 +102,7 @@ public struct Workspace: Sendable {
 
     /// A stored compiled copy, when it decodes into a playbook safe for the engine (stored data is input).
     public static func decode(_ compiled: Data) -> Playbook? {
-        guard let playbook = try? JSONDecoder().decode(Playbook.self, from: compiled), playbook.isWellFormed else { return nil }
+        guard let playbook = try? Playbook(storedJSON: compiled), playbook.isWellFormed else { return nil }
         return playbook
     }
 

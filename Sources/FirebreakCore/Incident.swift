@@ -37,7 +37,7 @@ public struct Incident: Sendable, Equatable {
         }
     }
 
-    public struct Closure: Sendable, Equatable, Codable {
+    public struct Closure: Sendable, Equatable, Encodable {
         public var at: Int
         public var reason: String?
         public var forced: Bool
@@ -80,8 +80,8 @@ public struct Incident: Sendable, Equatable {
 
 /// Where one step of the current round stands. Plain data (the choice made and the reason for a
 /// skip are in the event log), so a round of steps is reset and copied without reference counting.
-public struct StepProgress: Sendable, Equatable, Codable {
-    public enum Status: Sendable, Equatable, Codable {
+public struct StepProgress: Sendable, Equatable, Encodable {
+    public enum Status: Sendable, Equatable, Encodable {
         case open
         case done(at: Int)
         case skipped(at: Int)
@@ -107,7 +107,7 @@ public struct StepProgress: Sendable, Equatable, Codable {
 /// A step that stays active after its state was left (`carry: true`): its global index, the round
 /// of its state it was opened in, its deadline (-1: none), and which of its `needs` (bit per position)
 /// were left open in that round without being carried: those stay open, so it can only be skipped.
-public struct CarriedStep: Sendable, Equatable, Codable {
+public struct CarriedStep: Sendable, Equatable, Encodable {
     public var step: Int32
     public var round: Int32
     public var deadline: Int
@@ -125,24 +125,9 @@ public struct CarriedStep: Sendable, Equatable, Codable {
 
 /// Snapshots stored before 1.1 have no `deputies`, `duties`, `carried` or `comms`: they read as empty (nil), and are written
 /// only when there are some, so an incident without them stores what it stored before.
-extension Incident: Codable {
+extension Incident: Encodable {
     enum CodingKeys: String, CodingKey {
         case title, severity, openedAt, beganAt, assignments, deputies, state, enteredAt, round, rounds, steps, duties, carried, closed, eventCount, comms
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            title: try c.decode(String.self, forKey: .title), severity: try c.decode(IncidentSeverity.self, forKey: .severity),
-            openedAt: try c.decode(Int.self, forKey: .openedAt), beganAt: try c.decodeIfPresent(Int.self, forKey: .beganAt),
-            assignments: try c.decode([String: String].self, forKey: .assignments), state: try c.decode(Int.self, forKey: .state),
-            enteredAt: try c.decode(Int.self, forKey: .enteredAt), round: try c.decode(Int.self, forKey: .round),
-            rounds: try c.decode([Int].self, forKey: .rounds), steps: try c.decode([StepProgress].self, forKey: .steps),
-            duties: try c.decodeIfPresent([StepProgress].self, forKey: .duties) ?? [],
-            carried: try c.decodeIfPresent([CarriedStep].self, forKey: .carried) ?? [],
-            closed: try c.decodeIfPresent(Closure.self, forKey: .closed), eventCount: try c.decode(Int.self, forKey: .eventCount))
-        deputies = try c.decodeIfPresent([String: [String]].self, forKey: .deputies)
-        comms = try c.decodeIfPresent(Communications.self, forKey: .comms)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -127,7 +127,7 @@ public struct Playbook: Sendable, Equatable {
 }
 
 /// A role that owns steps; overdue steps escalate to `escalatesTo`.
-public struct Role: Sendable, Equatable, Codable {
+public struct Role: Sendable, Equatable, Encodable {
     public var id: String
     public var title: String
     public var escalatesTo: String?
@@ -140,7 +140,7 @@ public struct Role: Sendable, Equatable, Codable {
 }
 
 /// Who a statement is for: its approver roles, how often it is updated, words to avoid.
-public struct Audience: Sendable, Equatable, Codable {
+public struct Audience: Sendable, Equatable, Encodable {
     public var id: String
     public var title: String
     /// Role ids; every one must approve a version before it is published.
@@ -186,7 +186,7 @@ public struct State: Sendable, Equatable {
 }
 
 /// An `on` entry: an event that moves the incident to `target` when `guard` holds.
-public struct Transition: Sendable, Equatable, Codable {
+public struct Transition: Sendable, Equatable, Encodable {
     public var event: String
     public var target: Int
     public var guardCondition: Guard
@@ -202,7 +202,7 @@ public struct Transition: Sendable, Equatable, Codable {
 }
 
 /// When a transition may be taken.
-public enum Guard: Sendable, Equatable, Codable {
+public enum Guard: Sendable, Equatable, Encodable {
     case always
     /// Every non-optional step of the current state is done or skipped.
     case allDone
@@ -211,7 +211,7 @@ public enum Guard: Sendable, Equatable, Codable {
 }
 
 /// An `after` entry: leave for `target` if still in the state `after` seconds after entering it.
-public struct Timer: Sendable, Equatable, Codable {
+public struct Timer: Sendable, Equatable, Encodable {
     public var after: Int
     public var target: Int
 
@@ -266,7 +266,7 @@ public struct Step: Sendable, Equatable {
 }
 
 /// Where an overdue step escalates when it says so itself: to a role, or nowhere.
-public enum Escalation: Sendable, Equatable, Codable {
+public enum Escalation: Sendable, Equatable, Encodable {
     case role(String)
     case never
 }
@@ -300,23 +300,10 @@ public enum Choices: Sendable, Equatable {
 // MARK: Codable
 
 /// A checked playbook can be stored in compiled form (a cache beside its text), so commands that
-/// read an incident need not parse YAML. Derived indexes are rebuilt by the initialisers.
-extension Playbook: Codable {
+/// read an incident need not parse YAML. Written with `JSONEncoder`; read by ``StoredJSON`` (``init(storedJSON:)``),
+/// where the derived indexes are rebuilt by the initialisers.
+extension Playbook: Encodable {
     enum CodingKeys: String, CodingKey { case id, title, summary, severity, roles, commander, start, states, globalTransitions, duties, audiences, language }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            id: try c.decode(String.self, forKey: .id), title: try c.decode(String.self, forKey: .title),
-            summary: try c.decodeIfPresent(String.self, forKey: .summary), severity: try c.decode(IncidentSeverity.self, forKey: .severity),
-            roles: try c.decode([Role].self, forKey: .roles), commander: try c.decode(String.self, forKey: .commander),
-            start: try c.decode(Int.self, forKey: .start), states: try c.decode([State].self, forKey: .states),
-            globalTransitions: try c.decode([Transition].self, forKey: .globalTransitions),
-            duties: try c.decodeIfPresent([Step].self, forKey: .duties) ?? [],
-            audiences: try c.decodeIfPresent([Audience].self, forKey: .audiences) ?? [])
-        // Absent in caches written before 1.1: English.
-        language = try c.decodeIfPresent(Language.self, forKey: .language) ?? .en
-    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -335,16 +322,8 @@ extension Playbook: Codable {
     }
 }
 
-extension State: Codable {
+extension State: Encodable {
     enum CodingKeys: String, CodingKey { case id, title, isFinal, steps, transitions, timers }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            id: try c.decode(String.self, forKey: .id), title: try c.decode(String.self, forKey: .title),
-            isFinal: try c.decode(Bool.self, forKey: .isFinal), steps: try c.decode([Step].self, forKey: .steps),
-            transitions: try c.decode([Transition].self, forKey: .transitions), timers: try c.decode([Timer].self, forKey: .timers))
-    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -357,17 +336,8 @@ extension State: Codable {
     }
 }
 
-extension Choices: Codable {
+extension Choices: Encodable {
     enum CodingKeys: String, CodingKey { case options, events }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        if let events = try c.decodeIfPresent([[String]].self, forKey: .events) {
-            self = .events(events.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil })
-        } else {
-            self = .options(try c.decode([String].self, forKey: .options))
-        }
-    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -378,21 +348,9 @@ extension Choices: Codable {
     }
 }
 
-/// Steps stored before 1.1 have no `carry` or `escalate`: both are read as absent.
-extension Step: Codable {
+/// Steps stored before 1.1 have no `carry` or `escalate`: both are written only when set.
+extension Step: Encodable {
     enum CodingKeys: String, CodingKey { case id, title, owner, due, needs, isOptional, choices, guidance, template, milestone, carry, escalate, statement, informs }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            id: try c.decode(String.self, forKey: .id), title: try c.decode(String.self, forKey: .title),
-            owner: try c.decode(String.self, forKey: .owner), due: try c.decodeIfPresent(Int.self, forKey: .due),
-            needs: try c.decode([Int].self, forKey: .needs), isOptional: try c.decode(Bool.self, forKey: .isOptional),
-            choices: try c.decodeIfPresent(Choices.self, forKey: .choices), guidance: try c.decodeIfPresent(String.self, forKey: .guidance),
-            template: try c.decodeIfPresent(String.self, forKey: .template), milestone: try c.decodeIfPresent(String.self, forKey: .milestone),
-            carry: try c.decodeIfPresent(Bool.self, forKey: .carry) ?? false, escalate: try c.decodeIfPresent(Escalation.self, forKey: .escalate),
-            statement: try c.decodeIfPresent(String.self, forKey: .statement), informs: try c.decodeIfPresent(String.self, forKey: .informs))
-    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

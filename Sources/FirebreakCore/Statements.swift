@@ -1,5 +1,5 @@
 /// An incident's statements and the update cadence of each audience: part of the fold of its events.
-public struct Communications: Sendable, Equatable, Codable {
+public struct Communications: Sendable, Equatable, Encodable {
     /// Statement `S(k+1)` is `statements[k]`.
     public var statements: [StatementProgress]
     /// Per audience (playbook order): when the next update is due, -1 when none is.
@@ -17,7 +17,7 @@ public struct Communications: Sendable, Equatable, Codable {
 }
 
 /// Where one statement stands: its current version and text, the verdicts on that version, its publication.
-public struct StatementProgress: Sendable, Equatable, Codable {
+public struct StatementProgress: Sendable, Equatable, Encodable {
     /// Index of the audience in the playbook.
     public var audience: Int
     public var version: Int

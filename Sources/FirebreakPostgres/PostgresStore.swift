@@ -531,8 +531,6 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
     static let incidentColumns = """
         number, playbook_id, playbook_hash, is_exercise, title, severity, state, opened_at, closed_at, last_seq, last_hash, snapshot, scenario
         """
-    static let decoder = JSONDecoder()
-
     static func record(_ row: PostgresRow) throws -> IncidentRecord {
         let row = row.makeRandomAccess()
         guard let number = try? row[0].decode(Int.self) else { throw StoreError.damaged(incident: nil, what: "an incident's number") }
@@ -543,7 +541,7 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
         let snapshotBytes: ByteBuffer = try column(11, "snapshot")
         let snapshot: Incident
         do {
-            snapshot = try decoder.decode(Incident.self, from: Data(snapshotBytes.readableBytesView))
+            snapshot = try Incident(storedJSON: snapshotBytes.readableBytesView)
         } catch {
             throw StoreError.damaged(incident: number, what: "its stored state")
         }

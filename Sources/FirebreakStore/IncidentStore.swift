@@ -142,14 +142,7 @@ public struct IncidentSummary: Sendable, Equatable {
 
     /// Whether a stored snapshot (JSON) says its incident was force-closed. Only `closed.forced` is read;
     /// a snapshot that cannot be read gives false here (`verify` is what reports damage).
-    public static func isForceClosed(snapshot: Data) -> Bool {
-        (try? JSONDecoder().decode(Closing.self, from: snapshot))?.closed?.forced ?? false
-    }
-
-    private struct Closing: Decodable {
-        struct Closed: Decodable { var forced: Bool }
-        var closed: Closed?
-    }
+    public static func isForceClosed(snapshot: Data) -> Bool { Incident.isForceClosed(storedJSON: snapshot) }
 }
 
 /// What the application needs from persistence, whatever keeps it: an SQLite file

@@ -531,8 +531,6 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     // MARK: Reading
 
-    static let decoder = JSONDecoder()
-
     static func record(_ db: Database, _ number: Int) throws -> IncidentRecord? {
         try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE number = ?", arguments: [number]).map(record)
     }
@@ -574,7 +572,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
         let snapshotData: Data = try column(row, "snapshot", number)
         let snapshot: Incident
         do {
-            snapshot = try decoder.decode(Incident.self, from: snapshotData)
+            snapshot = try Incident(storedJSON: snapshotData)
         } catch {
             throw StoreError.damaged(incident: number, what: "its stored state")
         }

@@ -199,7 +199,7 @@ private let t0 = 1_700_000_000
         let incident = try openIncident()
         let data = try JSONEncoder().encode(incident)
         #expect(!String(decoding: data, as: UTF8.self).contains("deputies"))
-        #expect(try JSONDecoder().decode(Incident.self, from: data) == incident)
+        #expect(try Incident(storedJSON: data) == incident)
     }
 }
 

@@ -161,7 +161,7 @@ let dutiesPlaybook = """
     @Test func aSnapshotFromBeforeDutiesStillReadsAndTheNewFieldsRoundTrip() throws {
         // As main stored it before 1.1: no `duties`, no `carried`.
         let old = #"{"title":"Rude post","severity":"high","openedAt":1700000000,"assignments":{"comms-lead":"ann"},"state":0,"enteredAt":1700000000,"round":1,"rounds":[1,0,0,0,0],"steps":[{"status":{"open":{}},"overdue":false,"escalated":false},{"status":{"open":{}},"overdue":false,"escalated":false}],"eventCount":3}"#
-        let incident = try JSONDecoder().decode(Incident.self, from: Data(old.utf8))
+        let incident = try Incident(storedJSON: Data(old.utf8))
         #expect(incident.duties == [] && incident.carried == [] && incident.steps.count == 2 && incident.round == 1)
         let engineOld = Engine(playbook: try loadPlaybook(Fixtures.specExample, fileName: "offensive-post.yaml"))
         #expect(try engineOld.open(title: "Rude post", opener: "ann", at: 1_700_000_000).0 == incident)
@@ -172,7 +172,7 @@ let dutiesPlaybook = """
         #expect(!reencoded.contains("duties") && !reencoded.contains("carried"))
         var carried = try open()
         _ = try engine.apply(.fire(event: "escalate"), by: "ann", at: t0 + minute, to: &carried)
-        #expect(try JSONDecoder().decode(Incident.self, from: try encoder.encode(carried)) == carried)
+        #expect(try Incident(storedJSON: try encoder.encode(carried)) == carried)
     }
 
     @Test func scoringCountsACarriedStepAtItsOwnDeadlineAndDutiesOnce() throws {

@@ -280,6 +280,6 @@ private let holding = "We know a photo of [name] was shared on [platform].\nWe a
         let (incident, _) = try open()
         let data = try JSONEncoder().encode(incident)
         #expect(!String(decoding: data, as: UTF8.self).contains("\"comms\""))
-        #expect(try JSONDecoder().decode(Incident.self, from: data) == incident)
+        #expect(try Incident(storedJSON: data) == incident)
     }
 }

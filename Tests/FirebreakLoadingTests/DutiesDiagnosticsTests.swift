@@ -69,9 +69,9 @@ let brokenDuties: [BrokenPlaybook] = [
         #expect(t.stepEscalation == [1, 0, -1, 1, -1])
         // A compiled playbook from before 1.1 (no duties, carry or escalate) still decodes, and the new keys round-trip.
         let encoded = try JSONEncoder().encode(playbook)
-        #expect(try JSONDecoder().decode(Playbook.self, from: encoded) == playbook)
+        #expect(try Playbook(storedJSON: encoded) == playbook)
         let old = try JSONEncoder().encode(try loadPlaybook(MinimalPlaybook.text))
         #expect(!String(decoding: old, as: UTF8.self).contains("carry") && !String(decoding: old, as: UTF8.self).contains("duties"))
-        #expect(try JSONDecoder().decode(Playbook.self, from: old).duties == [])
+        #expect(try Playbook(storedJSON: old).duties == [])
     }
 }

@@ -99,7 +99,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         _ = try await openIncident(store)
         let stored = try #require(try await store.playbook(hash: playbookHash))
         #expect(stored.text == Fixtures.specExample)
-        #expect(try JSONDecoder().decode(Playbook.self, from: try #require(stored.compiled)) == playbook)
+        #expect(try Playbook(storedJSON: try #require(stored.compiled)) == playbook)
         #expect(try await store.playbook(hash: String(repeating: "0", count: 64)) == nil)
     }
 

@@ -1,0 +1,124 @@
+@testable import FirebreakCore
+import FirebreakLoading
+import FirebreakTestSupport
+import Foundation
+import Testing
+
+/// Snapshots and compiled playbooks are written with `JSONEncoder` and read by `StoredJSON`: what is written
+/// reads back equal, what is not the format is `Malformed` (never a trap), and formats written before 1.1 still read.
+@Suite struct StoredJSONTests {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static var playbookFiles: [String] {
+        let nl = ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.playbooksFolder.appendingPathComponent("nl").path)) ?? [])
+            .filter { $0.hasSuffix(".yaml") }.sorted().map { "nl/" + $0 }
+        return Fixtures.shippedPlaybookNames + nl
+    }
+
+    @Test func everyShippedPlaybookReadsBackEqual() throws {
+        #expect(Self.playbookFiles.count >= 20)
+        for name in Self.playbookFiles {
+            let playbook = try loadPlaybook(try Fixtures.shippedPlaybookText(name), fileName: name)
+            let read = try Playbook(storedJSON: try JSONEncoder().encode(playbook))
+            #expect(read == playbook, "\(name)")
+            #expect(read.language == playbook.language, "\(name)")
+        }
+    }
+
+    /// The incidents the shipped scenarios end with (steps done and skipped, statements, closes), each read back.
+    @Test func everyShippedScenariosIncidentReadsBackEqual() throws {
+        let scenarios = try MonteCarloTests.shippedScenarios()
+        var withStatements = 0
+        for (name, simulator) in scenarios {
+            let incident = simulator.run().incident
+            if incident.comms != nil { withStatements += 1 }
+            #expect(try Incident(storedJSON: try Self.encoder.encode(incident)) == incident, "\(name)")
+        }
+        #expect(withStatements > 0)
+    }
+
+    @Test func everyFieldOfASnapshotReadsBack() throws {
+        var incident = Incident(
+            title: "A \"quoted\" title\nwith a line, ✓ and 😀", severity: .critical, openedAt: -5, beganAt: 1_700_000_000,
+            assignments: ["comms-lead": "anna", "legal": "noor"], state: 2, enteredAt: 60, round: 3, rounds: [1, 0, 3],
+            steps: [StepProgress(), StepProgress()], closed: Incident.Closure(at: 99, reason: nil, forced: true), eventCount: 42)
+        incident.steps[0].status = .done(at: 7)
+        incident.steps[1].status = .skipped(at: 8)
+        incident.steps[1].overdue = true
+        incident.steps[1].escalated = true
+        incident.duties = [StepProgress()]
+        incident.carried = [CarriedStep(step: 4, round: 2, deadline: -1, blockedNeeds: UInt64.max, progress: StepProgress())]
+        incident.deputies = ["comms-lead": ["pat", "sem"]]
+        incident.comms = Communications(
+            statements: [StatementProgress(audience: 1, version: 2, text: "We [are] sorry", hasPlaceholders: true, approvedBy: [0, 3], rejectedBy: [], publishedAt: 12)],
+            nextUpdate: [-1, 30])
+        #expect(try Incident(storedJSON: try Self.encoder.encode(incident)) == incident)
+        #expect(Incident.isForceClosed(storedJSON: try Self.encoder.encode(incident)))
+        incident.closed = nil
+        #expect(!Incident.isForceClosed(storedJSON: try Self.encoder.encode(incident)))
+    }
+
+    /// A snapshot as 1.0 wrote it: no deputies, duties, carried steps or statements.
+    @Test func aSnapshotFromBefore11Reads() throws {
+        let old = #"{"assignments":{"comms-lead":"anna"},"enteredAt":0,"eventCount":3,"openedAt":0,"round":1,"rounds":[1,0],"#
+            + #""severity":"high","state":0,"steps":[{"escalated":false,"overdue":false,"status":{"open":{}}}],"title":"T"}"#
+        let incident = try Incident(storedJSON: Data(old.utf8))
+        #expect(incident.deputies == nil && incident.duties == [] && incident.carried == [] && incident.comms == nil && incident.closed == nil)
+        #expect(incident.steps == [StepProgress()])
+        #expect(incident.assignments == ["comms-lead": "anna"])
+    }
+
+    static let snapshot = #"{"assignments":{},"enteredAt":0,"eventCount":3,"openedAt":0,"round":1,"rounds":[1],"#
+        + #""severity":"high","state":0,"steps":[],"title":"T"}"#
+
+    /// Each is not a snapshot, and says what.
+    @Test(arguments: [
+        ("", "not JSON at byte 0"),
+        ("{", "not JSON at byte 1"),
+        (snapshot + " x", "not JSON at byte \(snapshot.utf8.count + 1)"),
+        ("[]", "'snapshot' is not an object"),
+        (snapshot.replacingOccurrences(of: #""title":"T""#, with: #""title":7"#), "'title' is not a string"),
+        (snapshot.replacingOccurrences(of: #","title":"T""#, with: ""), "'title' is missing"),
+        (snapshot.replacingOccurrences(of: #""state":0"#, with: #""state":0.5"#), "'state' is not an integer"),
+        (snapshot.replacingOccurrences(of: #""state":0"#, with: #""state":99999999999999999999"#), "'state' is not an integer"),
+        (snapshot.replacingOccurrences(of: #""severity":"high""#, with: #""severity":"dire""#), "'severity' is unknown"),
+        (snapshot.replacingOccurrences(of: #""steps":[]"#, with: #""steps":[{"escalated":false,"overdue":false,"status":{"lost":{}}}]"#),
+         "'status' is unknown"),
+        (snapshot.replacingOccurrences(of: #""steps":[]"#, with: #""steps":[{"escalated":false,"overdue":false,"status":{"open":{},"done":{"at":1}}}]"#),
+         "'status' is not one case"),
+        (snapshot.replacingOccurrences(of: #""round":1"#, with: #""round":1,"carried":[{"step":4294967296,"round":1,"deadline":0,"blockedNeeds":0,"progress":{"escalated":false,"overdue":false,"status":{"open":{}}}}]"#),
+         "'step' is out of range"),
+        (snapshot.replacingOccurrences(of: #""round":1"#, with: #""round":1,"carried":[{"step":4,"round":1,"deadline":0,"blockedNeeds":-1,"progress":{"escalated":false,"overdue":false,"status":{"open":{}}}}]"#),
+         "'blockedNeeds' is not an unsigned integer"),
+        (snapshot.replacingOccurrences(of: #""title":"T""#, with: #""title":"T\q""#), "not JSON at byte \(snapshot.utf8.count - 1)"),
+    ])
+    func notASnapshotIsMalformed(_ text: String, _ what: String) {
+        #expect(throws: StoredJSON.Malformed(what)) { try Incident(storedJSON: Data(text.utf8)) }
+    }
+
+    /// Nesting beyond any stored format is refused where it starts going too deep, not followed down the stack.
+    @Test func deepNestingIsRefusedNotFollowed() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: StoredJSON.Malformed("not JSON at byte 32")) { try StoredJSON.parse(Data(deep.utf8)) }
+        #expect(throws: StoredJSON.Malformed("not JSON at byte 32")) { try Playbook(storedJSON: Data(deep.utf8)) }
+        #expect(!Incident.isForceClosed(storedJSON: Data(deep.utf8)))
+    }
+
+    @Test func aPlaybookThatIsNotTheFormatIsMalformed() throws {
+        let playbook = try loadPlaybook(MinimalPlaybook.text)
+        let text = String(decoding: try JSONEncoder().encode(playbook), as: UTF8.self)
+        #expect(throws: StoredJSON.Malformed("'guardCondition' is unknown")) {
+            try Playbook(storedJSON: Data(text.replacingOccurrences(of: #""always":{}"#, with: #""sometimes":{}"#).utf8))
+        }
+        #expect(throws: StoredJSON.Malformed("'language' is unknown")) {
+            try Playbook(storedJSON: Data(text.replacingOccurrences(of: #""commander":"#, with: #""language":"fr","commander":"#).utf8))
+        }
+        #expect(throws: StoredJSON.Malformed("'states' is missing")) {
+            try Playbook(storedJSON: Data(text.replacingOccurrences(of: #""states""#, with: #""provinces""#).utf8))
+        }
+    }
+}
