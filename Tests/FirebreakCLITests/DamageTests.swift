@@ -76,7 +76,10 @@ import Testing
         // verify first: a write rewrites the incident row from the snapshot.
         for arguments in [["verify"], ["verify", "INC-1"], ["status", "INC-1"], ["timeline", "INC-1"], ["list", "--all"],
                           ["export", "INC-1", "--format", "json"], ["note", "INC-1", "after the damage"]] {
-            let result = try Firebreak.runBinary(arguments, environment: box.env("anna"))
+            // `status` as a process, where a trap shows as a signal (it once died of SIGILL on a damaged snapshot);
+            // the others in process, where a trap would stop the whole test run (failing it as surely, and cheaper).
+            let result = arguments.first == "status"
+                ? try Firebreak.runBinary(arguments, environment: box.env("anna")) : try Firebreak.run(arguments, environment: box.env("anna"))
             let what = "\(damage.name): \(arguments.joined(separator: " "))"
             #expect(!result.crashed, "\(what) crashed: \(result.stderr.prefix(300))")
             #expect([0, 1, 74].contains(result.status), "\(what) exited \(result.status): \(result.stderr.prefix(300))")
