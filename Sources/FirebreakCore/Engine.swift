@@ -1121,12 +1121,7 @@ public struct Engine: Sendable {
             }
         }
         // Read in place: binding the statements part (`if let comms`) would retain and release each of its arrays.
-        if let count = incident.comms?.nextUpdate.count {
-            for a in 0..<count {
-                let due = incident.comms!.nextUpdate[a]
-                if due >= 0 { next = min(next, due) }
-            }
-        }
+        if let update = incident.comms?.earliestUpdate { next = min(next, update) }
         let timer = tables.timerAfter[incident.state]
         if timer >= 0 { next = min(next, incident.enteredAt + timer) }
         return next == Int.max ? nil : next

@@ -180,6 +180,47 @@ public struct MonteCarlo: Sendable {
         return tally
     }
 
+    /// Plays `runs` as ``tally(_:zeroing:withoutDelays:metOnly:)`` plays them, and counts each again for each of
+    /// `undelayed` (per action, whether its delay is taken away: a role's actions, or all), as `metOnly` counts:
+    /// `zeroed[k]` is what `tally(runs, zeroing: role, metOnly: true)` gives for the k-th.
+    ///
+    /// An undelayed run is the run itself until the first moment one of its undelayed actions would have come
+    /// without its delay; it is played on from a copy of the run taken then (``ExerciseRun/playToEnd(forks:fork:)``),
+    /// not from T+0. For a role that acts late, most of its run is not played twice.
+    public func tally(_ runs: Range<Int>, undelayed: [[Bool]]) -> (base: Tally, zeroed: [Tally]) {
+        var runner = Runner(self, zeroing: nil)
+        // Where each undelayed run is played on: a copy of the run at that moment, in buffers reused from run to run.
+        var copy = ExerciseRun(simulator, log: NoLog())
+        var base = Tally(expectations: simulator.expectations.count, steps: stepIDs.count)
+        var zeroed = undelayed.map { _ in Tally(expectations: simulator.expectations.count, steps: stepIDs.count) }
+        var forks: [(at: Int, index: Int)] = []
+        forks.reserveCapacity(undelayed.count)
+        let actionAt = simulator.actionAt
+        for index in runs {
+            runner.draw(index)
+            forks.removeAll(keepingCapacity: true)
+            for (k, marks) in undelayed.enumerated() {
+                var at = Int.max
+                for i in marks.indices where marks[i] && runner.delays[i] > 0 { at = min(at, actionAt[i]) }
+                forks.append((at, k))
+            }
+            forks.sort { $0.at != $1.at ? $0.at < $1.at : $0.index < $1.index }
+            runner.exercise.playToEnd(forks: forks) { run, k in
+                copy.become(run)
+                copy.undelay(undelayed[k])
+                copy.playUntilSettled()
+                copy.countMet(into: &zeroed[k])
+            }
+            runner.exercise.count(into: &base)
+        }
+        base.closeTimes.sort()
+        base.firstPublications.sort()
+        return (base, zeroed)
+    }
+
+    /// Per action, whether it is `role`'s.
+    public func actions(of role: String) -> [Bool] { roles.map { $0 == role } }
+
     /// Plays runs one after another on one thread, reusing its buffers.
     struct Runner {
         let carlo: MonteCarlo
@@ -197,11 +238,16 @@ public struct MonteCarlo: Sendable {
         }
 
         mutating func play(_ index: Int, untilSettled: Bool = false) {
+            draw(index)
+            if untilSettled { exercise.playUntilSettled() } else { exercise.playToEnd() }
+        }
+
+        /// Draws run `index` and starts it, without playing it.
+        mutating func draw(_ index: Int) {
             let carlo = carlo
             let zeroed = zeroed
             delays.withUnsafeMutableBufferPointer { d in windows.withUnsafeMutableBufferPointer { carlo.draw(run: index, zeroing: zeroed, into: d, windows: $0) } }
             delays.withUnsafeBufferPointer { d in windows.withUnsafeBufferPointer { exercise.restart(delays: d, windows: $0) } }
-            if untilSettled { exercise.playUntilSettled() } else { exercise.playToEnd() }
         }
     }
 

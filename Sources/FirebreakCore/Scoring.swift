@@ -48,6 +48,23 @@ public struct ExerciseFacts: Sendable, Equatable {
         closedAt = nil
     }
 
+    /// Becomes `other` (facts of the same playbook), keeping the buffers.
+    mutating func become(_ other: ExerciseFacts) {
+        firstDone.become(other.firstDone)
+        firstEntered.become(other.firstEntered)
+        onTime.become(other.onTime)
+        closedAt = other.closedAt
+        firstPublished.become(other.firstPublished)
+        if publications.count == other.publications.count {
+            for a in publications.indices { publications[a].become(other.publications[a]) }
+        } else {
+            publications = other.publications
+        }
+        firstInformed.become(other.firstInformed)
+        current.become(other.current)
+        live.become(other.live)
+    }
+
     @inline(__always)
     public mutating func record(_ event: EngineEvent, incident: Incident, tables: PlaybookTables) {
         switch event.body {

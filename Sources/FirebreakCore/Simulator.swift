@@ -436,6 +436,11 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
             now = next
             instant(now)
         }
+        stopClock(at: target)
+    }
+
+    /// Where the clock stands once nothing more is due by `target`: at the close, or at `target`.
+    mutating func stopClock(at target: Int) {
         if let closed = incident.closed {
             now = closed.at
         } else if hitEventLimit {
@@ -453,6 +458,79 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     mutating func playToEnd() {
         advance(to: simulator.scenario.end)
         recorder.facts.finish(simulator.playbook.tables)
+    }
+
+    /// ``playToEnd()``, handing `fork` a copy of the run for each of `forks` (sorted by `at`): the run as it stands
+    /// before its first instant at or after `at`, or when nothing more is due. A run with some actions undelayed from
+    /// `at` on is this run until then, so it can be played on from that copy instead of from T+0.
+    mutating func playToEnd(forks: [(at: Int, index: Int)], fork: (borrowing Self, Int) -> Void) {
+        let target = simulator.scenario.end
+        var f = 0
+        while !incident.isClosed, !hitEventLimit, let next = nextInstantDue(), next <= target {
+            while f < forks.count, forks[f].at <= next {
+                fork(self, forks[f].index)
+                f += 1
+            }
+            now = next
+            instant(now)
+        }
+        while f < forks.count {
+            fork(self, forks[f].index)
+            f += 1
+        }
+        stopClock(at: target)
+        recorder.facts.finish(simulator.playbook.tables)
+    }
+
+    /// Becomes `other`, a run of the same simulator, as it stands, in this run's buffers: what
+    /// ``playToEnd(forks:fork:)`` hands on, copied without allocating.
+    mutating func become(_ other: Self) {
+        incident.become(other.incident)
+        recorder.facts.become(other.recorder.facts)
+        recorder.log = other.recorder.log
+        scheduled.become(other.scheduled)
+        actionOrder.become(other.actionOrder)
+        appliedAt.become(other.appliedAt)
+        refusals.become(other.refusals)
+        pending.become(other.pending)
+        delivered.become(other.delivered)
+        injectAt.become(other.injectAt)
+        injectOrder.become(other.injectOrder)
+        deadline.become(other.deadline)
+        contingencyAt.become(other.contingencyAt)
+        contingencyOrder.become(other.contingencyOrder)
+        nextAction = other.nextAction
+        nextInject = other.nextInject
+        nextDeadline = other.nextDeadline
+        now = other.now
+        narratedLimit = other.narratedLimit
+        due = other.due
+        dueCount = other.dueCount
+        unsettled = other.unsettled
+    }
+
+    /// Takes away the delay of each action `undelayed` marks (scheduled at its `at`). Only for a run none of whose
+    /// marked, delayed actions has come yet (see ``playToEnd(forks:fork:)``): those are still ahead in the order.
+    mutating func undelay(_ undelayed: [Bool]) {
+        // Only actions not yet tried move (earlier); the order is sorted again from there, by (time, file order).
+        var moved = false
+        for position in nextAction..<actionOrder.count {
+            let i = actionOrder[position]
+            if undelayed[i], scheduled[i] != simulator.actionAt[i] {
+                scheduled[i] = simulator.actionAt[i]
+                moved = true
+            }
+        }
+        guard moved else { return }
+        for position in nextAction..<actionOrder.count {
+            let i = actionOrder[position]
+            var j = position
+            while j > nextAction, scheduled[actionOrder[j - 1]] > scheduled[i] || (scheduled[actionOrder[j - 1]] == scheduled[i] && actionOrder[j - 1] > i) {
+                actionOrder[j] = actionOrder[j - 1]
+                j -= 1
+            }
+            actionOrder[j] = i
+        }
     }
 
     /// Plays instants (as ``advance(to:)`` does, to `end`) only until whether each expectation is met is settled
@@ -703,7 +781,41 @@ struct Recorder<Log: EngineSink & Sendable>: EngineSink, Sendable {
     mutating func narrate(_ event: Event) { log.narrate(event) }
 }
 
+extension Array {
+    /// Becomes `other`, in this array's buffer when it has room (no allocation once it has).
+    @inline(__always)
+    mutating func become(_ other: [Element]) {
+        if count == other.count {
+            withUnsafeMutableBufferPointer { mine in
+                other.withUnsafeBufferPointer { theirs in _ = mine.update(fromContentsOf: theirs) }
+            }
+        } else {
+            removeAll(keepingCapacity: true)
+            append(contentsOf: other)
+        }
+    }
+}
+
 extension Incident {
+    /// Becomes `other` in this incident's buffers, its statements included: a copy to play on from (see
+    /// ``ExerciseRun/become(_:)``) that allocates nothing once the buffers have grown.
+    mutating func become(_ other: Incident) {
+        let comms = self.comms
+        self.comms = nil
+        restore(other)
+        self.comms = comms
+        if let theirs = other.comms {
+            if self.comms == nil {
+                self.comms = theirs
+            } else {
+                self.comms!.statements.become(theirs.statements)
+                self.comms!.nextUpdate.become(theirs.nextUpdate)
+            }
+        } else {
+            self.comms = nil
+        }
+    }
+
     /// Becomes `other`, reusing this incident's buffers where it can.
     mutating func restore(_ other: Incident) {
         title = other.title

@@ -14,6 +14,15 @@ public struct Communications: Sendable, Equatable, Encodable {
         self.statements = statements
         self.nextUpdate = nextUpdate
     }
+
+    /// When the first update to any audience is due (`Int.max`: none is).
+    var earliestUpdate: Int {
+        @inline(__always) get {
+            var next = Int.max
+            for due in nextUpdate where due >= 0 { next = min(next, due) }
+            return next
+        }
+    }
 }
 
 /// Where one statement stands: its current version and text, the verdicts on that version, its publication.

@@ -84,6 +84,28 @@ struct LoggedRun: Equatable {
         #expect(Set(results.map(\.met)).count > 1 || Set(results.map(\.stepOnTime)).count > 1)
     }
 
+    /// The counterfactual runs `drill stats` plays on from a copy of each run (from the moment they differ) count what
+    /// the same runs played from T+0 count: per role, and with every delay taken away.
+    @Test(arguments: shippedScenarioNames)
+    func undelayedRunsPlayedOnFromTheRunCountAsPlayedFromTheStart(_ name: String) throws {
+        let (_, simulator) = try #require(try Self.shippedScenarios([name]).first)
+        let carlo = MonteCarlo(simulator: simulator, seed: 7)
+        let roles = carlo.variableRoles
+        #expect(!roles.isEmpty)
+        let all = [Bool](repeating: true, count: simulator.scenario.actions.count)
+        let (base, zeroed) = carlo.tally(0..<200, undelayed: roles.map { carlo.actions(of: $0) } + [all])
+        #expect(base == carlo.tally(0..<200))
+        #expect(zeroed.count == roles.count + 1)
+        for (k, role) in roles.enumerated() {
+            #expect(zeroed[k] == carlo.tally(0..<200, zeroing: role, metOnly: true), "\(role)")
+        }
+        #expect(zeroed[roles.count] == carlo.tally(0..<200, withoutDelays: true, metOnly: true))
+        // Where delays cost something, taking them away changes what is met, or the comparison would prove little.
+        if name == "photo-shoot-leak-night.yaml" || name == "carbon-monoxide-speculation.yaml" {
+            #expect(zeroed.contains { $0.met != base.met })
+        }
+    }
+
     /// What `MonteCarlo.tally` should count for these runs.
     static func tally(_ results: [LoggedRun]) -> MonteCarlo.Tally {
         var tally = MonteCarlo.Tally(expectations: results[0].met.count, steps: results[0].onTime.count)

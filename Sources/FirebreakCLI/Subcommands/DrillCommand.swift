@@ -215,17 +215,24 @@ struct Stats: AsyncParsableCommand {
         let windows = carlo.simulator.hasWindows
         let samplePasses = roles.count + (windows && roles.count > 1 ? 1 : 0)
         let progress = Progress(total: runs + samplePasses * sample)
-        // Every pass is played in one go over the threads (no thread waits at the end of a pass while another works):
-        // the base runs, the sample first so the costs compare the same runs (the sum does not depend on the split),
-        // then one pass per variable role, then (with windows and several roles) the runs without delays.
-        var passes: [(runs: Range<Int>, body: @Sendable (Int, Range<Int>) -> MonteCarlo.Tally)] = [(0..<sample, { carlos[$0].tally($1) })]
-        if sample < runs { passes.append((sample..<runs, { carlos[$0].tally($1) })) }
-        for role in roles { passes.append((0..<sample, { carlos[$0].tally($1, zeroing: role, metOnly: true) })) }
-        if windows, roles.count > 1 { passes.append((0..<sample, { carlos[$0].tally($1, withoutDelays: true, metOnly: true) })) }
-        var tallies = Self.parallel(passes, threads: threads, progress: progress)
-        let baseSample = tallies.removeFirst()
+        // Both passes are played in one go over the threads (no thread waits at the end of a pass while another works).
+        // The sample's runs come with their counterfactuals: each run again with one variable role's delays taken
+        // away, and (with windows and several roles) with every delay taken away, played on from the moment it
+        // differs (`MonteCarlo.tally(_:undelayed:)`); the costs so compare the same runs. Then the other runs.
+        var undelayed = roles.map { carlo.actions(of: $0) }
+        if windows, roles.count > 1 { undelayed.append([Bool](repeating: true, count: loaded.scenario.actions.count)) }
+        var passes: [(runs: Range<Int>, weight: Int, body: @Sendable (Int, Range<Int>) -> [MonteCarlo.Tally])] = [
+            (0..<sample, 1 + undelayed.count, { [undelayed] in
+                let tallies = carlos[$0].tally($1, undelayed: undelayed)
+                return [tallies.base] + tallies.zeroed
+            })
+        ]
+        if sample < runs { passes.append((sample..<runs, 1, { [carlos[$0].tally($1)] })) }
+        let results = Self.parallel(passes, threads: threads, progress: progress)
+        var tallies = Array(results[0].dropFirst())
+        let baseSample = results[0][0]
         var base = baseSample
-        if sample < runs { base.merge(tallies.removeFirst()) }
+        if sample < runs { base.merge(results[1][0]) }
         var costs: [(role: String, missedBecause: Int)] = []
         var onlyRoleZeroed: MonteCarlo.Tally?
         for role in roles {
@@ -262,8 +269,9 @@ struct Stats: AsyncParsableCommand {
         }
     }
 
-    /// Plays each pass's runs in chunks over `threads` threads, all passes in one queue, and adds up each pass's tallies;
-    /// the sums do not depend on the threads. `body(worker, runs)`: worker is the index of the thread, for its own copy of the model.
+    /// Plays each pass's runs in chunks over `threads` threads, all passes in one queue, and adds up each pass's tallies
+    /// (a pass gives several, added up one by one); the sums do not depend on the threads. `body(worker, runs)`: worker
+    /// is the index of the thread, for its own copy of the model. `weight`: runs played per run of the pass, for progress.
     /// One model per worker: worker 0's is given; each other worker makes its own the first time it asks.
     final class WorkerModels: Sendable {
         let slots: Mutex<[MonteCarlo?]>
@@ -283,8 +291,8 @@ struct Stats: AsyncParsableCommand {
     }
 
     static func parallel(
-        _ passes: [(runs: Range<Int>, body: @Sendable (Int, Range<Int>) -> MonteCarlo.Tally)], threads: Int, progress: Progress
-    ) -> [MonteCarlo.Tally] {
+        _ passes: [(runs: Range<Int>, weight: Int, body: @Sendable (Int, Range<Int>) -> [MonteCarlo.Tally])], threads: Int, progress: Progress
+    ) -> [[MonteCarlo.Tally]] {
         var jobs: [(pass: Int, runs: Range<Int>)] = []
         for (p, pass) in passes.enumerated() {
             let count = pass.runs.count
@@ -295,11 +303,11 @@ struct Stats: AsyncParsableCommand {
                 first += chunk
             }
         }
-        let parts = Mutex<[Int: MonteCarlo.Tally]>([:])
+        let parts = Mutex<[Int: [MonteCarlo.Tally]]>([:])
         let work: @Sendable (Int, Int) -> Void = { [jobs] (worker: Int, j: Int) in
             let part = passes[jobs[j].pass].body(worker, jobs[j].runs)
             parts.withLock { $0[j] = part }
-            progress.add(jobs[j].runs.count)
+            progress.add(jobs[j].runs.count * passes[jobs[j].pass].weight)
         }
         if threads <= 1 || jobs.count <= 1 {
             for j in jobs.indices { work(0, j) }
@@ -316,9 +324,14 @@ struct Stats: AsyncParsableCommand {
         }
         return parts.withLock { parts in
             passes.indices.map { p in
-                var total: MonteCarlo.Tally?
+                var total: [MonteCarlo.Tally]?
                 for j in jobs.indices where jobs[j].pass == p {
-                    if total == nil { total = parts[j] } else { parts[j].map { total!.merge($0) } }
+                    guard let part = parts[j] else { continue }
+                    if total == nil {
+                        total = part
+                    } else {
+                        for k in part.indices { total![k].merge(part[k]) }
+                    }
                 }
                 return total ?? passes[p].body(0, passes[p].runs.lowerBound..<passes[p].runs.lowerBound)
             }
