@@ -763,17 +763,20 @@ public struct Engine: Sendable {
     /// Steps with `statement: audience`, or (audience -1) with `informs:` the name numbered `inform`.
     /// Over every active step (see ``activeSteps(_:)``): the current state's, carried ones, duties.
     func settleable(_ incident: Incident, audience: Int32 = -1, inform: Int32 = -1) -> [Int] {
+        let tables = tables
         var result: [Int] = []
+        // Whether step g is one this publication or inform completes: looked at first, as most steps are not.
+        @inline(__always) func completes(_ g: Int) -> Bool {
+            audience >= 0 ? tables.stepStatement[g] == audience : tables.stepInforms[g] == inform
+        }
         func consider(_ g: Int) {
-            guard audience >= 0 ? tables.stepStatement[g] == audience : tables.stepInforms[g] == inform,
-                incident.progress(of: g, tables)?.isOpen == true
-            else { return }
+            guard incident.progress(of: g, tables)?.isOpen == true else { return }
             if !tables.stepNeeds[g].indices.contains(where: { needOpen($0, of: g, incident) }) { result.append(g) }
         }
         // The active steps in the order of ``activeSteps(_:)``, without making that list.
-        for g in tables.steps(of: incident.state) where !incident.isDeferred(g, tables) { consider(g) }
-        for entry in incident.carried where entry.progress.isOpen { consider(Int(entry.step)) }
-        for g in tables.duties { consider(g) }
+        for g in tables.steps(of: incident.state) where completes(g) && !incident.isDeferred(g, tables) { consider(g) }
+        for entry in incident.carried where completes(Int(entry.step)) && entry.progress.isOpen { consider(Int(entry.step)) }
+        for g in tables.duties where completes(g) { consider(g) }
         return result
     }
 
