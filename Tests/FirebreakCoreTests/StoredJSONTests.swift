@@ -108,6 +108,39 @@ import Testing
         #expect(!Incident.isForceClosed(storedJSON: Data(deep.utf8)))
     }
 
+    /// Stored bytes changed at random (a byte replaced, dropped or repeated, a cut) read as a value or as
+    /// `Malformed`, never a trap; what still reads as a playbook is one the engine's own check can judge.
+    @Test func randomlyDamagedBytesNeverTrap() throws {
+        let playbook = try loadPlaybook(try Fixtures.shippedPlaybookText("photo-shoot-leak.yaml"))
+        let simulator = try #require(try MonteCarloTests.shippedScenarios(["photo-shoot-leak-night.yaml"]).first?.simulator)
+        let sources = [Array(try JSONEncoder().encode(playbook)), Array(try Self.encoder.encode(simulator.run().incident))]
+        var rng = SeededGenerator(seed: 20261130)
+        let alphabet = Array(#"{}[]",:0123456789-.eE" nulltruefalse"#.utf8)
+        var read = 0, refused = 0
+        for round in 0..<4000 {
+            var bytes = sources[round % 2]
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let at = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: bytes[at] = alphabet.randomElement(using: &rng)!
+                case 1: bytes.remove(at: at)
+                case 2: bytes.insert(bytes[at], at: at)
+                default: bytes.removeSubrange(at...)
+                }
+                if bytes.isEmpty { bytes = [UInt8(ascii: "{")] }
+            }
+            if round % 2 == 0 {
+                if let read = try? Playbook(storedJSON: bytes) { _ = read.isWellFormed } else { refused += 1 }
+            } else {
+                if (try? Incident(storedJSON: bytes)) == nil { refused += 1 }
+            }
+            read += 1
+        }
+        #expect(read == 4000)
+        // Most damage is refused, but not all of it: some changes leave valid JSON of the format.
+        #expect(refused > 2000 && refused < 4000)
+    }
+
     @Test func aPlaybookThatIsNotTheFormatIsMalformed() throws {
         let playbook = try loadPlaybook(MinimalPlaybook.text)
         let text = String(decoding: try JSONEncoder().encode(playbook), as: UTF8.self)
