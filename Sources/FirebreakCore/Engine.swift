@@ -45,7 +45,7 @@ public struct RetractedEntry: Sendable, Equatable {
 }
 
 /// A command compiled against a playbook's tables: every name an index (-1: the playbook has no such name).
-public indirect enum Move: Sendable, Equatable {
+public enum Move: Sendable, Equatable {
     case assign(role: Int32, person: String)
     /// `option`: -1 when no choice was given, -2 when the step has no such option.
     case done(step: Int32, option: Int32, note: String?)
@@ -57,7 +57,7 @@ public indirect enum Move: Sendable, Equatable {
     case deputy(role: Int32, person: String)
     case reopen(reason: String, state: Int32)
     /// `step`: the step of a retracted done or skip (-1: none).
-    case retract(RetractedEntry, step: Int32, reason: String)
+    indirect case retract(RetractedEntry, step: Int32, reason: String)
     case draft(audience: Int32, text: CheckedText?)
     case revise(statement: StatementRef, text: CheckedText)
     /// `role`: the acting approver role; -1 to work it out from the roles the actor holds; -2 a role the playbook does not have.
@@ -687,7 +687,7 @@ public struct Engine: Sendable {
         case let .publish(ref, channel):
             let s = try unpublished(ref, incident)
             let audience = incident.comms!.statements[s].audience
-            for role in tables.audienceApprovers[audience] where !incident.comms!.statements[s].approvedBy.contains(role) {
+            for k in tables.approvers(of: audience) where !incident.comms!.statements[s].approvedBy.contains(tables.approverRoles[k]) {
                 throw .approvalsMissing(statement: Int32(s))
             }
             if incident.comms!.statements[s].hasPlaceholders { throw .placeholders(statement: Int32(s)) }
@@ -726,6 +726,7 @@ public struct Engine: Sendable {
     public static func isBlank(_ text: String) -> Bool { text.allSatisfy(\.isWhitespace) }
 
     /// The statement a reference means, when it exists and is not yet published.
+    @inline(__always)
     func unpublished(_ ref: StatementRef, _ incident: Incident) throws(Rejection) -> Int {
         // Read in place: a statement is not copied (its text and verdicts would be retained and released).
         let count = incident.comms?.statements.count ?? 0
@@ -750,7 +751,9 @@ public struct Engine: Sendable {
     func approver(_ given: Int32, _ actor: String?, statement s: Int, _ incident: Incident) throws(Rejection) -> Int32 {
         // The candidates: `given` when it approves, else the approver roles the actor acts in; the first without a verdict.
         var first: Int32 = -1
-        for role in tables.audienceApprovers[incident.comms!.statements[s].audience] {
+        let tables = tables
+        for k in tables.approvers(of: incident.comms!.statements[s].audience) {
+            let role = tables.approverRoles[k]
             let candidate = given != -1 ? role == given : actor.map { acts($0, in: role, incident) } ?? false
             guard candidate else { continue }
             if first < 0 { first = role }
@@ -1328,6 +1331,19 @@ public struct Engine: Sendable {
             incident.comms!.nextUpdate[Int(audience)] = -1
         case .fired, .note, .timer, .escalatedUpdate, .informed:
             break
+        }
+    }
+
+    /// Whether folding `body` can change ``nextDue(_:)``: what it reads is the state and when it was entered, the
+    /// opening, the closure, the steps', duties' and carried steps' progress, and the updates due. Kept beside
+    /// ``fold(_:text:placeholders:into:)``, which it follows case by case; a scheduler that keeps the next due time
+    /// works it out again only after such an event.
+    @inline(__always)
+    public static func movesDue(_ body: EngineEvent.Body) -> Bool {
+        switch body {
+        case .opened, .reopened, .retracted, .entered, .done, .skipped, .overdue, .closed, .published, .updateOverdue: true
+        // A draft makes the statements part with no update due; an escalation marks a step that is overdue already.
+        case .assigned, .deputy, .fired, .note, .escalated, .timer, .drafted, .approved, .rejected, .escalatedUpdate, .informed: false
         }
     }
 

@@ -206,10 +206,7 @@ public struct MonteCarlo: Sendable {
             }
             forks.sort { $0.at != $1.at ? $0.at < $1.at : $0.index < $1.index }
             runner.exercise.playToEnd(forks: forks) { run, k in
-                copy.become(run)
-                copy.undelay(undelayed[k])
-                copy.playUntilSettled()
-                copy.countMet(into: &zeroed[k])
+                copy.playOn(from: run, undelayed: undelayed[k], countingMetInto: &zeroed[k])
             }
             runner.exercise.count(into: &base)
         }

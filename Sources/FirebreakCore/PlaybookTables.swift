@@ -71,6 +71,10 @@ public final class PlaybookTables: Sendable {
     public let audienceIndex: [String: Int32]
     /// Per audience: its approver roles, and its cadence in seconds (-1: none).
     public let audienceApprovers: [[Int32]]
+    /// ``audienceApprovers`` in one array: audience a's are `approverRoles[approverStart[a]..<approverStart[a + 1]]`
+    /// (read without retaining an inner array, as the engine does on every try to publish or approve).
+    let approverStart: [Int]
+    let approverRoles: [Int32]
     public let audienceCadence: [Int]
     /// The role an overdue update escalates to: the commander role's `escalates-to` (-1: none).
     public let updateEscalation: Int32
@@ -210,6 +214,8 @@ public final class PlaybookTables: Sendable {
         self.audienceNames = audiences.map(\.id)
         self.audienceIndex = audienceIndex
         self.audienceApprovers = audiences.map { $0.approvers.compactMap { roleIndex[$0] } }
+        self.approverRoles = audienceApprovers.flatMap { $0 }
+        self.approverStart = audienceApprovers.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         self.audienceCadence = audiences.map { $0.cadence ?? -1 }
         self.updateEscalation = roles.first { $0.id == commander }?.escalatesTo.flatMap { roleIndex[$0] } ?? -1
     }
@@ -236,4 +242,10 @@ public final class PlaybookTables: Sendable {
     public func required(_ route: Int, from state: Int) -> [Int32] {
         routes[route].allDone ? nonOptional[state] : routes[route].required
     }
+}
+
+extension PlaybookTables {
+    /// Where audience `a`'s approver roles lie in ``approverRoles``.
+    @inline(__always)
+    func approvers(of a: Int) -> Range<Int> { approverStart[a]..<approverStart[a + 1] }
 }

@@ -62,7 +62,7 @@ public final class Simulator: Sendable {
             return engine.compile(command)
         }
         self.informNames = informNames
-        self.moveTable = MoveTable(actionMoves)
+        self.moveTable = MoveTable(actionMoves, actors: actionActors, roles: actionRoles)
         let commander = playbook.commander
         var assignments: [(role: String, person: String)] = [(commander, scenario.person(for: commander))]
         for role in playbook.roles where role.id != commander {
@@ -108,19 +108,29 @@ public final class Simulator: Sendable {
 
     /// The compiled moves of the actions in memory of their own, written once when the simulator is made and only
     /// read afterwards (so shared by threads safely), freed with it.
+    /// The actors and their roles beside them: passed where they lie, a name is not retained and released on every try.
     final class MoveTable: @unchecked Sendable {
         let moves: UnsafeMutablePointer<Move>
+        let actors: UnsafeMutablePointer<String?>
+        let roles: UnsafeMutablePointer<Int32>
         let count: Int
 
-        init(_ moves: [Move]) {
+        init(_ moves: [Move], actors: [String], roles: [Int32]) {
             count = moves.count
-            self.moves = .allocate(capacity: max(1, moves.count))
-            self.moves.initialize(from: moves, count: moves.count)
+            self.moves = .allocate(capacity: max(1, count))
+            self.moves.initialize(from: moves, count: count)
+            self.actors = .allocate(capacity: max(1, count))
+            self.actors.initialize(from: actors.map(Optional.some), count: count)
+            self.roles = .allocate(capacity: max(1, count))
+            self.roles.initialize(from: roles, count: count)
         }
 
         deinit {
             moves.deinitialize(count: count)
             moves.deallocate()
+            actors.deinitialize(count: count)
+            actors.deallocate()
+            roles.deallocate()
         }
     }
 
@@ -230,6 +240,11 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     let simulator: Simulator
     // Stored, not computed: a computed copy of the engine (playbook and tables) would cost a retain per array on every call.
     let engine: Engine
+    /// The simulator's ``Simulator/MoveTable``, which it keeps alive: read through a class, each try would retain it.
+    /// Written once before any run and only read (as the table is), so safe to share.
+    nonisolated(unsafe) let moves: UnsafeMutablePointer<Move>
+    nonisolated(unsafe) let actors: UnsafeMutablePointer<String?>
+    nonisolated(unsafe) let roles: UnsafeMutablePointer<Int32>
     public var scenario: Scenario { simulator.scenario }
     public private(set) var incident: Incident
     /// What is kept of the run: the scored facts and the log.
@@ -257,8 +272,9 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     var contingencyOrder: [Int]
     public private(set) var now = 0
     var narratedLimit = false
-    /// When the next time-driven event is due (``Engine/nextDue(_:)``), worked out when the incident had `dueCount`
-    /// events: the incident changes only by events, so it holds while no event is added (-1: not worked out).
+    /// When the next time-driven event is due (``Engine/nextDue(_:)``), worked out when the recorder had counted
+    /// `dueCount` events that can change it (``Recorder/dueChanges``): the incident changes only by events, so it holds
+    /// while no such event is added (-1: not worked out).
     var due: Int?
     var dueCount = -1
     /// The first expectation (file order) not yet known to be settled: every one before it is (settling is for good:
@@ -268,6 +284,9 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     public init(_ simulator: Simulator, log: Log) {
         self.simulator = simulator
         self.engine = simulator.engine
+        moves = simulator.moveTable.moves
+        actors = simulator.moveTable.actors
+        roles = simulator.moveTable.roles
         incident = simulator.opening
         recorder = Recorder(
             facts: ExerciseFacts(tables: simulator.playbook.tables, informNames: simulator.informNames.count), log: log, tables: simulator.playbook.tables)
@@ -380,9 +399,9 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     /// ``Engine/nextDue(_:)`` of the incident as it stands, worked out again only when it changed.
     @inline(__always)
     mutating func timeDue() -> Int? {
-        if dueCount != incident.eventCount {
+        if dueCount != recorder.dueChanges {
             due = engine.nextDue(incident)
-            dueCount = incident.eventCount
+            dueCount = recorder.dueChanges
         }
         return due
     }
@@ -460,22 +479,23 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         recorder.facts.finish(simulator.playbook.tables)
     }
 
-    /// ``playToEnd()``, handing `fork` a copy of the run for each of `forks` (sorted by `at`): the run as it stands
-    /// before its first instant at or after `at`, or when nothing more is due. A run with some actions undelayed from
+    /// ``playToEnd()``, handing `fork` the run for each of `forks` (sorted by `at`) as it stands before its first
+    /// instant at or after `at`, or when nothing more is due; `fork` copies what it needs and must leave the run as it
+    /// is (`inout` only so that the run is not copied whole to be handed on). A run with some actions undelayed from
     /// `at` on is this run until then, so it can be played on from that copy instead of from T+0.
-    mutating func playToEnd(forks: [(at: Int, index: Int)], fork: (borrowing Self, Int) -> Void) {
+    mutating func playToEnd(forks: [(at: Int, index: Int)], fork: (inout Self, Int) -> Void) {
         let target = simulator.scenario.end
         var f = 0
         while !incident.isClosed, !hitEventLimit, let next = nextInstantDue(), next <= target {
             while f < forks.count, forks[f].at <= next {
-                fork(self, forks[f].index)
+                fork(&self, forks[f].index)
                 f += 1
             }
             now = next
             instant(now)
         }
         while f < forks.count {
-            fork(self, forks[f].index)
+            fork(&self, forks[f].index)
             f += 1
         }
         stopClock(at: target)
@@ -488,6 +508,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         incident.become(other.incident)
         recorder.facts.become(other.recorder.facts)
         recorder.log = other.recorder.log
+        recorder.dueChanges = other.recorder.dueChanges
         scheduled.become(other.scheduled)
         actionOrder.become(other.actionOrder)
         appliedAt.become(other.appliedAt)
@@ -595,7 +616,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
         var due = timeDue()
         if engine.advance(&incident, through: t, due: &due, sink: &recorder) {
             self.due = due
-            dueCount = incident.eventCount
+            dueCount = recorder.dueChanges
             retryPending(at: t)
         }
     }
@@ -644,7 +665,7 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     mutating func attempt(_ index: Int, at t: Int, firstTry: Bool) -> Bool {
         do {
             try engine.perform(
-                simulator.moveTable.moves + index, by: simulator.actionActors[index], as: simulator.actionRoles[index], at: t, on: &incident,
+                moves + index, by: actors[index], as: roles[index], at: t, on: &incident,
                 sink: &recorder)
             appliedAt[index] = t
             if Log.keepsRecord { refusals[index] = nil }
@@ -695,6 +716,15 @@ public struct ExerciseRun<Log: EngineSink & Sendable>: Sendable {
     }
 
     /// Adds only which expectations this run met into a Monte Carlo tally (see ``playUntilSettled()``).
+    /// Becomes `run` with the delays of the actions `undelayed` marks taken away, plays on until every expectation
+    /// is settled, and counts what it met: a counterfactual run played on from `run`.
+    mutating func playOn(from run: Self, undelayed: [Bool], countingMetInto tally: inout MonteCarlo.Tally) {
+        become(run)
+        undelay(undelayed)
+        playUntilSettled()
+        countMet(into: &tally)
+    }
+
     func countMet(into tally: inout MonteCarlo.Tally) {
         tally.runs += 1
         for e in simulator.expectations.indices where Scorer.met(simulator.expectations[e], recorder.facts, by: deadline[e]) { tally.met[e] += 1 }
@@ -770,10 +800,14 @@ struct Recorder<Log: EngineSink & Sendable>: EngineSink, Sendable {
     /// The playbook's tables, held here: read from the playbook on every event, they cost a retain and a release.
     let tables: PlaybookTables
 
+    /// How many events so far could change when the next time-driven event is due (``Engine/movesDue(_:)``).
+    var dueChanges = 0
+
     static var keepsRecord: Bool { Log.keepsRecord }
 
     @inline(__always)
     mutating func record(_ event: EngineEvent, words: EventWords, incident: Incident, playbook: Playbook) {
+        if Engine.movesDue(event.body) { dueChanges &+= 1 }
         facts.record(event, incident: incident, tables: tables)
         log.record(event, words: words, incident: incident, playbook: playbook)
     }
