@@ -890,7 +890,7 @@ public struct Engine: Sendable {
     func needOpen(_ position: Int, of g: Int, _ incident: Incident) -> Bool {
         let need = Int(tables.stepNeeds[g][position])
         if g >= tables.dutyBase { return incident.duties[need - tables.dutyBase].isOpen }
-        if tables.anyCarry, let i = incident.carriedIndex(of: g), incident.carried[i].progress.isOpen {
+        if tables.stepCarry[g], let i = incident.carriedIndex(of: g), incident.carried[i].progress.isOpen {
             let entry = incident.carried[i]
             if position < 64, entry.blockedNeeds & (1 << UInt64(position)) != 0 { return true }
             guard let j = incident.carriedIndex(of: need) else { return false }
@@ -1620,7 +1620,7 @@ extension Incident {
     @inline(__always)
     public func progress(of g: Int, _ tables: PlaybookTables) -> StepProgress? {
         if g >= tables.dutyBase { return g - tables.dutyBase < duties.count ? duties[g - tables.dutyBase] : nil }
-        if tables.anyCarry, let i = carriedIndex(of: g) { return carried[i].progress }
+        if tables.stepCarry[g], let i = carriedIndex(of: g) { return carried[i].progress }
         guard tables.stepState[g] == state else { return nil }
         return steps[g - Int(tables.firstStep[state])]
     }
@@ -1629,7 +1629,7 @@ extension Incident {
     public func deadline(of g: Int, _ tables: PlaybookTables) -> Int? {
         let due = tables.stepDue[g]
         if g >= tables.dutyBase { return due >= 0 ? openedAt + due : nil }
-        if tables.anyCarry, let i = carriedIndex(of: g) { return carried[i].deadline >= 0 ? carried[i].deadline : nil }
+        if tables.stepCarry[g], let i = carriedIndex(of: g) { return carried[i].deadline >= 0 ? carried[i].deadline : nil }
         return due >= 0 ? enteredAt + due : nil
     }
 
@@ -1637,7 +1637,7 @@ extension Incident {
     mutating func withProgress(of g: Int, _ tables: PlaybookTables, _ change: (inout StepProgress) -> Void) {
         if g >= tables.dutyBase {
             if g - tables.dutyBase < duties.count { change(&duties[g - tables.dutyBase]) }
-        } else if tables.anyCarry, let i = carriedIndex(of: g) {
+        } else if tables.stepCarry[g], let i = carriedIndex(of: g) {
             change(&carried[i].progress)
         } else if tables.stepState[g] == state {
             change(&steps[g - Int(tables.firstStep[state])])
