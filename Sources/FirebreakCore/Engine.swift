@@ -68,6 +68,34 @@ public enum Move: Sendable, Equatable {
     case inform(who: CheckedText, index: Int32, via: String?, note: String?)
 }
 
+/// The steps one publication or inform completes, in order: a few, kept inline (no allocation for up to four).
+struct StepList {
+    private var first: (Int, Int, Int, Int) = (0, 0, 0, 0)
+    private var more: [Int] = []
+    private(set) var count = 0
+
+    mutating func append(_ g: Int) {
+        switch count {
+        case 0: first.0 = g
+        case 1: first.1 = g
+        case 2: first.2 = g
+        case 3: first.3 = g
+        default: more.append(g)
+        }
+        count += 1
+    }
+
+    subscript(i: Int) -> Int {
+        switch i {
+        case 0: first.0
+        case 1: first.1
+        case 2: first.2
+        case 3: first.3
+        default: more[i - 4]
+        }
+    }
+}
+
 /// A text a move carries, with what the engine checks of it worked out once, when the move is compiled: an
 /// exercise's move is compiled once and tried in every run, often several times.
 public struct CheckedText: Sendable, Equatable {
@@ -547,14 +575,14 @@ public struct Engine: Sendable {
             try requireCommander(actor, acting, incident, orEscalationFor: role)
             guard role >= 0 else { throw .unknownRole }
             guard !person.isEmpty else { throw .emptyText }
-            emit(EngineEvent(at: at, role: commandRole(actor, acting, incident), .assigned(role: role)), EventWords(actor: actor, text: person), &incident, &sink)
+            emit(EngineEvent(at: at, role: commandRole(actor, acting, incident), .assigned(role: role)), actor: actor, text: person, &incident, &sink)
 
         case let .deputy(role, person):
             try requireCommander(actor, acting, incident, orEscalationFor: role)
             guard role >= 0 else { throw .unknownRole }
             guard !person.isEmpty else { throw .emptyText }
             if incident.acts(in: tables.roleNames[Int(role)], person) { throw .alreadyActs }
-            emit(EngineEvent(at: at, role: commandRole(actor, acting, incident), .deputy(role: role)), EventWords(actor: actor, text: person), &incident, &sink)
+            emit(EngineEvent(at: at, role: commandRole(actor, acting, incident), .deputy(role: role)), actor: actor, text: person, &incident, &sink)
 
         case let .done(g, option, note):
             try requireActive(g, incident)
@@ -621,14 +649,14 @@ public struct Engine: Sendable {
         case let .close(reason):
             try requireCommander(actor, acting, incident)
             guard !reason.isEmpty else { throw .emptyText }
-            emit(EngineEvent(at: at, role: tables.commander, .closed(forced: true)), EventWords(actor: actor, text: reason), &incident, &sink)
+            emit(EngineEvent(at: at, role: tables.commander, .closed(forced: true)), actor: actor, text: reason, &incident, &sink)
 
         case let .reopen(reason, state):
             guard incident.isClosed else { throw .notClosed }
             try requireCommander(actor, acting, incident, orEscalationFor: tables.commander)
             guard state >= 0, Int(state) < tables.isFinal.count, !tables.isFinal[Int(state)] else { throw .unknownState }
             guard !reason.isEmpty else { throw .emptyText }
-            emit(EngineEvent(at: at, role: commandRole(actor, acting, incident), .reopened), EventWords(actor: actor, text: reason), &incident, &sink)
+            emit(EngineEvent(at: at, role: commandRole(actor, acting, incident), .reopened), actor: actor, text: reason, &incident, &sink)
             // Entered from nowhere, like the opening: neither an event nor a timer led there.
             enter(state, from: -1, by: -1, at: at, actor: recorded, &incident, &sink)
 
@@ -650,7 +678,7 @@ public struct Engine: Sendable {
                 reopen = incident.progress(of: Int(step), tables)?.isSettled ?? false
             }
             let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
-            emit(EngineEvent(at: at, role: role, .retracted(seq: entry.seq, step: step, reopen: reopen)), EventWords(actor: actor, text: reason), &incident, &sink)
+            emit(EngineEvent(at: at, role: role, .retracted(seq: entry.seq, step: step, reopen: reopen)), actor: actor, text: reason, &incident, &sink)
         case let .draft(audience, given):
             guard audience >= 0 else { throw .unknownAudience }
             let text = given ?? storage.draftTexts[incident.state * tables.audienceNames.count + Int(audience)]
@@ -658,7 +686,7 @@ public struct Engine: Sendable {
             let statement = Int32(incident.comms?.statements.count ?? 0)
             let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             // The text is always passed: the fold keeps the current text of every statement.
-            emit(EngineEvent(at: at, role: role, .drafted(statement: statement, audience: audience, version: 1)), EventWords(actor: recorded, text: text.text),
+            emit(EngineEvent(at: at, role: role, .drafted(statement: statement, audience: audience, version: 1)), actor: recorded, text: text.text,
                  &incident, &sink, placeholders: text.hasPlaceholders)
 
         case let .revise(ref, text):
@@ -668,7 +696,7 @@ public struct Engine: Sendable {
             let version = Int32(incident.comms!.statements[s].version + 1)
             let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             emit(EngineEvent(at: at, role: role, .drafted(statement: Int32(s), audience: audience, version: version)),
-                 EventWords(actor: recorded, text: text.text), &incident, &sink, placeholders: text.hasPlaceholders)
+                 actor: recorded, text: text.text, &incident, &sink, placeholders: text.hasPlaceholders)
 
         case let .approve(ref, given):
             let s = try unpublished(ref, incident)
@@ -700,7 +728,7 @@ public struct Engine: Sendable {
 
         case let .inform(who, index, via, note):
             guard !who.isBlank else { throw .emptyText }
-            let completing = index >= 0 && Int(index) < tables.informNames.count ? settleable(incident, inform: index) : []
+            let completing = index >= 0 && Int(index) < tables.informNames.count ? settleable(incident, inform: index) : StepList()
             let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1
             emit(EngineEvent(at: at, role: role, .informed(who: index)),
                  S.keepsRecord ? EventWords(actor: recorded, text: who.text, via: via, note: note) : .none, &incident, &sink)
@@ -773,9 +801,9 @@ public struct Engine: Sendable {
     /// The active, open steps that `matches` selects whose `needs` are settled, as the incident stands before anything is completed.
     /// Steps with `statement: audience`, or (audience -1) with `informs:` the name numbered `inform`.
     /// Over every active step (see ``activeSteps(_:)``): the current state's, carried ones, duties.
-    func settleable(_ incident: Incident, audience: Int32 = -1, inform: Int32 = -1) -> [Int] {
+    func settleable(_ incident: Incident, audience: Int32 = -1, inform: Int32 = -1) -> StepList {
         let tables = tables
-        var result: [Int] = []
+        var result = StepList()
         // Whether step g is one this publication or inform completes: looked at first, as most steps are not.
         @inline(__always) func completes(_ g: Int) -> Bool {
             audience >= 0 ? tables.stepStatement[g] == audience : tables.stepInforms[g] == inform
@@ -792,9 +820,10 @@ public struct Engine: Sendable {
     }
 
     /// Records `done` for steps completed by a publication (`via` its statement) or an inform (`via` -2).
-    func complete<S: EngineSink>(_ steps: [Int], via: Int32, by actor: String?, at: Int, _ incident: inout Incident, _ sink: inout S) {
+    func complete<S: EngineSink>(_ steps: StepList, via: Int32, by actor: String?, at: Int, _ incident: inout Incident, _ sink: inout S) {
         let recorded = S.keepsRecord ? actor : nil
-        for g in steps {
+        for i in 0..<steps.count {
+            let g = steps[i]
             var role: Int32 = -1
             var outside = false
             if S.keepsRecord, let actor {
@@ -936,6 +965,16 @@ public struct Engine: Sendable {
     func emit<S: EngineSink>(_ event: EngineEvent, _ words: EventWords, _ incident: inout Incident, _ sink: inout S, placeholders: Bool? = nil) {
         fold(event, text: words.text, placeholders: placeholders, into: &incident)
         sink.record(event, words: words, incident: incident, playbook: storage.playbook)
+    }
+
+    /// As ``emit(_:_:_:_:placeholders:)``, the words made only for a sink that keeps a record: the fold needs only the
+    /// text, and a Monte Carlo run so allocates no words for an assignment or a draft.
+    @inline(__always)
+    func emit<S: EngineSink>(
+        _ event: EngineEvent, actor: String?, text: String, _ incident: inout Incident, _ sink: inout S, placeholders: Bool? = nil
+    ) {
+        fold(event, text: text, placeholders: placeholders, into: &incident)
+        sink.record(event, words: S.keepsRecord ? EventWords(actor: actor, text: text) : .none, incident: incident, playbook: storage.playbook)
     }
 
     // MARK: Refusals in words
