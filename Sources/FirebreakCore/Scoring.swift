@@ -77,7 +77,7 @@ public struct ExerciseFacts: Sendable, Equatable {
             guard target >= 0 else { return }
             // The round left is scored, but for its steps still active as carried ones.
             if from >= 0 {
-                for g in tables.steps(of: Int(from)) where live[g] && !(tables.anyCarry && incident.carriedIndex(of: g) != nil) { score(g) }
+                for g in tables.steps(of: Int(from)) where live[g] && !(tables.stepCarry[g] && incident.carriedIndex(of: g) != nil) { score(g) }
             }
             for g in tables.steps(of: Int(target)) where !incident.isDeferred(g, tables) {
                 if live[g] { score(g) }
