@@ -84,6 +84,33 @@ struct LoggedRun: Equatable {
         #expect(Set(results.map(\.met)).count > 1 || Set(results.map(\.stepOnTime)).count > 1)
     }
 
+    /// The scheduler works out when the next time-driven event is due again only after an event `Engine.movesDue`
+    /// names. Folded one by one, no other event of these runs (30 per scenario, with their delays and windows) may
+    /// change `Engine.nextDue`; and the events that do change it are of several kinds, so the check has something to hold.
+    @Test(arguments: shippedScenarioNames)
+    func onlyTheEventsMovesDueNamesChangeWhenTheNextEventIsDue(_ name: String) throws {
+        let (_, simulator) = try #require(try Self.shippedScenarios([name]).first)
+        let carlo = MonteCarlo(simulator: simulator, seed: 11)
+        let engine = Engine(playbook: simulator.playbook)
+        var unexpected: [String] = []
+        var moving = Set<String>()
+        for run in 0..<30 {
+            let events = simulator.run(delays: carlo.delays(run: run), windows: carlo.windows(run: run)).events
+            var incident: Incident?
+            for event in events {
+                let before = incident.flatMap { engine.nextDue($0) }
+                #expect(engine.replay(event, into: &incident))
+                guard let after = incident, let body = engine.playbook.engineEvent(event)?.0.body else { continue }
+                if engine.nextDue(after) != before {
+                    moving.insert("\(event.body)".prefix { $0 != "(" }.description)
+                    if !Engine.movesDue(body) { unexpected.append("run \(run): \(event.body) at \(event.at)") }
+                }
+            }
+        }
+        #expect(unexpected.prefix(3) == [])
+        #expect(moving.count >= 2, "\(moving)")
+    }
+
     /// The counterfactual runs `drill stats` plays on from a copy of each run (from the moment they differ) count what
     /// the same runs played from T+0 count: per role, and with every delay taken away.
     @Test(arguments: shippedScenarioNames)
