@@ -146,7 +146,7 @@ extension Event.Body {
     }
 
     /// Rebuilds a body from its kind and fields; `nil` when a required field is missing.
-    public init?(kind: Event.Kind, fields: [String: FieldValue]) {
+    public init?(kind: Event.Kind, fields: some FieldLookup) {
         func s(_ key: String) -> String? { fields[key]?.string }
         func i(_ key: String) -> Int? { fields[key]?.int }
         switch kind {
@@ -226,6 +226,13 @@ extension Event.Body {
 }
 
 /// A scalar field of an event.
+/// Fields looked up by name: a dictionary, or the fields of a stored event as ``FlatJSON/decodeFields(utf8:)`` reads them.
+public protocol FieldLookup {
+    subscript(key: String) -> FieldValue? { get }
+}
+
+extension Dictionary: FieldLookup where Key == String, Value == FieldValue {}
+
 public enum FieldValue: Sendable, Equatable {
     case string(String)
     case int(Int)

@@ -26,12 +26,19 @@ public enum FlatJSON {
         }
     }
 
+    /// Whether a byte of UTF-8 text may start something ``appendString(_:to:)`` escapes: a control
+    /// character, a quote, a backslash, DEL, or the first byte of U+2028 or U+2029 (and of other scalars).
+    @inline(__always)
+    static func mayNeedEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F || byte == 0xE2
+    }
+
     public static func appendString(_ text: String, to out: inout String) {
-        // Fast path: nothing to escape (no control character, quote, backslash, DEL, U+2028 or U+2029).
+        // Fast path: nothing to escape.
         var plain = true
         var utf8 = text.utf8.makeIterator()
         while let byte = utf8.next() {
-            if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F || byte == 0xE2 {
+            if mayNeedEscape(byte) {
                 plain = false
                 break
             }
@@ -42,36 +49,86 @@ public enum FlatJSON {
             out += "\""
             return
         }
-        out.unicodeScalars.append("\"")
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 8)
+        var text = text
+        text.withUTF8 { appendString(utf8: UnsafeRawBufferPointer($0), to: &bytes) }
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// ``appendString(_:to:)`` of text given as valid UTF-8 bytes, written as bytes: the one escaping rule.
+    /// `"`, `\`, line feed, carriage return and tab by their short escapes; every other control character,
+    /// DEL, U+2028 and U+2029 as `\u` and four lower-case hex digits; everything else as it is.
+    public static func appendString(utf8 text: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(0x22)
+        var i = 0
+        while i < text.count {
+            let byte = text[i]
+            guard mayNeedEscape(byte) else {
+                out.append(byte)
+                i += 1
+                continue
             }
+            var code: UInt32 = UInt32(byte)
+            var width = 1
+            if byte == 0xE2 {
+                // U+2028 and U+2029 are E2 80 A8 and E2 80 A9; any other scalar starting E2 is written as it is.
+                guard i + 2 < text.count, text[i + 1] == 0x80, text[i + 2] == 0xA8 || text[i + 2] == 0xA9 else {
+                    out.append(byte)
+                    i += 1
+                    continue
+                }
+                code = text[i + 2] == 0xA8 ? 0x2028 : 0x2029
+                width = 3
+            }
+            switch code {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+            case 0x09: out += [0x5C, UInt8(ascii: "t")]
+            default:
+                out += [0x5C, UInt8(ascii: "u"), hex[Int(code >> 12 & 0xF)], hex[Int(code >> 8 & 0xF)], hex[Int(code >> 4 & 0xF)], hex[Int(code & 0xF)]]
+            }
+            i += width
         }
-        out.unicodeScalars.append("\"")
+        out.append(0x22)
     }
 
     public enum ParseError: Error, Equatable { case malformed(offset: Int) }
 
     /// Parses a flat object written by ``encode(_:)`` (or any flat JSON object of scalars).
     public static func decode(_ text: String) throws(ParseError) -> [String: FieldValue] {
-        var parser = Parser(bytes: Array(text.utf8))
-        return try parser.object()
+        var text = text
+        return try text.withUTF8 { utf8 in Result { () throws(ParseError) in try decode(utf8: UnsafeRawBufferPointer(utf8)) } }.get()
+    }
+
+    /// ``decode(_:)`` of UTF-8 bytes (as stored); strings in it are read as ``String(decoding:as:)`` reads them.
+    public static func decode(utf8 bytes: UnsafeRawBufferPointer) throws(ParseError) -> [String: FieldValue] {
+        var fields: [String: FieldValue] = [:]
+        for (key, value) in try decodeFields(utf8: bytes).pairs { fields[key] = value }
+        return fields
+    }
+
+    /// ``decode(utf8:)`` as the fields in their order, without hashing their names: what reading an event needs.
+    public static func decodeFields(utf8 bytes: UnsafeRawBufferPointer) throws(ParseError) -> Fields {
+        var parser = Parser(bytes: bytes)
+        return Fields(pairs: try parser.object())
+    }
+
+    /// A flat object's fields in their order; a name given twice means its last value, as in a dictionary.
+    public struct Fields: FieldLookup {
+        public var pairs: [(String, FieldValue)]
+
+        public subscript(key: String) -> FieldValue? {
+            for (name, value) in pairs.reversed() where name == key { return value }
+            return nil
+        }
     }
 
     struct Parser {
-        let bytes: [UInt8]
+        let bytes: UnsafeRawBufferPointer
         var i = 0
 
         mutating func skipSpace() {
@@ -84,8 +141,8 @@ public enum FlatJSON {
             i += 1
         }
 
-        mutating func object() throws(ParseError) -> [String: FieldValue] {
-            var result: [String: FieldValue] = [:]
+        mutating func object() throws(ParseError) -> [(String, FieldValue)] {
+            var result: [(String, FieldValue)] = []
             try expect(UInt8(ascii: "{"))
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
@@ -96,7 +153,7 @@ public enum FlatJSON {
                 skipSpace()
                 let key = try string()
                 try expect(UInt8(ascii: ":"))
-                result[key] = try value()
+                result.append((key, try value()))
                 skipSpace()
                 guard i < bytes.count else { throw .malformed(offset: i) }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -115,11 +172,21 @@ public enum FlatJSON {
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
             case UInt8(ascii: "n"): try literal("null"); return .null
             default:
+                // An integer: an optional minus and at least one digit, in range (counted negative, so Int.min fits).
                 let start = i
-                if bytes[i] == UInt8(ascii: "-") { i += 1 }
-                while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
-                guard let number = Int(String(decoding: bytes[start..<i], as: UTF8.self)) else { throw .malformed(offset: start) }
-                return .int(number)
+                let negative = bytes[i] == UInt8(ascii: "-")
+                if negative { i += 1 }
+                var number = 0
+                var overflow = false
+                while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+                    let (times, o1) = number.multipliedReportingOverflow(by: 10)
+                    let (next, o2) = times.subtractingReportingOverflow(Int(bytes[i] - 0x30))
+                    overflow = overflow || o1 || o2
+                    number = next
+                    i += 1
+                }
+                guard i > start + (negative ? 1 : 0), !overflow, negative || number != Int.min else { throw .malformed(offset: start) }
+                return .int(negative ? number : -number)
             }
         }
 
@@ -134,12 +201,15 @@ public enum FlatJSON {
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw .malformed(offset: i) }
             i += 1
             var out: [UInt8] = []
+            let first = i
             var start = i
             while i < bytes.count {
                 let byte = bytes[i]
                 if byte == UInt8(ascii: "\"") {
+                    defer { i += 1 }
+                    // A string without escapes is made from the bytes in place.
+                    if start == first { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self) }
                     out += bytes[start..<i]
-                    i += 1
                     return String(decoding: out, as: UTF8.self)
                 }
                 if byte == UInt8(ascii: "\\") {

@@ -74,17 +74,22 @@ public enum StoredJSON {
 
     /// Parses `bytes` as one JSON value (at most `maxDepth` arrays and objects deep).
     public static func parse(_ bytes: some Collection<UInt8>) throws(Malformed) -> Node {
-        var parser = FlatJSON.Parser(bytes: Array(bytes))
-        let node: Node
-        do {
-            node = try parser.node(depth: 0)
-        } catch {
-            guard case .malformed(let offset) = error else { throw Malformed("not JSON") }
-            throw Malformed("not JSON at byte \(offset)")
-        }
-        parser.skipSpace()
-        guard parser.i == parser.bytes.count else { throw Malformed("not JSON at byte \(parser.i)") }
-        return node
+        let array = Array(bytes)
+        return try array.withUnsafeBytes { raw in
+            Result { () throws(Malformed) -> Node in
+                var parser = FlatJSON.Parser(bytes: raw)
+                let node: Node
+                do throws(FlatJSON.ParseError) {
+                    node = try parser.node(depth: 0)
+                } catch {
+                    guard case .malformed(let offset) = error else { throw Malformed("not JSON") }
+                    throw Malformed("not JSON at byte \(offset)")
+                }
+                parser.skipSpace()
+                guard parser.i == parser.bytes.count else { throw Malformed("not JSON at byte \(parser.i)") }
+                return node
+            }
+        }.get()
     }
 
     /// Deeper than any snapshot or playbook nests; bounds the parser's recursion on hostile input.

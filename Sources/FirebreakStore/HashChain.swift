@@ -1,4 +1,9 @@
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import FirebreakCore
 
 /// The tamper-evidence rule of an incident's log, the same for every store: each event's hash is
@@ -16,11 +21,12 @@ public enum HashChain {
 
     /// The hash of `event` following `previous`; `data` is the stored `data` column when it is at hand.
     public static func link(previous: String, _ event: StoredEvent, data: String? = nil) -> String {
+        var head = Array(previous.utf8)
+        head.append(0x0A)
+        event.writeEnvelope(into: &head)
         var hasher = SHA256()
-        update(&hasher, previous)
-        update(&hasher, "\n")
+        hasher.update(data: head)
         // The canonical bytes, hashed in two parts rather than copied into one string.
-        update(&hasher, event.envelope)
         update(&hasher, data ?? event.data)
         return hex(hasher.finalize())
     }
@@ -31,15 +37,70 @@ public enum HashChain {
     }
 
     static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 64) { buffer in
-            var i = 0
-            for byte in digest {
-                buffer[i] = digits[Int(byte >> 4)]
-                buffer[i + 1] = digits[Int(byte & 0x0F)]
-                i += 2
-            }
+        String(unsafeUninitializedCapacity: 64) { buffer in
+            writeHex(digest, into: UnsafeMutableRawBufferPointer(buffer))
             return 64
+        }
+    }
+
+    /// The 64 lower-case hex digits of a digest, into `buffer`.
+    static func writeHex(_ digest: SHA256.Digest, into buffer: UnsafeMutableRawBufferPointer) {
+        let digits: StaticString = "0123456789abcdef"
+        let table = digits.utf8Start
+        var i = 0
+        for byte in digest {
+            buffer[i] = table[Int(byte >> 4)]
+            buffer[i + 1] = table[Int(byte & 0x0F)]
+            i += 2
+        }
+    }
+
+    /// Whether bytes are valid UTF-8 (so that reading them as a string, which repairs what is not, keeps them as they are).
+    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        // ASCII is valid: looked for eight bytes at a time.
+        var i = 0
+        var high: UInt64 = 0
+        while i + 8 <= bytes.count {
+            high |= bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < bytes.count {
+            high |= UInt64(bytes[i])
+            i += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0 || String(validating: bytes, as: UTF8.self) != nil
+    }
+}
+
+extension HashChain {
+    /// An event row's columns as the store holds them, as bytes (valid until the store reads on): what
+    /// ``Check/nextLink(_:)`` checks without making strings of them. Actor and data are the stored bytes.
+    public struct Columns {
+        public var incident: Int
+        public var seq: Int
+        public var at: Int
+        public var recordedAt: Int
+        public var actor: UnsafeRawBufferPointer?
+        public var role: UnsafeRawBufferPointer?
+        public var outsideRole: Bool
+        public var kind: UnsafeRawBufferPointer
+        public var data: UnsafeRawBufferPointer
+        public var hash: UnsafeRawBufferPointer
+
+        public init(
+            incident: Int, seq: Int, at: Int, recordedAt: Int, actor: UnsafeRawBufferPointer?, role: UnsafeRawBufferPointer?, outsideRole: Bool,
+            kind: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer
+        ) {
+            self.incident = incident
+            self.seq = seq
+            self.at = at
+            self.recordedAt = recordedAt
+            self.actor = actor
+            self.role = role
+            self.outsideRole = outsideRole
+            self.kind = kind
+            self.data = data
+            self.hash = hash
         }
     }
 }
@@ -80,14 +141,17 @@ extension HashChain {
     /// After the first broken link the rest is only counted: one break makes every later link fail.
     public struct Check: Sendable {
         public let incident: Int
-        var previous: String
+        /// The hash the next event chains from, as its UTF-8 bytes (the hash itself text).
+        var previous: [UInt8]
         var expectedSeq = 1
+        /// Reused by ``nextLink(_:)`` for the bytes it hashes.
+        var scratch: [UInt8] = []
         public private(set) var failed = false
         public private(set) var problems: [String] = []
 
         public init(incident: Int, playbookHash: String) {
             self.incident = incident
-            previous = playbookHash
+            previous = Array(playbookHash.utf8)
         }
 
         /// The next stored row: its sequence number when readable, the event when it decodes, and
@@ -106,12 +170,43 @@ extension HashChain {
                 fail("\(IncidentID.name(incident)): event \(seq) cannot be read")
                 return
             }
-            if HashChain.link(previous: previous, event, data: data) != event.hash {
+            if HashChain.link(previous: String(decoding: previous, as: UTF8.self), event, data: data) != event.hash {
                 fail("\(IncidentID.name(incident)): event \(seq) (\(event.event.kind.rawValue)) does not match its hash: it was changed after it was recorded")
                 return
             }
-            previous = event.hash
+            previous = Array(event.hash.utf8)
             expectedSeq += 1
+        }
+
+        /// ``next(seq:event:data:)`` of a row read as bytes, for a row that decodes: true when it is the next link (its
+        /// number follows and its hash matches its bytes), and the check moves past it. False when this cannot tell
+        /// (text that is not valid UTF-8 included): nothing changes, and the caller hands the decoded row to
+        /// ``next(seq:event:data:)``, which decides and names what is wrong.
+        public mutating func nextLink(_ row: Columns) -> Bool {
+            guard !failed, row.seq == expectedSeq, row.hash.count == 64,
+                HashChain.isValidUTF8(row.data), row.actor.map(HashChain.isValidUTF8) ?? true, row.role.map(HashChain.isValidUTF8) ?? true,
+                HashChain.isValidUTF8(row.kind)
+            else { return false }
+            scratch.removeAll(keepingCapacity: true)
+            scratch += previous
+            scratch.append(0x0A)
+            StoredEvent.writeEnvelope(
+                incident: row.incident, seq: row.seq, at: row.at, recordedAt: row.recordedAt, actor: row.actor, role: row.role,
+                outsideRole: row.outsideRole, kind: row.kind, into: &scratch)
+            var hasher = SHA256()
+            hasher.update(data: scratch)
+            hasher.update(bufferPointer: row.data)
+            let digest = hasher.finalize()
+            var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            let matches = withUnsafeMutableBytes(of: &digits) { buffer in
+                HashChain.writeHex(digest, into: buffer)
+                return memcmp(buffer.baseAddress!, row.hash.baseAddress!, 64) == 0
+            }
+            guard matches else { return false }
+            previous.removeAll(keepingCapacity: true)
+            previous.append(contentsOf: row.hash)
+            expectedSeq += 1
+            return true
         }
 
         /// After the last row: the incident's own record of its last event must match what was read.
@@ -119,7 +214,7 @@ extension HashChain {
             if failed { return }
             if expectedSeq - 1 != lastSeq {
                 fail("\(IncidentID.name(incident)): \(expectedSeq - 1) events are stored but \(lastSeq) were recorded: events are missing")
-            } else if previous != lastHash {
+            } else if String(decoding: previous, as: UTF8.self) != lastHash {
                 fail("\(IncidentID.name(incident)): the last event's hash does not match the incident's")
             }
         }

@@ -28,12 +28,76 @@ public struct StoredEvent: Sendable, Equatable {
 
     /// The first part of ``canonicalBytes(data:)``: every column but `data` and the hash, and a line break.
     var envelope: String {
-        var envelope = "{\"incident\":\(incident),\"seq\":\(seq),\"at\":\(event.at),\"recordedAt\":\(recordedAt),\"actor\":"
-        if let actor = event.actor { FlatJSON.appendString(actor, to: &envelope) } else { envelope += "null" }
-        envelope += ",\"role\":"
-        if let role = event.role { FlatJSON.appendString(role, to: &envelope) } else { envelope += "null" }
-        envelope += ",\"outsideRole\":\(event.outsideRole),\"kind\":\"\(event.kind.rawValue)\"}\n"
-        return envelope
+        var bytes: [UInt8] = []
+        writeEnvelope(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// ``envelope``, written as bytes.
+    func writeEnvelope(into out: inout [UInt8]) {
+        var kind = event.kind.rawValue
+        Self.withUTF8(event.actor) { actor in
+            Self.withUTF8(event.role) { role in
+                kind.withUTF8 { kind in
+                    Self.writeEnvelope(
+                        incident: incident, seq: seq, at: event.at, recordedAt: recordedAt, actor: actor, role: role, outsideRole: event.outsideRole,
+                        kind: UnsafeRawBufferPointer(kind), into: &out)
+                }
+            }
+        }
+    }
+
+    /// The envelope of an event from its stored columns (actor, role and kind as valid UTF-8): the one
+    /// layout of ``envelope``, which the hash covers.
+    static func writeEnvelope(
+        incident: Int, seq: Int, at: Int, recordedAt: Int, actor: UnsafeRawBufferPointer?, role: UnsafeRawBufferPointer?, outsideRole: Bool,
+        kind: UnsafeRawBufferPointer, into out: inout [UInt8]
+    ) {
+        func ascii(_ text: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
+        func decimal(_ value: Int) {
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            let magnitude = value.magnitude
+            var width = 1
+            var rest = magnitude / 10
+            while rest > 0 {
+                width += 1
+                rest /= 10
+            }
+            let start = out.count
+            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
+            out.withUnsafeMutableBufferPointer { buffer in
+                var rest = magnitude
+                var i = start + width - 1
+                while rest > 0 {
+                    buffer[i] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
+                    rest /= 10
+                    i -= 1
+                }
+            }
+        }
+        func string(_ text: UnsafeRawBufferPointer?) {
+            if let text { FlatJSON.appendString(utf8: text, to: &out) } else { ascii("null") }
+        }
+        ascii("{\"incident\":")
+        decimal(incident)
+        ascii(",\"seq\":")
+        decimal(seq)
+        ascii(",\"at\":")
+        decimal(at)
+        ascii(",\"recordedAt\":")
+        decimal(recordedAt)
+        ascii(",\"actor\":")
+        string(actor)
+        ascii(",\"role\":")
+        string(role)
+        ascii(outsideRole ? ",\"outsideRole\":true,\"kind\":\"" : ",\"outsideRole\":false,\"kind\":\"")
+        out.append(contentsOf: kind)
+        ascii("\"}\n")
+    }
+
+    static func withUTF8<R>(_ text: String?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+        guard var text else { return body(nil) }
+        return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 }
 

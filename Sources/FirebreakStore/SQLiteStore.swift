@@ -629,6 +629,46 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     static let eventColumns = "incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash"
 
+    /// The current row of a statement selecting ``eventColumns``, as SQLite holds it, when every column has the
+    /// type the store writes (integers, actor and data as BLOBs, role, kind and hash as TEXT, actor and role
+    /// possibly NULL, text without NUL bytes); nil otherwise, and ``storedEventAndData(_:)`` reads the row.
+    static func columns(_ statement: SQLiteStatement) -> HashChain.Columns? {
+        func int(_ i: Int32) -> Int? { sqlite3_column_type(statement, i) == SQLITE_INTEGER ? Int(sqlite3_column_int64(statement, i)) : nil }
+        func blob(_ i: Int32) -> UnsafeRawBufferPointer? {
+            guard sqlite3_column_type(statement, i) == SQLITE_BLOB else { return nil }
+            let base = sqlite3_column_blob(statement, i)
+            return UnsafeRawBufferPointer(start: base, count: base == nil ? 0 : Int(sqlite3_column_bytes(statement, i)))
+        }
+        // GRDB reads TEXT up to its first NUL byte: text with one is left to it.
+        func text(_ i: Int32) -> UnsafeRawBufferPointer? {
+            guard sqlite3_column_type(statement, i) == SQLITE_TEXT, let base = sqlite3_column_text(statement, i) else { return nil }
+            let count = Int(sqlite3_column_bytes(statement, i))
+            guard memchr(base, 0, count) == nil else { return nil }
+            return UnsafeRawBufferPointer(start: base, count: count)
+        }
+        let isNull = { (i: Int32) in sqlite3_column_type(statement, i) == SQLITE_NULL }
+        guard let incident = int(0), let seq = int(1), let at = int(2), let recordedAt = int(3), let outside = int(6),
+            let kind = text(7), let data = blob(8), let hash = text(9)
+        else { return nil }
+        let actor = isNull(4) ? nil : blob(4)
+        let role = isNull(5) ? nil : text(5)
+        guard isNull(4) || actor != nil, isNull(5) || role != nil else { return nil }
+        return HashChain.Columns(
+            incident: incident, seq: seq, at: at, recordedAt: recordedAt, actor: actor, role: role, outsideRole: outside != 0, kind: kind, data: data,
+            hash: hash)
+    }
+
+    /// The event of a row read by ``columns(_:)``, as ``storedEventAndData(_:)`` reads it; nil when it does not decode.
+    static func storedEvent(_ row: HashChain.Columns) -> StoredEvent? {
+        guard let kind = Event.Kind(rawValue: String(decoding: row.kind, as: UTF8.self)), let fields = try? FlatJSON.decodeFields(utf8: row.data),
+            let body = Event.Body(kind: kind, fields: fields)
+        else { return nil }
+        let event = Event(
+            at: row.at, actor: row.actor.map { String(decoding: $0, as: UTF8.self) }, role: row.role.map { String(decoding: $0, as: UTF8.self) },
+            outsideRole: row.outsideRole, body)
+        return StoredEvent(incident: row.incident, seq: row.seq, recordedAt: row.recordedAt, event: event, hash: String(decoding: row.hash, as: UTF8.self))
+    }
+
     public func events(of number: Int, after: Int, through last: Int?, limit: Int) async throws(StoreError) -> [StoredEvent] {
         try page(of: number, after: after, through: last, limit: limit, kinds: nil)
     }
@@ -699,34 +739,108 @@ public final class SQLiteStore: IncidentStore, Sendable {
     // MARK: Verifying
 
     public func verify<Inspector: LogInspector>(_ number: Int?, inspector: inout Inspector) async throws(StoreError) -> VerifyReport {
+        // The whole file's own check belongs to a whole-database verify (one incident's costs what its log costs). It runs
+        // on a connection of its own, beside the pass over the incidents.
+        async let integrity = number == nil ? integrityCheck() : .success(["ok"])
+        var report: VerifyReport
+        if let number {
+            let one = try pass(.one(number), inspector: &inspector)
+            report = one.report
+            report.problems += one.problems.flatMap(\.problems)
+        } else {
+            report = try passes(inspector: inspector)
+        }
+        let checked = try await integrity.get()
+        if checked != ["ok"] { report.problems.insert("SQLite integrity check failed: \(checked.prefix(3).joined(separator: "; "))", at: 0) }
+        return report
+    }
+
+    /// Which incidents a pass reads: one, or those whose number has the given remainder when divided by `of`.
+    enum Share {
+        case one(Int)
+        case part(Int, of: Int)
+    }
+
+    /// The pass over every incident, in two halves read side by side on connections of their own, each half one
+    /// read (so each incident's record and log are read together); the problems as one pass would list them.
+    func passes<Inspector: LogInspector>(inspector: Inspector) throws(StoreError) -> VerifyReport {
+        let count = writer is DatabasePool ? 2 : 1
+        var inspectors = [Inspector](repeating: inspector, count: count)
+        var parts = [Result<(report: VerifyReport, problems: [(number: Int, problems: [String])]), StoreError>?](repeating: nil, count: count)
+        inspectors.withUnsafeMutableBufferPointer { inspectors in
+            parts.withUnsafeMutableBufferPointer { parts in
+                // Each thread touches only its own slot of either buffer.
+                nonisolated(unsafe) let inspectors = inspectors
+                nonisolated(unsafe) let parts = parts
+                DispatchQueue.concurrentPerform(iterations: count) { k in
+                    parts[k] = Result { () throws(StoreError) in try pass(.part(k, of: count), inspector: &inspectors[k]) }
+                }
+            }
+        }
+        var report = VerifyReport()
+        var problems: [(number: Int, problems: [String])] = []
+        for part in parts {
+            guard let part else { continue }
+            let (partReport, partProblems) = try part.get()
+            report.checkedIncidents += partReport.checkedIncidents
+            report.checkedEvents += partReport.checkedEvents
+            report.problems += partReport.problems
+            problems += partProblems
+        }
+        problems.sort { IncidentID.areInOrder($0.number, $1.number) }
+        report.problems += problems.flatMap(\.problems)
+        return report
+    }
+
+    /// SQLite's `PRAGMA integrity_check` of the whole file: `["ok"]`, or what is wrong.
+    func integrityCheck() async -> Result<[String], StoreError> {
+        do {
+            return .success(try await writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") })
+        } catch {
+            return .failure(Self.translate(error, doing: "verify the database", path: path))
+        }
+    }
+
+    /// ``verify(_:inspector:)`` but the integrity check, in one read: one snapshot of the incidents and their logs.
+    /// `report` holds the counts and the problems of the whole file (its triggers, in one incident's pass and in the first
+    /// part); `problems` each
+    /// incident's, by number, in the pass's order.
+    func pass<Inspector: LogInspector>(
+        _ share: Share, inspector: inout Inspector
+    ) throws(StoreError) -> (report: VerifyReport, problems: [(number: Int, problems: [String])]) {
         try wrap("verify the database") {
             try writer.read { db in
                 var report = VerifyReport()
-                // The whole file's own check belongs to a whole-database verify; one incident's costs what its log costs.
-                if number == nil {
-                    let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-                    if integrity != ["ok"] { report.problems.append("SQLite integrity check failed: \(integrity.prefix(3).joined(separator: "; "))") }
+                var problems: [(number: Int, problems: [String])] = []
+                if case .part(let k, _) = share, k > 0 {} else {
+                    let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+                    for name in ["event_append_only_delete", "event_append_only_update"] where !triggers.contains(name) {
+                        report.problems.append("the trigger '\(name)' that keeps events append-only is missing")
+                    }
                 }
-                let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-                for name in ["event_append_only_delete", "event_append_only_update"] where !triggers.contains(name) {
-                    report.problems.append("the trigger '\(name)' that keeps events append-only is missing")
+                let rows: [Row]
+                switch share {
+                case .one(let number):
+                    rows = try Row.fetchAll(db, sql: "SELECT * FROM incident WHERE number = ?", arguments: [number])
+                    if rows.isEmpty { throw StoreError.noIncident(number: number) }
+                case .part(let k, let count):
+                    rows = try Row.fetchAll(
+                        db, sql: "SELECT * FROM incident WHERE abs(number) % ? = ? ORDER BY number < 0, abs(number)", arguments: [count, k])
                 }
-                let rows = try Row.fetchAll(db, sql: number == nil ? "SELECT * FROM incident ORDER BY number < 0, abs(number)" : "SELECT * FROM incident WHERE number = ?",
-                                            arguments: number == nil ? [] : [number])
-                if let number, rows.isEmpty { throw StoreError.noIncident(number: number) }
+                let events = try db.makeStatement(sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq")
                 // Each stored playbook is read and hashed once, however many incidents were opened from it.
                 var playbooks: [String: (stored: StoredPlaybook?, problem: String?)] = [:]
                 for row in rows {
                     report.checkedIncidents += 1
-                    guard let incidentNumber = Int.fromDatabaseValue(row["number"] as DatabaseValue) else {
-                        report.problems.append("an incident's number cannot be read")
-                        continue
-                    }
+                    // The number is the row's id, always an integer.
+                    guard let incidentNumber = Int.fromDatabaseValue(row["number"] as DatabaseValue) else { continue }
+                    var found: [String] = []
+                    defer { if !found.isEmpty { problems.append((incidentNumber, found)) } }
                     guard let playbookHash = String.fromDatabaseValue(row["playbook_hash"] as DatabaseValue),
                         let lastSeq = Int.fromDatabaseValue(row["last_seq"] as DatabaseValue),
                         let lastHash = String.fromDatabaseValue(row["last_hash"] as DatabaseValue)
                     else {
-                        report.problems.append("\(IncidentID.name(incidentNumber)): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
+                        found.append("\(IncidentID.name(incidentNumber)): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
                         continue
                     }
                     let playbook: (stored: StoredPlaybook?, problem: String?)
@@ -744,17 +858,23 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         playbook = (nil, "its playbook text is missing")
                     }
                     playbooks[playbookHash] = playbook
-                    if let problem = playbook.problem { report.problems.append("\(IncidentID.name(incidentNumber)): \(problem)") }
+                    if let problem = playbook.problem { found.append("\(IncidentID.name(incidentNumber)): \(problem)") }
                     let record: Result<IncidentRecord, StoreError>
                     do { record = .success(try Self.record(row)) } catch let error as StoreError { record = .failure(error) } catch {
                         record = .failure(.damaged(incident: incidentNumber, what: "its stored state"))
                     }
                     inspector.begin(record, playbook: playbook.stored)
                     var check = HashChain.Check(incident: incidentNumber, playbookHash: playbookHash)
-                    let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq", arguments: [incidentNumber])
+                    let cursor = try Row.fetchCursor(events, arguments: [incidentNumber])
                     while let eventRow = try cursor.next() {
                         report.checkedEvents += 1
                         if check.failed { continue }
+                        // Read as SQLite holds it, hashed without making strings of it; anything unusual is read by GRDB,
+                        // and the check decides on that.
+                        if let columns = Self.columns(events.sqliteStatement), let event = Self.storedEvent(columns), check.nextLink(columns) {
+                            inspector.next(event)
+                            continue
+                        }
                         let read = try? Self.storedEventAndData(eventRow)
                         let event = read?.event
                         // An event that does not decode has no data to hash: the check names it as unreadable.
@@ -762,10 +882,10 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         if !check.failed, let event { inspector.next(event) }
                     }
                     check.finish(lastSeq: lastSeq, lastHash: lastHash)
-                    report.problems += check.problems
-                    report.problems += inspector.finish(chainIntact: !check.failed)
+                    found += check.problems
+                    found += inspector.finish(chainIntact: !check.failed)
                 }
-                return report
+                return (report, problems)
             }
         }
     }

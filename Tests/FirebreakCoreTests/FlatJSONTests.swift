@@ -68,7 +68,38 @@ import Testing
         #expect(try FlatJSON.decode(" { \"a\" : 1 , \"b\" : \"\\u00e9\\ud83d\\udd25\" } ") == ["a": .int(1), "b": .string("é🔥")])
     }
 
-    @Test(arguments: ["", "{", "{\"a\":}", "{\"a\":1", "{\"a\" 1}", "{\"a\":\"unterminated}", "{\"a\":\"bad \\q escape\"}", "{\"a\":tru}", "[1]", "{\"a\":1,}"])
+    /// The escaping rule, exactly: short escapes for the quote, backslash, line feed, carriage return and tab; `\u` and
+    /// four lower-case digits for other control characters, DEL, U+2028 and U+2029; everything else (other scalars whose
+    /// UTF-8 starts with the same byte as U+2028 included) as it is.
+    @Test func stringsAreEscapedExactly() {
+        let cases: [(String, String)] = [
+            ("plain", #""plain""#),
+            ("q\"b\\n\nr\rt\t", #""q\"b\\n\nr\rt\t""#),
+            ("\u{0}\u{1}\u{1F}\u{7F}", #""\u0000\u0001\u001f\u007f""#),
+            ("a\u{2028}b\u{2029}c", #""a\u2028b\u2029c""#),
+            ("\u{2030}\u{20AC}\u{2027}é🔥", "\"\u{2030}\u{20AC}\u{2027}é🔥\""),
+            ("/", #""/""#),
+        ]
+        for (text, expected) in cases {
+            var out = ""
+            FlatJSON.appendString(text, to: &out)
+            #expect(out == expected, "\(text.debugDescription)")
+        }
+    }
+
+    @Test func integersAreReadExactlyAndANameGivenTwiceMeansItsLastValue() throws {
+        #expect(try FlatJSON.decode(#"{"a":-0,"b":007,"c":-9223372036854775808,"d":9223372036854775807}"#)
+            == ["a": .int(0), "b": .int(7), "c": .int(Int.min), "d": .int(Int.max)])
+        let text = #"{"a":1,"b":"x","a":2}"#
+        #expect(try FlatJSON.decode(text) == ["a": .int(2), "b": .string("x")])
+        let fields = try Array(text.utf8).withUnsafeBytes { try FlatJSON.decodeFields(utf8: $0) }
+        #expect(fields["a"] == .int(2))
+        #expect(fields["b"] == .string("x"))
+        #expect(fields["c"] == nil)
+    }
+
+    @Test(arguments: [
+        "", "{", "{\"a\":}", "{\"a\":-}", "{\"a\":9223372036854775808}", "{\"a\":-9223372036854775809}", "{\"a\":1", "{\"a\" 1}", "{\"a\":\"unterminated}", "{\"a\":\"bad \\q escape\"}", "{\"a\":tru}", "[1]", "{\"a\":1,}"])
     func malformedInputIsRefused(text: String) {
         #expect(throws: FlatJSON.ParseError.self) { try FlatJSON.decode(text) }
     }

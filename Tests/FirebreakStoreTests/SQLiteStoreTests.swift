@@ -80,6 +80,70 @@ import Testing
         #expect(report.problems.contains("the trigger 'event_append_only_update' that keeps events append-only is missing"))
     }
 
+    /// The bytes the hash covers, exactly: a negative (exercise) number, an actor that needs escaping, no role.
+    @Test func canonicalBytesAreTheEnvelopeThenTheData() {
+        let event = Event(at: 1_700_000_100, actor: "Anna \"AdV\"\u{2028}", role: nil, outsideRole: true, .note(text: "x", step: nil))
+        let stored = StoredEvent(incident: -3, seq: 12, recordedAt: 1_700_000_105, event: event, hash: "")
+        #expect(stored.canonicalBytes() == #"{"incident":-3,"seq":12,"at":1700000100,"recordedAt":1700000105,"actor":"Anna \"AdV\"\u2028","role":null,"outsideRole":true,"kind":"note"}"# + "\n" + #"{"text":"x"}"#)
+        let zero = StoredEvent(incident: 1, seq: 1, recordedAt: 0, event: Event(at: -60, actor: nil, role: "comms-lead", outsideRole: false, .note(text: "", step: nil)), hash: "")
+        #expect(zero.canonicalBytes(data: "{}") == #"{"incident":1,"seq":1,"at":-60,"recordedAt":0,"actor":null,"role":"comms-lead","outsideRole":false,"kind":"note"}"# + "\n{}")
+    }
+
+    /// Problems in both halves of the pass (which read incidents side by side) come in the order of the list, after
+    /// those of the whole file; counts are of both halves.
+    @Test func problemsComeInTheOrderOfTheIncidentsWhateverHalfFoundThem() async throws {
+        defer { folder.remove() }
+        let path = folder.path("fb.sqlite")
+        let store = try SQLiteStore(path: path, create: true)
+        for _ in 1...5 {
+            let number = try await openIncident(store)
+            try await record(store, number, .note(text: "one"), by: "anna", at: 1_100)
+        }
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "DROP TRIGGER event_append_only_update")
+            for number in [4, 1, 2, 5] { try db.execute(sql: "UPDATE event SET data = CAST(? AS BLOB) WHERE incident = ? AND seq = 5", arguments: [#"{"text":"two"}"#, number]) }
+        }
+        let report = try await store.verify(nil)
+        #expect(report.problems == [
+            "the trigger 'event_append_only_update' that keeps events append-only is missing",
+            "INC-1: event 5 (note) does not match its hash: it was changed after it was recorded",
+            "INC-2: event 5 (note) does not match its hash: it was changed after it was recorded",
+            "INC-4: event 5 (note) does not match its hash: it was changed after it was recorded",
+            "INC-5: event 5 (note) does not match its hash: it was changed after it was recorded",
+        ])
+        #expect(report.checkedIncidents == 5)
+        #expect(report.checkedEvents == 25)
+    }
+
+    /// A column of another type than the store writes, or text that is not valid UTF-8, is read as GRDB reads it, and
+    /// verify says what it said before it read rows as bytes: data or an actor rewritten as TEXT with the same bytes
+    /// still verify; data that is not UTF-8 does not.
+    @Test func rowsOfOtherColumnTypesVerifyAsTheyAreRead() async throws {
+        defer { folder.remove() }
+        let path = folder.path("fb.sqlite")
+        let store = try SQLiteStore(path: path, create: true)
+        let number = try await openIncident(store)
+        try await record(store, number, .note(text: "one"), by: "anna", at: 1_100)
+        try await record(store, number, .note(text: "two"), by: "anna", at: 1_200)
+        let second = try await openIncident(store)
+        try await record(store, second, .note(text: "one"), by: "anna", at: 1_100)
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "DROP TRIGGER event_append_only_update")
+            try db.execute(sql: "UPDATE event SET data = CAST(data AS TEXT) WHERE incident = 1 AND seq = 4")
+            try db.execute(sql: "UPDATE event SET actor = CAST(actor AS TEXT) WHERE incident = 1 AND seq = 5")
+            try db.execute(sql: "UPDATE event SET data = x'7b2274657874223a22ff227d' WHERE incident = 2 AND seq = 5")
+        }
+        let types = try await queue.read { db in try String.fetchAll(db, sql: "SELECT typeof(data) || ' ' || typeof(actor) FROM event WHERE incident = 1 AND seq IN (4, 5) ORDER BY seq") }
+        #expect(types == ["text blob", "blob text"])
+        let report = try await store.verify(nil)
+        #expect(report.problems == [
+            "the trigger 'event_append_only_update' that keeps events append-only is missing",
+            "INC-2: event 5 (note) does not match its hash: it was changed after it was recorded",
+        ])
+    }
+
     @Test func deletedEventIsAGapForVerify() async throws {
         defer { folder.remove() }
         let path = folder.path("fb.sqlite")
