@@ -803,8 +803,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     /// ``verify(_:inspector:)`` but the integrity check, in one read: one snapshot of the incidents and their logs.
     /// `report` holds the counts and the problems of the whole file (its triggers, in one incident's pass and in the first
-    /// part); `problems` each
-    /// incident's, by number, in the pass's order.
+    /// part); `problems`, each incident's by its number, in the pass's order.
     func pass<Inspector: LogInspector>(
         _ share: Share, inspector: inout Inspector
     ) throws(StoreError) -> (report: VerifyReport, problems: [(number: Int, problems: [String])]) {
