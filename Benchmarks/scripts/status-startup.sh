@@ -3,13 +3,7 @@
 # and about a million events, side by side with the sqlite3 shell selecting that incident's events.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product make-bench-db >/dev/null
-(cd .. && swift build -c release --static-swift-stdlib --product firebreak >/dev/null)
-db=${TMPDIR:-/tmp}/firebreak-bench-status.sqlite
-if [ ! -f "$db" ]; then
-  rm -f "$db"*
-  .build/release/make-bench-db "$db" 10000 100 1000
-fi
+. scripts/bench-db.sh
 export FIREBREAK_DB="$db" FIREBREAK_PLAYBOOKS=../Playbooks
 hyperfine --warmup 5 --runs 50 -N \
   "../.build/release/firebreak status INC-1" \

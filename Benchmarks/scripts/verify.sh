@@ -5,13 +5,7 @@
 # arguments to run them in the same hyperfine run (a baseline built from an earlier commit, say).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product make-bench-db >/dev/null
-(cd .. && swift build -c release --static-swift-stdlib --product firebreak >/dev/null)
-db=${TMPDIR:-/tmp}/firebreak-bench-status.sqlite
-if [ ! -f "$db" ]; then
-  rm -f "$db"*
-  .build/release/make-bench-db "$db" 10000 100 1000
-fi
+. scripts/bench-db.sh
 commands=("../.build/release/firebreak --db $db verify")
 for binary in "$@"; do commands+=("$binary --db $db verify"); done
 hyperfine --warmup 1 --runs 10 -N "${commands[@]}" "sqlite3 $db 'PRAGMA integrity_check'"
