@@ -60,7 +60,6 @@ public enum FlatJSON {
     /// `"`, `\`, line feed, carriage return and tab by their short escapes; every other control character,
     /// DEL, U+2028 and U+2029 as `\u` and four lower-case hex digits; everything else as it is.
     public static func appendString(utf8 text: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(0x22)
         var i = 0
         while i < text.count {
@@ -89,7 +88,9 @@ public enum FlatJSON {
             case 0x0D: out += [0x5C, UInt8(ascii: "r")]
             case 0x09: out += [0x5C, UInt8(ascii: "t")]
             default:
-                out += [0x5C, UInt8(ascii: "u"), hex[Int(code >> 12 & 0xF)], hex[Int(code >> 8 & 0xF)], hex[Int(code >> 4 & 0xF)], hex[Int(code & 0xF)]]
+                let hex: StaticString = "0123456789abcdef"
+                let digit = { (shift: UInt32) in hex.utf8Start[Int(code >> shift & 0xF)] }
+                out += [0x5C, UInt8(ascii: "u"), digit(12), digit(8), digit(4), digit(0)]
             }
             i += width
         }

@@ -590,11 +590,11 @@ public final class PostgresStore: IncidentStore, @unchecked Sendable {
             let dataBytes = try? row[8].decode(ByteBuffer.self), let hash = try? row[9].decode(String.self),
             let kind = Event.Kind(rawValue: kindText),
             case let data = String(buffer: dataBytes),
-            let fields = try? FlatJSON.decode(data),
-            let body = Event.Body(kind: kind, fields: fields)
+            let stored = StoredEvent(
+                incident: incident, seq: seq, at: at, recordedAt: recordedAt, actor: actor.map { String(buffer: $0) }, role: role,
+                outsideRole: outsideRole, kind: kind, data: data, hash: hash)
         else { throw StoreError.corruptEvent(incident: incident, seq: seq) }
-        let event = Event(at: at, actor: actor.map { String(buffer: $0) }, role: role, outsideRole: outsideRole, body)
-        return (StoredEvent(incident: incident, seq: seq, recordedAt: recordedAt, event: event, hash: hash), data)
+        return (stored, data)
     }
 
     public func events(of number: Int, after: Int, through last: Int?, limit: Int) async throws(StoreError) -> [StoredEvent] {

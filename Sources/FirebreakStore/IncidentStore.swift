@@ -17,6 +17,31 @@ public struct StoredEvent: Sendable, Equatable {
         self.hash = hash
     }
 
+    /// An event from its stored columns, `data` its kind's fields as flat JSON; nil when they do not make one. Every
+    /// store reads its rows through this.
+    public init?(
+        incident: Int, seq: Int, at: Int, recordedAt: Int, actor: String?, role: String?, outsideRole: Bool, kind: Event.Kind, data: String,
+        hash: String
+    ) {
+        var data = data
+        let made = data.withUTF8 { data in
+            StoredEvent(
+                incident: incident, seq: seq, at: at, recordedAt: recordedAt, actor: actor, role: role, outsideRole: outsideRole, kind: kind,
+                utf8: UnsafeRawBufferPointer(data), hash: hash)
+        }
+        guard let made else { return nil }
+        self = made
+    }
+
+    /// ``init(incident:seq:at:recordedAt:actor:role:outsideRole:kind:data:hash:)`` with `data` as UTF-8 bytes.
+    public init?(
+        incident: Int, seq: Int, at: Int, recordedAt: Int, actor: String?, role: String?, outsideRole: Bool, kind: Event.Kind,
+        utf8 data: UnsafeRawBufferPointer, hash: String
+    ) {
+        guard let fields = try? FlatJSON.decodeFields(utf8: data), let body = Event.Body(kind: kind, fields: fields) else { return nil }
+        self.init(incident: incident, seq: seq, recordedAt: recordedAt, event: Event(at: at, actor: actor, role: role, outsideRole: outsideRole, body), hash: hash)
+    }
+
     /// The stored `data` column: the kind's fields as flat JSON.
     public var data: String { FlatJSON.encode(event.body.fields) }
 

@@ -620,11 +620,12 @@ public final class SQLiteStore: IncidentStore, Sendable {
             let kind = Event.Kind(rawValue: kindText)
         else { throw StoreError.corruptEvent(incident: incident, seq: seq) }
         let text = String(decoding: data, as: UTF8.self)
-        guard let fields = try? FlatJSON.decode(text), let body = Event.Body(kind: kind, fields: fields) else {
-            throw StoreError.corruptEvent(incident: incident, seq: seq)
-        }
-        let event = Event(at: at, actor: actor.map { String(decoding: $0, as: UTF8.self) }, role: role, outsideRole: outsideRole, body)
-        return (StoredEvent(incident: incident, seq: seq, recordedAt: recordedAt, event: event, hash: hash), text)
+        guard
+            let stored = StoredEvent(
+                incident: incident, seq: seq, at: at, recordedAt: recordedAt, actor: actor.map { String(decoding: $0, as: UTF8.self) }, role: role,
+                outsideRole: outsideRole, kind: kind, data: text, hash: hash)
+        else { throw StoreError.corruptEvent(incident: incident, seq: seq) }
+        return (stored, text)
     }
 
     static let eventColumns = "incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash"
@@ -660,13 +661,11 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     /// The event of a row read by ``columns(_:)``, as ``storedEventAndData(_:)`` reads it; nil when it does not decode.
     static func storedEvent(_ row: HashChain.Columns) -> StoredEvent? {
-        guard let kind = Event.Kind(rawValue: String(decoding: row.kind, as: UTF8.self)), let fields = try? FlatJSON.decodeFields(utf8: row.data),
-            let body = Event.Body(kind: kind, fields: fields)
-        else { return nil }
-        let event = Event(
-            at: row.at, actor: row.actor.map { String(decoding: $0, as: UTF8.self) }, role: row.role.map { String(decoding: $0, as: UTF8.self) },
-            outsideRole: row.outsideRole, body)
-        return StoredEvent(incident: row.incident, seq: row.seq, recordedAt: row.recordedAt, event: event, hash: String(decoding: row.hash, as: UTF8.self))
+        guard let kind = Event.Kind(rawValue: String(decoding: row.kind, as: UTF8.self)) else { return nil }
+        return StoredEvent(
+            incident: row.incident, seq: row.seq, at: row.at, recordedAt: row.recordedAt, actor: row.actor.map { String(decoding: $0, as: UTF8.self) },
+            role: row.role.map { String(decoding: $0, as: UTF8.self) }, outsideRole: row.outsideRole, kind: kind, utf8: row.data,
+            hash: String(decoding: row.hash, as: UTF8.self))
     }
 
     public func events(of number: Int, after: Int, through last: Int?, limit: Int) async throws(StoreError) -> [StoredEvent] {
