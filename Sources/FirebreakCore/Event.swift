@@ -73,6 +73,19 @@ public struct Event: Sendable, Equatable {
     }
 }
 
+extension Event.Kind {
+    /// The kind whose name is these UTF-8 bytes (as stored), found without making a string of them.
+    public init?(utf8 name: UnsafeRawBufferPointer) {
+        for (bytes, kind) in Self.names where bytes.count == name.count && bytes.elementsEqual(name) {
+            self = kind
+            return
+        }
+        return nil
+    }
+
+    static let names: [(utf8: [UInt8], kind: Event.Kind)] = allCases.map { (Array($0.rawValue.utf8), $0) }
+}
+
 extension Event.Body {
     public var kind: Event.Kind {
         switch self {

@@ -81,23 +81,15 @@ public struct StoredEvent: Sendable, Equatable {
         func ascii(_ text: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
         func decimal(_ value: Int) {
             if value < 0 { out.append(UInt8(ascii: "-")) }
-            let magnitude = value.magnitude
-            var width = 1
-            var rest = magnitude / 10
-            while rest > 0 {
-                width += 1
-                rest /= 10
-            }
-            let start = out.count
-            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
-            out.withUnsafeMutableBufferPointer { buffer in
-                var rest = magnitude
-                var i = start + width - 1
-                while rest > 0 {
-                    buffer[i] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
-                    rest /= 10
+            var magnitude = value.magnitude
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+                var i = 20
+                repeat {
                     i -= 1
-                }
+                    digits[i] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                    magnitude /= 10
+                } while magnitude > 0
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
             }
         }
         func string(_ text: UnsafeRawBufferPointer?) {

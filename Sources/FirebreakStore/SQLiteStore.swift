@@ -661,7 +661,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     /// The event of a row read by ``columns(_:)``, as ``storedEventAndData(_:)`` reads it; nil when it does not decode.
     static func storedEvent(_ row: HashChain.Columns) -> StoredEvent? {
-        guard let kind = Event.Kind(rawValue: String(decoding: row.kind, as: UTF8.self)) else { return nil }
+        guard let kind = Event.Kind(utf8: row.kind) else { return nil }
         return StoredEvent(
             incident: row.incident, seq: row.seq, at: row.at, recordedAt: row.recordedAt, actor: row.actor.map { String(decoding: $0, as: UTF8.self) },
             role: row.role.map { String(decoding: $0, as: UTF8.self) }, outsideRole: row.outsideRole, kind: kind, utf8: row.data,

@@ -87,6 +87,17 @@ import Testing
         }
     }
 
+    /// A stored kind's bytes name the kind its raw value names, and nothing else does.
+    @Test func everyKindIsFoundByItsStoredBytes() {
+        for kind in Event.Kind.allCases {
+            #expect(Array(kind.rawValue.utf8).withUnsafeBytes { Event.Kind(utf8: $0) } == kind)
+        }
+        for name in ["", "Note", "not", "notes", "update_overdue", "note\u{0}"] {
+            #expect(Array(name.utf8).withUnsafeBytes { Event.Kind(utf8: $0) } == nil, "\(name.debugDescription)")
+        }
+        #expect([UInt8]([0x6E, 0x6F, 0x74, 0xE9]).withUnsafeBytes { Event.Kind(utf8: $0) } == nil)
+    }
+
     @Test func integersAreReadExactlyAndANameGivenTwiceMeansItsLastValue() throws {
         #expect(try FlatJSON.decode(#"{"a":-0,"b":007,"c":-9223372036854775808,"d":9223372036854775807}"#)
             == ["a": .int(0), "b": .int(7), "c": .int(Int.min), "d": .int(Int.max)])
