@@ -54,11 +54,11 @@ struct PostgresRobustnessTests {
         }
     }
 
-    /// Notes per writer in ``eightWritersOfAHundredNotesEach()``: 100 with `FIREBREAK_STRESS=1`; 25 by
+    /// Notes per writer in ``eightWritersOfAHundredNotesEach()``: 100 with `FIREBREAK_STRESS=1`; 12 by
     /// default, as 800 processes take about 50 s on a 2-core machine, too long for every test run.
-    static let notesPerWriter = ProcessInfo.processInfo.environment["FIREBREAK_STRESS"] == "1" ? 100 : 25
+    static let notesPerWriter = ProcessInfo.processInfo.environment["FIREBREAK_STRESS"] == "1" ? 100 : 12
 
-    /// 8 processes × 100 notes on one incident at once (× 25 unless FIREBREAK_STRESS=1): every note, gapless, verify clean.
+    /// 8 processes × 100 notes on one incident at once (× 12 unless FIREBREAK_STRESS=1): every note, gapless, verify clean.
     @Test func eightWritersOfAHundredNotesEach() throws {
         let notes = Self.notesPerWriter
         let box = try Sandbox(.postgres)
@@ -84,7 +84,7 @@ struct PostgresRobustnessTests {
         defer { box.cleanup() }
         #expect(try box.run("open", "offensive-post", "--title", "Killed").status == 0)
         let (acks, failures) = (box.folder.path("acks"), box.folder.path("failures"))
-        let writers = try Self.startWriters(4, notes: 40, box: box, acks: acks, failures: failures)
+        let writers = try Self.startWriters(4, notes: 20, box: box, acks: acks, failures: failures)
         var generator = SeededGenerator(seed: 14)
         var killed = 0
         let started = Date()

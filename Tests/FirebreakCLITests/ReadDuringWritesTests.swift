@@ -15,7 +15,7 @@ import Testing
         // The writer's clock is later than the opening, so overdue steps fall due with every note.
         let writer = Process()
         writer.executableURL = URL(fileURLWithPath: "/bin/sh")
-        writer.arguments = ["-c", "for i in $(seq 1 120); do \"$FB\" note INC-1 \"note $i\" >/dev/null || echo FAILED >&2; done"]
+        writer.arguments = ["-c", "for i in $(seq 1 60); do \"$FB\" note INC-1 \"note $i\" >/dev/null || echo FAILED >&2; done"]
         var env = ProcessInfo.processInfo.environment
         env.merge(box.env("writer")) { $1 }
         env["FB"] = Firebreak.binary.path
@@ -48,12 +48,12 @@ import Testing
     static let moves: [String] = {
         var moves: [String] = []
         func notes(_ count: Int) { for _ in 0..<count { moves.append("note INC-1 busy") } }
-        notes(20); moves.append("done INC-1 capture-post"); moves.append("done INC-1 holding-line")
-        notes(19); moves.append("done INC-1 assess-post --choice escalate")
-        for step in ["request-deletion", "notify-director", "reach-insulted-person"] { notes(10); moves.append("done INC-1 \(step)") }
+        notes(10); moves.append("done INC-1 capture-post"); moves.append("done INC-1 holding-line")
+        notes(9); moves.append("done INC-1 assess-post --choice escalate")
+        for step in ["request-deletion", "notify-director", "reach-insulted-person"] { notes(5); moves.append("done INC-1 \(step)") }
         moves.append("done INC-1 distancing-statement")
-        notes(10); moves.append("fire INC-1 distanced")
-        notes(30)
+        notes(5); moves.append("fire INC-1 distanced")
+        notes(15)
         return moves
     }()
 
@@ -103,7 +103,7 @@ import Testing
         writer.waitUntilExit()
         #expect(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "")
         #expect(inconsistent.isEmpty, "\(inconsistent.count) of \(reads) reads: \(inconsistent.prefix(3))")
-        #expect(overlapping >= 50, "only \(overlapping) reads overlapped the writes")
+        #expect(overlapping >= 25, "only \(overlapping) reads overlapped the writes")
         // The writer's moves all landed: the reads above saw the incident change under them.
         let last = try box.run("export", "INC-1", "--format", "json", now: "2026-05-16T23:59:00+02:00")
         #expect(last.stdout.contains(#""finalState": "consequences","#))
