@@ -139,7 +139,7 @@ import Testing
 
     /// With `--clock 60x` a minute of the exercise passes each second: an inject comes without a
     /// command typed (a real process, a pipe and real time).
-    @Test func theClockRunsByItselfAndInjectsArriveWhenDue() throws {
+    @Test func theClockRunsByItselfAndInjectsArriveWhenDue() async throws {
         let box = try Sandbox()
         defer { box.cleanup() }
         let original = try String(contentsOf: Fixtures.packageRoot.appendingPathComponent("Scenarios/song-contest-tweet.yaml"), encoding: .utf8)
@@ -147,23 +147,27 @@ import Testing
         #expect(quick != original)
         let path = box.folder.path("quick.yaml")
         try quick.write(toFile: path, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = Firebreak.binary
-        process.arguments = ["drill", "play", path, "--clock", "60x", "--no-record", "--playbooks", Fixtures.packageRoot.appendingPathComponent("Playbooks").path]
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FIREBREAK_") }
         env.merge(box.env("facilitator")) { $1 }
-        process.environment = env
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        Thread.sleep(forTimeInterval: 3.5)
-        input.fileHandleForWriting.write(Data("status\nquit\n".utf8))
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        // In real time on a thread of its own (the tests' pool runs other tests meanwhile).
+        let (text, exitStatus) = try await offThePool { [env] () throws -> (String, Int32) in
+            let process = Process()
+            process.executableURL = Firebreak.binary
+            process.arguments = ["drill", "play", path, "--clock", "60x", "--no-record", "--playbooks", Fixtures.packageRoot.appendingPathComponent("Playbooks").path]
+            process.environment = env
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: 3.5)
+            input.fileHandleForWriting.write(Data("status\nquit\n".utf8))
+            try input.fileHandleForWriting.close()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (text, process.terminationStatus)
+        }
+        #expect(exitStatus == 0)
         let inject = try #require(text.range(of: ">>> T+0:02  Social listening: inject 'reach-growing': "), "\(text)")
         let status = try #require(text.range(of: "\nT+0:0"), "\(text)")
         // The inject came before the status the facilitator asked for after 3.5 s.

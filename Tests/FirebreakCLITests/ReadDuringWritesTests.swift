@@ -114,7 +114,7 @@ import Testing
 /// with the write lock held, so a writer that waited for another never records a time from before
 /// the other's change (issue: a `done` failed with exit 64 about an `--at` nobody gave).
 @Suite(.serialized) struct NowInsideTheLockTests {
-    @Test func aMoveThatWaitedForTheLockIsRecordedWhenTheLockWasFree() throws {
+    @Test func aMoveThatWaitedForTheLockIsRecordedWhenTheLockWasFree() async throws {
         let box = try Sandbox()
         defer { box.cleanup() }
         let realClock = ["FIREBREAK_DB": box.db, "FIREBREAK_USER": "anna"]
@@ -134,7 +134,7 @@ import Testing
         holder.start()
         locked.wait()
         let started = Date()
-        let done = try Firebreak.run(["done", "INC-1", "capture-post"], environment: realClock)
+        let done = try await offThePool { try Firebreak.run(["done", "INC-1", "capture-post"], environment: realClock) }
         #expect(done.status == 0, "\(done.stderr)")
         let timeline = try Firebreak.run(["timeline", "INC-1", "--json"], environment: realClock)
         let events = try #require(try JSONSerialization.jsonObject(with: Data(timeline.stdout.utf8)) as? [[String: Any]])

@@ -142,3 +142,16 @@ enum BlockingRun {
         return box.value!
     }
 }
+
+/// Sleeps without holding a thread of the tests' pool (as many threads as cores: two here), so other tests run meanwhile.
+func pause(_ seconds: Double) async {
+    try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+}
+
+/// Runs blocking work that mostly waits (a command waiting on another's lock) on a thread of its own, so the
+/// tests' pool goes on running other tests meanwhile.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}

@@ -46,9 +46,19 @@ final class RunningBinary: @unchecked Sendable {
     var stdout: String { out.text }
     var stderr: String { err.text }
 
-    /// Waits until `condition` holds of standard output, at most `seconds`.
+    /// Waits until `condition` holds of standard output, at most `seconds`: on a thread of its own, in real time, so that
+    /// the tests' pool (as many threads as cores) runs other tests meanwhile.
     @discardableResult
-    func wait(upTo seconds: Double = 10, until condition: (String) -> Bool) -> Bool {
+    func wait(upTo seconds: Double = 10, until condition: @escaping @Sendable (String) -> Bool) async -> Bool {
+        (try? await offThePool { self.waitHere(upTo: seconds, until: condition) }) ?? condition(stdout)
+    }
+
+    /// Sends a signal and waits for the exit (killing it after `seconds`), on a thread of its own; its exit status.
+    func stop(_ signal: Int32 = SIGINT, waiting seconds: Double = 10) async -> Int32 {
+        (try? await offThePool { self.stopHere(signal, waiting: seconds) }) ?? -1
+    }
+
+    func waitHere(upTo seconds: Double, until condition: (String) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if condition(stdout) { return true }
@@ -57,8 +67,7 @@ final class RunningBinary: @unchecked Sendable {
         return condition(stdout)
     }
 
-    /// Sends a signal and waits for the exit (killing it after `seconds`); its exit status.
-    func stop(_ signal: Int32 = SIGINT, waiting seconds: Double = 10) -> Int32 {
+    func stopHere(_ signal: Int32, waiting seconds: Double) -> Int32 {
         kill(process.processIdentifier, signal)
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { usleep(20_000) }
@@ -77,18 +86,18 @@ final class RunningBinary: @unchecked Sendable {
 @Suite struct WatchProcessTests {
     /// A note recorded by another process redraws the status at once; Ctrl-C ends it with exit 0.
     @Test(arguments: StoreKind.tested)
-    func statusWatchRedrawsOnAnotherProcessesNoteAndStopsOnCtrlC(_ kind: StoreKind) throws {
+    func statusWatchRedrawsOnAnotherProcessesNoteAndStopsOnCtrlC(_ kind: StoreKind) async throws {
         let box = try Sandbox(kind)
         defer { box.cleanup() }
         #expect(try box.run("open", "offensive-post", "--title", "Watched").status == 0)
         let frame1 = try box.run("status", "INC-1").stdout
         let watcher = try RunningBinary(["status", "INC-1", "--watch"], environment: box.env("anna"))
-        #expect(watcher.wait { $0 == frame1 }, "\(watcher.stdout)\n\(watcher.stderr)")
+        #expect(await watcher.wait { $0 == frame1 }, "\(watcher.stdout)\n\(watcher.stderr)")
         #expect(try box.run("done", "INC-1", "capture-post").status == 0)
         let frame2 = try box.run("status", "INC-1").stdout
         #expect(frame2 != frame1)
-        #expect(watcher.wait { $0 == frame1 + "\n" + frame2 }, "\(watcher.stdout)")
-        #expect(watcher.stop() == 0)
+        #expect(await watcher.wait { $0 == frame1 + "\n" + frame2 }, "\(watcher.stdout)")
+        #expect(await watcher.stop() == 0)
         #expect(watcher.stdout == frame1 + "\n" + frame2)
         #expect(watcher.stderr == "")
     }
@@ -96,7 +105,7 @@ final class RunningBinary: @unchecked Sendable {
     /// Two watchers in real time on an incident whose step is due 2 s after it opened: the
     /// overdue is stored once, and reaches the hook once, within 2 s of falling due.
     @Test(arguments: StoreKind.tested)
-    func twoWatchersGiveTheHookEachDueEventOnceInTime(_ kind: StoreKind) throws {
+    func twoWatchersGiveTheHookEachDueEventOnceInTime(_ kind: StoreKind) async throws {
         let box = try Sandbox(kind)
         defer { box.cleanup() }
         let folder = box.folder.path("playbooks")
@@ -108,20 +117,22 @@ final class RunningBinary: @unchecked Sendable {
         let opened = try Firebreak.runBinary(["open", "quick", "--title", "Due in 2 s"], environment: env)
         #expect(opened.stdout == "INC-1\n")
         let watchers = try (1...2).map { _ in try RunningBinary(["watch", "--hook", "cat >> '\(hooked)'"], environment: env) }
-        var arrived: Date?
-        let deadline = openedAt.addingTimeInterval(8)
-        while Date() < deadline {
-            if let text = try? String(contentsOfFile: hooked, encoding: .utf8), !text.isEmpty {
-                arrived = Date()
-                break
+        // Watched in real time on a thread of its own (the tests' pool runs other tests meanwhile).
+        let arrived = try await offThePool { () -> Date? in
+            let deadline = openedAt.addingTimeInterval(8)
+            while Date() < deadline {
+                if let text = try? String(contentsOfFile: hooked, encoding: .utf8), !text.isEmpty { return Date() }
+                usleep(20_000)
             }
-            usleep(20_000)
+            return nil
         }
         let arrival = try #require(arrived)
         // Due 2 s after opening (whole seconds): it reaches the hook within 2 s of that.
         #expect(arrival.timeIntervalSince(openedAt) < 2 + 1 + 2)
-        usleep(500_000)  // a second delivery, were there one, would be here by now
-        #expect(watchers.map { $0.stop() } == [0, 0])
+        await pause(0.5)  // a second delivery, were there one, would be here by now
+        var stopped: [Int32] = []
+        for watcher in watchers { stopped.append(await watcher.stop()) }
+        #expect(stopped == [0, 0])
         let lines = try String(contentsOfFile: hooked, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.contains("\"incident\":\"INC-1\"") == true)
