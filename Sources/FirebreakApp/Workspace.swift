@@ -227,6 +227,16 @@ public struct Workspace: Sendable {
         let number = try Self.number(reference)
         let actor = try actor()
         let store = try await store()
+        // A move on a statement logged later (`--at`) cannot be put before what it acts on (its version's draft, the
+        // verdicts a revision or publication follows): those times are in the log, read first; the move is then
+        // recorded only on the log as read (another write in between makes it busy: run it again).
+        var lastSeq = lastSeq
+        var follows: (at: Int, follows: String)?
+        if atText != nil, let name = command.statement {
+            let (_, read, playbook) = try await load(reference)
+            follows = try await Self.communications(read, store: store, playbook: playbook).statement(name)?.earliest(for: command)
+            if lastSeq == nil { lastSeq = read.lastSeq }
+        }
         var recordUsed: IncidentRecord?
         var playbookUsed: Playbook?
         let stored: [StoredEvent]
@@ -242,6 +252,10 @@ public struct Workspace: Sendable {
                     throw FirebreakError.busy("\(record.reference) changed while this command read it; run it again")
                 }
                 let at = try time(atText, now: now, openedAt: record.openedAt, began: record.snapshot.beganAt)
+                if let follows, at < follows.at {
+                    throw FirebreakError.usage(
+                        "--at \(LocalTime.iso(at, clock.zone)) is before \(follows.follows) (\(LocalTime.iso(follows.at, clock.zone))); it cannot have come earlier")
+                }
                 let engine = Engine(playbook: playbook)
                 var incident = record.snapshot
                 do {

@@ -715,10 +715,12 @@ public struct Engine: Sendable {
         case let .publish(ref, channel):
             let s = try unpublished(ref, incident)
             let audience = incident.comms!.statements[s].audience
+            // Placeholders first: filling them in is a revision, which lapses every approval, so approvals asked for
+            // before it would be asked for twice.
+            if incident.comms!.statements[s].hasPlaceholders { throw .placeholders(statement: Int32(s)) }
             for k in tables.approvers(of: audience) where !incident.comms!.statements[s].approvedBy.contains(tables.approverRoles[k]) {
                 throw .approvalsMissing(statement: Int32(s))
             }
-            if incident.comms!.statements[s].hasPlaceholders { throw .placeholders(statement: Int32(s)) }
             let version = Int32(incident.comms!.statements[s].version)
             let completing = settleable(incident, audience: Int32(audience))
             let role = S.keepsRecord ? actor.map { self.acting($0, incident) } ?? -1 : -1

@@ -120,6 +120,38 @@ public struct StatementHistory: Sendable, Equatable {
     public var currentVerdicts: [Verdict] { verdicts.filter { $0.version == current?.version } }
 }
 
+extension StatementHistory {
+    /// The earliest moment `command`, a move on this statement, can have happened, and what it must follow: a verdict
+    /// comes after the draft of the version it is on; a revision or the publication after that draft and every verdict
+    /// on it. Only a move logged later (`--at`) can be put earlier. Nil for other commands, and for a published
+    /// statement (which the engine refuses to change).
+    public func earliest(for command: Command) -> (at: Int, follows: String)? {
+        guard published == nil, let current else { return nil }
+        var earliest = (at: current.at, follows: "\(id) version \(current.version) was drafted")
+        switch command {
+        case .approve, .reject:
+            return earliest
+        case .revise, .publish:
+            for verdict in currentVerdicts where verdict.at > earliest.at {
+                earliest = (verdict.at, "\(id) version \(current.version) was \(verdict.approved ? "approved" : "rejected") by '\(verdict.approver)'")
+            }
+            return earliest
+        default:
+            return nil
+        }
+    }
+}
+
+extension Command {
+    /// The statement a revision, verdict or publication is about.
+    public var statement: StatementName? {
+        switch self {
+        case let .revise(statement, _), let .approve(statement, _), let .reject(statement, _, _), let .publish(statement, _): statement
+        default: nil
+        }
+    }
+}
+
 /// A record that someone was told.
 public struct InformRecord: Sendable, Equatable {
     public var who: String
@@ -156,6 +188,17 @@ public struct CommunicationsLog: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { statements.isEmpty && informs.isEmpty && missedUpdates.isEmpty && doneWithoutText.isEmpty }
+
+    /// The statement a name means: by its id (`S2`, `s2`), or the latest unpublished one to an audience.
+    public func statement(_ name: StatementName) -> StatementHistory? {
+        switch name {
+        case .id(let id):
+            guard let index = StatementID.index(id) else { return nil }
+            return statements.first { StatementID.index($0.id) == index }
+        case .latest(let audience):
+            return statements.last { $0.audience == audience && $0.published == nil }
+        }
+    }
 
     /// The kinds ``add(_:seq:playbook:)`` reads; the others change nothing here. A log fed only these passes each
     /// event's number.

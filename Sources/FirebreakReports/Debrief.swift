@@ -36,7 +36,9 @@ public struct Debrief: Sendable {
             case .never(let state):
                 questions.append(t("debrief.never", ["state": state, "time": result.happenedAt.map(clock) ?? "?"]))
             case let .before(step, other):
-                questions.append(t("debrief.before", ["step": step, "other": other]))
+                // Missed: `other` was done first, or (scored at the end) neither was done at all.
+                let otherDone = outcome.events.contains { if case .done(other, _, _, _) = $0.body { true } else { false } }
+                questions.append(t(otherDone ? "debrief.before" : "debrief.beforeNeither", ["step": step, "other": other]))
             default:
                 var when = result.happenedAt.map { t("debrief.came", ["time": clock($0)]) } ?? t("debrief.neverCame")
                 if result.happenedAt == nil, case .done(let step) = result.expectation.condition,

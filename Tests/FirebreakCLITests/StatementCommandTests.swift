@@ -170,6 +170,34 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
     }
 
+    /// A move logged later with `--at` cannot be put before what it acts on: a verdict before its version's draft, a
+    /// revision or publication before the verdicts it follows. Refused as a usage error (64), nothing written; in order,
+    /// approvals by two roles may be logged in either order.
+    @Test func aStatementMoveCannotBeDatedBeforeWhatItFollows() throws {
+        let box = try opened()
+        defer { box.cleanup() }
+        #expect(try run(box, "statement", "draft", "INC-1", "press", "--text", "We are looking into it.", "--at", "21:15", at: "21:20").stdout == "S1\n")
+        var result = try run(box, "statement", "approve", "INC-1", "S1", "--at", "21:10", as: "noor", at: "21:21")
+        #expect(result.status == 64)
+        #expect(result.stderr == "firebreak: error: --at 2026-05-16T21:10:00Z is before S1 version 1 was drafted (2026-05-16T21:15:00Z); it cannot have come earlier\n")
+        #expect(result.stdout == "")
+        result = try run(box, "statement", "approve", "INC-1", "S1", "--at", "21:18", as: "marieke", at: "21:22")
+        #expect(result.stdout == "INC-1 #8 21:18  'director' approved S1 version 1\n", "\(result.stderr)")
+        // Legal approved earlier than the director, and says so later: allowed.
+        result = try run(box, "statement", "approve", "INC-1", "S1", "--at", "21:16", as: "noor", at: "21:23")
+        #expect(result.stdout == "INC-1 #9 21:16  'legal' approved S1 version 1\n", "\(result.stderr)")
+        result = try run(box, "statement", "publish", "INC-1", "S1", "--at", "21:17", at: "21:24")
+        #expect(result.status == 64)
+        #expect(result.stderr == "firebreak: error: --at 2026-05-16T21:17:00Z is before S1 version 1 was approved by 'director' (2026-05-16T21:18:00Z); it cannot have come earlier\n")
+        result = try run(box, "statement", "revise", "INC-1", "S1", "--text", "Later.", "--at", "21:17", at: "21:24")
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("is before S1 version 1 was approved by 'director'"))
+        result = try run(box, "statement", "publish", "INC-1", "S1", "--at", "21:18", at: "21:25")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("INC-1 #10 21:18  published S1 version 1 to 'press'"), "\(result.stdout)")
+        #expect(try run(box, "verify", "INC-1", at: "21:26").status == 0)
+    }
+
     @Test func draftNeedsExactlyOneSourceAndAKnownStepTemplate() throws {
         let box = try opened()
         defer { box.cleanup() }

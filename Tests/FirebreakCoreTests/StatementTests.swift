@@ -140,6 +140,17 @@ private let holding = "We know a photo of [name] was shared on [platform].\nWe a
             == "S1 still has placeholders '[name]', '[platform]', '[time]'; fill them in with 'statement revise' before publishing")
     }
 
+    /// With placeholders and approvals both missing, the placeholders are named: filling them in is a revision, which
+    /// lapses every approval, so asking for the approvals first would have them given twice.
+    @Test func aPlaceholderIsNamedBeforeMissingApprovals() throws {
+        var (incident, log) = try drafted(holding)
+        #expect(refusal(.publish(statement: .id("S1")), by: "ann", at: t0 + 6 * minute, incident)
+            == "S1 still has placeholders '[name]', '[platform]', '[time]'; fill them in with 'statement revise' before publishing")
+        try accept(.revise(statement: .id("S1"), text: "A photo was shared without consent."), by: "ann", at: t0 + 7 * minute, &incident, &log)
+        #expect(refusal(.publish(statement: .id("S1")), by: "ann", at: t0 + 8 * minute, incident)
+            == "S1 needs approval from 'legal' (held by noor) and 'director' (held by marieke); approved by nobody yet")
+    }
+
     @Test func aRejectedVersionNeedsARevisionBeforeItCanBeApproved() throws {
         var (incident, log) = try drafted()
         let rejected = try accept(.reject(statement: .id("S1"), reason: "Too vague"), by: "noor", at: t0 + 10 * minute, &incident, &log)

@@ -102,4 +102,33 @@ import Testing
         #expect(dutch.questions.last == "Wat doe je de volgende keer anders, en wat moet er in het draaiboek veranderen?")
         #expect(debrief.text().split(separator: "\n").count == 11)
     }
+
+    /// A missed `before`: the other step came first, or (scored at the end) neither was done; each is asked as it was.
+    @Test func aMissedOrderSaysWhichStepCameOrThatNeitherDid() throws {
+        let text = """
+            firebreak: 1
+            id: order
+            title: Order
+            playbook: leaked-photo
+            injects:
+              - id: leak
+                at: 0m
+                text: Leaked.
+                expect:
+                  - { done: holding-statement, before: tell-client }
+                  - { done: follow-up, before: client-note }
+            actions:
+              - { at: 5m, by: account, done: tell-client }
+            end: 1h
+            """
+        let (scenario, playbook) = try loadScenario(text, playbook: try loadPlaybook(Fixtures.leakedPhoto))
+        let outcome = Simulator(scenario: scenario, playbook: playbook).run()
+        let questions = Debrief(scenario: scenario, playbook: playbook, outcome: outcome).questions
+        #expect(Array(questions.prefix(2)) == [
+            "'tell-client' was done before 'holding-statement'. Who should have heard first, and what decided the order?",
+            "'follow-up' was to be done before 'client-note', and neither was done. Who owned them, and what held them up?",
+        ])
+        let dutch = Debrief(scenario: scenario, playbook: playbook, outcome: outcome, t: .dutch).questions
+        #expect(dutch[1] == "'follow-up' moest vóór 'client-note' gebeuren, en geen van beide is gedaan. Wie waren ervoor verantwoordelijk, en wat hield ze op?")
+    }
 }
