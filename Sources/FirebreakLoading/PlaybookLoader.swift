@@ -25,7 +25,7 @@ public enum PlaybookLoader {
     /// Loads and checks a playbook from YAML already read.
     public static func load(_ source: YAMLSource, fileName: String? = nil) -> PlaybookLoadResult {
         let (syntax, shapeDiagnostics) = parse(source)
-        guard let syntax else { return PlaybookLoadResult(playbook: nil, diagnostics: shapeDiagnostics) }
+        guard let syntax else { return PlaybookLoadResult(playbook: nil, diagnostics: shapeDiagnostics.sortedByLocation()) }
         let checked = PlaybookChecker.check(syntax)
         var diagnostics = shapeDiagnostics + checked.diagnostics
         if let fileName, let id = syntax.id {
@@ -46,11 +46,11 @@ public enum PlaybookLoader {
     static func parse(_ source: YAMLSource) -> (PlaybookSyntax?, [Diagnostic]) {
         let root: Node
         switch source.root {
-        case .failure(let diagnostic): return (nil, [diagnostic])
+        case .failure: return (nil, source.unreadable ?? [])
         case .success(nil): return (nil, [.error("the file is empty; a playbook starts with 'firebreak: 1'", at: SourceLocation(line: 1, column: 1))])
         case .success(let node?): root = node
         }
-        var reader = NodeReader()
+        var reader = NodeReader(diagnostics: source.duplicateKeys)
         var syntax = PlaybookSyntax()
         syntax.origin = NodeReader.location(root)
         guard let entries = reader.mapping(root, "the playbook", allowed: topKeys, required: ["firebreak", "id", "title", "roles", "commander", "start", "states"]) else {

@@ -36,12 +36,12 @@ public enum ScenarioLoader {
     ) -> ScenarioLoadResult {
         let root: Node
         switch source.root {
-        case .failure(let diagnostic): return ScenarioLoadResult(scenario: nil, playbook: nil, diagnostics: [diagnostic])
+        case .failure: return ScenarioLoadResult(scenario: nil, playbook: nil, diagnostics: source.unreadable ?? [])
         case .success(nil):
             return ScenarioLoadResult(scenario: nil, playbook: nil, diagnostics: [.error("the file is empty; a scenario starts with 'firebreak: 1'", at: SourceLocation(line: 1, column: 1))])
         case .success(let node?): root = node
         }
-        var run = Run(reader: NodeReader(), playbooks: playbooks)
+        var run = Run(reader: NodeReader(diagnostics: source.duplicateKeys), playbooks: playbooks)
         let scenario = run.read(root, fileName: fileName)
         var diagnostics = run.reader.diagnostics
         if lint, !diagnostics.hasErrors, let scenario, let playbook = run.playbook {

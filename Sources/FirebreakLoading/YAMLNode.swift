@@ -69,11 +69,21 @@ enum Node: Sendable {
 /// which does not read it twice).
 public struct YAMLSource: Sendable {
     let root: Result<Node?, Diagnostic>
+    /// Keys given twice in a mapping, each at its later occurrence (which the tree leaves out, so the rest of the
+    /// file is checked as if it were not there): reported with everything else the file has wrong.
+    let duplicateKeys: [Diagnostic]
     let text: String
 
     public init(_ text: String) {
         self.text = text
-        root = YAMLText.compose(text)
+        (root, duplicateKeys) = YAMLText.compose(text)
+    }
+
+    /// The problems found in reading the YAML itself, when there is no tree to check further (a syntax error):
+    /// that error and any key given twice before it, in order.
+    var unreadable: [Diagnostic]? {
+        guard case .failure(let error) = root else { return nil }
+        return (duplicateKeys + [error]).sortedByLocation()
     }
 
     /// Whether this is a scenario rather than a playbook: it names a `playbook` or has `injects`.
@@ -94,8 +104,9 @@ enum YAMLText {
     /// Aliases may repeat at most this many nodes in all, so a small file cannot stand for a huge tree.
     static let maximumAliasedNodes = 100_000
 
-    /// The single document of `text` (`nil` when there is none), or the first problem found.
-    static func compose(_ text: String) -> Result<Node?, Diagnostic> {
+    /// The single document of `text` (`nil` when there is none), or the first problem that stops the reading; with
+    /// it, every key given twice in a mapping (left out of the tree: the first occurrence stands).
+    static func compose(_ text: String) -> (Result<Node?, Diagnostic>, duplicateKeys: [Diagnostic]) {
         var text = text
         return text.withUTF8 { all in
             // A UTF-8 byte-order mark is not text: positions count from after it, as editors show them.
@@ -103,13 +114,14 @@ enum YAMLText {
             let bytes = UnsafeBufferPointer(rebasing: all[bom...])
             var parser = yaml_parser_t()
             guard yaml_parser_initialize(&parser) == 1 else {
-                return .failure(.error("cannot read YAML: out of memory", at: SourceLocation(line: 1, column: 1)))
+                return (.failure(.error("cannot read YAML: out of memory", at: SourceLocation(line: 1, column: 1))), [])
             }
             defer { yaml_parser_delete(&parser) }
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
             yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
             var composer = Composer(bytes: bytes)
-            return composer.run(&parser)
+            let root = composer.run(&parser)
+            return (root, composer.duplicateKeys)
         }
     }
 
@@ -139,6 +151,8 @@ enum YAMLText {
         var aliasedNodes = 0
         var root: Node?
         var documents = 0
+        /// Each key given twice in a mapping, at its later occurrence.
+        var duplicateKeys: [Diagnostic] = []
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -184,8 +198,7 @@ enum YAMLText {
                     let frame = stack.removeLast()
                     let node: Node
                     if frame.isMapping {
-                        if let duplicate = duplicateKey(frame.nodes) { return .failure(duplicate) }
-                        node = .mapping(Node.Mapping(nodes: frame.nodes, isFlow: frame.isFlow, mark: frame.mark))
+                        node = .mapping(Node.Mapping(nodes: withoutDuplicateKeys(frame.nodes), isFlow: frame.isFlow, mark: frame.mark))
                     } else {
                         node = .sequence(Node.Sequence(nodes: frame.nodes, isFlow: frame.isFlow, mark: frame.mark))
                     }
@@ -226,31 +239,40 @@ enum YAMLText {
             }
         }
 
-        /// A key given twice in one mapping, reported at its second occurrence. With several, the
-        /// first in alphabetical order, as Yams does.
-        func duplicateKey(_ nodes: [Node]) -> Diagnostic? {
-            guard nodes.count > 2 else { return nil }
-            var keys: [(key: String, mark: Node.Mark)] = []
-            keys.reserveCapacity(nodes.count / 2)
+        /// A mapping's keys and values without the later occurrences of a key given twice, each of which is recorded in
+        /// ``duplicateKeys``: the first occurrence stands, so the rest is checked as if the repeat were not there.
+        mutating func withoutDuplicateKeys(_ nodes: [Node]) -> [Node] {
+            guard nodes.count > 2 else { return nodes }
+            // Mappings here hold a handful of keys: comparing with those before beats hashing; large ones use a set.
+            let small = nodes.count <= 48
+            var seen: Set<String> = []
+            var repeated: [Int] = []
             var i = 0
             while i < nodes.count {
-                if case .scalar(let key) = nodes[i] { keys.append((key.string, key.mark)) }
+                if case .scalar(let key) = nodes[i] {
+                    let again = small
+                        ? stride(from: 0, to: i, by: 2).contains { if case .scalar(let earlier) = nodes[$0] { earlier.string == key.string } else { false } }
+                        : !seen.insert(key.string).inserted
+                    if again {
+                        repeated.append(i)
+                        duplicateKeys.append(.error("duplicate key '\(key.string)'; each key may appear once in a mapping", at: location(key.mark)))
+                    }
+                }
                 i += 2
             }
-            var first: (key: String, mark: Node.Mark)?
-            // Mappings here hold a handful of keys: comparing pairs beats hashing; large ones are sorted.
-            if keys.count <= 24 {
-                for a in keys.indices.dropFirst() where first == nil || keys[a].key < first!.key {
-                    if keys[..<a].contains(where: { $0.key == keys[a].key }) { first = keys[a] }
+            guard !repeated.isEmpty else { return nodes }
+            var kept: [Node] = []
+            kept.reserveCapacity(nodes.count - 2 * repeated.count)
+            var next = 0
+            for k in stride(from: 0, to: nodes.count, by: 2) {
+                if next < repeated.count, repeated[next] == k {
+                    next += 1
+                    continue
                 }
-            } else {
-                let order = keys.indices.sorted { (keys[$0].key, $0) < (keys[$1].key, $1) }
-                for (x, y) in zip(order, order.dropFirst()) where keys[x].key == keys[y].key {
-                    first = keys[y]
-                    break
-                }
+                kept.append(nodes[k])
+                if k + 1 < nodes.count { kept.append(nodes[k + 1]) }
             }
-            return first.map { .error("duplicate key '\($0.key)'; each key may appear once in a mapping", at: location($0.mark)) }
+            return kept
         }
 
         func name(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {

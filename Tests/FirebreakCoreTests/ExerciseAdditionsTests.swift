@@ -316,4 +316,13 @@ private func played(_ outcome: Simulator.Outcome) -> [String] {
         #expect(found.count == 1, "\(found)")
         #expect(found.first?.hasPrefix(expected) == true, "\(found.first ?? "")")
     }
+
+    /// A key given twice in a scenario is reported with the rest of the file's problems, not instead of them.
+    @Test func aKeyGivenTwiceIsReportedWithTheOtherProblems() throws {
+        let found = try Self.diagnostics("injects:\n  - { at: 0m, text: T, at: 5m, done: chek }")
+        #expect(found == [
+            "6:24: error: duplicate key 'at'; each key may appear once in a mapping",
+            "6:38: error: unknown step 'chek' (did you mean 'check'?); playbook 'drill' has no such step",
+        ])
+    }
 }

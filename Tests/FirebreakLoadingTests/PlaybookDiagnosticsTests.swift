@@ -120,13 +120,9 @@ let brokenPlaybooks: [BrokenPlaybook] = [
     .edit("a duplicate key in a flow mapping",
           [12: "      - { id: check, title: Check, owner: lead, due: 15m, due: 30m }"], 12, 59,
           "duplicate key 'due'; each key may appear once in a mapping"),
-    .edit("a duplicate key in a block list item", [12: "      - id: check", 13: "        id: act"], 13, 9,
-          "duplicate key 'id'; each key may appear once in a mapping"),
     .append("a duplicate top-level key", ["title: Again"], 26, 1, "duplicate key 'title'; each key may appear once in a mapping"),
-    .edit("a duplicate key written once quoted", [13: "      - { id: act, title: Act, owner: lead, 'title': Again }"], 13, 45,
+    .edit("a duplicate key written once quoted", [13: "      - { id: act, title: Act, owner: lead, needs: [check], due: 1h, 'title': Again }"], 13, 70,
           "duplicate key 'title'; each key may appear once in a mapping"),
-    .edit("two duplicate keys: the first in alphabetical order", [12: "      - { owner: lead, id: check, title: Check, owner: boss, id: again }"], 12, 62,
-          "duplicate key 'id'; each key may appear once in a mapping"),
 
     // YAML beyond syntax
     .edit("an alias to an anchor that does not exist", [5: "  lead: *lead-role"], 5, 9, "YAML syntax error: found undefined alias"),
@@ -286,6 +282,38 @@ let brokenPlaybooks: [BrokenPlaybook] = [
             "12:54: error: 'due' of step 'check' '0m' is zero; give a positive duration such as '15m'",
             "13:15: warning: step 'act' has no 'due'; it can never be overdue",
             "21:15: error: duplicate step id 'check'; it is already used at line 12",
+        ])
+    }
+
+    /// A key given twice does not stop the check: every repeat is reported at its second occurrence, the first stands,
+    /// and the file's other problems are reported with them, in file order.
+    @Test func keysGivenTwiceAreReportedWithEveryOtherProblem() {
+        let yaml = MinimalPlaybook.replacing([
+            7: "commander: leader",
+            12: "      - { owner: lead, id: check, title: Check, due: 15m, owner: boss, id: again }",
+            16: "      resolve: review",
+        ])
+        let result = PlaybookLoader.load(yaml, fileName: "minimal.yaml")
+        #expect(result.playbook == nil)
+        #expect(result.diagnostics.map(\.description) == [
+            "7:12: error: commander names unknown role 'leader' (did you mean 'lead'?); roles are 'lead', 'boss'",
+            "12:59: error: duplicate key 'owner'; each key may appear once in a mapping",
+            "12:72: error: duplicate key 'id'; each key may appear once in a mapping",
+            "16:7: error: duplicate key 'resolve'; each key may appear once in a mapping",
+        ])
+        // In a block list item: the item is checked as its first keys make it.
+        let block = PlaybookLoader.load(MinimalPlaybook.replacing([12: "      - id: check", 13: "        id: act"]), fileName: "minimal.yaml")
+        #expect(block.diagnostics.map(\.description) == [
+            "12:9: error: step 'check' is missing required key 'title'",
+            "12:9: error: step 'check' is missing required key 'owner'",
+            "12:13: warning: step 'check' has no 'due'; it can never be overdue",
+            "13:9: error: duplicate key 'id'; each key may appear once in a mapping",
+        ])
+        // A syntax error still stops the reading; a repeat before it is reported with it.
+        let broken = MinimalPlaybook.replacing([12: "      - { id: check, title: Check, owner: lead, id: again }", 20: "  title: a: b"])
+        #expect(PlaybookLoader.load(broken, fileName: "minimal.yaml").diagnostics.map(\.message) == [
+            "duplicate key 'id'; each key may appear once in a mapping",
+            "YAML syntax error: mapping values are not allowed in this context",
         ])
     }
 
