@@ -63,12 +63,12 @@ public enum FlatJSON {
         out.append(0x22)
         var i = 0
         while i < text.count {
+            // A run of bytes written as they are is appended at once (names and most texts are one run).
+            let run = i
+            while i < text.count, !mayNeedEscape(text[i]) { i += 1 }
+            if i > run { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[run..<i])) }
+            guard i < text.count else { break }
             let byte = text[i]
-            guard mayNeedEscape(byte) else {
-                out.append(byte)
-                i += 1
-                continue
-            }
             var code: UInt32 = UInt32(byte)
             var width = 1
             if byte == 0xE2 {

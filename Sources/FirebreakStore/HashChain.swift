@@ -47,11 +47,12 @@ public enum HashChain {
     static func writeHex(_ digest: SHA256.Digest, into buffer: UnsafeMutableRawBufferPointer) {
         let digits: StaticString = "0123456789abcdef"
         let table = digits.utf8Start
-        var i = 0
-        for byte in digest {
-            buffer[i] = table[Int(byte >> 4)]
-            buffer[i + 1] = table[Int(byte & 0x0F)]
-            i += 2
+        // The digest's bytes read where they are: its iterator costs about 30 instructions a byte.
+        digest.withUnsafeBytes { bytes in
+            for (k, byte) in bytes.enumerated() {
+                buffer[2 * k] = table[Int(byte >> 4)]
+                buffer[2 * k + 1] = table[Int(byte & 0x0F)]
+            }
         }
     }
 
