@@ -67,6 +67,13 @@ final class RunningBinary: @unchecked Sendable {
         return condition(stdout)
     }
 
+    /// Kills the process if it is still running (a test that ended early), and waits for it.
+    func killIfRunning() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     func stopHere(_ signal: Int32, waiting seconds: Double) -> Int32 {
         kill(process.processIdentifier, signal)
         let deadline = Date().addingTimeInterval(seconds)
@@ -92,6 +99,7 @@ final class RunningBinary: @unchecked Sendable {
         #expect(try box.run("open", "offensive-post", "--title", "Watched").status == 0)
         let frame1 = try box.run("status", "INC-1").stdout
         let watcher = try RunningBinary(["status", "INC-1", "--watch"], environment: box.env("anna"))
+        defer { watcher.killIfRunning() }
         #expect(await watcher.wait { $0 == frame1 }, "\(watcher.stdout)\n\(watcher.stderr)")
         #expect(try box.run("done", "INC-1", "capture-post").status == 0)
         let frame2 = try box.run("status", "INC-1").stdout
@@ -117,6 +125,8 @@ final class RunningBinary: @unchecked Sendable {
         let opened = try Firebreak.runBinary(["open", "quick", "--title", "Due in 2 s"], environment: env)
         #expect(opened.stdout == "INC-1\n")
         let watchers = try (1...2).map { _ in try RunningBinary(["watch", "--hook", "cat >> '\(hooked)'"], environment: env) }
+        // A failed expectation ends the test early: the watchers must not outlive it.
+        defer { for watcher in watchers { watcher.killIfRunning() } }
         // Watched in real time on a thread of its own (the tests' pool runs other tests meanwhile).
         let arrived = try await offThePool { () -> Date? in
             let deadline = openedAt.addingTimeInterval(8)
