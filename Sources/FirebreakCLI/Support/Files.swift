@@ -162,14 +162,21 @@ enum DiagnosticPrinter {
     static func render(_ diagnostics: [Diagnostic], path: String, text: String) -> String {
         if diagnostics.isEmpty { return "" }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Each source line is made printable once, however many diagnostics point into it (a long line may hold many).
+        var printable: [Int: String] = [:]
         var out = ""
         for diagnostic in diagnostics.prefix(limit) {
             let label = diagnostic.severity == .error
                 ? Terminal.paint("error", .red, fd: 2) : Terminal.paint("warning", .yellow, fd: 2)
             out += "\(path):\(diagnostic.location.line):\(diagnostic.location.column): \(label): \(Terminal.oneLine(diagnostic.message))\n"
-            if diagnostic.location.line >= 1, diagnostic.location.line <= lines.count {
-                let line = Terminal.sanitize(String(lines[diagnostic.location.line - 1]).replacingOccurrences(of: "\r", with: ""))
-                    .replacingOccurrences(of: "\t", with: " ")
+            let number = diagnostic.location.line
+            if number >= 1, number <= lines.count {
+                let line = printable[number] ?? {
+                    let made = Terminal.sanitize(String(lines[number - 1]).replacingOccurrences(of: "\r", with: ""))
+                        .replacingOccurrences(of: "\t", with: " ")
+                    printable[number] = made
+                    return made
+                }()
                 if line.count <= 300 {
                     out += line + "\n"
                     let column = max(1, min(diagnostic.location.column, line.count + 1))
