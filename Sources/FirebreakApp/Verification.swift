@@ -23,13 +23,14 @@ extension Workspace {
 /// log, and its stored compiled playbook from its text. The log is folded as the store reads it, a
 /// page at a time: memory does not grow with the log.
 public struct ProjectionCheck: LogInspector {
-    enum Loaded { case engine(Engine, compiledMatches: Bool), doesNotLoad }
+    enum Loaded { case engine(Engine, StoredEventReader, compiledMatches: Bool), doesNotLoad }
     /// Each stored playbook loaded and compared with its compiled copy once, however many incidents use it.
     var playbooks: [String: Loaded] = [:]
 
     var reference = ""
     var record: IncidentRecord?
     var engine: Engine?
+    var reader: StoredEventReader?
     var problems: [String] = []
     var folded: Incident?
     var opened: Event?
@@ -41,6 +42,7 @@ public struct ProjectionCheck: LogInspector {
     public mutating func begin(_ read: Result<IncidentRecord, StoreError>, playbook stored: StoredPlaybook?) {
         self.record = nil
         engine = nil
+        reader = nil
         problems = []
         folded = nil
         opened = nil
@@ -59,7 +61,8 @@ public struct ProjectionCheck: LogInspector {
         if let known = playbooks[record.playbookHash] {
             loaded = known
         } else if let playbook = PlaybookLoader.load(stored.text).playbook {
-            loaded = .engine(Engine(playbook: playbook), compiledMatches: stored.compiled.map { Workspace.decode($0) == playbook } ?? true)
+            loaded = .engine(
+                Engine(playbook: playbook), StoredEventReader(playbook), compiledMatches: stored.compiled.map { Workspace.decode($0) == playbook } ?? true)
         } else {
             loaded = .doesNotLoad
         }
@@ -67,9 +70,10 @@ public struct ProjectionCheck: LogInspector {
         switch loaded {
         case .doesNotLoad:
             problems.append("\(reference): its stored playbook text does not load")
-        case .engine(let engine, let compiledMatches):
+        case .engine(let engine, let reader, let compiledMatches):
             if !compiledMatches { problems.append("\(reference): the compiled copy of its playbook does not match the playbook's text") }
             self.engine = engine
+            self.reader = reader
             self.record = record
         }
     }
@@ -82,6 +86,22 @@ public struct ProjectionCheck: LogInspector {
         }
         if opened == nil { opened = stored.event }
         if stored.event.kind == .inject { hasInjects = true }
+    }
+
+    /// ``next(_:)`` of an event read from its stored bytes, where the reader can (most events but `opened`).
+    public mutating func next(bytes row: HashChain.Columns, ifLinked link: () -> Bool) -> Bool {
+        guard let kind = Event.Kind(utf8: row.kind),
+            let reading = reader?.read(kind: kind, data: row.data, at: row.at, role: row.role, outsideRole: row.outsideRole), link()
+        else { return false }
+        guard startsWithOpened, let engine = self.engine else { return true }
+        // Only `opened` starts the fold, and the reader leaves that to the decoded path.
+        if case .none = folded {
+            startsWithOpened = false
+            return true
+        }
+        engine.fold(reading, into: &folded!)
+        if kind == .inject { hasInjects = true }
+        return true
     }
 
     public mutating func finish(chainIntact: Bool) -> [String] {

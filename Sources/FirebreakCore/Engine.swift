@@ -1439,11 +1439,24 @@ public struct Engine: Sendable {
     /// Applies one recorded event to an incident (see ``fold(_:text:into:)``); exercise
     /// entries (injects, refusals) change nothing.
     public func fold(_ event: Event, into incident: inout Incident) {
-        if let (compact, words) = playbook.engineEvent(event) {
+        if let (compact, words) = storage.playbook.engineEvent(event) {
             fold(compact, text: words.text, into: &incident)
         } else {
-            incident.eventCount += 1
+            Self.foldExerciseEntry(into: &incident)
         }
+    }
+
+    /// ``fold(_:into:)`` of an event read from its stored bytes.
+    public func fold(_ reading: StoredEventReader.Reading, into incident: inout Incident) {
+        switch reading {
+        case .event(let event, let text): fold(event, text: text, into: &incident)
+        case .exercise: Self.foldExerciseEntry(into: &incident)
+        }
+    }
+
+    /// An exercise entry (an inject, a refusal) is counted and changes nothing else.
+    static func foldExerciseEntry(into incident: inout Incident) {
+        incident.eventCount += 1
     }
 
     /// Rebuilds an incident from its events; `nil` when they do not start with `opened`.

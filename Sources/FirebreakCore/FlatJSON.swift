@@ -56,17 +56,39 @@ public enum FlatJSON {
         out += String(decoding: bytes, as: UTF8.self)
     }
 
-    /// ``appendString(_:to:)`` of text given as valid UTF-8 bytes, written as bytes: the one escaping rule.
-    /// `"`, `\`, line feed, carriage return and tab by their short escapes; every other control character,
-    /// DEL, U+2028 and U+2029 as `\u` and four lower-case hex digits; everything else as it is.
+    /// ``appendString(_:to:)`` of text given as valid UTF-8 bytes, written as bytes.
     public static func appendString(utf8 text: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        out.append(0x22)
+        let start = out.count
+        let room = stringBound(text.count)
+        out.append(contentsOf: repeatElement(0, count: room))
+        let written = out.withUnsafeMutableBytes { writeString(utf8: text, intoMemory: $0.baseAddress! + start) }
+        out.removeLast(room - written)
+    }
+
+    /// The most bytes ``writeString(utf8:intoMemory:)`` writes for text of `count` bytes.
+    @inline(__always)
+    public static func stringBound(_ count: Int) -> Int { 6 * count + 2 }
+
+    /// The one escaping rule, for text given as valid UTF-8 bytes, written to memory with room for
+    /// ``stringBound(_:)`` bytes; returns how many it wrote. `"`, `\`, line feed, carriage return and tab
+    /// by their short escapes; every other control character, DEL, U+2028 and U+2029 as `\u` and four
+    /// lower-case hex digits; everything else as it is.
+    public static func writeString(utf8 text: UnsafeRawBufferPointer, intoMemory out: UnsafeMutableRawPointer) -> Int {
+        var n = 0
+        @inline(__always) func put(_ byte: UInt8) {
+            out.storeBytes(of: byte, toByteOffset: n, as: UInt8.self)
+            n += 1
+        }
+        put(0x22)
         var i = 0
         while i < text.count {
-            // A run of bytes written as they are is appended at once (names and most texts are one run).
+            // A run of bytes written as they are is copied at once (names and most texts are one run).
             let run = i
             while i < text.count, !mayNeedEscape(text[i]) { i += 1 }
-            if i > run { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[run..<i])) }
+            if i > run {
+                (out + n).copyMemory(from: text.baseAddress! + run, byteCount: i - run)
+                n += i - run
+            }
             guard i < text.count else { break }
             let byte = text[i]
             var code: UInt32 = UInt32(byte)
@@ -74,27 +96,33 @@ public enum FlatJSON {
             if byte == 0xE2 {
                 // U+2028 and U+2029 are E2 80 A8 and E2 80 A9; any other scalar starting E2 is written as it is.
                 guard i + 2 < text.count, text[i + 1] == 0x80, text[i + 2] == 0xA8 || text[i + 2] == 0xA9 else {
-                    out.append(byte)
+                    put(byte)
                     i += 1
                     continue
                 }
                 code = text[i + 2] == 0xA8 ? 0x2028 : 0x2029
                 width = 3
             }
+            put(0x5C)
             switch code {
-            case 0x22: out += [0x5C, 0x22]
-            case 0x5C: out += [0x5C, 0x5C]
-            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
-            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
-            case 0x09: out += [0x5C, UInt8(ascii: "t")]
+            case 0x22: put(0x22)
+            case 0x5C: put(0x5C)
+            case 0x0A: put(UInt8(ascii: "n"))
+            case 0x0D: put(UInt8(ascii: "r"))
+            case 0x09: put(UInt8(ascii: "t"))
             default:
                 let hex: StaticString = "0123456789abcdef"
+                put(UInt8(ascii: "u"))
                 let digit = { (shift: UInt32) in hex.utf8Start[Int(code >> shift & 0xF)] }
-                out += [0x5C, UInt8(ascii: "u"), digit(12), digit(8), digit(4), digit(0)]
+                put(digit(12))
+                put(digit(8))
+                put(digit(4))
+                put(digit(0))
             }
             i += width
         }
-        out.append(0x22)
+        put(0x22)
+        return n
     }
 
     public enum ParseError: Error, Equatable { case malformed(offset: Int) }
@@ -128,6 +156,84 @@ public enum FlatJSON {
         }
     }
 
+    /// A field's value as stored: a string as its bytes between the quotes (escapes not yet undone).
+    public enum RawValue {
+        case string(UnsafeRawBufferPointer, escaped: Bool)
+        case int(Int)
+        case bool(Bool)
+        case null
+
+        /// The string, as ``decodeFields(utf8:)`` reads it; nil for a value of another type.
+        public var string: String? {
+            guard case .string(let raw, let escaped) = self else { return nil }
+            return escaped ? FlatJSON.unescape(raw) : String(decoding: raw, as: UTF8.self)
+        }
+    }
+
+    /// Reads a flat object as ``decodeFields(utf8:)`` does, accepting and refusing the same bytes, but hands each
+    /// field to `field` as it is stored (its name's bytes and whether the name has escapes, and its value), making no
+    /// strings. The byte buffers are valid only during the call.
+    public static func scanFields(
+        utf8 bytes: UnsafeRawBufferPointer, _ field: (_ name: UnsafeRawBufferPointer, _ nameEscaped: Bool, _ value: RawValue) -> Void
+    ) throws(ParseError) {
+        var parser = Parser(bytes: bytes)
+        try parser.rawObject { (parser: inout Parser) throws(ParseError) in
+            let (name, escaped) = try parser.rawString()
+            try parser.expect(UInt8(ascii: ":"))
+            field(name, escaped, try parser.rawValue())
+        }
+    }
+
+    /// The text of a string's stored bytes with escapes (checked by the parser) undone.
+    static func unescape(_ raw: UnsafeRawBufferPointer) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 0
+        func hex4(at k: Int) -> UInt32 {
+            var value: UInt32 = 0
+            for b in raw[k..<k + 4] {
+                let digit: UInt32
+                switch b {
+                case 0x30...0x39: digit = UInt32(b - 0x30)
+                case 0x61...0x66: digit = UInt32(b - 0x61 + 10)
+                default: digit = UInt32(b - 0x41 + 10)
+                }
+                value = value * 16 + digit
+            }
+            return value
+        }
+        while i < raw.count {
+            let byte = raw[i]
+            guard byte == UInt8(ascii: "\\"), i + 1 < raw.count else {
+                out.append(byte)
+                i += 1
+                continue
+            }
+            i += 1
+            switch raw[i] {
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "u"):
+                var code = hex4(at: i + 1)
+                i += 4
+                // A high surrogate followed by a low one is one scalar; a surrogate alone becomes U+FFFD.
+                if (0xD800...0xDBFF).contains(code), i + 6 < raw.count, raw[i + 1] == UInt8(ascii: "\\"), raw[i + 2] == UInt8(ascii: "u"),
+                    case let low = hex4(at: i + 3), (0xDC00...0xDFFF).contains(low)
+                {
+                    i += 6
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                }
+                out += Array(String(Unicode.Scalar(code).map(Character.init) ?? "\u{FFFD}").utf8)
+            default: out.append(raw[i])  // `/`, `\\` and `"` stand for themselves
+            }
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     struct Parser {
         let bytes: UnsafeRawBufferPointer
         var i = 0
@@ -144,31 +250,92 @@ public enum FlatJSON {
 
         mutating func object() throws(ParseError) -> [(String, FieldValue)] {
             var result: [(String, FieldValue)] = []
+            try rawObject { (parser: inout Parser) throws(ParseError) in
+                let key = try parser.string()
+                try parser.expect(UInt8(ascii: ":"))
+                result.append((key, try parser.value()))
+            }
+            return result
+        }
+
+        /// A flat object, `field` reading each name, its colon and its value.
+        mutating func rawObject(_ field: (inout Parser) throws(ParseError) -> Void) throws(ParseError) {
             try expect(UInt8(ascii: "{"))
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
                 i += 1
-                return result
+                return
             }
             while true {
                 skipSpace()
-                let key = try string()
-                try expect(UInt8(ascii: ":"))
-                result.append((key, try value()))
+                try field(&self)
                 skipSpace()
                 guard i < bytes.count else { throw .malformed(offset: i) }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
                 if bytes[i] == UInt8(ascii: "}") { i += 1; break }
                 throw .malformed(offset: i)
             }
-            return result
         }
 
         mutating func value() throws(ParseError) -> FieldValue {
+            switch try rawValue() {
+            case .string(let raw, let escaped): .string(escaped ? FlatJSON.unescape(raw) : String(decoding: raw, as: UTF8.self))
+            case .int(let value): .int(value)
+            case .bool(let value): .bool(value)
+            case .null: .null
+            }
+        }
+
+        mutating func literal(_ word: String) throws(ParseError) {
+            for byte in word.utf8 {
+                guard i < bytes.count, bytes[i] == byte else { throw .malformed(offset: i) }
+                i += 1
+            }
+        }
+
+        mutating func string() throws(ParseError) -> String {
+            let (raw, escaped) = try rawString()
+            // A string without escapes is made from the bytes in place.
+            return escaped ? FlatJSON.unescape(raw) : String(decoding: raw, as: UTF8.self)
+        }
+
+        /// A string's bytes between its quotes, as they are stored, and whether it has escapes (each checked).
+        mutating func rawString() throws(ParseError) -> (bytes: UnsafeRawBufferPointer, escaped: Bool) {
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw .malformed(offset: i) }
+            i += 1
+            let first = i
+            var escaped = false
+            while i < bytes.count {
+                let byte = bytes[i]
+                if byte == UInt8(ascii: "\"") {
+                    defer { i += 1 }
+                    return (UnsafeRawBufferPointer(rebasing: bytes[first..<i]), escaped)
+                }
+                if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                    i += 1
+                    guard i < bytes.count else { break }
+                    switch bytes[i] {
+                    case UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "/"),
+                        UInt8(ascii: "\\"), UInt8(ascii: "\""):
+                        break
+                    case UInt8(ascii: "u"): _ = try hex4()
+                    default: throw .malformed(offset: i)
+                    }
+                }
+                i += 1
+            }
+            throw .malformed(offset: i)
+        }
+
+        /// A value as stored: a string as its bytes between the quotes.
+        mutating func rawValue() throws(ParseError) -> RawValue {
             skipSpace()
             guard i < bytes.count else { throw .malformed(offset: i) }
             switch bytes[i] {
-            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "\""):
+                let (raw, escaped) = try rawString()
+                return .string(raw, escaped: escaped)
             case UInt8(ascii: "t"): try literal("true"); return .bool(true)
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
             case UInt8(ascii: "n"): try literal("null"); return .null
@@ -189,60 +356,6 @@ public enum FlatJSON {
                 guard i > start + (negative ? 1 : 0), !overflow, negative || number != Int.min else { throw .malformed(offset: start) }
                 return .int(negative ? number : -number)
             }
-        }
-
-        mutating func literal(_ word: String) throws(ParseError) {
-            for byte in word.utf8 {
-                guard i < bytes.count, bytes[i] == byte else { throw .malformed(offset: i) }
-                i += 1
-            }
-        }
-
-        mutating func string() throws(ParseError) -> String {
-            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw .malformed(offset: i) }
-            i += 1
-            var out: [UInt8] = []
-            let first = i
-            var start = i
-            while i < bytes.count {
-                let byte = bytes[i]
-                if byte == UInt8(ascii: "\"") {
-                    defer { i += 1 }
-                    // A string without escapes is made from the bytes in place.
-                    if start == first { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self) }
-                    out += bytes[start..<i]
-                    return String(decoding: out, as: UTF8.self)
-                }
-                if byte == UInt8(ascii: "\\") {
-                    out += bytes[start..<i]
-                    i += 1
-                    guard i < bytes.count else { break }
-                    switch bytes[i] {
-                    case UInt8(ascii: "n"): out.append(0x0A)
-                    case UInt8(ascii: "r"): out.append(0x0D)
-                    case UInt8(ascii: "t"): out.append(0x09)
-                    case UInt8(ascii: "b"): out.append(0x08)
-                    case UInt8(ascii: "f"): out.append(0x0C)
-                    case UInt8(ascii: "/"): out.append(0x2F)
-                    case UInt8(ascii: "\\"): out.append(0x5C)
-                    case UInt8(ascii: "\""): out.append(0x22)
-                    case UInt8(ascii: "u"):
-                        var code = try hex4()
-                        if (0xD800...0xDBFF).contains(code), i + 2 < bytes.count, bytes[i + 1] == UInt8(ascii: "\\"), bytes[i + 2] == UInt8(ascii: "u") {
-                            i += 2
-                            let low = try hex4()
-                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        }
-                        out += Array(String(Unicode.Scalar(code).map(Character.init) ?? "\u{FFFD}").utf8)
-                    default: throw .malformed(offset: i)
-                    }
-                    i += 1
-                    start = i
-                    continue
-                }
-                i += 1
-            }
-            throw .malformed(offset: i)
         }
 
         mutating func hex4() throws(ParseError) -> UInt32 {

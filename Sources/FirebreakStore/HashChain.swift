@@ -56,6 +56,22 @@ public enum HashChain {
         }
     }
 
+    /// Whether 64 bytes are a digest's lower-case hex digits, compared where both are.
+    @inline(__always)
+    static func digest(_ digest: SHA256.Digest, is hex: UnsafeRawBufferPointer) -> Bool {
+        let table: StaticString = "0123456789abcdef"
+        let digits = table.utf8Start
+        return digest.withUnsafeBytes { bytes in
+            var k = 0
+            while k < 32 {
+                let byte = bytes[k]
+                if hex[2 * k] != digits[Int(byte >> 4)] || hex[2 * k + 1] != digits[Int(byte & 0x0F)] { return false }
+                k += 1
+            }
+            return true
+        }
+    }
+
     /// Whether bytes are valid UTF-8 (so that reading them as a string, which repairs what is not, keeps them as they are).
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         // ASCII is valid: looked for eight bytes at a time.
@@ -188,24 +204,30 @@ extension HashChain {
                 HashChain.isValidUTF8(row.data), row.actor.map(HashChain.isValidUTF8) ?? true, row.role.map(HashChain.isValidUTF8) ?? true,
                 HashChain.isValidUTF8(row.kind)
             else { return false }
-            scratch.removeAll(keepingCapacity: true)
-            scratch += previous
-            scratch.append(0x0A)
-            StoredEvent.writeEnvelope(
-                incident: row.incident, seq: row.seq, at: row.at, recordedAt: row.recordedAt, actor: row.actor, role: row.role,
-                outsideRole: row.outsideRole, kind: row.kind, into: &scratch)
-            var hasher = SHA256()
-            hasher.update(data: scratch)
-            hasher.update(bufferPointer: row.data)
-            let digest = hasher.finalize()
-            var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-            let matches = withUnsafeMutableBytes(of: &digits) { buffer in
-                HashChain.writeHex(digest, into: buffer)
-                return memcmp(buffer.baseAddress!, row.hash.baseAddress!, 64) == 0
+            // The bytes hashed, written in place: the previous hash, a line break, the envelope and the data.
+            let room = previous.count + 1 + StoredEvent.envelopeBound(actor: row.actor, role: row.role, kind: row.kind) + row.data.count
+            if scratch.count < room { scratch = [UInt8](repeating: 0, count: max(room, 2 * scratch.count)) }
+            let matches = scratch.withUnsafeMutableBytes { buffer in
+                let out = buffer.baseAddress!
+                var n = previous.count
+                previous.withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: n) }
+                out.storeBytes(of: 0x0A, toByteOffset: n, as: UInt8.self)
+                n += 1
+                n += StoredEvent.writeEnvelope(
+                    incident: row.incident, seq: row.seq, at: row.at, recordedAt: row.recordedAt, actor: row.actor, role: row.role,
+                    outsideRole: row.outsideRole, kind: row.kind, intoMemory: out + n)
+                if row.data.count > 0 { (out + n).copyMemory(from: row.data.baseAddress!, byteCount: row.data.count) }
+                n += row.data.count
+                var hasher = SHA256()
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(start: out, count: n))
+                return HashChain.digest(hasher.finalize(), is: row.hash)
             }
             guard matches else { return false }
-            previous.removeAll(keepingCapacity: true)
-            previous.append(contentsOf: row.hash)
+            if previous.count == 64 {
+                previous.withUnsafeMutableBytes { $0.copyMemory(from: row.hash) }
+            } else {
+                previous = Array(row.hash)
+            }
             expectedSeq += 1
             return true
         }

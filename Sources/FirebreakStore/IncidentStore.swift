@@ -72,28 +72,64 @@ public struct StoredEvent: Sendable, Equatable {
         }
     }
 
-    /// The envelope of an event from its stored columns (actor, role and kind as valid UTF-8): the one
-    /// layout of ``envelope``, which the hash covers.
+    /// The envelope of an event from its stored columns (actor, role and kind as valid UTF-8), appended to `out`.
     static func writeEnvelope(
         incident: Int, seq: Int, at: Int, recordedAt: Int, actor: UnsafeRawBufferPointer?, role: UnsafeRawBufferPointer?, outsideRole: Bool,
         kind: UnsafeRawBufferPointer, into out: inout [UInt8]
     ) {
-        func ascii(_ text: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
-        func decimal(_ value: Int) {
-            if value < 0 { out.append(UInt8(ascii: "-")) }
-            var magnitude = value.magnitude
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-                var i = 20
-                repeat {
-                    i -= 1
-                    digits[i] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
-                    magnitude /= 10
-                } while magnitude > 0
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
-            }
+        let start = out.count
+        let room = envelopeBound(actor: actor, role: role, kind: kind)
+        out.append(contentsOf: repeatElement(0, count: room))
+        let written = out.withUnsafeMutableBytes { buffer in
+            writeEnvelope(
+                incident: incident, seq: seq, at: at, recordedAt: recordedAt, actor: actor, role: role, outsideRole: outsideRole, kind: kind,
+                intoMemory: buffer.baseAddress! + start)
         }
-        func string(_ text: UnsafeRawBufferPointer?) {
-            if let text { FlatJSON.appendString(utf8: text, to: &out) } else { ascii("null") }
+        out.removeLast(room - written)
+    }
+
+    /// The most bytes ``writeEnvelope(incident:seq:at:recordedAt:actor:role:outsideRole:kind:intoMemory:)``
+    /// writes for these columns.
+    @inline(__always)
+    static func envelopeBound(actor: UnsafeRawBufferPointer?, role: UnsafeRawBufferPointer?, kind: UnsafeRawBufferPointer) -> Int {
+        // The fixed text is 88 bytes; each of the four integers has at most 20 digits and a sign.
+        128 + 4 * 21 + FlatJSON.stringBound(actor?.count ?? 2) + FlatJSON.stringBound(role?.count ?? 2) + kind.count
+    }
+
+    /// The one layout of ``envelope``, which the hash covers, from an event's stored columns (actor, role and
+    /// kind as valid UTF-8), written to memory with room for ``envelopeBound(actor:role:kind:)`` bytes; returns
+    /// how many it wrote.
+    static func writeEnvelope(
+        incident: Int, seq: Int, at: Int, recordedAt: Int, actor: UnsafeRawBufferPointer?, role: UnsafeRawBufferPointer?, outsideRole: Bool,
+        kind: UnsafeRawBufferPointer, intoMemory out: UnsafeMutableRawPointer
+    ) -> Int {
+        var n = 0
+        @inline(__always) func ascii(_ text: StaticString) {
+            (out + n).copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
+            n += text.utf8CodeUnitCount
+        }
+        @inline(__always) func decimal(_ value: Int) {
+            if value < 0 {
+                out.storeBytes(of: UInt8(ascii: "-"), toByteOffset: n, as: UInt8.self)
+                n += 1
+            }
+            var magnitude = value.magnitude
+            var digits = 1
+            var scale: UInt = 10
+            while digits < 20, magnitude >= scale {
+                digits += 1
+                scale &*= 10
+            }
+            var i = n + digits
+            repeat {
+                i -= 1
+                out.storeBytes(of: UInt8(truncatingIfNeeded: magnitude % 10) + 0x30, toByteOffset: i, as: UInt8.self)
+                magnitude /= 10
+            } while magnitude > 0
+            n += digits
+        }
+        @inline(__always) func string(_ text: UnsafeRawBufferPointer?) {
+            if let text { n += FlatJSON.writeString(utf8: text, intoMemory: out + n) } else { ascii("null") }
         }
         ascii("{\"incident\":")
         decimal(incident)
@@ -108,8 +144,12 @@ public struct StoredEvent: Sendable, Equatable {
         ascii(",\"role\":")
         string(role)
         ascii(outsideRole ? ",\"outsideRole\":true,\"kind\":\"" : ",\"outsideRole\":false,\"kind\":\"")
-        out.append(contentsOf: kind)
+        if kind.count > 0 {
+            (out + n).copyMemory(from: kind.baseAddress!, byteCount: kind.count)
+            n += kind.count
+        }
         ascii("\"}\n")
+        return n
     }
 
     static func withUTF8<R>(_ text: String?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
@@ -354,9 +394,19 @@ public protocol LogInspector {
     mutating func begin(_ record: Result<IncidentRecord, StoreError>, playbook: StoredPlaybook?)
     /// Each event whose place in the chain is sound, in order.
     mutating func next(_ event: StoredEvent)
+    /// The next event as its stored bytes, for an inspector that can read it from them without decoding it: it
+    /// reads the row, calls `link` (whether the row is the next sound link of the chain) and takes the event in
+    /// only when that says yes. False when it did not take the event in (it cannot read the row from its bytes, or
+    /// `link` said no): the store then decodes the row and calls ``next(_:)`` if its place is sound. A store
+    /// that reads rows as bytes calls this first; the default reads nothing from bytes.
+    mutating func next(bytes row: HashChain.Columns, ifLinked link: () -> Bool) -> Bool
     /// After the incident's last event; `chainIntact` is false when the chain check failed (the
     /// store names where). Returns what else is wrong with the incident.
     mutating func finish(chainIntact: Bool) -> [String]
+}
+
+extension LogInspector {
+    public mutating func next(bytes row: HashChain.Columns, ifLinked link: () -> Bool) -> Bool { false }
 }
 
 /// Checks the chain alone.

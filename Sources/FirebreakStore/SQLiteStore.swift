@@ -869,9 +869,12 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         if check.failed { continue }
                         // Read as SQLite holds it, hashed without making strings of it; anything unusual is read by GRDB,
                         // and the check decides on that.
-                        if let columns = Self.columns(events.sqliteStatement), let event = Self.storedEvent(columns), check.nextLink(columns) {
-                            inspector.next(event)
-                            continue
+                        if let columns = Self.columns(events.sqliteStatement) {
+                            if inspector.next(bytes: columns, ifLinked: { check.nextLink(columns) }) { continue }
+                            if let event = Self.storedEvent(columns), check.nextLink(columns) {
+                                inspector.next(event)
+                                continue
+                            }
                         }
                         let read = try? Self.storedEventAndData(eventRow)
                         let event = read?.event

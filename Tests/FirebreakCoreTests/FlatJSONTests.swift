@@ -115,6 +115,19 @@ import Testing
         #expect(throws: FlatJSON.ParseError.self) { try FlatJSON.decode(text) }
     }
 
+    /// Surrogate escapes: a pair is one scalar; a surrogate alone (a high one followed by anything but a low one
+    /// included) is U+FFFD, and what follows it is read as it is.
+    @Test(arguments: [
+        (#"{"a":"\uD83D\uDD25"}"#, "\u{1F525}"),
+        (#"{"a":"\uD800\u0041"}"#, "\u{FFFD}A"),
+        (#"{"a":"\uD800x"}"#, "\u{FFFD}x"),
+        (#"{"a":"\uDC00\uD800"}"#, "\u{FFFD}\u{FFFD}"),
+        (#"{"a":"x\u00e9\/\\\"\b\f"}"#, "x\u{E9}/\\\"\u{8}\u{C}"),
+    ])
+    func surrogateEscapesAreReadWithoutTrapping(text: String, value: String) throws {
+        #expect(try FlatJSON.decode(text) == ["a": .string(value)])
+    }
+
     /// A random Unicode scalar, biased towards the characters that need escaping.
     static func randomScalar(_ generator: inout SeededGenerator) -> Unicode.Scalar {
         let special: [UInt32] = [0x22, 0x5C, 0x2F, 0x0A, 0x0D, 0x09, 0x00, 0x7F, 0x2028, 0x2029, 0x301, 0xFEFF, 0xFFFD, 0x10FFFF]
