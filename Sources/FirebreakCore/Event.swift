@@ -76,11 +76,65 @@ public struct Event: Sendable, Equatable {
 extension Event.Kind {
     /// The kind whose name is these UTF-8 bytes (as stored), found without making a string of them.
     public init?(utf8 name: UnsafeRawBufferPointer) {
-        for (bytes, kind) in Self.names where bytes.count == name.count && bytes.elementsEqual(name) {
-            self = kind
-            return
+        // The one kind these bytes can be, told by their length and a byte or two, then compared whole.
+        guard name.count >= 4 else { return nil }
+        let candidate: Event.Kind
+        switch (name.count, name[0], name[2]) {
+        case (4, UInt8(ascii: "n"), _): candidate = .note
+        case (4, UInt8(ascii: "d"), _): candidate = .done
+        case (5, UInt8(ascii: "f"), _): candidate = .fired
+        case (5, UInt8(ascii: "t"), _): candidate = .timer
+        case (6, UInt8(ascii: "o"), _): candidate = .opened
+        case (6, UInt8(ascii: "c"), _): candidate = .closed
+        case (6, UInt8(ascii: "i"), _): candidate = .inject
+        case (6, UInt8(ascii: "d"), _): candidate = .deputy
+        case (7, UInt8(ascii: "e"), _): candidate = .entered
+        case (7, UInt8(ascii: "s"), _): candidate = .skipped
+        case (7, UInt8(ascii: "o"), _): candidate = .overdue
+        case (7, UInt8(ascii: "r"), _): candidate = .refused
+        case (7, UInt8(ascii: "d"), _): candidate = .drafted
+        case (8, UInt8(ascii: "a"), UInt8(ascii: "s")): candidate = .assigned
+        case (8, UInt8(ascii: "a"), _): candidate = .approved
+        case (8, UInt8(ascii: "r"), UInt8(ascii: "o")): candidate = .reopened
+        case (8, UInt8(ascii: "r"), _): candidate = .rejected
+        case (8, UInt8(ascii: "i"), _): candidate = .informed
+        case (9, UInt8(ascii: "e"), _): candidate = .escalated
+        case (9, UInt8(ascii: "r"), _): candidate = .retracted
+        case (9, UInt8(ascii: "p"), _): candidate = .published
+        case (14, UInt8(ascii: "u"), _): candidate = .updateOverdue
+        default: return nil
         }
-        return nil
+        let bytes = Self.names[Int(candidate.number)].utf8
+        guard bytes.count == name.count, bytes.elementsEqual(name) else { return nil }
+        self = candidate
+    }
+
+    /// The kind's place in ``allCases``.
+    var number: Int32 {
+        switch self {
+        case .opened: 0
+        case .assigned: 1
+        case .entered: 2
+        case .done: 3
+        case .skipped: 4
+        case .fired: 5
+        case .note: 6
+        case .overdue: 7
+        case .escalated: 8
+        case .timer: 9
+        case .closed: 10
+        case .inject: 11
+        case .refused: 12
+        case .deputy: 13
+        case .reopened: 14
+        case .retracted: 15
+        case .drafted: 16
+        case .approved: 17
+        case .rejected: 18
+        case .published: 19
+        case .updateOverdue: 20
+        case .informed: 21
+        }
     }
 
     static let names: [(utf8: [UInt8], kind: Event.Kind)] = allCases.map { (Array($0.rawValue.utf8), $0) }

@@ -173,7 +173,7 @@ public struct StoredEventReader: Sendable {
     /// The fields each kind reads, as ``Event/Body/init(kind:fields:)`` reads them; `isText` for free text (a person,
     /// a reason, a note), which is never looked up among the playbook's names.
     static func fieldNames(_ kind: Event.Kind) -> [(name: StaticString, isText: Bool)] {
-        fieldNamesByKind[Int(kindNumber(kind))]
+        fieldNamesByKind[Int(kind.number)]
     }
 
     static let fieldNamesByKind: [[(name: StaticString, isText: Bool)]] = Event.Kind.allCases.map { kind in
@@ -205,34 +205,6 @@ public struct StoredEventReader: Sendable {
             }
         // `from` is a state in `entered`, and free text in an inject.
         return names.map { ($0, texts.contains($0.description) && !(kind == .entered && $0.description == "from")) }
-    }
-
-    /// A kind's place in `Event.Kind.allCases`.
-    static func kindNumber(_ kind: Event.Kind) -> Int32 {
-        switch kind {
-        case .opened: 0
-        case .assigned: 1
-        case .entered: 2
-        case .done: 3
-        case .skipped: 4
-        case .fired: 5
-        case .note: 6
-        case .overdue: 7
-        case .escalated: 8
-        case .timer: 9
-        case .closed: 10
-        case .inject: 11
-        case .refused: 12
-        case .deputy: 13
-        case .reopened: 14
-        case .retracted: 15
-        case .drafted: 16
-        case .approved: 17
-        case .rejected: 18
-        case .published: 19
-        case .updateOverdue: 20
-        case .informed: 21
-        }
     }
 
     static func equal(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
@@ -309,13 +281,13 @@ public struct StoredEventReader: Sendable {
 /// Names and their indices, found by their UTF-8 bytes with no string made: a small open-addressing
 /// table. Exact only where every name is ASCII; ``find(_:)`` gives nil wherever a string lookup
 /// could tell otherwise (canonically equivalent spellings compare equal as strings).
-struct ByteNames: Sendable {
+final class ByteNames: Sendable {
     /// Each slot an entry's number, or -1.
-    var slots: [Int32]
+    let slots: [Int32]
     /// The names' bytes one after another; entry `e` is `bytes[starts[e]..<starts[e + 1]]`.
-    var bytes: [UInt8] = []
-    var starts: [Int] = [0]
-    var values: [Int32] = []
+    let bytes: [UInt8]
+    let starts: [Int]
+    let values: [Int32]
     let exact: Bool
 
     /// From a dictionary's pairs (each name once).
@@ -323,24 +295,27 @@ struct ByteNames: Sendable {
         exact = pairs.allSatisfy { $0.0.utf8.allSatisfy { $0 < 0x80 } }
         var size = 8
         while size < 2 * pairs.count { size *= 2 }
-        slots = [Int32](repeating: -1, count: size)
-        for (name, value) in pairs { insert(Array(name.utf8), value) }
+        var slots = [Int32](repeating: -1, count: size)
+        var bytes: [UInt8] = []
+        var starts = [0]
+        for (entry, (name, _)) in pairs.enumerated() {
+            let utf8 = Array(name.utf8)
+            var k = utf8.withUnsafeBytes { Self.hash($0) } & (size - 1)
+            while slots[k] >= 0 { k = (k + 1) & (size - 1) }
+            slots[k] = Int32(entry)
+            bytes += utf8
+            starts.append(bytes.count)
+        }
+        self.slots = slots
+        self.bytes = bytes
+        self.starts = starts
+        values = pairs.map(\.1)
     }
 
     /// Each name at the index of its first place in `list`, as `firstIndex(of:)` finds it.
-    init(firstOf list: [String]) {
+    convenience init(firstOf list: [String]) {
         var seen = Set<String>()
         self.init(list.enumerated().compactMap { seen.insert($1).inserted ? ($1, Int32($0)) : nil })
-    }
-
-    mutating func insert(_ name: [UInt8], _ value: Int32) {
-        let mask = slots.count - 1
-        var k = name.withUnsafeBytes { Self.hash($0) } & mask
-        while slots[k] >= 0 { k = (k + 1) & mask }
-        slots[k] = Int32(values.count)
-        bytes += name
-        starts.append(bytes.count)
-        values.append(value)
     }
 
     /// The index of the name with these bytes; -1 when there is none; nil when bytes or names go beyond ASCII.

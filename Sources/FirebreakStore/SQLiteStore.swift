@@ -532,8 +532,13 @@ public final class SQLiteStore: IncidentStore, Sendable {
     // MARK: Reading
 
     static func record(_ db: Database, _ number: Int) throws -> IncidentRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE number = ?", arguments: [number]).map(record)
+        try Row.fetchOne(db, sql: "SELECT \(recordColumns) FROM incident WHERE number = ?", arguments: [number]).map(record)
     }
+
+    /// The columns ``record(_:)`` reads, in its order (read by place: finding a column by its name costs more than
+    /// reading it).
+    static let recordColumns =
+        "number, playbook_id, playbook_hash, is_exercise, title, severity, state, opened_at, closed_at, last_seq, last_hash, snapshot, scenario"
 
     /// Reads a column without trusting it: GRDB's subscript traps on a value of the wrong type.
     static func column<T: DatabaseValueConvertible>(_ row: Row, _ name: String, _ number: Int?, as type: T.Type = T.self) throws -> T {
@@ -565,27 +570,28 @@ public final class SQLiteStore: IncidentStore, Sendable {
         return converted
     }
 
+    /// An incident's row, selected as ``recordColumns``.
     static func record(_ row: Row) throws -> IncidentRecord {
-        guard let number = Int.fromDatabaseValue(row["number"] as DatabaseValue) else {
+        guard let number = Int.fromDatabaseValue(row[0] as DatabaseValue) else {
             throw StoreError.damaged(incident: nil, what: "an incident's number")
         }
-        let snapshotData: Data = try column(row, "snapshot", number)
+        let snapshotData: Data = try column(row, at: 11, "snapshot", number)
         let snapshot: Incident
         do {
             snapshot = try Incident(storedJSON: snapshotData)
         } catch {
             throw StoreError.damaged(incident: number, what: "its stored state")
         }
-        let title: Data = try column(row, "title", number)
-        let scenario: Data? = try optionalColumn(row, "scenario", number)
-        let severityText: String = try column(row, "severity", number)
+        let title: Data = try column(row, at: 4, "title", number)
+        let scenario: Data? = try optionalColumn(row, at: 12, "scenario", number)
+        let severityText: String = try column(row, at: 5, "severity", number)
         guard let severity = IncidentSeverity(rawValue: severityText) else { throw StoreError.damaged(incident: number, what: "its stored 'severity'") }
         return IncidentRecord(
-            number: number, playbookID: try column(row, "playbook_id", number), playbookHash: try column(row, "playbook_hash", number),
-            isExercise: try column(row, "is_exercise", number), title: String(decoding: title, as: UTF8.self), severity: severity,
-            state: try column(row, "state", number), openedAt: try column(row, "opened_at", number),
-            closedAt: try optionalColumn(row, "closed_at", number), lastSeq: try column(row, "last_seq", number),
-            lastHash: try column(row, "last_hash", number), snapshot: snapshot, scenarioText: scenario.map { String(decoding: $0, as: UTF8.self) })
+            number: number, playbookID: try column(row, at: 1, "playbook_id", number), playbookHash: try column(row, at: 2, "playbook_hash", number),
+            isExercise: try column(row, at: 3, "is_exercise", number), title: String(decoding: title, as: UTF8.self), severity: severity,
+            state: try column(row, at: 6, "state", number), openedAt: try column(row, at: 7, "opened_at", number),
+            closedAt: try optionalColumn(row, at: 8, "closed_at", number), lastSeq: try column(row, at: 9, "last_seq", number),
+            lastHash: try column(row, at: 10, "last_hash", number), snapshot: snapshot, scenarioText: scenario.map { String(decoding: $0, as: UTF8.self) })
     }
 
     public func incident(_ number: Int) async throws(StoreError) -> IncidentRecord? {
@@ -634,26 +640,36 @@ public final class SQLiteStore: IncidentStore, Sendable {
     /// type the store writes (integers, actor and data as BLOBs, role, kind and hash as TEXT, actor and role
     /// possibly NULL, text without NUL bytes); nil otherwise, and ``storedEventAndData(_:)`` reads the row.
     static func columns(_ statement: SQLiteStatement) -> HashChain.Columns? {
-        func int(_ i: Int32) -> Int? { sqlite3_column_type(statement, i) == SQLITE_INTEGER ? Int(sqlite3_column_int64(statement, i)) : nil }
-        func blob(_ i: Int32) -> UnsafeRawBufferPointer? {
-            guard sqlite3_column_type(statement, i) == SQLITE_BLOB else { return nil }
-            let base = sqlite3_column_blob(statement, i)
-            return UnsafeRawBufferPointer(start: base, count: base == nil ? 0 : Int(sqlite3_column_bytes(statement, i)))
+        // Each column's value is fetched once and read with the value's own accessors: the sqlite3_column_ functions
+        // take the connection's lock and check for errors on every call. The connection is this thread's for the
+        // whole read, and the values stay valid until the statement steps on.
+        @inline(__always) func value(_ i: Int32) -> OpaquePointer? { sqlite3_column_value(statement, i) }
+        @inline(__always) func int(_ i: Int32) -> Int? {
+            let v = value(i)
+            return sqlite3_value_type(v) == SQLITE_INTEGER ? Int(sqlite3_value_int64(v)) : nil
+        }
+        @inline(__always) func blob(_ v: OpaquePointer?) -> UnsafeRawBufferPointer? {
+            guard sqlite3_value_type(v) == SQLITE_BLOB else { return nil }
+            let base = sqlite3_value_blob(v)
+            return UnsafeRawBufferPointer(start: base, count: base == nil ? 0 : Int(sqlite3_value_bytes(v)))
         }
         // GRDB reads TEXT up to its first NUL byte: text with one is left to it.
-        func text(_ i: Int32) -> UnsafeRawBufferPointer? {
-            guard sqlite3_column_type(statement, i) == SQLITE_TEXT, let base = sqlite3_column_text(statement, i) else { return nil }
-            let count = Int(sqlite3_column_bytes(statement, i))
+        @inline(__always) func text(_ v: OpaquePointer?) -> UnsafeRawBufferPointer? {
+            guard sqlite3_value_type(v) == SQLITE_TEXT, let base = sqlite3_value_text(v) else { return nil }
+            let count = Int(sqlite3_value_bytes(v))
             guard memchr(base, 0, count) == nil else { return nil }
             return UnsafeRawBufferPointer(start: base, count: count)
         }
-        let isNull = { (i: Int32) in sqlite3_column_type(statement, i) == SQLITE_NULL }
         guard let incident = int(0), let seq = int(1), let at = int(2), let recordedAt = int(3), let outside = int(6),
-            let kind = text(7), let data = blob(8), let hash = text(9)
+            let kind = text(value(7)), let data = blob(value(8)), let hash = text(value(9))
         else { return nil }
-        let actor = isNull(4) ? nil : blob(4)
-        let role = isNull(5) ? nil : text(5)
-        guard isNull(4) || actor != nil, isNull(5) || role != nil else { return nil }
+        let actorValue = value(4)
+        let roleValue = value(5)
+        let actor = sqlite3_value_type(actorValue) == SQLITE_NULL ? nil : blob(actorValue)
+        let role = sqlite3_value_type(roleValue) == SQLITE_NULL ? nil : text(roleValue)
+        guard actor != nil || sqlite3_value_type(actorValue) == SQLITE_NULL, role != nil || sqlite3_value_type(roleValue) == SQLITE_NULL else {
+            return nil
+        }
         return HashChain.Columns(
             incident: incident, seq: seq, at: at, recordedAt: recordedAt, actor: actor, role: role, outsideRole: outside != 0, kind: kind, data: data,
             hash: hash)
@@ -743,7 +759,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
         async let integrity = number == nil ? integrityCheck() : .success(["ok"])
         var report: VerifyReport
         if let number {
-            let one = try pass(.one(number), inspector: &inspector)
+            let one = try pass(.one(number), wholeFile: true, inspector: &inspector)
             report = one.report
             report.problems += one.problems.flatMap(\.problems)
         } else {
@@ -754,25 +770,43 @@ public final class SQLiteStore: IncidentStore, Sendable {
         return report
     }
 
-    /// Which incidents a pass reads: one, or those whose number has the given remainder when divided by `of`.
+    /// Which incidents a pass reads: one, or those whose numbers lie in a range (ends included), or all.
     enum Share {
         case one(Int)
-        case part(Int, of: Int)
+        case range(ClosedRange<Int>)
+        case all
     }
 
-    /// The pass over every incident, in two halves read side by side on connections of their own, each half one
-    /// read (so each incident's record and log are read together); the problems as one pass would list them.
+    /// The pass over every incident, in parts by ranges of their numbers, read two at a time on connections of their
+    /// own (so both cores stay busy to the end), each part one read (so each incident's record and log are read
+    /// together); the problems as one pass would list them.
     func passes<Inspector: LogInspector>(inspector: Inspector) throws(StoreError) -> VerifyReport {
-        let count = writer is DatabasePool ? 2 : 1
+        let bounds = try wrap("verify the database") {
+            try writer.read { db in try Row.fetchOne(db, sql: "SELECT min(number), max(number) FROM incident") }
+        }
+        var shares: [Share] = [.all]
+        if writer is DatabasePool, let bounds, let low = Int.fromDatabaseValue(bounds[0] as DatabaseValue),
+            let high = Int.fromDatabaseValue(bounds[1] as DatabaseValue), low < high
+        {
+            let parts = Int128(8)
+            let span = Int128(high) - Int128(low) + 1
+            shares = (0..<parts).compactMap { k in
+                let first = Int128(low) + span * k / parts
+                let last = Int128(low) + span * (k + 1) / parts - 1
+                return first <= last ? .range(Int(first)...Int(last)) : nil
+            }
+        }
+        let count = shares.count
+        let chosen = shares
         var inspectors = [Inspector](repeating: inspector, count: count)
         var parts = [Result<(report: VerifyReport, problems: [(number: Int, problems: [String])]), StoreError>?](repeating: nil, count: count)
         inspectors.withUnsafeMutableBufferPointer { inspectors in
             parts.withUnsafeMutableBufferPointer { parts in
-                // Each thread touches only its own slot of either buffer.
+                // Each part touches only its own slot of either buffer.
                 nonisolated(unsafe) let inspectors = inspectors
                 nonisolated(unsafe) let parts = parts
                 DispatchQueue.concurrentPerform(iterations: count) { k in
-                    parts[k] = Result { () throws(StoreError) in try pass(.part(k, of: count), inspector: &inspectors[k]) }
+                    parts[k] = Result { () throws(StoreError) in try pass(chosen[k], wholeFile: k == 0, inspector: &inspectors[k]) }
                 }
             }
         }
@@ -801,16 +835,16 @@ public final class SQLiteStore: IncidentStore, Sendable {
     }
 
     /// ``verify(_:inspector:)`` but the integrity check, in one read: one snapshot of the incidents and their logs.
-    /// `report` holds the counts and the problems of the whole file (its triggers, in one incident's pass and in the first
-    /// part); `problems`, each incident's by its number, in the pass's order.
+    /// `report` holds the counts, and with `wholeFile` the problems of the whole file (its triggers); `problems`, each
+    /// incident's by its number, in the pass's order.
     func pass<Inspector: LogInspector>(
-        _ share: Share, inspector: inout Inspector
+        _ share: Share, wholeFile: Bool, inspector: inout Inspector
     ) throws(StoreError) -> (report: VerifyReport, problems: [(number: Int, problems: [String])]) {
         try wrap("verify the database") {
             try writer.read { db in
                 var report = VerifyReport()
                 var problems: [(number: Int, problems: [String])] = []
-                if case .part(let k, _) = share, k > 0 {} else {
+                if wholeFile {
                     let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
                     for name in ["event_append_only_delete", "event_append_only_update"] where !triggers.contains(name) {
                         report.problems.append("the trigger '\(name)' that keeps events append-only is missing")
@@ -819,11 +853,13 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 let rows: [Row]
                 switch share {
                 case .one(let number):
-                    rows = try Row.fetchAll(db, sql: "SELECT * FROM incident WHERE number = ?", arguments: [number])
+                    rows = try Row.fetchAll(db, sql: "SELECT \(Self.recordColumns) FROM incident WHERE number = ?", arguments: [number])
                     if rows.isEmpty { throw StoreError.noIncident(number: number) }
-                case .part(let k, let count):
+                case .range(let numbers):
                     rows = try Row.fetchAll(
-                        db, sql: "SELECT * FROM incident WHERE abs(number) % ? = ? ORDER BY number < 0, abs(number)", arguments: [count, k])
+                        db, sql: "SELECT \(Self.recordColumns) FROM incident WHERE number BETWEEN ? AND ?", arguments: [numbers.lowerBound, numbers.upperBound])
+                case .all:
+                    rows = try Row.fetchAll(db, sql: "SELECT \(Self.recordColumns) FROM incident")
                 }
                 let events = try db.makeStatement(sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq")
                 // Each stored playbook is read and hashed once, however many incidents were opened from it.
@@ -831,12 +867,12 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 for row in rows {
                     report.checkedIncidents += 1
                     // The number is the row's id, always an integer.
-                    guard let incidentNumber = Int.fromDatabaseValue(row["number"] as DatabaseValue) else { continue }
+                    guard let incidentNumber = Int.fromDatabaseValue(row[0] as DatabaseValue) else { continue }
                     var found: [String] = []
                     defer { if !found.isEmpty { problems.append((incidentNumber, found)) } }
-                    guard let playbookHash = String.fromDatabaseValue(row["playbook_hash"] as DatabaseValue),
-                        let lastSeq = Int.fromDatabaseValue(row["last_seq"] as DatabaseValue),
-                        let lastHash = String.fromDatabaseValue(row["last_hash"] as DatabaseValue)
+                    guard let playbookHash = String.fromDatabaseValue(row[2] as DatabaseValue),
+                        let lastSeq = Int.fromDatabaseValue(row[9] as DatabaseValue),
+                        let lastHash = String.fromDatabaseValue(row[10] as DatabaseValue)
                     else {
                         found.append("\(IncidentID.name(incidentNumber)): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
                         continue

@@ -92,7 +92,7 @@ import Testing
         for kind in Event.Kind.allCases {
             #expect(Array(kind.rawValue.utf8).withUnsafeBytes { Event.Kind(utf8: $0) } == kind)
         }
-        for name in ["", "Note", "not", "notes", "update_overdue", "note\u{0}"] {
+        for name in ["", "Note", "not", "notes", "update_overdue", "note\u{0}", "approvex", "assignex", "reopenex", "rejectex", "dxxx", "update-overdux"] {
             #expect(Array(name.utf8).withUnsafeBytes { Event.Kind(utf8: $0) } == nil, "\(name.debugDescription)")
         }
         #expect([UInt8]([0x6E, 0x6F, 0x74, 0xE9]).withUnsafeBytes { Event.Kind(utf8: $0) } == nil)

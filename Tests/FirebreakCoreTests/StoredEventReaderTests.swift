@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func kindsAreNumberedInTheirOrder() {
-        for (number, kind) in Event.Kind.allCases.enumerated() { #expect(StoredEventReader.kindNumber(kind) == number) }
+        for (number, kind) in Event.Kind.allCases.enumerated() { #expect(kind.number == number) }
         #expect(StoredEventReader.fieldNames(.note).map(\.name.description) == ["text", "step"])
         #expect(StoredEventReader.fieldNames(.entered).map(\.isText) == [false, false, false, false])
         #expect(StoredEventReader.fieldNames(.inject).map(\.isText) == [true, true, true, false])
