@@ -104,9 +104,38 @@ extension Event.Kind {
         case (14, UInt8(ascii: "u"), _): candidate = .updateOverdue
         default: return nil
         }
-        let bytes = Self.names[Int(candidate.number)].utf8
-        guard bytes.count == name.count, bytes.elementsEqual(name) else { return nil }
+        // The name as a static string: a value every thread reads without counting references to it.
+        let bytes = candidate.staticName
+        guard bytes.utf8CodeUnitCount == name.count, ByteNames.same(bytes.utf8Start, name.baseAddress, name.count) else { return nil }
         self = candidate
+    }
+
+    /// ``rawValue`` as a static string.
+    var staticName: StaticString {
+        switch self {
+        case .opened: "opened"
+        case .assigned: "assigned"
+        case .entered: "entered"
+        case .done: "done"
+        case .skipped: "skipped"
+        case .fired: "fired"
+        case .note: "note"
+        case .overdue: "overdue"
+        case .escalated: "escalated"
+        case .timer: "timer"
+        case .closed: "closed"
+        case .inject: "inject"
+        case .refused: "refused"
+        case .deputy: "deputy"
+        case .reopened: "reopened"
+        case .retracted: "retracted"
+        case .drafted: "drafted"
+        case .approved: "approved"
+        case .rejected: "rejected"
+        case .published: "published"
+        case .updateOverdue: "update-overdue"
+        case .informed: "informed"
+        }
     }
 
     /// The kind's place in ``allCases``.

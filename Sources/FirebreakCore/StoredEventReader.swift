@@ -49,7 +49,7 @@ public struct StoredEventReader: Sendable {
     ) -> Reading? {
         // The fields this kind reads, in the order of `wanted`; a name given twice means its last value.
         let wanted = Self.fieldNames(kind)
-        guard !wanted.isEmpty else { return nil }
+        guard wanted.count > 0 else { return nil }
         var fields = Fields()
         var sure = true
         do {
@@ -59,7 +59,8 @@ public struct StoredEventReader: Sendable {
                     sure = false
                     return
                 }
-                for (k, field) in wanted.enumerated() where Self.equal(name, field.name) {
+                for k in 0..<wanted.count where Self.equal(name, wanted[k].name) {
+                    let field = wanted[k]
                     fields[k] = value
                     // A name with escapes is not looked up by its bytes (free text is read as the decoding reads it).
                     if case .string(_, escaped: true) = value, !field.isText { sure = false }
@@ -70,7 +71,7 @@ public struct StoredEventReader: Sendable {
             return nil
         }
         guard sure else { return nil }
-        let f = Lookups(fields: fields)
+        let f = fields
 
         var roleIndex: Int32 = -1
         if let role {
@@ -171,40 +172,59 @@ public struct StoredEventReader: Sendable {
     }
 
     /// The fields each kind reads, as ``Event/Body/init(kind:fields:)`` reads them; `isText` for free text (a person,
-    /// a reason, a note), which is never looked up among the playbook's names.
-    static func fieldNames(_ kind: Event.Kind) -> [(name: StaticString, isText: Bool)] {
-        fieldNamesByKind[Int(kind.number)]
+    /// a reason, a note), which is never looked up among the playbook's names. Values, no arrays: readers on several
+    /// threads share nothing whose count of references they would all be changing.
+    static func fieldNames(_ kind: Event.Kind) -> FieldNames {
+        switch kind {
+        case .opened: FieldNames(0)
+        case .assigned: FieldNames(2, "assignedRole", "person", texts: 0b10)
+        case .deputy: FieldNames(2, "deputyRole", "person", texts: 0b10)
+        case .reopened: FieldNames(1, "reason", texts: 0b1)
+        case .retracted: FieldNames(4, "retractedSeq", "reason", "step", "reopened", texts: 0b10)
+        case .entered: FieldNames(4, "state", "round", "from", "event")
+        case .done: FieldNames(4, "step", "choice", "note", "via", texts: 0b100)
+        case .skipped: FieldNames(2, "step", "reason", texts: 0b10)
+        case .fired: FieldNames(1, "event")
+        case .note: FieldNames(2, "text", "step", texts: 0b1)
+        case .overdue: FieldNames(2, "step", "due")
+        case .escalated: FieldNames(3, "to", "step", "audience")
+        case .timer: FieldNames(3, "state", "after", "to")
+        case .closed: FieldNames(2, "reason", "forced", texts: 0b1)
+        case .drafted: FieldNames(4, "statement", "audience", "version", "text", texts: 0b1000)
+        case .approved: FieldNames(3, "statement", "version", "approver")
+        case .rejected: FieldNames(4, "statement", "version", "approver", "reason", texts: 0b1000)
+        case .published: FieldNames(4, "statement", "version", "audience", "channel", texts: 0b1000)
+        case .updateOverdue: FieldNames(2, "audience", "due")
+        case .informed: FieldNames(3, "who", "via", "note", texts: 0b100)
+        case .inject: FieldNames(4, "text", "inject", "from", "reach", texts: 0b111)
+        case .refused: FieldNames(2, "action", "reason", texts: 0b11)
+        }
     }
 
-    static let fieldNamesByKind: [[(name: StaticString, isText: Bool)]] = Event.Kind.allCases.map { kind in
-        let texts: Set<String> = ["person", "reason", "text", "note", "channel", "action", "inject", "from"]
-        let names: [StaticString] =
-            switch kind {
-            case .opened: []
-            case .assigned: ["assignedRole", "person"]
-            case .deputy: ["deputyRole", "person"]
-            case .reopened: ["reason"]
-            case .retracted: ["retractedSeq", "reason", "step", "reopened"]
-            case .entered: ["state", "round", "from", "event"]
-            case .done: ["step", "choice", "note", "via"]
-            case .skipped: ["step", "reason"]
-            case .fired: ["event"]
-            case .note: ["text", "step"]
-            case .overdue: ["step", "due"]
-            case .escalated: ["to", "step", "audience"]
-            case .timer: ["state", "after", "to"]
-            case .closed: ["reason", "forced"]
-            case .drafted: ["statement", "audience", "version", "text"]
-            case .approved: ["statement", "version", "approver"]
-            case .rejected: ["statement", "version", "approver", "reason"]
-            case .published: ["statement", "version", "audience", "channel"]
-            case .updateOverdue: ["audience", "due"]
-            case .informed: ["who", "via", "note"]
-            case .inject: ["text", "inject", "from", "reach"]
-            case .refused: ["action", "reason"]
-            }
-        // `from` is a state in `entered`, and free text in an inject.
-        return names.map { ($0, texts.contains($0.description) && !(kind == .entered && $0.description == "from")) }
+    /// Up to four field names, and which of them are free text (bit `k` for the `k`th).
+    struct FieldNames {
+        let count: Int
+        let names: (StaticString, StaticString, StaticString, StaticString)
+        let texts: UInt8
+
+        init(_ count: Int, _ a: StaticString = "", _ b: StaticString = "", _ c: StaticString = "", _ d: StaticString = "", texts: UInt8 = 0) {
+            self.count = count
+            names = (a, b, c, d)
+            self.texts = texts
+        }
+
+        subscript(k: Int) -> (name: StaticString, isText: Bool) {
+            let name =
+                switch k {
+                case 0: names.0
+                case 1: names.1
+                case 2: names.2
+                default: names.3
+                }
+            return (name, texts & (1 << k) != 0)
+        }
+
+        var list: [(name: StaticString, isText: Bool)] { (0..<count).map { self[$0] } }
     }
 
     static func equal(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
@@ -250,31 +270,29 @@ public struct StoredEventReader: Sendable {
             }
         }
     }
+}
 
-    /// The fields read as the event's decoding reads them: a string where a string is wanted, and so on.
-    struct Lookups {
-        let fields: Fields
+/// The fields read as the event's decoding reads them: a string where a string is wanted, and so on.
+extension StoredEventReader.Fields {
+    /// A string field's stored bytes, escapes and all.
+    func name(_ k: Int) -> UnsafeRawBufferPointer? {
+        if case .string(let raw, _)? = self[k] { raw } else { nil }
+    }
 
-        /// A string field's stored bytes, escapes and all.
-        func name(_ k: Int) -> UnsafeRawBufferPointer? {
-            if case .string(let raw, _)? = fields[k] { raw } else { nil }
-        }
+    func text(_ k: Int) -> String? { self[k]?.string }
 
-        func text(_ k: Int) -> String? { fields[k]?.string }
+    func int(_ k: Int) -> Int? {
+        if case .int(let value)? = self[k] { value } else { nil }
+    }
 
-        func int(_ k: Int) -> Int? {
-            if case .int(let value)? = fields[k] { value } else { nil }
-        }
+    func bool(_ k: Int) -> Bool? {
+        if case .bool(let value)? = self[k] { value } else { nil }
+    }
 
-        func bool(_ k: Int) -> Bool? {
-            if case .bool(let value)? = fields[k] { value } else { nil }
-        }
-
-        /// An optional name looked up: -1 when the field is missing or not a string, nil when unsure.
-        func optionalName(_ k: Int, in table: ByteNames) -> Int32? {
-            guard let raw = name(k) else { return -1 }
-            return table.find(raw)
-        }
+    /// An optional name looked up: -1 when the field is missing or not a string, nil when unsure.
+    func optionalName(_ k: Int, in table: ByteNames) -> Int32? {
+        guard let raw = name(k) else { return -1 }
+        return table.find(raw)
     }
 }
 

@@ -113,20 +113,30 @@ public struct StoredEvent: Sendable, Equatable {
                 out.storeBytes(of: UInt8(ascii: "-"), toByteOffset: n, as: UInt8.self)
                 n += 1
             }
-            var magnitude = value.magnitude
-            var digits = 1
-            var scale: UInt = 10
-            while digits < 20, magnitude >= scale {
-                digits += 1
-                scale &*= 10
+            // Two digits at a time from the right into a scratch of 20 (the most a UInt has), then copied.
+            let pairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+            var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &scratch) { digits in
+                var magnitude = value.magnitude
+                var i = 20
+                while magnitude >= 100 {
+                    let pair = Int(magnitude % 100)
+                    magnitude /= 100
+                    i -= 2
+                    digits[i] = pairs.utf8Start[2 * pair]
+                    digits[i + 1] = pairs.utf8Start[2 * pair + 1]
+                }
+                if magnitude >= 10 {
+                    i -= 2
+                    digits[i] = pairs.utf8Start[2 * Int(magnitude)]
+                    digits[i + 1] = pairs.utf8Start[2 * Int(magnitude) + 1]
+                } else {
+                    i -= 1
+                    digits[i] = UInt8(truncatingIfNeeded: magnitude) + 0x30
+                }
+                (out + n).copyMemory(from: digits.baseAddress! + i, byteCount: 20 - i)
+                n += 20 - i
             }
-            var i = n + digits
-            repeat {
-                i -= 1
-                out.storeBytes(of: UInt8(truncatingIfNeeded: magnitude % 10) + 0x30, toByteOffset: i, as: UInt8.self)
-                magnitude /= 10
-            } while magnitude > 0
-            n += digits
         }
         @inline(__always) func string(_ text: UnsafeRawBufferPointer?) {
             if let text { n += FlatJSON.writeString(utf8: text, intoMemory: out + n) } else { ascii("null") }

@@ -639,7 +639,9 @@ public final class SQLiteStore: IncidentStore, Sendable {
     /// The current row of a statement selecting ``eventColumns``, as SQLite holds it, when every column has the
     /// type the store writes (integers, actor and data as BLOBs, role, kind and hash as TEXT, actor and role
     /// possibly NULL, text without NUL bytes); nil otherwise, and ``storedEventAndData(_:)`` reads the row.
-    static func columns(_ statement: SQLiteStatement) -> HashChain.Columns? {
+    /// `incident`: the incident the statement selects the events of (the one value a row that matches can hold there:
+    /// an integer column's value equal to it is that integer), which is not read again.
+    static func columns(_ statement: SQLiteStatement, incident: Int) -> HashChain.Columns? {
         // Each column's value is fetched once and read with the value's own accessors: the sqlite3_column_ functions
         // take the connection's lock and check for errors on every call. The connection is this thread's for the
         // whole read, and the values stay valid until the statement steps on.
@@ -660,7 +662,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
             guard memchr(base, 0, count) == nil else { return nil }
             return UnsafeRawBufferPointer(start: base, count: count)
         }
-        guard let incident = int(0), let seq = int(1), let at = int(2), let recordedAt = int(3), let outside = int(6),
+        guard let seq = int(1), let at = int(2), let recordedAt = int(3), let outside = int(6),
             let kind = text(value(7)), let data = blob(value(8)), let hash = text(value(9))
         else { return nil }
         let actorValue = value(4)
@@ -905,7 +907,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         if check.failed { continue }
                         // Read as SQLite holds it, hashed without making strings of it; anything unusual is read by GRDB,
                         // and the check decides on that.
-                        if let columns = Self.columns(events.sqliteStatement) {
+                        if let columns = Self.columns(events.sqliteStatement, incident: incidentNumber) {
                             if inspector.next(bytes: columns, ifLinked: { check.nextLink(columns) }) { continue }
                             if let event = Self.storedEvent(columns), check.nextLink(columns) {
                                 inspector.next(event)

@@ -33,9 +33,9 @@ import Testing
 
     @Test func kindsAreNumberedInTheirOrder() {
         for (number, kind) in Event.Kind.allCases.enumerated() { #expect(kind.number == number) }
-        #expect(StoredEventReader.fieldNames(.note).map(\.name.description) == ["text", "step"])
-        #expect(StoredEventReader.fieldNames(.entered).map(\.isText) == [false, false, false, false])
-        #expect(StoredEventReader.fieldNames(.inject).map(\.isText) == [true, true, true, false])
+        #expect(StoredEventReader.fieldNames(.note).list.map(\.name.description) == ["text", "step"])
+        #expect(StoredEventReader.fieldNames(.entered).list.map(\.isText) == [false, false, false, false])
+        #expect(StoredEventReader.fieldNames(.inject).list.map(\.isText) == [true, true, true, false])
     }
 
     /// Every event of generated runs on every shipped playbook but `opened` is read from its bytes, as decoding reads

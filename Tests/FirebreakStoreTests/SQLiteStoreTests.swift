@@ -87,6 +87,9 @@ import Testing
         #expect(stored.canonicalBytes() == #"{"incident":-3,"seq":12,"at":1700000100,"recordedAt":1700000105,"actor":"Anna \"AdV\"\u2028","role":null,"outsideRole":true,"kind":"note"}"# + "\n" + #"{"text":"x"}"#)
         let zero = StoredEvent(incident: 1, seq: 1, recordedAt: 0, event: Event(at: -60, actor: nil, role: "comms-lead", outsideRole: false, .note(text: "", step: nil)), hash: "")
         #expect(zero.canonicalBytes(data: "{}") == #"{"incident":1,"seq":1,"at":-60,"recordedAt":0,"actor":null,"role":"comms-lead","outsideRole":false,"kind":"note"}"# + "\n{}")
+        // Integers at the ends of their range and at the width of one and two digits.
+        let wide = StoredEvent(incident: Int.min, seq: Int.max, recordedAt: 100, event: Event(at: 99, actor: "", role: "", outsideRole: false, .note(text: "", step: nil)), hash: "")
+        #expect(wide.canonicalBytes(data: "{}") == #"{"incident":-9223372036854775808,"seq":9223372036854775807,"at":99,"recordedAt":100,"actor":"","role":"","outsideRole":false,"kind":"note"}"# + "\n{}")
     }
 
     /// Problems in both halves of the pass (which read incidents side by side) come in the order of the list, after
