@@ -165,8 +165,6 @@ extension Event.Kind {
         case .informed: 21
         }
     }
-
-    static let names: [(utf8: [UInt8], kind: Event.Kind)] = allCases.map { (Array($0.rawValue.utf8), $0) }
 }
 
 extension Event.Body {

@@ -677,6 +677,15 @@ public final class SQLiteStore: IncidentStore, Sendable {
             hash: hash)
     }
 
+    /// Whether a column of the statement's current row that holds bytes (actor, role, kind, data, hash, read as
+    /// ``eventColumns``) is TEXT with a NUL byte in it: such a row cannot be read as stored.
+    static func hasTextWithNUL(_ statement: SQLiteStatement) -> Bool {
+        for i: Int32 in [4, 5, 7, 8, 9] where sqlite3_column_type(statement, i) == SQLITE_TEXT {
+            if let base = sqlite3_column_text(statement, i), memchr(base, 0, Int(sqlite3_column_bytes(statement, i))) != nil { return true }
+        }
+        return false
+    }
+
     /// The event of a row read by ``columns(_:)``, as ``storedEventAndData(_:)`` reads it; nil when it does not decode.
     static func storedEvent(_ row: HashChain.Columns) -> StoredEvent? {
         guard let kind = Event.Kind(utf8: row.kind) else { return nil }
@@ -914,7 +923,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
                                 continue
                             }
                         }
-                        let read = try? Self.storedEventAndData(eventRow)
+                        // GRDB reads TEXT up to its first NUL byte, so a NUL written into a text column would go unseen.
+                        let read = Self.hasTextWithNUL(events.sqliteStatement) ? nil : try? Self.storedEventAndData(eventRow)
                         let event = read?.event
                         // An event that does not decode has no data to hash: the check names it as unreadable.
                         check.next(seq: Int.fromDatabaseValue(eventRow[1] as DatabaseValue), event: event, data: read?.data)

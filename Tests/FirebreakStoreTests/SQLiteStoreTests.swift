@@ -131,12 +131,19 @@ import Testing
         try await record(store, number, .note(text: "two"), by: "anna", at: 1_200)
         let second = try await openIncident(store)
         try await record(store, second, .note(text: "one"), by: "anna", at: 1_100)
+        let third = try await openIncident(store)
+        try await record(store, third, .note(text: "one"), by: "anna", at: 1_100)
+        let fourth = try await openIncident(store)
+        try await record(store, fourth, .note(text: "one"), by: "anna", at: 1_100)
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in
             try db.execute(sql: "DROP TRIGGER event_append_only_update")
             try db.execute(sql: "UPDATE event SET data = CAST(data AS TEXT) WHERE incident = 1 AND seq = 4")
             try db.execute(sql: "UPDATE event SET actor = CAST(actor AS TEXT) WHERE incident = 1 AND seq = 5")
             try db.execute(sql: "UPDATE event SET data = x'7b2274657874223a22ff227d' WHERE incident = 2 AND seq = 5")
+            // A NUL added to text: read up to the NUL, the row would still match its hash.
+            try db.execute(sql: "UPDATE event SET kind = kind || char(0) WHERE incident = 3 AND seq = 5")
+            try db.execute(sql: "UPDATE event SET data = CAST(data AS TEXT) || char(0) WHERE incident = 4 AND seq = 5")
         }
         let types = try await queue.read { db in try String.fetchAll(db, sql: "SELECT typeof(data) || ' ' || typeof(actor) FROM event WHERE incident = 1 AND seq IN (4, 5) ORDER BY seq") }
         #expect(types == ["text blob", "blob text"])
@@ -144,6 +151,8 @@ import Testing
         #expect(report.problems == [
             "the trigger 'event_append_only_update' that keeps events append-only is missing",
             "INC-2: event 5 (note) does not match its hash: it was changed after it was recorded",
+            "INC-3: event 5 cannot be read",
+            "INC-4: event 5 cannot be read",
         ])
     }
 
