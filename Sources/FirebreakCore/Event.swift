@@ -104,66 +104,10 @@ extension Event.Kind {
         case (14, UInt8(ascii: "u"), _): candidate = .updateOverdue
         default: return nil
         }
-        // The name as a static string: a value every thread reads without counting references to it.
-        let bytes = candidate.staticName
-        guard bytes.utf8CodeUnitCount == name.count, ByteNames.same(bytes.utf8Start, name.baseAddress, name.count) else { return nil }
+        // Every raw value is a small string, held inline: comparing it counts no references.
+        var raw = candidate.rawValue
+        guard raw.withUTF8({ $0.count == name.count && ByteNames.same($0.baseAddress, name.baseAddress, name.count) }) else { return nil }
         self = candidate
-    }
-
-    /// ``rawValue`` as a static string.
-    var staticName: StaticString {
-        switch self {
-        case .opened: "opened"
-        case .assigned: "assigned"
-        case .entered: "entered"
-        case .done: "done"
-        case .skipped: "skipped"
-        case .fired: "fired"
-        case .note: "note"
-        case .overdue: "overdue"
-        case .escalated: "escalated"
-        case .timer: "timer"
-        case .closed: "closed"
-        case .inject: "inject"
-        case .refused: "refused"
-        case .deputy: "deputy"
-        case .reopened: "reopened"
-        case .retracted: "retracted"
-        case .drafted: "drafted"
-        case .approved: "approved"
-        case .rejected: "rejected"
-        case .published: "published"
-        case .updateOverdue: "update-overdue"
-        case .informed: "informed"
-        }
-    }
-
-    /// The kind's place in ``allCases``.
-    var number: Int32 {
-        switch self {
-        case .opened: 0
-        case .assigned: 1
-        case .entered: 2
-        case .done: 3
-        case .skipped: 4
-        case .fired: 5
-        case .note: 6
-        case .overdue: 7
-        case .escalated: 8
-        case .timer: 9
-        case .closed: 10
-        case .inject: 11
-        case .refused: 12
-        case .deputy: 13
-        case .reopened: 14
-        case .retracted: 15
-        case .drafted: 16
-        case .approved: 17
-        case .rejected: 18
-        case .published: 19
-        case .updateOverdue: 20
-        case .informed: 21
-        }
     }
 }
 

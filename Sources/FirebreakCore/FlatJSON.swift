@@ -58,10 +58,15 @@ public enum FlatJSON {
 
     /// ``appendString(_:to:)`` of text given as valid UTF-8 bytes, written as bytes.
     public static func appendString(utf8 text: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        append(to: &out, room: stringBound(text.count)) { writeString(utf8: text, intoMemory: $0) }
+    }
+
+    /// Appends what `write` writes to memory with room for `room` bytes (it returns how many it wrote): how the
+    /// writers of stored bytes that write to memory append to an array.
+    public static func append(to out: inout [UInt8], room: Int, _ write: (UnsafeMutableRawPointer) -> Int) {
         let start = out.count
-        let room = stringBound(text.count)
         out.append(contentsOf: repeatElement(0, count: room))
-        let written = out.withUnsafeMutableBytes { writeString(utf8: text, intoMemory: $0.baseAddress! + start) }
+        let written = out.withUnsafeMutableBytes { write($0.baseAddress! + start) }
         out.removeLast(room - written)
     }
 
@@ -166,7 +171,7 @@ public enum FlatJSON {
         /// The string, as ``decodeFields(utf8:)`` reads it; nil for a value of another type.
         public var string: String? {
             guard case .string(let raw, let escaped) = self else { return nil }
-            return escaped ? FlatJSON.unescape(raw) : String(decoding: raw, as: UTF8.self)
+            return FlatJSON.text(raw, escaped: escaped)
         }
     }
 
@@ -184,23 +189,29 @@ public enum FlatJSON {
         }
     }
 
+    /// The text of a string's stored bytes (between its quotes, escapes checked by the parser): made from the
+    /// bytes in place when there are no escapes.
+    static func text(_ raw: UnsafeRawBufferPointer, escaped: Bool) -> String {
+        escaped ? unescape(raw) : String(decoding: raw, as: UTF8.self)
+    }
+
+    /// The value of a hex digit, either case; nil for any other byte.
+    static func hexDigit(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case 0x30...0x39: UInt32(byte - 0x30)
+        case 0x61...0x66: UInt32(byte - 0x61 + 10)
+        case 0x41...0x46: UInt32(byte - 0x41 + 10)
+        default: nil
+        }
+    }
+
     /// The text of a string's stored bytes with escapes (checked by the parser) undone.
     static func unescape(_ raw: UnsafeRawBufferPointer) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var i = 0
         func hex4(at k: Int) -> UInt32 {
-            var value: UInt32 = 0
-            for b in raw[k..<k + 4] {
-                let digit: UInt32
-                switch b {
-                case 0x30...0x39: digit = UInt32(b - 0x30)
-                case 0x61...0x66: digit = UInt32(b - 0x61 + 10)
-                default: digit = UInt32(b - 0x41 + 10)
-                }
-                value = value * 16 + digit
-            }
-            return value
+            raw[k..<k + 4].reduce(0) { $0 * 16 + (hexDigit($1) ?? 0) }
         }
         while i < raw.count {
             let byte = raw[i]
@@ -279,7 +290,7 @@ public enum FlatJSON {
 
         mutating func value() throws(ParseError) -> FieldValue {
             switch try rawValue() {
-            case .string(let raw, let escaped): .string(escaped ? FlatJSON.unescape(raw) : String(decoding: raw, as: UTF8.self))
+            case .string(let raw, let escaped): .string(FlatJSON.text(raw, escaped: escaped))
             case .int(let value): .int(value)
             case .bool(let value): .bool(value)
             case .null: .null
@@ -295,8 +306,7 @@ public enum FlatJSON {
 
         mutating func string() throws(ParseError) -> String {
             let (raw, escaped) = try rawString()
-            // A string without escapes is made from the bytes in place.
-            return escaped ? FlatJSON.unescape(raw) : String(decoding: raw, as: UTF8.self)
+            return FlatJSON.text(raw, escaped: escaped)
         }
 
         /// A string's bytes between its quotes, as they are stored, and whether it has escapes (each checked).
@@ -362,14 +372,7 @@ public enum FlatJSON {
             guard i + 4 < bytes.count else { throw .malformed(offset: i) }
             var value: UInt32 = 0
             for k in 1...4 {
-                let b = bytes[i + k]
-                let digit: UInt32
-                switch b {
-                case 0x30...0x39: digit = UInt32(b - 0x30)
-                case 0x61...0x66: digit = UInt32(b - 0x61 + 10)
-                case 0x41...0x46: digit = UInt32(b - 0x41 + 10)
-                default: throw .malformed(offset: i + k)
-                }
+                guard let digit = FlatJSON.hexDigit(bytes[i + k]) else { throw .malformed(offset: i + k) }
                 value = value * 16 + digit
             }
             i += 4

@@ -43,15 +43,27 @@ public enum HashChain {
         }
     }
 
+    /// Each byte's two lower-case hex digits, at twice its value: a static string, which threads read without
+    /// counting references.
+    static var hexPairs: StaticString {
+        """
+        000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f\
+        303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\
+        606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f\
+        909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\
+        c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef\
+        f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff
+        """
+    }
+
     /// The 64 lower-case hex digits of a digest, into `buffer`.
     static func writeHex(_ digest: SHA256.Digest, into buffer: UnsafeMutableRawBufferPointer) {
-        let digits: StaticString = "0123456789abcdef"
-        let table = digits.utf8Start
+        let pairs = hexPairs.utf8Start
         // The digest's bytes read where they are: its iterator costs about 30 instructions a byte.
         digest.withUnsafeBytes { bytes in
             for (k, byte) in bytes.enumerated() {
-                buffer[2 * k] = table[Int(byte >> 4)]
-                buffer[2 * k + 1] = table[Int(byte & 0x0F)]
+                buffer[2 * k] = pairs[2 * Int(byte)]
+                buffer[2 * k + 1] = pairs[2 * Int(byte) + 1]
             }
         }
     }
@@ -59,16 +71,7 @@ public enum HashChain {
     /// Whether 64 bytes are a digest's lower-case hex digits, compared where both are, eight digits at a time.
     @inline(__always)
     static func digest(_ digest: SHA256.Digest, is hex: UnsafeRawBufferPointer) -> Bool {
-        // Each byte's two digits at twice its value; a static string, which threads read without counting references.
-        let table: StaticString = """
-            000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f\
-            303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\
-            606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f\
-            909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\
-            c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef\
-            f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff
-            """
-        let pairs = UnsafeRawPointer(table.utf8Start)
+        let pairs = UnsafeRawPointer(hexPairs.utf8Start)
         return digest.withUnsafeBytes { bytes in
             var k = 0
             while k < 32 {

@@ -77,15 +77,11 @@ public struct StoredEvent: Sendable, Equatable {
         incident: Int, seq: Int, at: Int, recordedAt: Int, actor: UnsafeRawBufferPointer?, role: UnsafeRawBufferPointer?, outsideRole: Bool,
         kind: UnsafeRawBufferPointer, into out: inout [UInt8]
     ) {
-        let start = out.count
-        let room = envelopeBound(actor: actor, role: role, kind: kind)
-        out.append(contentsOf: repeatElement(0, count: room))
-        let written = out.withUnsafeMutableBytes { buffer in
+        FlatJSON.append(to: &out, room: envelopeBound(actor: actor, role: role, kind: kind)) { memory in
             writeEnvelope(
                 incident: incident, seq: seq, at: at, recordedAt: recordedAt, actor: actor, role: role, outsideRole: outsideRole, kind: kind,
-                intoMemory: buffer.baseAddress! + start)
+                intoMemory: memory)
         }
-        out.removeLast(room - written)
     }
 
     /// The most bytes ``writeEnvelope(incident:seq:at:recordedAt:actor:role:outsideRole:kind:intoMemory:)``

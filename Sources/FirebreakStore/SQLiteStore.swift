@@ -795,7 +795,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
         let bounds = try wrap("verify the database") {
             try writer.read { db in try Row.fetchOne(db, sql: "SELECT min(number), max(number) FROM incident") }
         }
-        var shares: [Share] = [.all]
+        let shares: [Share]
         if writer is DatabasePool, let bounds, let low = Int.fromDatabaseValue(bounds[0] as DatabaseValue),
             let high = Int.fromDatabaseValue(bounds[1] as DatabaseValue), low < high
         {
@@ -806,9 +806,10 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 let last = Int128(low) + span * (k + 1) / parts - 1
                 return first <= last ? .range(Int(first)...Int(last)) : nil
             }
+        } else {
+            shares = [.all]
         }
         let count = shares.count
-        let chosen = shares
         var inspectors = [Inspector](repeating: inspector, count: count)
         var parts = [Result<(report: VerifyReport, problems: [(number: Int, problems: [String])]), StoreError>?](repeating: nil, count: count)
         inspectors.withUnsafeMutableBufferPointer { inspectors in
@@ -817,7 +818,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 nonisolated(unsafe) let inspectors = inspectors
                 nonisolated(unsafe) let parts = parts
                 DispatchQueue.concurrentPerform(iterations: count) { k in
-                    parts[k] = Result { () throws(StoreError) in try pass(chosen[k], wholeFile: k == 0, inspector: &inspectors[k]) }
+                    parts[k] = Result { () throws(StoreError) in try pass(shares[k], wholeFile: k == 0, inspector: &inspectors[k]) }
                 }
             }
         }
