@@ -14,8 +14,10 @@ public enum StoredJSON {
         public init(_ what: String) { self.what = what }
     }
 
-    /// A parsed value. Integers beyond `Int` are kept as `UInt64` (a `UInt64` field can hold them).
-    public indirect enum Node: Sendable {
+    /// A parsed value. Integers beyond `Int` are kept as `UInt64` (a `UInt64` field can hold them). Not `indirect`:
+    /// objects and arrays hold their values in arrays already, and a box for every value doubled the cost of reading a
+    /// snapshot.
+    public enum Node: Sendable {
         case object(Object)
         case array([Node])
         case string(String)
@@ -74,22 +76,22 @@ public enum StoredJSON {
 
     /// Parses `bytes` as one JSON value (at most `maxDepth` arrays and objects deep).
     public static func parse(_ bytes: some Collection<UInt8>) throws(Malformed) -> Node {
-        let array = Array(bytes)
-        return try array.withUnsafeBytes { raw in
-            Result { () throws(Malformed) -> Node in
-                var parser = FlatJSON.Parser(bytes: raw)
-                let node: Node
-                do throws(FlatJSON.ParseError) {
-                    node = try parser.node(depth: 0)
-                } catch {
-                    guard case .malformed(let offset) = error else { throw Malformed("not JSON") }
-                    throw Malformed("not JSON at byte \(offset)")
-                }
-                parser.skipSpace()
-                guard parser.i == parser.bytes.count else { throw Malformed("not JSON at byte \(parser.i)") }
-                return node
-            }
-        }.get()
+        if let parsed = bytes.withContiguousStorageIfAvailable({ parse(UnsafeRawBufferPointer($0)) }) { return try parsed.get() }
+        return try Array(bytes).withUnsafeBytes { parse($0) }.get()
+    }
+
+    static func parse(_ raw: UnsafeRawBufferPointer) -> Result<Node, Malformed> {
+        var parser = FlatJSON.Parser(bytes: raw)
+        let node: Node
+        do throws(FlatJSON.ParseError) {
+            node = try parser.node(depth: 0)
+        } catch {
+            guard case .malformed(let offset) = error else { return .failure(Malformed("not JSON")) }
+            return .failure(Malformed("not JSON at byte \(offset)"))
+        }
+        parser.skipSpace()
+        guard parser.i == parser.bytes.count else { return .failure(Malformed("not JSON at byte \(parser.i)")) }
+        return .success(node)
     }
 
     /// Deeper than any snapshot or playbook nests; bounds the parser's recursion on hostile input.
@@ -131,6 +133,11 @@ extension StoredJSON.Node {
 }
 
 extension FlatJSON.Parser {
+    /// Whether a byte after a number's digits makes it one with a fraction or an exponent.
+    @inline(__always) static func continuesNumber(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
+    }
+
     /// Any JSON value, nested at most ``StoredJSON/maxDepth`` deep.
     mutating func node(depth: Int) throws(FlatJSON.ParseError) -> StoredJSON.Node {
         skipSpace()
@@ -145,6 +152,8 @@ extension FlatJSON.Parser {
                 i += 1
                 return .object(StoredJSON.Object(pairs: pairs))
             }
+            // Room for a snapshot's largest objects at once: growing one pair at a time cost a copy at every doubling.
+            pairs.reserveCapacity(16)
             while true {
                 skipSpace()
                 let key = try string()
@@ -166,6 +175,7 @@ extension FlatJSON.Parser {
                 i += 1
                 return .array(items)
             }
+            items.reserveCapacity(8)
             while true {
                 items.append(try node(depth: depth + 1))
                 skipSpace()
@@ -186,13 +196,17 @@ extension FlatJSON.Parser {
             while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
             guard i > digits else { throw .malformed(offset: start) }
             var fraction = false
-            while i < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[i])
-                || (fraction && bytes[i] >= 0x30 && bytes[i] <= 0x39)
-            {
+            while i < bytes.count, Self.continuesNumber(bytes[i]) || (fraction && bytes[i] >= 0x30 && bytes[i] <= 0x39) {
                 fraction = true
                 i += 1
             }
             if fraction { return .number }
+            // At most 18 digits cannot overflow; longer ones are read as text.
+            if i - digits <= 18 {
+                var value = 0
+                for k in digits..<i { value = value &* 10 &+ Int(bytes[k] &- 0x30) }
+                return .int(digits > start ? -value : value)
+            }
             let text = String(decoding: bytes[start..<i], as: UTF8.self)
             if let int = Int(text) { return .int(int) }
             if let uint = UInt64(text) { return .uint(uint) }

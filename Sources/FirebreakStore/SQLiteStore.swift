@@ -781,11 +781,14 @@ public final class SQLiteStore: IncidentStore, Sendable {
         return report
     }
 
-    /// Which incidents a pass reads: one, or those whose numbers lie in a range (ends included), or all.
+    /// Which incidents a pass reads: one, or those numbered from `from` up to `before` (nil: no bound on that side). It
+    /// reads the event rows of the same numbers, and those beyond its last incident as far as it has no bound: every
+    /// event row is read by the pass of its incident column's value (an integer or not) or by none.
     enum Share {
         case one(Int)
-        case range(ClosedRange<Int>)
-        case all
+        case numbers(from: Int?, before: Int?)
+
+        static let all = Share.numbers(from: nil, before: nil)
     }
 
     /// The pass over every incident, in parts by ranges of their numbers, read two at a time on connections of their
@@ -801,17 +804,19 @@ public final class SQLiteStore: IncidentStore, Sendable {
         {
             let parts = Int128(8)
             let span = Int128(high) - Int128(low) + 1
-            shares = (0..<parts).compactMap { k in
-                let first = Int128(low) + span * k / parts
-                let last = Int128(low) + span * (k + 1) / parts - 1
-                return first <= last ? .range(Int(first)...Int(last)) : nil
+            // Where each part after the first starts; the first reaches down and the last up without a bound.
+            var starts: [Int] = []
+            for k in 1..<parts {
+                let start = Int(Int128(low) + span * k / parts)
+                if start > low, start != starts.last { starts.append(start) }
             }
+            shares = (0...starts.count).map { k in .numbers(from: k == 0 ? nil : starts[k - 1], before: k == starts.count ? nil : starts[k]) }
         } else {
             shares = [.all]
         }
         let count = shares.count
         var inspectors = [Inspector](repeating: inspector, count: count)
-        var parts = [Result<(report: VerifyReport, problems: [(number: Int, problems: [String])]), StoreError>?](repeating: nil, count: count)
+        var parts = [Result<Part, StoreError>?](repeating: nil, count: count)
         inspectors.withUnsafeMutableBufferPointer { inspectors in
             parts.withUnsafeMutableBufferPointer { parts in
                 // Each part touches only its own slot of either buffer.
@@ -824,16 +829,19 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
         var report = VerifyReport()
         var problems: [(number: Int, problems: [String])] = []
+        var strays = 0
         for part in parts {
             guard let part else { continue }
-            let (partReport, partProblems) = try part.get()
+            let (partReport, partProblems, partStrays) = try part.get()
             report.checkedIncidents += partReport.checkedIncidents
             report.checkedEvents += partReport.checkedEvents
             report.problems += partReport.problems
             problems += partProblems
+            strays += partStrays
         }
         problems.sort { IncidentID.areInOrder($0.number, $1.number) }
         report.problems += problems.flatMap(\.problems)
+        if strays > 0 { report.problems.append("\(strays) event\(strays == 1 ? " is" : "s are") stored under an incident that is not a number") }
         return report
     }
 
@@ -846,40 +854,84 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
     }
 
+    /// What a pass found: the counts, with `wholeFile` the problems of the whole file; each incident's problems by its
+    /// number, in the pass's order; and how many event rows it read whose incident is not a number.
+    typealias Part = (report: VerifyReport, problems: [(number: Int, problems: [String])], strays: Int)
+
     /// ``verify(_:inspector:)`` but the integrity check, in one read: one snapshot of the incidents and their logs.
-    /// `report` holds the counts, and with `wholeFile` the problems of the whole file (its triggers); `problems`, each
-    /// incident's by its number, in the pass's order.
     func pass<Inspector: LogInspector>(
         _ share: Share, wholeFile: Bool, inspector: inout Inspector
-    ) throws(StoreError) -> (report: VerifyReport, problems: [(number: Int, problems: [String])]) {
+    ) throws(StoreError) -> Part {
         try wrap("verify the database") {
             try writer.read { db in
                 var report = VerifyReport()
                 var problems: [(number: Int, problems: [String])] = []
+                var strays = 0
                 if wholeFile {
                     let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
                     for name in ["event_append_only_delete", "event_append_only_update"] where !triggers.contains(name) {
                         report.problems.append("the trigger '\(name)' that keeps events append-only is missing")
                     }
                 }
+                // The incidents in order of their numbers, and their events in one scan in the same order (the event
+                // table's own), each incident's taken as the scan reaches it.
                 let rows: [Row]
+                let eventsSQL: String
+                let arguments: StatementArguments
                 switch share {
                 case .one(let number):
                     rows = try Row.fetchAll(db, sql: "SELECT \(Self.recordColumns) FROM incident WHERE number = ?", arguments: [number])
                     if rows.isEmpty { throw StoreError.noIncident(number: number) }
-                case .range(let numbers):
-                    rows = try Row.fetchAll(
-                        db, sql: "SELECT \(Self.recordColumns) FROM incident WHERE number BETWEEN ? AND ?", arguments: [numbers.lowerBound, numbers.upperBound])
-                case .all:
-                    rows = try Row.fetchAll(db, sql: "SELECT \(Self.recordColumns) FROM incident")
+                    eventsSQL = "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq"
+                    arguments = [number]
+                case .numbers(let from, let before):
+                    arguments = StatementArguments([from, before].compactMap { $0 })
+                    func filter(_ column: String) -> String {
+                        let bounds = [from.map { _ in "\(column) >= ?" }, before.map { _ in "\(column) < ?" }].compactMap { $0 }
+                        return bounds.isEmpty ? "" : " WHERE " + bounds.joined(separator: " AND ")
+                    }
+                    rows = try Row.fetchAll(db, sql: "SELECT \(Self.recordColumns) FROM incident\(filter("number")) ORDER BY number", arguments: arguments)
+                    eventsSQL = "SELECT \(Self.eventColumns) FROM event\(filter("incident")) ORDER BY incident, seq"
                 }
-                let events = try db.makeStatement(sql: "SELECT \(Self.eventColumns) FROM event WHERE incident = ? ORDER BY seq")
+                let events = try db.makeStatement(sql: eventsSQL)
+                let eventRows = try Row.fetchCursor(events, arguments: arguments)
+                var eventRow = try eventRows.next()
+                /// The incident of the scan's current row, when it is an integer: a row of no incident in the pass otherwise.
+                func incidentOfRow() -> Int? {
+                    let value = sqlite3_column_value(events.sqliteStatement, 0)
+                    return sqlite3_value_type(value) == SQLITE_INTEGER ? Int(sqlite3_value_int64(value)) : nil
+                }
+                /// Passes over the event rows before incident `number`'s (or all that are left), which are no incident's
+                /// (the number of an incident whose row is gone, or not a number at all), and names them.
+                func skipRows(before number: Int?) throws {
+                    var gone: (number: Int, count: Int)?
+                    func name() {
+                        guard let found = gone else { return }
+                        problems.append((found.number, [
+                            "\(IncidentID.name(found.number)): \(found.count) event\(found.count == 1 ? " is" : "s are") stored for it but its incident row is missing (it was deleted)"
+                        ]))
+                        gone = nil
+                    }
+                    while eventRow != nil {
+                        let found = incidentOfRow()
+                        if let found, let number, found >= number { break }
+                        if let found {
+                            if found != gone?.number { name() }
+                            gone = (found, (gone?.count ?? 0) + 1)
+                        } else {
+                            strays += 1
+                        }
+                        eventRow = try eventRows.next()
+                    }
+                    name()
+                }
                 // Each stored playbook is read and hashed once, however many incidents were opened from it.
                 var playbooks: [String: (stored: StoredPlaybook?, problem: String?)] = [:]
                 for row in rows {
                     report.checkedIncidents += 1
                     // The number is the row's id, always an integer.
                     guard let incidentNumber = Int.fromDatabaseValue(row[0] as DatabaseValue) else { continue }
+                    try skipRows(before: incidentNumber)
                     var found: [String] = []
                     defer { if !found.isEmpty { problems.append((incidentNumber, found)) } }
                     guard let playbookHash = String.fromDatabaseValue(row[2] as DatabaseValue),
@@ -887,6 +939,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         let lastHash = String.fromDatabaseValue(row[10] as DatabaseValue)
                     else {
                         found.append("\(IncidentID.name(incidentNumber)): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
+                        while eventRow != nil, incidentOfRow() == incidentNumber { eventRow = try eventRows.next() }
                         continue
                     }
                     let playbook: (stored: StoredPlaybook?, problem: String?)
@@ -911,17 +964,17 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     }
                     inspector.begin(record, playbook: playbook.stored)
                     var check = HashChain.Check(incident: incidentNumber, playbookHash: playbookHash)
-                    let cursor = try Row.fetchCursor(events, arguments: [incidentNumber])
-                    while let eventRow = try cursor.next() {
+                    /// One event row of the incident.
+                    func take(_ eventRow: Row) throws {
                         report.checkedEvents += 1
-                        if check.failed { continue }
+                        if check.failed { return }
                         // Read as SQLite holds it, hashed without making strings of it; anything unusual is read by GRDB,
                         // and the check decides on that.
                         if let columns = Self.columns(events.sqliteStatement, incident: incidentNumber) {
-                            if inspector.next(bytes: columns, ifLinked: { check.nextLink(columns) }) { continue }
+                            if inspector.next(bytes: columns, ifLinked: { check.nextLink(columns) }) { return }
                             if let event = Self.storedEvent(columns), check.nextLink(columns) {
                                 inspector.next(event)
-                                continue
+                                return
                             }
                         }
                         // GRDB reads TEXT up to its first NUL byte, so a NUL written into a text column would go unseen.
@@ -931,11 +984,16 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         check.next(seq: Int.fromDatabaseValue(eventRow[1] as DatabaseValue), event: event, data: read?.data)
                         if !check.failed, let event { inspector.next(event) }
                     }
+                    while let current = eventRow, incidentOfRow() == incidentNumber {
+                        try take(current)
+                        eventRow = try eventRows.next()
+                    }
                     check.finish(lastSeq: lastSeq, lastHash: lastHash)
                     found += check.problems
                     found += inspector.finish(chainIntact: !check.failed)
                 }
-                return (report, problems)
+                try skipRows(before: nil)
+                return (report, problems, strays)
             }
         }
     }

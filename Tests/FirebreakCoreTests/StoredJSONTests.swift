@@ -100,6 +100,32 @@ import Testing
         #expect(throws: StoredJSON.Malformed(what)) { try Incident(storedJSON: Data(text.utf8)) }
     }
 
+    /// Integers are read digit by digit up to 18 digits and as text beyond: every length reads as `Int` and `UInt64`
+    /// read its text, with the sign, leading zeros and the ends of both ranges.
+    @Test func integersOfEveryLengthReadAsTheirText() throws {
+        var texts = ["0", "-0", "007", "-007", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+                     "18446744073709551615", "18446744073709551616", "-9223372036854775809", "000000000000000000001"]
+        for length in 1...21 {
+            let digits = String((0..<length).map { Character(String(($0 * 7 + 3) % 10)) })
+            texts += [digits, "-" + digits, String(repeating: "9", count: length), "-" + String(repeating: "9", count: length)]
+        }
+        for text in texts {
+            let read = try StoredJSON.parse(Data(text.utf8))
+            switch read {
+            case .int(let value): #expect(Int(text) == value, "\(text)")
+            case .uint(let value): #expect(Int(text) == nil && UInt64(text) == value, "\(text)")
+            case .number: #expect(Int(text) == nil && UInt64(text) == nil, "\(text)")
+            default: Issue.record("\(text) read as \(read)")
+            }
+        }
+        guard case .array(let items) = try StoredJSON.parse(Data("[1.5,-2e3,12,-0.0]".utf8)), items.count == 4,
+            case .number = items[0], case .number = items[1], case .int(12) = items[2], case .number = items[3]
+        else {
+            Issue.record("fractions and exponents are numbers, integers are integers")
+            return
+        }
+    }
+
     /// Nesting beyond any stored format is refused where it starts going too deep, not followed down the stack.
     @Test func deepNestingIsRefusedNotFollowed() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)

@@ -156,6 +156,42 @@ import Testing
         ])
     }
 
+    /// An incident's row deleted (the sqlite3 shell does not enforce foreign keys) leaves its events behind: `verify` names
+    /// them, below, between and above the incidents left, and rows under an incident that is not a number, wherever they
+    /// sort; the incidents left verify as before, and so does each on its own.
+    @Test func eventsWhoseIncidentIsGoneAreNamed() async throws {
+        defer { folder.remove() }
+        let path = folder.path("fb.sqlite")
+        let store = try SQLiteStore(path: path, create: true)
+        for _ in 1...5 {
+            let number = try await openIncident(store)
+            try await record(store, number, .note(text: "one"), by: "anna", at: 1_100)
+        }
+        try await record(store, 2, .note(text: "two"), by: "anna", at: 1_200)
+        #expect(try await store.verify(nil).problems == [])
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = false
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM incident WHERE number IN (1, 2, 5)")
+            for incident in ["2.5", "'x'", "x'00'"] {
+                try db.execute(sql: "INSERT INTO event (incident, seq, at, recorded_at, kind, data, hash) VALUES (\(incident), 1, 0, 0, 'note', x'7b7d', 'h')")
+            }
+        }
+        let counts = try await queue.read { db in try Int.fetchAll(db, sql: "SELECT count(*) FROM event WHERE incident IN (1, 2, 5) GROUP BY incident ORDER BY incident") }
+        #expect(counts == [5, 6, 5])
+        let report = try await store.verify(nil)
+        #expect(report.problems == [
+            "INC-1: 5 events are stored for it but its incident row is missing (it was deleted)",
+            "INC-2: 6 events are stored for it but its incident row is missing (it was deleted)",
+            "INC-5: 5 events are stored for it but its incident row is missing (it was deleted)",
+            "3 events are stored under an incident that is not a number",
+        ])
+        #expect(report.checkedIncidents == 2 && report.checkedEvents == 10)
+        #expect(try await store.verify(3).problems == [])
+        #expect(try await store.verify(4).problems == [])
+    }
+
     @Test func deletedEventIsAGapForVerify() async throws {
         defer { folder.remove() }
         let path = folder.path("fb.sqlite")
