@@ -25,7 +25,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
@@ -37,6 +36,8 @@ let package = Package(
         .target(name: "FirebreakCore", swiftSettings: swiftSettings),
         // Debian's libyaml, used directly: see docs/design.md, "Reading YAML".
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // Debian's OpenSSL libcrypto, for SHA-256: see docs/design.md, "SHA-256".
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "FirebreakLoading",
             dependencies: ["FirebreakCore", "CLibYAML"],
@@ -48,7 +49,7 @@ let package = Package(
                 "FirebreakCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "CLibCrypto",
             ],
             swiftSettings: swiftSettings
         ),

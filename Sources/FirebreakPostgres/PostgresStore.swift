@@ -750,6 +750,7 @@ struct Session: Sendable {
     let connection: PostgresConnection
     let loop: EventLoopTaskExecutor
 
+    @discardableResult
     func guardedQuery(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         let connection = self.connection
         return try await withTaskExecutorPreference(loop) {

@@ -1,4 +1,4 @@
-import Crypto
+import CLibCrypto
 #if canImport(Glibc)
 import Glibc
 #else
@@ -14,8 +14,8 @@ import FirebreakCore
 public enum HashChain {
     /// SHA-256 in lower-case hex.
     public static func sha256(_ text: String) -> String {
-        var hasher = SHA256()
-        update(&hasher, text)
+        var hasher = Hasher()
+        hasher.update(text)
         return hex(hasher.finalize())
     }
 
@@ -24,19 +24,49 @@ public enum HashChain {
         var head = Array(previous.utf8)
         head.append(0x0A)
         event.writeEnvelope(into: &head)
-        var hasher = SHA256()
-        hasher.update(data: head)
+        var hasher = Hasher()
+        head.withUnsafeBytes { hasher.update($0) }
         // The canonical bytes, hashed in two parts rather than copied into one string.
-        update(&hasher, data ?? event.data)
+        hasher.update(data ?? event.data)
         return hex(hasher.finalize())
     }
 
-    static func update(_ hasher: inout SHA256, _ text: String) {
-        var text = text
-        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    /// A SHA-256 digest's 32 bytes.
+    struct Digest {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+            Swift.withUnsafeBytes(of: words, body)
+        }
     }
 
-    static func hex(_ digest: SHA256.Digest) -> String {
+    /// SHA-256 over bytes given in parts: OpenSSL's, on a context held here (on the stack), so a hash costs no
+    /// allocation. (swift-crypto's `SHA256` allocates its context as an object and zeroes it twice, for keys' sake, on
+    /// every hash: a tenth of `verify`'s time, a million hashes of a few hundred bytes. Nothing hashed here is secret.)
+    struct Hasher {
+        var context = SHA256_CTX()
+
+        init() {
+            _ = SHA256_Init(&context)
+        }
+
+        mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            _ = SHA256_Update(&context, bytes.baseAddress, bytes.count)
+        }
+
+        mutating func update(_ text: String) {
+            var text = text
+            text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+        }
+
+        mutating func finalize() -> Digest {
+            var digest = Digest()
+            _ = Swift.withUnsafeMutableBytes(of: &digest.words) { SHA256_Final($0.baseAddress!.assumingMemoryBound(to: UInt8.self), &context) }
+            return digest
+        }
+    }
+
+    static func hex(_ digest: Digest) -> String {
         String(unsafeUninitializedCapacity: 64) { buffer in
             writeHex(digest, into: UnsafeMutableRawBufferPointer(buffer))
             return 64
@@ -57,7 +87,7 @@ public enum HashChain {
     }
 
     /// The 64 lower-case hex digits of a digest, into `buffer`.
-    static func writeHex(_ digest: SHA256.Digest, into buffer: UnsafeMutableRawBufferPointer) {
+    static func writeHex(_ digest: Digest, into buffer: UnsafeMutableRawBufferPointer) {
         let pairs = hexPairs.utf8Start
         // The digest's bytes read where they are: its iterator costs about 30 instructions a byte.
         digest.withUnsafeBytes { bytes in
@@ -70,7 +100,7 @@ public enum HashChain {
 
     /// Whether 64 bytes are a digest's lower-case hex digits, compared where both are, eight digits at a time.
     @inline(__always)
-    static func digest(_ digest: SHA256.Digest, is hex: UnsafeRawBufferPointer) -> Bool {
+    static func digest(_ digest: Digest, is hex: UnsafeRawBufferPointer) -> Bool {
         let pairs = UnsafeRawPointer(hexPairs.utf8Start)
         return digest.withUnsafeBytes { bytes in
             var k = 0
@@ -233,8 +263,8 @@ extension HashChain {
                     outsideRole: row.outsideRole, kind: row.kind, intoMemory: out + n)
                 if row.data.count > 0 { (out + n).copyMemory(from: row.data.baseAddress!, byteCount: row.data.count) }
                 n += row.data.count
-                var hasher = SHA256()
-                hasher.update(bufferPointer: UnsafeRawBufferPointer(start: out, count: n))
+                var hasher = Hasher()
+                hasher.update(UnsafeRawBufferPointer(start: out, count: n))
                 return HashChain.digest(hasher.finalize(), is: row.hash)
             }
             guard matches else { return false }

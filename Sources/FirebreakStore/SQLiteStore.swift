@@ -139,7 +139,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
         if tables.isEmpty { return true }
         guard tables.contains("grdb_migrations") else { return false }
         let sql = "SELECT EXISTS (SELECT 1 FROM grdb_migrations WHERE identifier = ?)"
-        if let recorded = try? Bool.fetchOne(db, sql: sql, arguments: [migrations[0].identifier]) { return recorded ?? false }
+        if let recorded = try? Bool.fetchOne(db, sql: sql, arguments: [migrations[0].identifier]) { return recorded }
         // A table another process has just made can be missing for a moment from what this
         // connection knows of the schema; then Firebreak's tables decide.
         return Set(["playbook", "incident", "event"]).isSubset(of: tables)
@@ -502,7 +502,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
         sqlite3_bind_int64(statement, 4, Int64(item.recordedAt))
         func blob(_ index: Int32, _ text: String?) {
             guard var text else { sqlite3_bind_null(statement, index); return }
-            text.withUTF8 { buffer in
+            _ = text.withUTF8 { buffer in
                 if let base = buffer.baseAddress, buffer.count > 0 {
                     sqlite3_bind_blob(statement, index, base, Int32(buffer.count), transient)
                 } else {
@@ -512,7 +512,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
         }
         func textColumn(_ index: Int32, _ text: String?) {
             guard var text else { sqlite3_bind_null(statement, index); return }
-            text.withUTF8 { buffer in
+            _ = text.withUTF8 { buffer in
                 buffer.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
             }
         }
@@ -636,9 +636,11 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     static let eventColumns = "incident, seq, at, recorded_at, actor, role, outside_role, kind, data, hash"
 
-    /// The current row of a statement selecting ``eventColumns``, as SQLite holds it, when every column has the
-    /// type the store writes (integers, actor and data as BLOBs, role, kind and hash as TEXT, actor and role
-    /// possibly NULL, text without NUL bytes); nil otherwise, and ``storedEventAndData(_:)`` reads the row.
+    /// The current row of a statement selecting ``eventColumns`` from a database whose text is UTF-8, as SQLite holds
+    /// it, when every column has the type the store writes (integers, actor and data as BLOBs, role, kind and hash as
+    /// TEXT, actor and role possibly NULL, a role without NUL bytes); nil otherwise, and ``storedEventAndData(_:)``
+    /// reads the row. A NUL in the kind or the hash is left to what reads them: no kind is spelled with one, and no
+    /// digest's hex has one, so such a row goes to ``storedEventAndData(_:)`` as well.
     /// `incident`: the incident the statement selects the events of (the one value a row that matches can hold there:
     /// an integer column's value equal to it is that integer), which is not read again.
     static func columns(_ statement: SQLiteStatement, incident: Int) -> HashChain.Columns? {
@@ -655,12 +657,12 @@ public final class SQLiteStore: IncidentStore, Sendable {
             let base = sqlite3_value_blob(v)
             return UnsafeRawBufferPointer(start: base, count: base == nil ? 0 : Int(sqlite3_value_bytes(v)))
         }
-        // GRDB reads TEXT up to its first NUL byte: text with one is left to it.
+        // Text's bytes as stored (UTF-8, as the caller made sure): `sqlite3_value_text` would first copy text that is not
+        // followed by a NUL in the page (most of it) to add one.
         @inline(__always) func text(_ v: OpaquePointer?) -> UnsafeRawBufferPointer? {
-            guard sqlite3_value_type(v) == SQLITE_TEXT, let base = sqlite3_value_text(v) else { return nil }
-            let count = Int(sqlite3_value_bytes(v))
-            guard memchr(base, 0, count) == nil else { return nil }
-            return UnsafeRawBufferPointer(start: base, count: count)
+            guard sqlite3_value_type(v) == SQLITE_TEXT else { return nil }
+            let base = sqlite3_value_blob(v)
+            return UnsafeRawBufferPointer(start: base, count: base == nil ? 0 : Int(sqlite3_value_bytes(v)))
         }
         guard let seq = int(1), let at = int(2), let recordedAt = int(3), let outside = int(6),
             let kind = text(value(7)), let data = blob(value(8)), let hash = text(value(9))
@@ -668,7 +670,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
         let actorValue = value(4)
         let roleValue = value(5)
         let actor = sqlite3_value_type(actorValue) == SQLITE_NULL ? nil : blob(actorValue)
-        let role = sqlite3_value_type(roleValue) == SQLITE_NULL ? nil : text(roleValue)
+        // GRDB reads TEXT up to its first NUL byte, and a role is looked up as it is read: a role with one is left to GRDB.
+        let role = sqlite3_value_type(roleValue) == SQLITE_NULL ? nil : text(roleValue).flatMap { $0.contains(0) ? nil : $0 }
         guard actor != nil || sqlite3_value_type(actorValue) == SQLITE_NULL, role != nil || sqlite3_value_type(roleValue) == SQLITE_NULL else {
             return nil
         }
@@ -893,6 +896,8 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     rows = try Row.fetchAll(db, sql: "SELECT \(Self.recordColumns) FROM incident\(filter("number")) ORDER BY number", arguments: arguments)
                     eventsSQL = "SELECT \(Self.eventColumns) FROM event\(filter("incident")) ORDER BY incident, seq"
                 }
+                // Text is read as its stored bytes only where they are UTF-8 (a database may have been made UTF-16).
+                let isUTF8 = try String.fetchOne(db, sql: "PRAGMA encoding") == "UTF-8"
                 let events = try db.makeStatement(sql: eventsSQL)
                 let eventRows = try Row.fetchCursor(events, arguments: arguments)
                 var eventRow = try eventRows.next()
@@ -970,7 +975,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         if check.failed { return }
                         // Read as SQLite holds it, hashed without making strings of it; anything unusual is read by GRDB,
                         // and the check decides on that.
-                        if let columns = Self.columns(events.sqliteStatement, incident: incidentNumber) {
+                        if isUTF8, let columns = Self.columns(events.sqliteStatement, incident: incidentNumber) {
                             if inspector.next(bytes: columns, ifLinked: { check.nextLink(columns) }) { return }
                             if let event = Self.storedEvent(columns), check.nextLink(columns) {
                                 inspector.next(event)

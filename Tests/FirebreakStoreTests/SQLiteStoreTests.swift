@@ -80,6 +80,49 @@ import Testing
         #expect(report.problems.contains("the trigger 'event_append_only_update' that keeps events append-only is missing"))
     }
 
+    /// A database made with UTF-16 text (`PRAGMA encoding` before its first table) verifies as one with UTF-8: its text
+    /// is read as GRDB reads it, not as stored bytes, and a changed event is still found.
+    @Test func aUTF16DatabaseVerifies() async throws {
+        defer { folder.remove() }
+        let path = folder.path("fb.sqlite")
+        let empty = try DatabaseQueue(path: path)
+        try await empty.write { db in
+            try db.execute(sql: "PRAGMA encoding = 'UTF-16le'")
+            try db.execute(sql: "CREATE TABLE made_utf16 (a)")
+            try db.execute(sql: "DROP TABLE made_utf16")
+        }
+        try empty.close()
+        let store = try SQLiteStore(path: path, create: true)
+        for _ in 1...3 {
+            let number = try await openIncident(store)
+            try await record(store, number, .note(text: "één note ✓"), by: "anna", at: 1_100)
+            try await record(store, number, .note(text: "two"), by: "Zoë", at: 1_200)
+        }
+        let queue = try DatabaseQueue(path: path)
+        #expect(try await queue.read { db in try String.fetchOne(db, sql: "PRAGMA encoding") } == "UTF-16le")
+        let clean = try await store.verify(nil)
+        #expect(clean.problems == [] && clean.checkedIncidents == 3 && clean.checkedEvents == 18)
+        try await queue.write { db in
+            try db.execute(sql: "DROP TRIGGER event_append_only_update")
+            try db.execute(sql: "UPDATE event SET role = 'legal' WHERE incident = 2 AND seq = 6")
+        }
+        #expect(try await store.verify(nil).problems == [
+            "the trigger 'event_append_only_update' that keeps events append-only is missing",
+            "INC-2: event 6 (note) does not match its hash: it was changed after it was recorded",
+        ])
+    }
+
+    /// The chain's SHA-256 is the standard one (FIPS 180-4's examples), whether the bytes come in one part or several.
+    @Test func sha256IsTheStandardOne() {
+        #expect(HashChain.sha256("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(HashChain.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(HashChain.sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(HashChain.sha256(String(repeating: "a", count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        let event = StoredEvent(incident: 7, seq: 3, recordedAt: 1_700_000_105, event: Event(at: 1_700_000_100, actor: "anna", role: nil, outsideRole: false, .note(text: "één", step: nil)), hash: "")
+        let previous = HashChain.sha256("playbook")
+        #expect(HashChain.link(previous: previous, event) == HashChain.sha256(previous + "\n" + event.canonicalBytes()))
+    }
+
     /// The bytes the hash covers, exactly: a negative (exercise) number, an actor that needs escaping, no role.
     @Test func canonicalBytesAreTheEnvelopeThenTheData() {
         let event = Event(at: 1_700_000_100, actor: "Anna \"AdV\"\u{2028}", role: nil, outsideRole: true, .note(text: "x", step: nil))
