@@ -615,9 +615,20 @@ public final class SQLiteStore: IncidentStore, Sendable {
 
     /// An event row and its `data` exactly as stored (what the hash covers).
     static func storedEventAndData(_ row: Row) throws -> (event: StoredEvent, data: String) {
-        func value<T: DatabaseValueConvertible>(_ index: Int) -> T? { T.fromDatabaseValue(row[index] as DatabaseValue) }
-        func optional<T: DatabaseValueConvertible>(_ index: Int) -> T?? {
-            let value = row[index] as DatabaseValue
+        try storedEventAndData { row[Int($0)] }
+    }
+
+    /// The current row of a statement selecting ``eventColumns``, read as ``storedEventAndData(_:)`` reads a row (GRDB
+    /// reads a row's values with `DatabaseValue(sqliteStatement:index:)`).
+    static func storedEventAndData(_ statement: SQLiteStatement) throws -> (event: StoredEvent, data: String) {
+        try storedEventAndData { DatabaseValue(sqliteStatement: statement, index: $0) }
+    }
+
+    /// An event from the values of ``eventColumns``, by their index.
+    static func storedEventAndData(_ column: (Int32) -> DatabaseValue) throws -> (event: StoredEvent, data: String) {
+        func value<T: DatabaseValueConvertible>(_ index: Int32) -> T? { T.fromDatabaseValue(column(index)) }
+        func optional<T: DatabaseValueConvertible>(_ index: Int32) -> T?? {
+            let value = column(index)
             return value.isNull ? .some(nil) : T.fromDatabaseValue(value).map { .some($0) }
         }
         guard let incident: Int = value(0), let seq: Int = value(1) else { throw StoreError.damaged(incident: nil, what: "an event's number") }
@@ -898,12 +909,24 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 }
                 // Text is read as its stored bytes only where they are UTF-8 (a database may have been made UTF-16).
                 let isUTF8 = try String.fetchOne(db, sql: "PRAGMA encoding") == "UTF-8"
+                // The scan is stepped here, a million rows, each read from the statement where it stands: GRDB's cursor
+                // costs a few reference counts a row, and a SELECT in a read transaction needs nothing else of it.
                 let events = try db.makeStatement(sql: eventsSQL)
-                let eventRows = try Row.fetchCursor(events, arguments: arguments)
-                var eventRow = try eventRows.next()
+                try events.setArguments(arguments)
+                let statement = events.sqliteStatement
+                defer { sqlite3_reset(statement) }
+                var hasRow = false
+                func step() throws {
+                    let code = sqlite3_step(statement)
+                    guard code == SQLITE_ROW || code == SQLITE_DONE else {
+                        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: eventsSQL)
+                    }
+                    hasRow = code == SQLITE_ROW
+                }
+                try step()
                 /// The incident of the scan's current row, when it is an integer: a row of no incident in the pass otherwise.
                 func incidentOfRow() -> Int? {
-                    let value = sqlite3_column_value(events.sqliteStatement, 0)
+                    let value = sqlite3_column_value(statement, 0)
                     return sqlite3_value_type(value) == SQLITE_INTEGER ? Int(sqlite3_value_int64(value)) : nil
                 }
                 /// Passes over the event rows before incident `number`'s (or all that are left), which are no incident's
@@ -917,7 +940,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         ]))
                         gone = nil
                     }
-                    while eventRow != nil {
+                    while hasRow {
                         let found = incidentOfRow()
                         if let found, let number, found >= number { break }
                         if let found {
@@ -926,7 +949,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         } else {
                             strays += 1
                         }
-                        eventRow = try eventRows.next()
+                        try step()
                     }
                     name()
                 }
@@ -944,7 +967,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                         let lastHash = String.fromDatabaseValue(row[10] as DatabaseValue)
                     else {
                         found.append("\(IncidentID.name(incidentNumber)): its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read")
-                        while eventRow != nil, incidentOfRow() == incidentNumber { eventRow = try eventRows.next() }
+                        while hasRow, incidentOfRow() == incidentNumber { try step() }
                         continue
                     }
                     let playbook: (stored: StoredPlaybook?, problem: String?)
@@ -970,12 +993,12 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     inspector.begin(record, playbook: playbook.stored)
                     var check = HashChain.Check(incident: incidentNumber, playbookHash: playbookHash)
                     /// One event row of the incident.
-                    func take(_ eventRow: Row) throws {
+                    func take() {
                         report.checkedEvents += 1
                         if check.failed { return }
-                        // Read as SQLite holds it, hashed without making strings of it; anything unusual is read by GRDB,
-                        // and the check decides on that.
-                        if isUTF8, let columns = Self.columns(events.sqliteStatement, incident: incidentNumber) {
+                        // Read as SQLite holds it, hashed without making strings of it; anything unusual is read as GRDB
+                        // reads it, and the check decides on that.
+                        if isUTF8, let columns = Self.columns(statement, incident: incidentNumber) {
                             if inspector.next(bytes: columns, ifLinked: { check.nextLink(columns) }) { return }
                             if let event = Self.storedEvent(columns), check.nextLink(columns) {
                                 inspector.next(event)
@@ -983,15 +1006,15 @@ public final class SQLiteStore: IncidentStore, Sendable {
                             }
                         }
                         // GRDB reads TEXT up to its first NUL byte, so a NUL written into a text column would go unseen.
-                        let read = Self.hasTextWithNUL(events.sqliteStatement) ? nil : try? Self.storedEventAndData(eventRow)
+                        let read = Self.hasTextWithNUL(statement) ? nil : try? Self.storedEventAndData(statement)
                         let event = read?.event
                         // An event that does not decode has no data to hash: the check names it as unreadable.
-                        check.next(seq: Int.fromDatabaseValue(eventRow[1] as DatabaseValue), event: event, data: read?.data)
+                        check.next(seq: Int.fromDatabaseValue(DatabaseValue(sqliteStatement: statement, index: 1)), event: event, data: read?.data)
                         if !check.failed, let event { inspector.next(event) }
                     }
-                    while let current = eventRow, incidentOfRow() == incidentNumber {
-                        try take(current)
-                        eventRow = try eventRows.next()
+                    while hasRow, incidentOfRow() == incidentNumber {
+                        take()
+                        try step()
                     }
                     check.finish(lastSeq: lastSeq, lastHash: lastHash)
                     found += check.problems
