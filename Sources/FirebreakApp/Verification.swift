@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import FirebreakCore
 import FirebreakLoading
 import FirebreakStore
@@ -36,6 +41,8 @@ public struct ProjectionCheck: LogInspector {
     var opened: Event?
     var hasInjects = false
     var startsWithOpened = true
+    /// The last role read and its index in the current incident's playbook: an incident's events are mostly by one role.
+    var lastRole: (bytes: [UInt8], index: Int32)?
 
     public init() {}
 
@@ -43,6 +50,7 @@ public struct ProjectionCheck: LogInspector {
         self.record = nil
         engine = nil
         reader = nil
+        lastRole = nil
         problems = []
         folded = nil
         opened = nil
@@ -90,8 +98,8 @@ public struct ProjectionCheck: LogInspector {
 
     /// ``next(_:)`` of an event read from its stored bytes, where the reader can (most events but `opened`).
     public mutating func next(bytes row: HashChain.Columns, ifLinked link: () -> Bool) -> Bool {
-        guard let kind = Event.Kind(utf8: row.kind),
-            let reading = reader?.read(kind: kind, data: row.data, at: row.at, role: row.role, outsideRole: row.outsideRole), link()
+        guard let kind = Event.Kind(utf8: row.kind), let roleIndex = roleIndex(row.role),
+            let reading = reader?.read(kind: kind, data: row.data, at: row.at, roleIndex: roleIndex, outsideRole: row.outsideRole), link()
         else { return false }
         guard startsWithOpened, engine != nil else { return true }
         // Only `opened` starts the fold, and the reader leaves that to the decoded path.
@@ -103,6 +111,19 @@ public struct ProjectionCheck: LogInspector {
         engine!.fold(reading, into: &folded!)
         if kind == .inject { hasInjects = true }
         return true
+    }
+
+    /// The reader's ``StoredEventReader/roleIndex(_:)``, the last one kept.
+    mutating func roleIndex(_ role: UnsafeRawBufferPointer?) -> Int32? {
+        guard let role else { return -1 }
+        if let last = lastRole, last.bytes.count == role.count,
+            role.count == 0 || last.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, role.baseAddress!, role.count) }) == 0
+        {
+            return last.index
+        }
+        guard let index = reader?.roleIndex(role) else { return nil }
+        lastRole = (Array(role), index)
+        return index
     }
 
     public mutating func finish(chainIntact: Bool) -> [String] {

@@ -47,6 +47,22 @@ public struct StoredEventReader: Sendable {
     public func read(
         kind: Event.Kind, data: UnsafeRawBufferPointer, at: Int, role: UnsafeRawBufferPointer?, outsideRole: Bool
     ) -> Reading? {
+        guard let roleIndex = roleIndex(role) else { return nil }
+        return read(kind: kind, data: data, at: at, roleIndex: roleIndex, outsideRole: outsideRole)
+    }
+
+    /// The engine's index of a stored role (-1 for none, or one the playbook does not name), as ``read(kind:data:at:role:outsideRole:)``
+    /// finds it; nil when it cannot tell (bytes beyond ASCII). A caller that reads many events by the same role can
+    /// keep it and pass it to ``read(kind:data:at:roleIndex:outsideRole:)``.
+    public func roleIndex(_ role: UnsafeRawBufferPointer?) -> Int32? {
+        guard let role else { return -1 }
+        return names.roles.find(role)
+    }
+
+    /// ``read(kind:data:at:role:outsideRole:)`` with the role's index found by ``roleIndex(_:)``.
+    public func read(
+        kind: Event.Kind, data: UnsafeRawBufferPointer, at: Int, roleIndex: Int32, outsideRole: Bool
+    ) -> Reading? {
         // The fields this kind reads, in the order of `wanted`; a name given twice means its last value.
         let wanted = Self.fieldNames(kind)
         guard wanted.count > 0 else { return nil }
@@ -72,12 +88,6 @@ public struct StoredEventReader: Sendable {
         }
         guard sure else { return nil }
         let f = fields
-
-        var roleIndex: Int32 = -1
-        if let role {
-            guard let found = names.roles.find(role) else { return nil }
-            roleIndex = found
-        }
         func event(_ body: EngineEvent.Body, text: String? = nil) -> Reading {
             .event(EngineEvent(at: at, role: roleIndex, outsideRole: outsideRole, body), text: text)
         }
