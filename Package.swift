@@ -37,7 +37,7 @@ let package = Package(
         // Debian's libyaml, used directly: see docs/design.md, "Reading YAML".
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Debian's OpenSSL libcrypto, for SHA-256: see docs/design.md, "SHA-256".
-        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         .target(
             name: "FirebreakLoading",
             dependencies: ["FirebreakCore", "CLibYAML"],

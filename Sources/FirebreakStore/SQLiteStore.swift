@@ -788,7 +788,18 @@ public final class SQLiteStore: IncidentStore, Sendable {
             report = one.report
             report.problems += one.problems.flatMap(\.problems)
         } else {
-            report = try passes(inspector: inspector)
+            do {
+                report = try passes(inspector: inspector)
+            } catch {
+                // A page the pass cannot read: what SQLite's own check says of the file is the report, if it found it.
+                guard case .notADatabase = error, case .success(let checked) = await integrity, checked != ["ok"] else { throw error }
+                report = VerifyReport()
+                report.problems = [
+                    "SQLite integrity check failed: \(checked.prefix(3).joined(separator: "; "))",
+                    "the incidents could not all be read: the file is damaged where SQLite's check says",
+                ]
+                return report
+            }
         }
         let checked = try await integrity.get()
         if checked != ["ok"] { report.problems.insert("SQLite integrity check failed: \(checked.prefix(3).joined(separator: "; "))", at: 0) }
@@ -862,7 +873,19 @@ public final class SQLiteStore: IncidentStore, Sendable {
     /// SQLite's `PRAGMA integrity_check` of the whole file: `["ok"]`, or what is wrong.
     func integrityCheck() async -> Result<[String], StoreError> {
         do {
-            return .success(try await writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") })
+            return .success(
+                try await writer.read { db in
+                    // The check can stop at damage it cannot read past, after naming what it found: that is kept. A row
+                    // can hold several lines (the first names the database): each is one line of the report.
+                    var lines: [String] = []
+                    let cursor = try String.fetchCursor(db, sql: "PRAGMA integrity_check")
+                    do {
+                        while let row = try cursor.next() { lines += row.split(separator: "\n").map(String.init) }
+                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT && !lines.isEmpty && lines != ["ok"] {
+                        lines.append("it stopped at damage it cannot read past")
+                    }
+                    return lines
+                })
         } catch {
             return .failure(Self.translate(error, doing: "verify the database", path: path))
         }
@@ -914,7 +937,11 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 let events = try db.makeStatement(sql: eventsSQL)
                 try events.setArguments(arguments)
                 let statement = events.sqliteStatement
-                defer { sqlite3_reset(statement) }
+                defer {
+                    sqlite3_reset(statement)
+                    // The statement is finalized with `events`: kept to here, past every use of its pointer.
+                    withExtendedLifetime(events) {}
+                }
                 var hasRow = false
                 func step() throws {
                     let code = sqlite3_step(statement)
@@ -936,7 +963,7 @@ public final class SQLiteStore: IncidentStore, Sendable {
                     func name() {
                         guard let found = gone else { return }
                         problems.append((found.number, [
-                            "\(IncidentID.name(found.number)): \(found.count) event\(found.count == 1 ? " is" : "s are") stored for it but its incident row is missing (it was deleted)"
+                            "\(IncidentID.name(found.number)): \(found.count) event\(found.count == 1 ? " is" : "s are") stored for it, but it has no incident row (deleted, or never made)"
                         ]))
                         gone = nil
                     }

@@ -200,39 +200,75 @@ import Testing
     }
 
     /// An incident's row deleted (the sqlite3 shell does not enforce foreign keys) leaves its events behind: `verify` names
-    /// them, below, between and above the incidents left, and rows under an incident that is not a number, wherever they
-    /// sort; the incidents left verify as before, and so does each on its own.
+    /// them, below, between and above the incidents left and for an exercise's number, and counts rows under an incident
+    /// that is not a number wherever they sort. The events of an incident whose row cannot be read are its own, not
+    /// left behind. The same in ranges side by side (a pool) and in one pass (a queue), and each incident on its own.
     @Test func eventsWhoseIncidentIsGoneAreNamed() async throws {
         defer { folder.remove() }
         let path = folder.path("fb.sqlite")
         let store = try SQLiteStore(path: path, create: true)
-        for _ in 1...5 {
+        for _ in 1...7 {
             let number = try await openIncident(store)
             try await record(store, number, .note(text: "one"), by: "anna", at: 1_100)
         }
-        try await record(store, 2, .note(text: "two"), by: "anna", at: 1_200)
+        try await record(store, 3, .note(text: "two"), by: "anna", at: 1_200)
         #expect(try await store.verify(nil).problems == [])
         var configuration = Configuration()
         configuration.foreignKeysEnabled = false
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         try await queue.write { db in
-            try db.execute(sql: "DELETE FROM incident WHERE number IN (1, 2, 5)")
-            for incident in ["2.5", "'x'", "x'00'"] {
-                try db.execute(sql: "INSERT INTO event (incident, seq, at, recorded_at, kind, data, hash) VALUES (\(incident), 1, 0, 0, 'note', x'7b7d', 'h')")
+            try db.execute(sql: "DELETE FROM incident WHERE number IN (1, 3, 6)")
+            try db.execute(sql: "UPDATE incident SET last_seq = 'x' WHERE number = 5")
+            for incident in ["4.5", "-2", "-2", "'x'", "x'00'"] {
+                let seq = try Int.fetchOne(db, sql: "SELECT count(*) + 1 FROM event WHERE incident = \(incident)")!
+                try db.execute(sql: "INSERT INTO event (incident, seq, at, recorded_at, kind, data, hash) VALUES (\(incident), \(seq), 0, 0, 'note', x'7b7d', 'h')")
             }
         }
-        let counts = try await queue.read { db in try Int.fetchAll(db, sql: "SELECT count(*) FROM event WHERE incident IN (1, 2, 5) GROUP BY incident ORDER BY incident") }
+        let counts = try await queue.read { db in try Int.fetchAll(db, sql: "SELECT count(*) FROM event WHERE incident IN (1, 3, 6) GROUP BY incident ORDER BY incident") }
         #expect(counts == [5, 6, 5])
-        let report = try await store.verify(nil)
-        #expect(report.problems == [
-            "INC-1: 5 events are stored for it but its incident row is missing (it was deleted)",
-            "INC-2: 6 events are stored for it but its incident row is missing (it was deleted)",
-            "INC-5: 5 events are stored for it but its incident row is missing (it was deleted)",
+        let problems = [
+            "INC-1: 5 events are stored for it, but it has no incident row (deleted, or never made)",
+            "INC-3: 6 events are stored for it, but it has no incident row (deleted, or never made)",
+            "INC-5: its stored 'playbook_hash', 'last_seq' or 'last_hash' cannot be read",
+            "INC-6: 5 events are stored for it, but it has no incident row (deleted, or never made)",
+            "EX-2: 2 events are stored for it, but it has no incident row (deleted, or never made)",
             "3 events are stored under an incident that is not a number",
+        ]
+        let report = try await store.verify(nil)
+        #expect(report.problems == problems)
+        #expect(report.checkedIncidents == 4 && report.checkedEvents == 15)
+        let onePass = try await SQLiteStore(writer: queue).verify(nil)
+        #expect(onePass.problems == problems)
+        #expect(onePass.checkedIncidents == 4 && onePass.checkedEvents == 15)
+        for number in [2, 4, 7] { #expect(try await store.verify(number).problems == []) }
+    }
+
+    /// A page of the event table the pass cannot read: `verify` says what SQLite's own check found, where the pass alone
+    /// would only stop.
+    @Test func aDamagedPageIsReportedBySQLitesCheck() async throws {
+        defer { folder.remove() }
+        let path = folder.path("fb.sqlite")
+        let store = try SQLiteStore(path: path, create: true)
+        for _ in 1...3 {
+            let number = try await openIncident(store)
+            for k in 0..<60 { try await record(store, number, .note(text: String(repeating: "x", count: 100) + "\(k)"), by: "anna", at: 1_100 + k) }
+        }
+        let queue = try DatabaseQueue(path: path)
+        let (page, size) = try await queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            let pages = try Int.fetchAll(db, sql: "SELECT pageno FROM dbstat WHERE name = 'event' AND pagetype = 'leaf' ORDER BY pageno")
+            return (pages[pages.count / 2], try Int.fetchOne(db, sql: "PRAGMA page_size")!)
+        }
+        try queue.close()
+        let file = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try file.seek(toOffset: UInt64((page - 1) * size))
+        try file.write(contentsOf: Data(repeating: 0xFF, count: 64))
+        try file.close()
+        let problems = try await store.verify(nil).problems
+        #expect(problems == [
+            "SQLite integrity check failed: *** in database main ***; Page \(page): btreeInitPage() returns error code 11; it stopped at damage it cannot read past",
+            "the incidents could not all be read: the file is damaged where SQLite's check says",
         ])
-        #expect(report.checkedIncidents == 2 && report.checkedEvents == 10)
-        #expect(try await store.verify(3).problems == [])
-        #expect(try await store.verify(4).problems == [])
     }
 
     @Test func deletedEventIsAGapForVerify() async throws {
