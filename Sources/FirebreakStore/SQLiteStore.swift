@@ -794,16 +794,18 @@ public final class SQLiteStore: IncidentStore, Sendable {
                 // A page the pass cannot read: what SQLite's own check says of the file is the report, if it found it.
                 guard case .notADatabase = error, case .success(let checked) = await integrity, checked != ["ok"] else { throw error }
                 report = VerifyReport()
-                report.problems = [
-                    "SQLite integrity check failed: \(checked.prefix(3).joined(separator: "; "))",
-                    "the incidents could not all be read: the file is damaged where SQLite's check says",
-                ]
+                report.problems = [Self.integrityProblem(checked), "the incidents could not all be read: the file is damaged where SQLite's check says"]
                 return report
             }
         }
         let checked = try await integrity.get()
-        if checked != ["ok"] { report.problems.insert("SQLite integrity check failed: \(checked.prefix(3).joined(separator: "; "))", at: 0) }
+        if checked != ["ok"] { report.problems.insert(Self.integrityProblem(checked), at: 0) }
         return report
+    }
+
+    /// The one line a failed integrity check gives the report: the first three of its lines.
+    static func integrityProblem(_ checked: [String]) -> String {
+        "SQLite integrity check failed: \(checked.prefix(3).joined(separator: "; "))"
     }
 
     /// Which incidents a pass reads: one, or those numbered from `from` up to `before` (nil: no bound on that side). It
